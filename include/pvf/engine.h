@@ -1,0 +1,227 @@
+/*
+ * pvf/engine.h — the WebAssembly engine of libpvf.
+ *
+ * Two steps, as in the PVF host:
+ *
+ *   prepare:  wasm bytes ──decode, validate, instrument, compile──▶ artifact bytes
+ *   execute:  artifact bytes ──load──▶ pvf_code ──instantiate──▶ pvf_instance ──call──▶ results
+ *
+ * The artifact is a self-contained byte string (see src/wasm/artifact.c); the
+ * execute side loads it without re-validating, after checking its header and
+ * checksum.
+ *
+ * Every runtime object (instances, host functions, memories, tables, globals)
+ * lives in a pvf_store and is freed with it. A store is used by one thread.
+ *
+ * Values cross the API as raw 64-bit patterns: i32 in the low 32 bits
+ * (upper bits zero), i64 as is, f32 as its bit pattern in the low 32 bits,
+ * f64 as its bit pattern, funcref as a pvf_func pointer (0 = null).
+ */
+#ifndef PVF_ENGINE_H
+#define PVF_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Value types (binary-format codes). */
+#define PVF_I32 0x7F
+#define PVF_I64 0x7E
+#define PVF_F32 0x7D
+#define PVF_F64 0x7C
+#define PVF_FUNCREF 0x70
+
+/* Kinds of imports and exports. */
+#define PVF_EXTERN_FUNC 0
+#define PVF_EXTERN_TABLE 1
+#define PVF_EXTERN_MEMORY 2
+#define PVF_EXTERN_GLOBAL 3
+
+/* ---- configuration ------------------------------------------------------------------------ */
+
+typedef enum pvf_profile {
+    PVF_PROFILE_PVF = 0,    /* MVP + mutable globals, stack limiter, NaN canonicalisation */
+    PVF_PROFILE_FULL = 1,   /* + sign-ext, sat-float-to-int, multi-value, bulk memory; no limiter */
+} pvf_profile;
+
+typedef struct pvf_engine_config {
+    pvf_profile profile;
+    bool bulk_memory;           /* pvf profile: the WasmExtBulkMemory executor parameter */
+    uint32_t stack_logical_max; /* pvf profile: the deterministic stack limit (default 65536) */
+    bool canonicalize_nans;     /* default: true for pvf, false for full */
+} pvf_engine_config;
+
+#define PVF_DEFAULT_STACK_LOGICAL_MAX 65536u
+
+/* Fill *cfg with the defaults of `profile`. */
+void pvf_engine_config_default(pvf_engine_config *cfg, pvf_profile profile);
+
+/* ---- prepare ------------------------------------------------------------------------------ */
+
+typedef struct pvf_prepare_stats {
+    size_t wasm_size;           /* bytes of wasm given */
+    size_t artifact_size;
+    uint32_t functions;         /* defined functions, thunks excluded */
+    uint32_t thunks;            /* added by the stack limiter */
+    uint32_t code_words;        /* size of the interpreter code */
+} pvf_prepare_stats;
+
+/*
+ * Decode, validate, instrument (pvf profile) and compile `wasm`. On success
+ * returns true and sets *artifact (malloc'd, free() it) and *artifact_len.
+ * On failure returns false and writes the reason (with the byte offset where
+ * it has one) to err.
+ */
+bool pvf_prepare(const uint8_t *wasm, size_t len, const pvf_engine_config *cfg,
+                 uint8_t **artifact, size_t *artifact_len, pvf_prepare_stats *stats,
+                 char *err, size_t errlen);
+
+/* ---- loaded code -------------------------------------------------------------------------- */
+
+typedef struct pvf_code pvf_code;
+
+/* Load an artifact. A truncated, corrupted or foreign artifact is an error, never UB. */
+pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t errlen);
+void pvf_code_free(pvf_code *code);
+
+typedef struct pvf_functype {
+    uint32_t nparams;
+    uint32_t nresults;
+    const uint8_t *types;       /* params then results */
+} pvf_functype;
+
+typedef struct pvf_limits {
+    uint32_t min;
+    uint32_t max;
+    bool has_max;
+} pvf_limits;
+
+/* Describes one import or export of loaded code. Strings live as long as the code. */
+typedef struct pvf_extern_desc {
+    const char *module;         /* imports only; NUL-terminated */
+    const char *name;
+    uint8_t kind;               /* PVF_EXTERN_* */
+    pvf_functype func;          /* kind == FUNC */
+    pvf_limits limits;          /* TABLE, MEMORY */
+    uint8_t global_type;        /* GLOBAL */
+    bool global_mutable;
+} pvf_extern_desc;
+
+uint32_t pvf_code_import_count(const pvf_code *code);
+void pvf_code_import(const pvf_code *code, uint32_t i, pvf_extern_desc *out);
+uint32_t pvf_code_export_count(const pvf_code *code);
+void pvf_code_export(const pvf_code *code, uint32_t i, pvf_extern_desc *out);
+
+/* The payload of custom section `name`, kept in the artifact, or NULL. */
+const uint8_t *pvf_code_custom_section(const pvf_code *code, const char *name, size_t *len);
+
+/* ---- store and runtime objects ------------------------------------------------------------ */
+
+typedef struct pvf_store pvf_store;
+typedef struct pvf_instance pvf_instance;
+typedef struct pvf_func pvf_func;
+typedef struct pvf_memory pvf_memory;
+typedef struct pvf_table pvf_table;
+typedef struct pvf_global pvf_global;
+
+pvf_store *pvf_store_new(void);
+void pvf_store_free(pvf_store *store);      /* frees every object created in it */
+
+typedef struct pvf_extern {
+    uint8_t kind;               /* PVF_EXTERN_* */
+    union {
+        pvf_func *func;
+        pvf_table *table;
+        pvf_memory *memory;
+        pvf_global *global;
+    } u;
+} pvf_extern;
+
+/* ---- traps -------------------------------------------------------------------------------- */
+
+typedef enum pvf_trap_kind {
+    PVF_TRAP_NONE = 0,
+    PVF_TRAP_UNREACHABLE,           /* "unreachable" (also the stack limiter's trap) */
+    PVF_TRAP_MEMORY_OUT_OF_BOUNDS,  /* "out of bounds memory access" */
+    PVF_TRAP_TABLE_OUT_OF_BOUNDS,   /* "undefined element" / "out of bounds table access" */
+    PVF_TRAP_UNINITIALIZED_ELEMENT, /* "uninitialized element" */
+    PVF_TRAP_INDIRECT_CALL_TYPE,    /* "indirect call type mismatch" */
+    PVF_TRAP_INTEGER_DIVIDE_BY_ZERO,
+    PVF_TRAP_INTEGER_OVERFLOW,
+    PVF_TRAP_INVALID_CONVERSION,    /* "invalid conversion to integer" */
+    PVF_TRAP_STACK_EXHAUSTED,       /* "call stack exhausted" (engine bound, not the logical limit) */
+    PVF_TRAP_HOST,                  /* raised by a host function; message says why */
+    PVF_TRAP_MISSING_IMPORT,        /* "call to a missing function env:NAME" */
+} pvf_trap_kind;
+
+typedef struct pvf_trap {
+    pvf_trap_kind kind;
+    char message[256];
+} pvf_trap;
+
+/* The spec-suite text of a trap kind ("integer divide by zero", ...). */
+const char *pvf_trap_kind_text(pvf_trap_kind kind);
+
+/* ---- host functions ----------------------------------------------------------------------- */
+
+typedef struct pvf_caller pvf_caller;
+
+/*
+ * A host function. `slots` holds the arguments on entry (one 64-bit slot
+ * each) and receives the results (slot 0, 1, ...) on return. Return 0, or
+ * call pvf_caller_trap() and return its non-zero value to trap.
+ */
+typedef int (*pvf_host_fn)(pvf_caller *caller, void *ctx, uint64_t *slots);
+
+pvf_func *pvf_func_new_host(pvf_store *store, const pvf_functype *type, pvf_host_fn fn,
+                            void *ctx);
+
+/* The linear memory of the calling instance (NULL if it has none); *size in bytes. */
+uint8_t *pvf_caller_memory(pvf_caller *caller, uint64_t *size);
+pvf_memory *pvf_caller_memory_object(pvf_caller *caller);
+int pvf_caller_trap(pvf_caller *caller, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- memories, tables, globals ------------------------------------------------------------ */
+
+pvf_memory *pvf_memory_new(pvf_store *store, pvf_limits limits);
+uint8_t *pvf_memory_data(pvf_memory *mem);
+uint64_t pvf_memory_size(const pvf_memory *mem);            /* bytes */
+/* Grow by `pages`; returns the old size in pages, or -1 (deterministically, at the maximum). */
+int64_t pvf_memory_grow(pvf_memory *mem, uint32_t pages);
+
+pvf_table *pvf_table_new(pvf_store *store, pvf_limits limits);
+uint32_t pvf_table_size(const pvf_table *table);
+
+pvf_global *pvf_global_new(pvf_store *store, uint8_t type, bool mutable_, uint64_t value);
+uint64_t pvf_global_get(const pvf_global *g);
+void pvf_global_set(pvf_global *g, uint64_t value);
+
+/* ---- instances ---------------------------------------------------------------------------- */
+
+/*
+ * Instantiate `code` in `store`. `imports` holds one extern per import of the
+ * code, in import order (NULL when it has none). With `stub_missing`, a NULL
+ * func entry (kind FUNC, u.func == NULL) is linked as a stub that traps with
+ * "call to a missing function MODULE:NAME". Runs the start function.
+ *
+ * Returns the instance, or NULL: on a link error (err says which import and
+ * why, *trap kind NONE) or when the start function or a segment traps (*trap).
+ */
+pvf_instance *pvf_instantiate(pvf_store *store, const pvf_code *code, const pvf_extern *imports,
+                              bool stub_missing, pvf_trap *trap, char *err, size_t errlen);
+
+/* Look up export `name`; false when there is none. */
+bool pvf_instance_export(pvf_instance *inst, const char *name, pvf_extern *out);
+
+/* The instance's memory (index 0), or NULL. */
+pvf_memory *pvf_instance_memory(pvf_instance *inst);
+
+const pvf_functype *pvf_func_type(const pvf_func *f);
+
+/*
+ * Call `f` with args (nparams slots); results written to results (nresults
+ * slots). Returns PVF_TRAP_NONE or the trap kind, with details in *trap.
+ */
+pvf_trap_kind pvf_call(pvf_func *f, const uint64_t *args, uint64_t *results, pvf_trap *trap);
+
+#endif

@@ -1,0 +1,21 @@
+/* cputime.h — CPU time of this process/thread and monotonic wall time, in milliseconds. */
+#ifndef PVF_UTIL_CPUTIME_H
+#define PVF_UTIL_CPUTIME_H
+
+#include <time.h>
+
+static inline double cputime_thread_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static inline double walltime_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+#endif

@@ -1,0 +1,15 @@
+/* file.h — whole-file reading and writing. */
+#ifndef PVF_UTIL_FILE_H
+#define PVF_UTIL_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Read all of `path` into a malloc'd buffer. NULL on error, with errno set. */
+uint8_t *file_read(const char *path, size_t *len);
+
+/* Write `len` bytes to `path` atomically (temp file + rename). */
+bool file_write(const char *path, const uint8_t *bytes, size_t len);
+
+#endif

@@ -1,0 +1,93 @@
+/* main.c — runs the registered unit tests; see test.h. */
+#include "test.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#define MAX_TESTS 4096
+
+static struct { const char *name; test_fn fn; } tests[MAX_TESTS];
+static int ntests;
+static int current_failures;
+static int skipped_data;
+
+void test_register(const char *name, test_fn fn)
+{
+    if (ntests < MAX_TESTS)
+        tests[ntests++] = (typeof(tests[0])){ name, fn };
+}
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "  %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    current_failures++;
+}
+
+const char *test_data_dir(void)
+{
+    const char *d = getenv("PVF_TESTDATA");
+    return d && *d ? d : "../shared/testdata";
+}
+
+const char *test_data_path(const char *rel)
+{
+    static char buf[4096];
+    struct stat st;
+    snprintf(buf, sizeof buf, "%s/%s", test_data_dir(), rel);
+    if (stat(buf, &st) == 0)
+        return buf;
+    if (getenv("CI")) {
+        test_fail(__FILE__, __LINE__, "test data missing: %s", buf);
+    } else {
+        fprintf(stderr, "  skipped: test data missing: %s\n", buf);
+        skipped_data++;
+    }
+    return NULL;
+}
+
+uint8_t *test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+int main(int argc, char **argv)
+{
+    const char *filter = argc > 1 ? argv[1] : NULL;
+    int passed = 0, failed = 0;
+    for (int i = 0; i < ntests; i++) {
+        if (filter && !strstr(tests[i].name, filter))
+            continue;
+        current_failures = 0;
+        tests[i].fn();
+        if (current_failures) {
+            fprintf(stderr, "FAIL %s\n", tests[i].name);
+            failed++;
+        } else {
+            passed++;
+        }
+    }
+    if (skipped_data)
+        printf("unit: %d checks skipped for missing test data\n", skipped_data);
+    printf("unit: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

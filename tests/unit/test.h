@@ -1,0 +1,57 @@
+/*
+ * test.h — a tiny unit-test framework.
+ *
+ *   TEST(name) { CHECK(x == 1); CHECK_EQ_U64(a, b); }
+ *
+ * Tests register themselves (constructor attribute); tests/unit/main.c runs
+ * them all (or those whose name contains argv[1]) and prints
+ * "N passed, M failed". A test fails when any CHECK fails; it keeps running
+ * so that one run shows every failing check.
+ */
+#ifndef PVF_TEST_H
+#define PVF_TEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef void (*test_fn)(void);
+void test_register(const char *name, test_fn fn);
+void test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Where the shared test data is (PVF_TESTDATA, default ../shared/testdata). */
+const char *test_data_dir(void);
+/* Full path of a file under test_data_dir(); static buffer, NULL (and the test
+ * is marked skipped, or failed in CI) when it does not exist. */
+const char *test_data_path(const char *rel);
+/* Read a whole file; malloc'd, NULL on error. */
+uint8_t *test_read_file(const char *path, size_t *len);
+
+#define TEST(name)                                                        \
+    static void test_##name(void);                                        \
+    __attribute__((constructor)) static void register_##name(void)        \
+    {                                                                     \
+        test_register(#name, test_##name);                                \
+    }                                                                     \
+    static void test_##name(void)
+
+#define CHECK(cond)                                                       \
+    do {                                                                  \
+        if (!(cond))                                                      \
+            test_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);            \
+    } while (0)
+
+#define CHECK_EQ_U64(a, b)                                                \
+    do {                                                                  \
+        unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b); \
+        if (a_ != b_)                                                     \
+            test_fail(__FILE__, __LINE__, "%s == %s: %llu != %llu", #a, #b, a_, b_); \
+    } while (0)
+
+#define CHECK_STR_CONTAINS(hay, needle)                                   \
+    do {                                                                  \
+        const char *h_ = (hay), *n_ = (needle);                           \
+        if (!h_ || !strstr(h_, n_))                                       \
+            test_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"", h_ ? h_ : "(null)", n_); \
+    } while (0)
+
+#endif
