@@ -105,7 +105,7 @@ static bool read_sleb(wasm_reader *r, unsigned bits, int64_t *out)
 
 bool wasm_read_u32(wasm_reader *r, uint32_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     if (!read_uleb(r, 32, &v))
         return false;
     *out = (uint32_t)v;
@@ -114,7 +114,7 @@ bool wasm_read_u32(wasm_reader *r, uint32_t *out)
 
 bool wasm_read_s32(wasm_reader *r, int32_t *out)
 {
-    int64_t v;
+    int64_t v = 0;
     if (!read_sleb(r, 32, &v))
         return false;
     *out = (int32_t)v;
@@ -133,7 +133,7 @@ bool wasm_read_s64(wasm_reader *r, int64_t *out)
 
 bool wasm_read_f32(wasm_reader *r, uint32_t *bits)
 {
-    const uint8_t *b;
+    const uint8_t *b = NULL;
     if (!wasm_read_bytes(r, 4, &b))
         return false;
     *bits = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -142,7 +142,7 @@ bool wasm_read_f32(wasm_reader *r, uint32_t *bits)
 
 bool wasm_read_f64(wasm_reader *r, uint64_t *bits)
 {
-    const uint8_t *b;
+    const uint8_t *b = NULL;
     if (!wasm_read_bytes(r, 8, &b))
         return false;
     uint64_t v = 0;

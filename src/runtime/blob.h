@@ -1,0 +1,37 @@
+/*
+ * blob.h — Substrate's "maybe compressed" blob (sp-maybe-compressed-blob).
+ *
+ * Runtime code and PoVs travel either as plain bytes or as the 8-byte magic
+ * 52 BC 53 76 46 DB 8E 05 followed by one zstd stream. Decompression stops
+ * one byte past a limit, so that a small blob cannot make us allocate without
+ * bound: more than `limit` bytes is a "possible compression bomb".
+ */
+#ifndef PVF_RUNTIME_BLOB_H
+#define PVF_RUNTIME_BLOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BLOB_MAGIC_LEN 8
+extern const uint8_t BLOB_MAGIC[BLOB_MAGIC_LEN];
+
+/* Code bomb limit used by the CLI and tests (the reference's test default, 30 MiB). */
+#define BLOB_CODE_BOMB_LIMIT_DEFAULT (30u << 20)
+/* POV_BOMB_LIMIT = 4 × MAX_POV_SIZE (10 MiB). */
+#define BLOB_POV_BOMB_LIMIT (40u << 20)
+
+/* True when `in` starts with the compressed-blob magic. */
+bool blob_is_compressed(const uint8_t *in, size_t len);
+
+/*
+ * Decompress `in` if it carries the magic, else copy it. On success *out is
+ * a malloc'd buffer in both cases (the caller frees it), *out_len its size,
+ * and *was_compressed (may be NULL) says which case it was. On failure
+ * returns false and writes the reason to err: "possible compression bomb:
+ * decompressed size exceeds N bytes" or "invalid compressed blob: ...".
+ */
+bool blob_decompress(const uint8_t *in, size_t len, size_t limit, uint8_t **out, size_t *out_len,
+                     bool *was_compressed, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,584 @@
+/*
+ * interp.c — the interpreter: one loop over the code of ir.h.
+ *
+ * Dispatch is computed goto (`goto *labels[op]`). Wasm-to-wasm calls inside
+ * one instance do not recurse in C: frames live on an explicit call stack
+ * (ret, fp, stack-limiter cost) beside a value stack of 64-bit slots, both
+ * reserved once per thread with mmap. Both are far larger than anything a
+ * module under the deterministic stack limit can use (a frame costs at least
+ * 2 logical units, so at most limit/2 metered frames + as many thunks), so
+ * the logical limit always fires first; running out of them is the
+ * "call stack exhausted" trap of the unmetered (full) profile.
+ *
+ * Calls that leave the instance (host functions, functions of other
+ * instances) go through call_external(), which recurses in C a bounded number
+ * of times.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "wasm/ir.h"
+#include "wasm/numeric.h"
+#include "wasm/runtime.h"
+
+#define VALUE_STACK_SLOTS (128u << 20)      /* 1 GiB reserved, committed on use */
+#define CALL_STACK_FRAMES (1u << 20)
+#define MAX_NESTED_RUNS 1000                /* C recursion through call_external */
+
+typedef struct frame {
+    const uint32_t *ret;
+    uint64_t *fp;
+    uint64_t cost;          /* stack-limiter charge to give back on return */
+} frame;
+
+typedef struct exec_stack {
+    uint64_t *slots, *slots_end;
+    frame *frames, *frames_end;
+    uint64_t *top;          /* first free slot for a new top-level call */
+    frame *ftop;            /* first free frame for a nested run */
+    int depth;
+} exec_stack;
+
+static __thread exec_stack es;
+
+static bool exec_stack_ready(void)
+{
+    if (es.slots)
+        return true;
+    size_t sbytes = (size_t)VALUE_STACK_SLOTS * sizeof(uint64_t);
+    size_t fbytes = (size_t)CALL_STACK_FRAMES * sizeof(frame);
+    void *s = mmap(NULL, sbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *f = mmap(NULL, fbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (s == MAP_FAILED || f == MAP_FAILED) {
+        if (s != MAP_FAILED)
+            munmap(s, sbytes);
+        if (f != MAP_FAILED)
+            munmap(f, fbytes);
+        return false;
+    }
+    es.slots = es.top = s;
+    es.slots_end = es.slots + VALUE_STACK_SLOTS;
+    es.frames = es.ftop = f;
+    es.frames_end = es.frames + CALL_STACK_FRAMES;
+    return true;
+}
+
+bool functype_equal(const pvf_functype *a, const pvf_functype *b)
+{
+    return a->nparams == b->nparams && a->nresults == b->nresults &&
+           !memcmp(a->types, b->types, a->nparams + a->nresults);
+}
+
+static pvf_trap_kind run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, pvf_trap *trap);
+
+/* A call that leaves the running instance: a host function or another instance's function. */
+static pvf_trap_kind call_external(pvf_instance *caller_inst, pvf_func *f, uint64_t *slots, frame *csp,
+                                   pvf_trap *trap)
+{
+    if (es.depth >= MAX_NESTED_RUNS)
+        return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
+    uint32_t n = f->type.nparams > f->type.nresults ? f->type.nparams : f->type.nresults;
+    uint64_t *saved_top = es.top;
+    frame *saved_ftop = es.ftop;
+    es.top = slots + n + 1;
+    es.ftop = csp;
+    es.depth++;
+    pvf_trap_kind k;
+    if (f->host) {
+        pvf_caller caller = { caller_inst, trap };
+        k = f->host(&caller, f->ctx, slots) ? (trap->kind ? trap->kind : PVF_TRAP_HOST) : PVF_TRAP_NONE;
+    } else {
+        k = run(f->inst, f->index, slots, trap);
+    }
+    es.depth--;
+    es.top = saved_top;
+    es.ftop = saved_ftop;
+    return k;
+}
+
+pvf_trap_kind interp_invoke(pvf_func *f, uint64_t *slots, pvf_trap *trap)
+{
+    if (!exec_stack_ready()) {
+        trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
+        snprintf(trap->message, sizeof trap->message, "cannot reserve the wasm stack");
+        return PVF_TRAP_STACK_EXHAUSTED;
+    }
+    uint32_t n = f->type.nparams > f->type.nresults ? f->type.nparams : f->type.nresults;
+    uint64_t *base = es.top;
+    if (base + n + 1 > es.slots_end)
+        return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
+    memcpy(base, slots, (size_t)f->type.nparams * sizeof *base);
+    pvf_trap_kind k = call_external(NULL, f, base, es.ftop, trap);
+    if (k == PVF_TRAP_NONE)
+        memcpy(slots, base, (size_t)f->type.nresults * sizeof *base);
+    return k;
+}
+
+/* ---- the loop ------------------------------------------------------------------------------ */
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#define NEXT() goto *labels[*ip]
+#define TRAP(kind) do { result = (kind); goto trapped; } while (0)
+
+#define A32 ((uint32_t)fp[ip[2]])
+#define A64 (fp[ip[2]])
+#define SET(v) (fp[ip[1]] = (uint64_t)(v))
+#define SET32(v) (fp[ip[1]] = (uint64_t)(uint32_t)(v))
+
+/* i32 binary op: plain (d a b) and immediate (d a k) forms. */
+#define BIN32(name, ...)                                                          \
+    L_##name: { uint32_t a = A32, b = (uint32_t)fp[ip[3]]; __VA_ARGS__; ip += 4; NEXT(); } \
+    L_##name##_K: { uint32_t a = A32, b = ip[3]; __VA_ARGS__; ip += 4; NEXT(); }
+/* i64 binary op: plain (d a b) and immediate (d a K) forms. */
+#define BIN64(name, ...)                                                          \
+    L_##name: { uint64_t a = A64, b = fp[ip[3]]; __VA_ARGS__; ip += 4; NEXT(); }   \
+    L_##name##_K: { uint64_t a = A64, b = ip[3] | (uint64_t)ip[4] << 32; __VA_ARGS__; ip += 5; NEXT(); }
+/* float binary op; the _C form canonicalises a NaN result. */
+#define FBIN32(name, expr)                                                        \
+    L_##name: { float a = f32_of(A64), b = f32_of(fp[ip[3]]); SET(bits_f32(expr)); ip += 4; NEXT(); } \
+    L_##name##_C: { float a = f32_of(A64), b = f32_of(fp[ip[3]]); SET(canon_f32(expr)); ip += 4; NEXT(); }
+#define FBIN64(name, expr)                                                        \
+    L_##name: { double a = f64_of(A64), b = f64_of(fp[ip[3]]); SET(bits_f64(expr)); ip += 4; NEXT(); } \
+    L_##name##_C: { double a = f64_of(A64), b = f64_of(fp[ip[3]]); SET(canon_f64(expr)); ip += 4; NEXT(); }
+/* ops that produce raw bits (compare, copysign): both forms alike */
+#define FRAW(name, ...)                                                           \
+    L_##name: L_##name##_C: { uint64_t a = A64, b = fp[ip[3]]; (void)a; (void)b; __VA_ARGS__; ip += 4; NEXT(); }
+/* unary op (d a); the _C form of canonicalised ops canonicalises */
+#define UN(name, ...)                                                             \
+    L_##name: L_##name##_C: { uint64_t a = A64; __VA_ARGS__; ip += 3; NEXT(); }
+#define FUN32(name, expr)                                                         \
+    L_##name: { float a = f32_of(A64); SET(bits_f32(expr)); ip += 3; NEXT(); }     \
+    L_##name##_C: { float a = f32_of(A64); SET(canon_f32(expr)); ip += 3; NEXT(); }
+#define FUN64(name, expr)                                                         \
+    L_##name: { double a = f64_of(A64); SET(bits_f64(expr)); ip += 3; NEXT(); }    \
+    L_##name##_C: { double a = f64_of(A64); SET(canon_f64(expr)); ip += 3; NEXT(); }
+/* trapping float→int conversion: check in double, then truncate */
+#define CONV(name, src, lo, hi, ctype, store)                                     \
+    L_##name: L_##name##_C: {                                                     \
+        double x = src;                                                           \
+        int ck = conv_check(x, lo, hi);                                           \
+        if (UNLIKELY(ck != CONV_OK))                                              \
+            TRAP(ck == CONV_NAN ? PVF_TRAP_INVALID_CONVERSION : PVF_TRAP_INTEGER_OVERFLOW); \
+        store((ctype)x); ip += 3; NEXT();                                         \
+    }
+
+/* memory access: effective address checked against the current size */
+#define EFFECTIVE(addr_slot, off, size)                                           \
+    uint64_t ea = (uint64_t)(uint32_t)fp[addr_slot] + (off);                      \
+    if (UNLIKELY(ea + (size) > msize))                                            \
+        TRAP(PVF_TRAP_MEMORY_OUT_OF_BOUNDS);
+#define LOAD(name, ctype, size, conv)                                             \
+    L_##name: { EFFECTIVE(ip[2], ip[3], size); ctype v; memcpy(&v, mbase + ea, size); SET(conv); ip += 4; NEXT(); }
+#define STORE(name, ctype, size)                                                  \
+    L_##name: { EFFECTIVE(ip[1], ip[3], size); ctype v = (ctype)fp[ip[2]]; memcpy(mbase + ea, &v, size); ip += 4; NEXT(); }
+
+#define RELOAD_MEMORY()                                                           \
+    do {                                                                          \
+        mbase = mem ? mem->base : NULL;                                           \
+        msize = mem ? mem->size : 0;                                              \
+    } while (0)
+
+static pvf_trap_kind run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, pvf_trap *trap)
+{
+    static const void *const labels[IR_OP_COUNT] = {
+#define X_BIN(name, wop) [IR_##name] = &&L_##name, [IR_##name##_K] = &&L_##name##_K,
+#define X_F(name, wop, canon) [IR_##name] = &&L_##name, [IR_##name##_C] = &&L_##name##_C,
+#define X_ONE(name, ...) [IR_##name] = &&L_##name,
+        IR_I32_BINOPS(X_BIN) IR_I64_BINOPS(X_BIN) IR_F_BINOPS(X_F) IR_UNOPS(X_F)
+        IR_SAT_OPS(X_ONE) IR_LOADS(X_ONE) IR_STORES(X_ONE) IR_OTHER_OPS(X_ONE)
+#undef X_BIN
+#undef X_F
+#undef X_ONE
+    };
+    const pvf_code *code = inst->code;
+    const uint32_t *cbase = code->code;
+    const code_func *funcs = code->funcs;
+    uint64_t **G = inst->globals;
+    uint64_t unmetered = 0;
+    uint64_t *height = code->metered ? G[code->stack_global] : &unmetered;
+    const uint32_t limit = code->stack_limit;
+    pvf_memory *mem = inst->memory;
+    uint8_t *mbase;
+    uint64_t msize;
+    RELOAD_MEMORY();
+    frame *const cfirst = es.ftop;
+    frame *csp = cfirst;
+    pvf_trap_kind result = PVF_TRAP_NONE;
+    const uint32_t *ip;
+    const code_func *f = &funcs[fidx];
+    uint64_t *nfp;
+
+    if (UNLIKELY(fp + f->frame_slots > es.slots_end))
+        return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
+    memset(fp + f->nparams, 0, (size_t)f->nlocals * sizeof *fp);
+    ip = cbase + f->entry;
+    NEXT();
+
+    BIN32(I32_ADD, SET32(a + b))
+    BIN32(I32_SUB, SET32(a - b))
+    BIN32(I32_MUL, SET32(a * b))
+    BIN32(I32_DIV_S,
+          if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO);
+          if (UNLIKELY(a == 0x80000000u && b == 0xFFFFFFFFu)) TRAP(PVF_TRAP_INTEGER_OVERFLOW);
+          SET32((int32_t)a / (int32_t)b))
+    BIN32(I32_DIV_U, if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO); SET32(a / b))
+    BIN32(I32_REM_S,
+          if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO);
+          SET32(b == 0xFFFFFFFFu ? 0 : (int32_t)a % (int32_t)b))
+    BIN32(I32_REM_U, if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO); SET32(a % b))
+    BIN32(I32_AND, SET32(a & b))
+    BIN32(I32_OR, SET32(a | b))
+    BIN32(I32_XOR, SET32(a ^ b))
+    BIN32(I32_SHL, SET32(a << (b & 31)))
+    BIN32(I32_SHR_S, SET32((int32_t)a >> (b & 31)))
+    BIN32(I32_SHR_U, SET32(a >> (b & 31)))
+    BIN32(I32_ROTL, SET32(rotl32(a, b)))
+    BIN32(I32_ROTR, SET32(rotr32(a, b)))
+    BIN32(I32_EQ, SET(a == b))
+    BIN32(I32_NE, SET(a != b))
+    BIN32(I32_LT_S, SET((int32_t)a < (int32_t)b))
+    BIN32(I32_LT_U, SET(a < b))
+    BIN32(I32_GT_S, SET((int32_t)a > (int32_t)b))
+    BIN32(I32_GT_U, SET(a > b))
+    BIN32(I32_LE_S, SET((int32_t)a <= (int32_t)b))
+    BIN32(I32_LE_U, SET(a <= b))
+    BIN32(I32_GE_S, SET((int32_t)a >= (int32_t)b))
+    BIN32(I32_GE_U, SET(a >= b))
+
+    BIN64(I64_ADD, SET(a + b))
+    BIN64(I64_SUB, SET(a - b))
+    BIN64(I64_MUL, SET(a * b))
+    BIN64(I64_DIV_S,
+          if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO);
+          if (UNLIKELY(a == 0x8000000000000000ull && b == ~0ull)) TRAP(PVF_TRAP_INTEGER_OVERFLOW);
+          SET((int64_t)a / (int64_t)b))
+    BIN64(I64_DIV_U, if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO); SET(a / b))
+    BIN64(I64_REM_S,
+          if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO);
+          SET(b == ~0ull ? 0 : (int64_t)a % (int64_t)b))
+    BIN64(I64_REM_U, if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO); SET(a % b))
+    BIN64(I64_AND, SET(a & b))
+    BIN64(I64_OR, SET(a | b))
+    BIN64(I64_XOR, SET(a ^ b))
+    BIN64(I64_SHL, SET(a << (b & 63)))
+    BIN64(I64_SHR_S, SET((int64_t)a >> (b & 63)))
+    BIN64(I64_SHR_U, SET(a >> (b & 63)))
+    BIN64(I64_ROTL, SET(rotl64(a, b)))
+    BIN64(I64_ROTR, SET(rotr64(a, b)))
+    BIN64(I64_EQ, SET(a == b))
+    BIN64(I64_NE, SET(a != b))
+    BIN64(I64_LT_S, SET((int64_t)a < (int64_t)b))
+    BIN64(I64_LT_U, SET(a < b))
+    BIN64(I64_GT_S, SET((int64_t)a > (int64_t)b))
+    BIN64(I64_GT_U, SET(a > b))
+    BIN64(I64_LE_S, SET((int64_t)a <= (int64_t)b))
+    BIN64(I64_LE_U, SET(a <= b))
+    BIN64(I64_GE_S, SET((int64_t)a >= (int64_t)b))
+    BIN64(I64_GE_U, SET(a >= b))
+
+    FBIN32(F32_ADD, a + b)
+    FBIN32(F32_SUB, a - b)
+    FBIN32(F32_MUL, a * b)
+    FBIN32(F32_DIV, a / b)
+    FBIN32(F32_MIN, wasm_fminf(a, b))
+    FBIN32(F32_MAX, wasm_fmaxf(a, b))
+    FRAW(F32_COPYSIGN, SET(copysign32_bits(a, b)))
+    FBIN64(F64_ADD, a + b)
+    FBIN64(F64_SUB, a - b)
+    FBIN64(F64_MUL, a * b)
+    FBIN64(F64_DIV, a / b)
+    FBIN64(F64_MIN, wasm_fmin(a, b))
+    FBIN64(F64_MAX, wasm_fmax(a, b))
+    FRAW(F64_COPYSIGN, SET(copysign64_bits(a, b)))
+    FRAW(F32_EQ, SET(f32_of(a) == f32_of(b)))
+    FRAW(F32_NE, SET(f32_of(a) != f32_of(b)))
+    FRAW(F32_LT, SET(f32_of(a) < f32_of(b)))
+    FRAW(F32_GT, SET(f32_of(a) > f32_of(b)))
+    FRAW(F32_LE, SET(f32_of(a) <= f32_of(b)))
+    FRAW(F32_GE, SET(f32_of(a) >= f32_of(b)))
+    FRAW(F64_EQ, SET(f64_of(a) == f64_of(b)))
+    FRAW(F64_NE, SET(f64_of(a) != f64_of(b)))
+    FRAW(F64_LT, SET(f64_of(a) < f64_of(b)))
+    FRAW(F64_GT, SET(f64_of(a) > f64_of(b)))
+    FRAW(F64_LE, SET(f64_of(a) <= f64_of(b)))
+    FRAW(F64_GE, SET(f64_of(a) >= f64_of(b)))
+
+    UN(I32_EQZ, SET((uint32_t)a == 0))
+    UN(I64_EQZ, SET(a == 0))
+    UN(I32_CLZ, SET((uint32_t)a ? __builtin_clz((uint32_t)a) : 32))
+    UN(I32_CTZ, SET((uint32_t)a ? __builtin_ctz((uint32_t)a) : 32))
+    UN(I32_POPCNT, SET(__builtin_popcount((uint32_t)a)))
+    UN(I64_CLZ, SET(a ? __builtin_clzll(a) : 64))
+    UN(I64_CTZ, SET(a ? __builtin_ctzll(a) : 64))
+    UN(I64_POPCNT, SET(__builtin_popcountll(a)))
+    UN(F32_ABS, SET((uint32_t)a & 0x7FFFFFFFu))
+    UN(F32_NEG, SET((uint32_t)a ^ 0x80000000u))
+    FUN32(F32_CEIL, wasm_ceilf(a))
+    FUN32(F32_FLOOR, wasm_floorf(a))
+    FUN32(F32_TRUNC, wasm_truncf(a))
+    FUN32(F32_NEAREST, wasm_nearestf(a))
+    FUN32(F32_SQRT, sqrtf(a))
+    UN(F64_ABS, SET(a & 0x7FFFFFFFFFFFFFFFull))
+    UN(F64_NEG, SET(a ^ 0x8000000000000000ull))
+    FUN64(F64_CEIL, wasm_ceil(a))
+    FUN64(F64_FLOOR, wasm_floor(a))
+    FUN64(F64_TRUNC, wasm_trunc(a))
+    FUN64(F64_NEAREST, wasm_nearest(a))
+    FUN64(F64_SQRT, sqrt(a))
+    UN(I32_WRAP_I64, SET32(a))
+    CONV(I32_TRUNC_F32_S, f32_of(fp[ip[2]]), I32_S_LO, I32_S_HI, int32_t, SET32)
+    CONV(I32_TRUNC_F32_U, f32_of(fp[ip[2]]), I32_U_LO, I32_U_HI, uint32_t, SET32)
+    CONV(I32_TRUNC_F64_S, f64_of(fp[ip[2]]), I32_S_LO, I32_S_HI, int32_t, SET32)
+    CONV(I32_TRUNC_F64_U, f64_of(fp[ip[2]]), I32_U_LO, I32_U_HI, uint32_t, SET32)
+    UN(I64_EXTEND_I32_S, SET((int64_t)(int32_t)a))
+    UN(I64_EXTEND_I32_U, SET((uint32_t)a))
+    CONV(I64_TRUNC_F32_S, f32_of(fp[ip[2]]), I64_S_LO, I64_S_HI, int64_t, SET)
+    CONV(I64_TRUNC_F32_U, f32_of(fp[ip[2]]), I64_U_LO, I64_U_HI, uint64_t, SET)
+    CONV(I64_TRUNC_F64_S, f64_of(fp[ip[2]]), I64_S_LO, I64_S_HI, int64_t, SET)
+    CONV(I64_TRUNC_F64_U, f64_of(fp[ip[2]]), I64_U_LO, I64_U_HI, uint64_t, SET)
+    UN(F32_CONVERT_I32_S, SET(bits_f32((float)(int32_t)a)))
+    UN(F32_CONVERT_I32_U, SET(bits_f32((float)(uint32_t)a)))
+    UN(F32_CONVERT_I64_S, SET(bits_f32((float)(int64_t)a)))
+    UN(F32_CONVERT_I64_U, SET(bits_f32((float)a)))
+    L_F32_DEMOTE_F64: { SET(bits_f32((float)f64_of(A64))); ip += 3; NEXT(); }
+    L_F32_DEMOTE_F64_C: { SET(canon_f32((float)f64_of(A64))); ip += 3; NEXT(); }
+    UN(F64_CONVERT_I32_S, SET(bits_f64((double)(int32_t)a)))
+    UN(F64_CONVERT_I32_U, SET(bits_f64((double)(uint32_t)a)))
+    UN(F64_CONVERT_I64_S, SET(bits_f64((double)(int64_t)a)))
+    UN(F64_CONVERT_I64_U, SET(bits_f64((double)a)))
+    L_F64_PROMOTE_F32: { SET(bits_f64((double)f32_of(A64))); ip += 3; NEXT(); }
+    L_F64_PROMOTE_F32_C: { SET(canon_f64((double)f32_of(A64))); ip += 3; NEXT(); }
+    UN(I32_EXTEND8_S, SET32((int32_t)(int8_t)a))
+    UN(I32_EXTEND16_S, SET32((int32_t)(int16_t)a))
+    UN(I64_EXTEND8_S, SET((int64_t)(int8_t)a))
+    UN(I64_EXTEND16_S, SET((int64_t)(int16_t)a))
+    UN(I64_EXTEND32_S, SET((int64_t)(int32_t)a))
+
+    L_I32_TRUNC_SAT_F32_S: { SET32(sat_i32_s(f32_of(A64))); ip += 3; NEXT(); }
+    L_I32_TRUNC_SAT_F32_U: { SET32(sat_i32_u(f32_of(A64))); ip += 3; NEXT(); }
+    L_I32_TRUNC_SAT_F64_S: { SET32(sat_i32_s(f64_of(A64))); ip += 3; NEXT(); }
+    L_I32_TRUNC_SAT_F64_U: { SET32(sat_i32_u(f64_of(A64))); ip += 3; NEXT(); }
+    L_I64_TRUNC_SAT_F32_S: { SET(sat_i64_s(f32_of(A64))); ip += 3; NEXT(); }
+    L_I64_TRUNC_SAT_F32_U: { SET(sat_i64_u(f32_of(A64))); ip += 3; NEXT(); }
+    L_I64_TRUNC_SAT_F64_S: { SET(sat_i64_s(f64_of(A64))); ip += 3; NEXT(); }
+    L_I64_TRUNC_SAT_F64_U: { SET(sat_i64_u(f64_of(A64))); ip += 3; NEXT(); }
+
+    LOAD(I32_LOAD, uint32_t, 4, v)
+    LOAD(I64_LOAD, uint64_t, 8, v)
+    LOAD(F32_LOAD, uint32_t, 4, v)
+    LOAD(F64_LOAD, uint64_t, 8, v)
+    LOAD(I32_LOAD8_S, int8_t, 1, (uint32_t)(int32_t)v)
+    LOAD(I32_LOAD8_U, uint8_t, 1, v)
+    LOAD(I32_LOAD16_S, int16_t, 2, (uint32_t)(int32_t)v)
+    LOAD(I32_LOAD16_U, uint16_t, 2, v)
+    LOAD(I64_LOAD8_S, int8_t, 1, (int64_t)v)
+    LOAD(I64_LOAD8_U, uint8_t, 1, v)
+    LOAD(I64_LOAD16_S, int16_t, 2, (int64_t)v)
+    LOAD(I64_LOAD16_U, uint16_t, 2, v)
+    LOAD(I64_LOAD32_S, int32_t, 4, (int64_t)v)
+    LOAD(I64_LOAD32_U, uint32_t, 4, v)
+    STORE(I32_STORE, uint32_t, 4)
+    STORE(I64_STORE, uint64_t, 8)
+    STORE(F32_STORE, uint32_t, 4)
+    STORE(F64_STORE, uint64_t, 8)
+    STORE(I32_STORE8, uint8_t, 1)
+    STORE(I32_STORE16, uint16_t, 2)
+    STORE(I64_STORE8, uint8_t, 1)
+    STORE(I64_STORE16, uint16_t, 2)
+    STORE(I64_STORE32, uint32_t, 4)
+
+L_UNREACHABLE:
+    TRAP(PVF_TRAP_UNREACHABLE);
+L_TRAP_MISSING:
+    TRAP(PVF_TRAP_MISSING_IMPORT);
+L_BR:
+    ip = cbase + ip[1];
+    NEXT();
+L_BR_IF:
+    ip = (uint32_t)fp[ip[1]] ? cbase + ip[2] : ip + 3;
+    NEXT();
+L_BR_UNLESS:
+    ip = (uint32_t)fp[ip[1]] ? ip + 3 : cbase + ip[2];
+    NEXT();
+L_BR_TABLE: {
+    uint32_t i = (uint32_t)fp[ip[1]], n = ip[2];
+    ip = cbase + ip[3 + (i < n ? i : n)];
+    NEXT();
+}
+L_RETURN1:
+    fp[0] = fp[ip[1]];
+    /* fall through */
+L_RETURN:
+    if (csp == cfirst)
+        goto done;
+    csp--;
+    *height = (uint32_t)(*height - csp->cost);
+    fp = csp->fp;
+    ip = csp->ret;
+    NEXT();
+L_CALL_METERED: {
+    uint32_t h = (uint32_t)*height + ip[3];
+    *height = h;
+    if (UNLIKELY(h > limit))
+        TRAP(PVF_TRAP_UNREACHABLE);
+    f = &funcs[ip[1]];
+    nfp = fp + ip[2];
+    if (UNLIKELY(nfp + f->frame_slots > es.slots_end || csp == es.frames_end))
+        TRAP(PVF_TRAP_STACK_EXHAUSTED);
+    *csp++ = (frame){ ip + 4, fp, ip[3] };
+    goto enter;
+}
+L_CALL:
+    f = &funcs[ip[1]];
+    nfp = fp + ip[2];
+    if (UNLIKELY(nfp + f->frame_slots > es.slots_end || csp == es.frames_end))
+        TRAP(PVF_TRAP_STACK_EXHAUSTED);
+    *csp++ = (frame){ ip + 3, fp, 0 };
+enter:
+    for (uint32_t i = f->nparams, e = f->nparams + f->nlocals; i < e; i++)
+        nfp[i] = 0;
+    fp = nfp;
+    ip = cbase + f->entry;
+    NEXT();
+L_CALL_IMPORT: {
+    pvf_trap_kind k = call_external(inst, inst->funcs[ip[1]], fp + ip[2], csp, trap);
+    if (UNLIKELY(k != PVF_TRAP_NONE))
+        return k;
+    RELOAD_MEMORY();
+    ip += 3;
+    NEXT();
+}
+L_CALL_INDIRECT: {
+    pvf_table *t = inst->tables[ip[2]];
+    uint32_t i = (uint32_t)fp[ip[3]];
+    if (UNLIKELY(i >= t->size))
+        TRAP(PVF_TRAP_TABLE_OUT_OF_BOUNDS);
+    pvf_func *callee = t->elems[i];
+    if (UNLIKELY(!callee))
+        TRAP(PVF_TRAP_UNINITIALIZED_ELEMENT);
+    if (LIKELY(callee->inst == inst && !callee->host)) {
+        if (UNLIKELY(code->type_canon[funcs[callee->index].type_index] != code->type_canon[ip[1]]))
+            TRAP(PVF_TRAP_INDIRECT_CALL_TYPE);
+        f = &funcs[callee->index];
+        nfp = fp + ip[4];
+        if (UNLIKELY(nfp + f->frame_slots > es.slots_end || csp == es.frames_end))
+            TRAP(PVF_TRAP_STACK_EXHAUSTED);
+        *csp++ = (frame){ ip + 5, fp, 0 };
+        goto enter;
+    }
+    if (UNLIKELY(!functype_equal(&callee->type, &code->types[ip[1]])))
+        TRAP(PVF_TRAP_INDIRECT_CALL_TYPE);
+    pvf_trap_kind k = call_external(inst, callee, fp + ip[4], csp, trap);
+    if (UNLIKELY(k != PVF_TRAP_NONE))
+        return k;
+    RELOAD_MEMORY();
+    ip += 5;
+    NEXT();
+}
+L_COPY:
+    fp[ip[1]] = fp[ip[2]];
+    ip += 3;
+    NEXT();
+L_CONST32:
+    fp[ip[1]] = ip[2];
+    ip += 3;
+    NEXT();
+L_CONST64:
+    fp[ip[1]] = ip[2] | (uint64_t)ip[3] << 32;
+    ip += 4;
+    NEXT();
+L_SELECT:
+    fp[ip[1]] = (uint32_t)fp[ip[4]] ? fp[ip[2]] : fp[ip[3]];
+    ip += 5;
+    NEXT();
+L_GLOBAL_GET:
+    fp[ip[1]] = *G[ip[2]];
+    ip += 3;
+    NEXT();
+L_GLOBAL_SET:
+    *G[ip[2]] = fp[ip[1]];
+    ip += 3;
+    NEXT();
+L_MEMORY_SIZE:
+    fp[ip[1]] = mem->pages;
+    ip += 2;
+    NEXT();
+L_MEMORY_GROW:
+    fp[ip[1]] = (uint32_t)pvf_memory_grow(mem, (uint32_t)fp[ip[2]]);
+    RELOAD_MEMORY();
+    ip += 3;
+    NEXT();
+L_MEMORY_INIT: {
+    const code_data *d = &code->datas[ip[1]];
+    uint64_t dst = (uint32_t)fp[ip[2]], src = (uint32_t)fp[ip[3]], n = (uint32_t)fp[ip[4]];
+    uint64_t avail = inst->data_dropped[ip[1]] ? 0 : d->len;
+    if (UNLIKELY(src + n > avail || dst + n > msize))
+        TRAP(PVF_TRAP_MEMORY_OUT_OF_BOUNDS);
+    if (n)
+        memcpy(mbase + dst, d->bytes + src, n);
+    ip += 5;
+    NEXT();
+}
+L_DATA_DROP:
+    inst->data_dropped[ip[1]] = true;
+    ip += 2;
+    NEXT();
+L_MEMORY_COPY: {
+    uint64_t dst = (uint32_t)fp[ip[1]], src = (uint32_t)fp[ip[2]], n = (uint32_t)fp[ip[3]];
+    if (UNLIKELY(src + n > msize || dst + n > msize))
+        TRAP(PVF_TRAP_MEMORY_OUT_OF_BOUNDS);
+    if (n)
+        memmove(mbase + dst, mbase + src, n);
+    ip += 4;
+    NEXT();
+}
+L_MEMORY_FILL: {
+    uint64_t dst = (uint32_t)fp[ip[1]], n = (uint32_t)fp[ip[3]];
+    if (UNLIKELY(dst + n > msize))
+        TRAP(PVF_TRAP_MEMORY_OUT_OF_BOUNDS);
+    if (n)
+        memset(mbase + dst, (int)(uint8_t)fp[ip[2]], n);
+    ip += 4;
+    NEXT();
+}
+L_TABLE_INIT: {
+    pvf_table *t = inst->tables[ip[1]];
+    const code_elem *e = &code->elems[ip[2]];
+    uint64_t dst = (uint32_t)fp[ip[3]], src = (uint32_t)fp[ip[4]], n = (uint32_t)fp[ip[5]];
+    uint64_t avail = inst->elem_dropped[ip[2]] ? 0 : e->count;
+    if (UNLIKELY(src + n > avail || dst + n > t->size))
+        TRAP(PVF_TRAP_TABLE_OUT_OF_BOUNDS);
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t fi = e->funcs[src + i];
+        t->elems[dst + i] = fi == WASM_NULL_FUNC ? NULL : inst->funcs[fi];
+    }
+    ip += 6;
+    NEXT();
+}
+L_ELEM_DROP:
+    inst->elem_dropped[ip[1]] = true;
+    ip += 2;
+    NEXT();
+L_TABLE_COPY: {
+    pvf_table *td = inst->tables[ip[1]], *ts = inst->tables[ip[2]];
+    uint64_t dst = (uint32_t)fp[ip[3]], src = (uint32_t)fp[ip[4]], n = (uint32_t)fp[ip[5]];
+    if (UNLIKELY(src + n > ts->size || dst + n > td->size))
+        TRAP(PVF_TRAP_TABLE_OUT_OF_BOUNDS);
+    if (n)
+        memmove(td->elems + dst, ts->elems + src, n * sizeof *td->elems);
+    ip += 6;
+    NEXT();
+}
+
+trapped:
+    trap_set(trap, result);
+    if (result == PVF_TRAP_TABLE_OUT_OF_BOUNDS && (*ip == IR_TABLE_INIT || *ip == IR_TABLE_COPY))
+        snprintf(trap->message, sizeof trap->message, "out of bounds table access");
+    return result;
+done:
+    return PVF_TRAP_NONE;
+}

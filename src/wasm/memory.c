@@ -1,0 +1,68 @@
+/*
+ * memory.c — linear memory: one address-space reservation per memory.
+ *
+ * The whole range up to the maximum (plus a guard) is reserved PROT_NONE with
+ * MAP_NORESERVE at creation; growing only changes protection, so the base
+ * never moves and growth cannot fail for lack of host memory at a point the
+ * reference would succeed: `memory.grow` fails (returns -1) exactly when the
+ * new size would pass the module's maximum. An mprotect failure inside the
+ * reservation is a host fault, not a wasm result, so it aborts the process
+ * (the worker reports a crash, never a verdict).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "wasm/runtime.h"
+
+#define PAGE_SIZE (64u * 1024u)
+#define GUARD_BYTES ((size_t)1 << 20)
+
+bool memory_init(pvf_memory *mem, uint32_t min_pages, uint32_t max_pages)
+{
+    if (max_pages > WASM_MAX_PAGES)
+        max_pages = WASM_MAX_PAGES;
+    mem->reserved = (size_t)max_pages * PAGE_SIZE + GUARD_BYTES;
+    void *p = mmap(NULL, mem->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    mem->base = p;
+    mem->pages = 0;
+    mem->size = 0;
+    mem->max_pages = max_pages;
+    return pvf_memory_grow(mem, min_pages) == 0;
+}
+
+void memory_release(pvf_memory *mem)
+{
+    if (mem->base)
+        munmap(mem->base, mem->reserved);
+    mem->base = NULL;
+}
+
+int64_t pvf_memory_grow(pvf_memory *mem, uint32_t pages)
+{
+    uint32_t old = mem->pages;
+    if ((uint64_t)old + pages > mem->max_pages)
+        return -1;
+    if (pages == 0)
+        return old;
+    if (mprotect(mem->base + (size_t)old * PAGE_SIZE, (size_t)pages * PAGE_SIZE,
+                 PROT_READ | PROT_WRITE) != 0) {
+        fprintf(stderr, "pvf: mprotect failed inside a memory reservation\n");
+        abort();
+    }
+    mem->pages = old + pages;
+    mem->size = (uint64_t)mem->pages * PAGE_SIZE;
+    return old;
+}
+
+uint8_t *pvf_memory_data(pvf_memory *mem)
+{
+    return mem->base;
+}
+
+uint64_t pvf_memory_size(const pvf_memory *mem)
+{
+    return mem->size;
+}

@@ -1,0 +1,76 @@
+/*
+ * runtime.h — the runtime objects behind the opaque types of pvf/engine.h:
+ * stores, instances, functions, memories, tables, globals; and the entry
+ * points the instance code and the interpreter share.
+ */
+#ifndef PVF_WASM_RUNTIME_H
+#define PVF_WASM_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pvf/engine.h"
+#include "wasm/code.h"
+
+struct pvf_memory {
+    uint8_t *base;          /* start of the reservation; never moves */
+    uint64_t size;          /* accessible bytes = pages * 64 KiB */
+    uint32_t pages;
+    uint32_t max_pages;     /* deterministic growth limit */
+    bool has_max;
+    size_t reserved;        /* bytes reserved (PROT_NONE beyond size) */
+};
+
+struct pvf_table {
+    pvf_func **elems;
+    uint32_t size;
+    pvf_limits limits;
+};
+
+struct pvf_global {
+    uint64_t value;
+    uint8_t type;
+    bool mutable_;
+};
+
+struct pvf_func {
+    pvf_instance *inst;     /* defining instance; NULL for host functions */
+    uint32_t index;         /* function index in inst's code */
+    pvf_functype type;
+    pvf_host_fn host;       /* host function, or NULL */
+    void *ctx;
+};
+
+struct pvf_instance {
+    pvf_store *store;
+    const pvf_code *code;
+    pvf_func **funcs;       /* every function of the index space (imports resolved) */
+    pvf_table **tables;
+    pvf_memory *memory;     /* memory 0, or NULL */
+    uint64_t **globals;     /* value cell of every global (imports point to the exporter's) */
+    bool *data_dropped;
+    bool *elem_dropped;
+};
+
+struct pvf_caller {
+    pvf_instance *inst;
+    pvf_trap *trap;
+};
+
+/* Store-owned allocation: freed with the store. */
+void *store_alloc(pvf_store *store, size_t size);
+
+/* Run `f` with its arguments in slots[0..nparams); results replace them. */
+pvf_trap_kind interp_invoke(pvf_func *f, uint64_t *slots, pvf_trap *trap);
+
+/* Set *trap to `kind` with its standard text. Returns kind. */
+pvf_trap_kind trap_set(pvf_trap *trap, pvf_trap_kind kind);
+
+/* memory.c */
+bool memory_init(pvf_memory *mem, uint32_t min_pages, uint32_t max_pages);
+void memory_release(pvf_memory *mem);
+
+/* Structural equality of function types. */
+bool functype_equal(const pvf_functype *a, const pvf_functype *b);
+
+#endif
