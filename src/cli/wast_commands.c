@@ -95,11 +95,13 @@ static uint8_t *read_module_file(const wast_session *s, const json_value *cmd, s
     return bytes;
 }
 
-/* Keep code alive until the end of the file without making it reachable by name. */
+/*
+ * Keep code alive until the end of the file without making it reachable by
+ * name. Out of memory, it leaks: safer than freeing code a table may use.
+ */
 static void retain_code(wast_session *s, pvf_code *code)
 {
-    if (!wast_session_add_module(s, NULL, code, NULL))
-        (void)code;     /* out of memory: leaking is safer than freeing code a table may use */
+    (void)wast_session_add_module(s, NULL, code, NULL);
 }
 
 /* Prepare and load; NULL with the reason in r (a failure) when either step refuses. */
@@ -175,13 +177,19 @@ static bool trap_text_matches(const char *expected, const char *actual)
     return !strncmp(expected, actual, e < a ? e : a);
 }
 
-/* A trap passes; a different wording only earns a remark (shown with --verbose). */
+/*
+ * A trap passes; a different wording only earns a remark (shown with
+ * --verbose). The engine's detail message counts as a wording too: one kind
+ * ("undefined element") covers texts the suite tells apart ("out of bounds
+ * table access").
+ */
 static void pass_trap(const json_value *cmd, const pvf_trap *trap, wast_result *r)
 {
     const char *expected = json_get_string(cmd, "text");
     const char *actual = pvf_trap_kind_text(trap->kind);
     char buf[320];
-    if (expected && actual && !trap_text_matches(expected, actual))
+    if (expected && actual && !trap_text_matches(expected, actual) &&
+        !(trap->message[0] && trap_text_matches(expected, trap->message)))
         pass_with_remark(r, "trapped as expected, but with \"%s\" where the test says \"%s\"",
                          describe_trap(trap, buf, sizeof buf), expected);
     else
@@ -251,7 +259,8 @@ static bool parse_args(const json_value *jargs, const pvf_functype *t, uint64_t 
         fail(r, "%s: %zu arguments given, the function takes %u", o->what, nargs, t->nparams);
         return false;
     }
-    size_t n = strlen(o->what);
+    char list[256] = "";
+    size_t n = 0;
     for (size_t i = 0; i < nargs; i++) {
         wast_value v;
         char err[160], text[96];
@@ -271,11 +280,11 @@ static bool parse_args(const json_value *jargs, const pvf_functype *t, uint64_t 
         }
         args[i] = v.kind == WAST_VALUE_BITS ? v.bits : 0;
         wast_value_format(&v, text, sizeof text);
-        if (n < sizeof o->what)
-            n += (size_t)snprintf(o->what + n, sizeof o->what - n, "%s%s", i ? ", " : "", text);
+        if (n < sizeof list)
+            n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", text);
     }
-    if (n < sizeof o->what)
-        snprintf(o->what + n, sizeof o->what - n, ")");
+    size_t w = strlen(o->what);
+    snprintf(o->what + w, sizeof o->what - w, "(%s)", list);
     return true;
 }
 
@@ -297,8 +306,6 @@ static bool invoke(const wast_extern *e, const json_value *action, action_outcom
         fail(r, "out of memory");
         return false;
     }
-    size_t n = strlen(o->what);
-    snprintf(o->what + n, sizeof o->what - n, "(");
     if (!parse_args(json_get(action, "args"), t, args, o, r)) {
         free(args);
         return false;

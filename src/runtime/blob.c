@@ -60,6 +60,18 @@ static bool fail_invalid(char *err, size_t errlen, const char *why)
     return false;
 }
 
+/* Double the output buffer, up to limit + 1 bytes. */
+static bool grow_output(ZSTD_outBuffer *ob, size_t limit)
+{
+    size_t cap = ob->size * 2 < limit + 1 ? ob->size * 2 : limit + 1;
+    void *grown = realloc(ob->dst, cap);
+    if (!grown)
+        return false;
+    ob->dst = grown;
+    ob->size = cap;
+    return true;
+}
+
 static bool zstd_bounded(const uint8_t *src, size_t n, size_t limit, uint8_t **out, size_t *out_len,
                          char *err, size_t errlen)
 {
@@ -79,24 +91,19 @@ static bool zstd_bounded(const uint8_t *src, size_t n, size_t limit, uint8_t **o
     ZSTD_outBuffer ob = { buf, cap, 0 };
     bool ok = false;
     for (;;) {
-        if (ob.pos == ob.size) {
-            if (ob.size > limit) {
-                snprintf(err, errlen, "possible compression bomb: decompressed size exceeds %zu bytes",
-                         limit);
-                break;
-            }
-            size_t grown_cap = ob.size * 2 < limit + 1 ? ob.size * 2 : limit + 1;
-            uint8_t *grown = realloc(ob.dst, grown_cap);
-            if (!grown) {
-                snprintf(err, errlen, "out of memory decompressing a blob");
-                break;
-            }
-            ob.dst = grown;
-            ob.size = grown_cap;
+        if (ob.pos == ob.size && !grow_output(&ob, limit)) {
+            snprintf(err, errlen, "out of memory decompressing a blob");
+            break;
         }
         size_t ret = ZSTD_decompressStream(ds, &ob, &in);
         if (ZSTD_isError(ret)) {
             fail_invalid(err, errlen, ZSTD_getErrorName(ret));
+            break;
+        }
+        if (ob.pos > limit) {
+            /* The buffer never holds more than limit + 1 bytes: we stop at the first extra one. */
+            snprintf(err, errlen, "possible compression bomb: decompressed size exceeds %zu bytes",
+                     limit);
             break;
         }
         if (ret == 0 && in.pos == in.size) {

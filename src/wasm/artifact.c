@@ -42,7 +42,7 @@ typedef struct writer {
 
 static void put(writer *w, const void *p, size_t n)
 {
-    if (w->oom)
+    if (w->oom || n == 0)
         return;
     if (w->len + n > w->cap) {
         size_t ncap = w->cap ? w->cap : 4096;
@@ -222,6 +222,8 @@ static bool fail(reader *r, const char *fmt, ...)
 
 static bool get(reader *r, void *out, size_t n)
 {
+    if (n == 0)
+        return !r->failed;
     if (r->failed || (size_t)(r->end - r->p) < n) {
         memset(out, 0, n);
         return fail(r, "artifact is truncated");

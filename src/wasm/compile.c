@@ -197,6 +197,14 @@ static void flush_range(compiler *c, uint32_t from, uint32_t to)
             materialize(c, p);
 }
 
+static bool has_lazy_entries(const compiler *c, uint32_t below)
+{
+    for (uint32_t p = 0; p < below; p++)
+        if (c->vs[p].kind != V_STACK)
+            return true;
+    return false;
+}
+
 static void flush_all(compiler *c)
 {
     flush_range(c, 0, c->sp);
@@ -534,6 +542,63 @@ static void mark_dead(compiler *c)
     c->producer = NO_LABEL;
 }
 
+/*
+ * The condition of a branch, popped. When it is the result of the i32
+ * compare (or eqz) just emitted, that op is turned into a compare-and-branch
+ * and *fused is set; the caller then emits only the target word. `when_true`
+ * says whether the branch is taken when the condition holds (br_if) or when
+ * it fails (if, and br_if's skip over branch moves).
+ */
+static uint32_t pop_condition(compiler *c, bool when_true, bool *fused)
+{
+    *fused = false;
+    uint32_t top = c->sp - 1;
+    uint32_t at = c->producer;
+    if (c->vs[top].kind == V_STACK && at != NO_LABEL && !c->oom &&
+        c->code[at + 1] == pos_slot(c, top)) {
+        uint32_t op = c->code[at];
+        static const struct { uint16_t cmp, br, inv; } map[] = {
+#define X(cmp, inv) { IR_I32_##cmp, IR_BR_I32_##cmp, IR_BR_I32_##inv },
+            IR_BR_CMPS(X)
+#undef X
+        };
+        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+            if (op != map[i].cmp && op != map[i].cmp + 1u)
+                continue;
+            bool k = op == map[i].cmp + 1u;
+            c->code[at] = (when_true ? map[i].br : map[i].inv) + (k ? 1u : 0u);
+            c->code[at + 1] = c->code[at + 2];
+            c->code[at + 2] = c->code[at + 3];
+            c->ncode = at + 3;
+            c->sp--;
+            c->producer = NO_LABEL;
+            *fused = true;
+            return 0;
+        }
+        if (op == IR_I32_EQZ) {
+            /* eqz a: branch when a == 0 is BR_UNLESS a */
+            c->code[at] = when_true ? IR_BR_UNLESS : IR_BR_IF;
+            c->code[at + 1] = c->code[at + 2];
+            c->ncode = at + 2;
+            c->sp--;
+            c->producer = NO_LABEL;
+            *fused = true;
+            return 0;
+        }
+    }
+    uint32_t slot = read_slot(c, top);
+    c->sp--;
+    return slot;
+}
+
+static void emit_cond_branch(compiler *c, uint32_t cond, bool fused, bool when_true)
+{
+    if (!fused) {
+        emit_op(c, when_true ? IR_BR_IF : IR_BR_UNLESS);
+        emit(c, cond);
+    }
+}
+
 /* ---- structured control -------------------------------------------------------------------- */
 
 static bool compile_block(compiler *c, wasm_reader *r, uint8_t kind)
@@ -545,17 +610,26 @@ static bool compile_block(compiler *c, wasm_reader *r, uint8_t kind)
                .end_chain = NO_LABEL, .else_chain = NO_LABEL };
     if (c->dead)
         return push_ctrl(c, k);
-    uint32_t cond = 0;
     if (kind == C_IF) {
-        cond = read_slot(c, c->sp - 1);
-        c->sp--;
+        /* Every entry below the condition must be in its slot before the branch. If that
+         * takes no code, a compare producing the condition can fuse with the branch. */
+        bool fused = false;
+        uint32_t cond;
+        if (!has_lazy_entries(c, c->sp - 1)) {
+            cond = pop_condition(c, false, &fused);
+        } else {
+            cond = read_slot(c, c->sp - 1);   /* a local, or its own slot: flush writes neither */
+            c->sp--;
+            flush_all(c);
+        }
+        k.height = c->sp - np;
+        emit_cond_branch(c, cond, fused, false);
+        emit_forward(c, &k.else_chain);
+        return push_ctrl(c, k);
     }
     flush_all(c);
     k.height = c->sp - np;
     if (kind == C_IF) {
-        emit_op(c, IR_BR_UNLESS);
-        emit(c, cond);
-        emit_forward(c, &k.else_chain);
     } else if (kind == C_LOOP) {
         k.loop_entry = here(c);
     }
@@ -595,6 +669,12 @@ static bool compile_end(compiler *c, const wasm_functype *ft)
     ctrl k = c->cs[--c->ncs];
     if (k.dead_entry)
         return false;
+    if (k.kind == C_FUNC && k.end_chain == NO_LABEL) {
+        /* nothing branches to the end: return straight from where the values are */
+        if (!c->dead)
+            emit_return(c, ft->nresults);
+        return true;
+    }
     if (!c->dead)
         flush_all(c);
     uint32_t target = here(c);
@@ -633,17 +713,18 @@ static bool compile_br_if(compiler *c, wasm_reader *r)
     if (depth >= c->ncs)
         return wasm_reader_fail(r, "unknown label");
     ctrl *k = &c->cs[c->ncs - 1 - depth];
-    uint32_t cond = read_slot(c, c->sp - 1);
+    bool fused;
+    /* moves are needed only on the taken path: then branch around them when false */
     c->sp--;
-    if (!branch_needs_moves(c, k)) {
-        emit_op(c, IR_BR_IF);
-        emit(c, cond);
+    bool moves = branch_needs_moves(c, k);
+    c->sp++;
+    uint32_t cond = pop_condition(c, !moves, &fused);
+    emit_cond_branch(c, cond, fused, !moves);
+    if (!moves) {
         emit_label_ref(c, k);
         return true;
     }
     uint32_t skip = NO_LABEL;
-    emit_op(c, IR_BR_UNLESS);
-    emit(c, cond);
     emit_forward(c, &skip);
     emit_branch_moves(c, k);
     emit_jump(c, k);
@@ -1060,7 +1141,8 @@ static bool copy_types(pvf_code *code, const wasm_module *m)
     for (uint32_t i = 0; i < m->ntypes; i++) {
         const wasm_functype *t = &m->types[i];
         uint32_t n = t->nparams + t->nresults;
-        memcpy(code->type_bytes + at, t->types, n);
+        if (n)
+            memcpy(code->type_bytes + at, t->types, n);
         code->types[i] = (pvf_functype){ t->nparams, t->nresults, code->type_bytes + at };
         at += n;
     }
@@ -1148,7 +1230,8 @@ static bool copy_segments(pvf_code *code, const wasm_module *m)
         o->funcs = malloc(((size_t)s->count ? s->count : 1) * sizeof *o->funcs);
         if (!o->funcs)
             return false;
-        memcpy(o->funcs, s->funcs, (size_t)s->count * sizeof *o->funcs);
+        if (s->count)
+            memcpy(o->funcs, s->funcs, (size_t)s->count * sizeof *o->funcs);
     }
     for (uint32_t i = 0; i < m->ndatas; i++) {
         const wasm_data_segment *s = &m->datas[i];

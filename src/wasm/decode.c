@@ -7,7 +7,8 @@
  * is read here: types, imports, index spaces, exports, segments, custom
  * sections, and for each function body its local declarations and where its
  * instructions are. Instructions themselves are left to the validator, so
- * decoding costs a few milliseconds even for a multi-megabyte runtime.
+ * decoding is one linear pass over the small sections and a skip over each
+ * body: well under a millisecond for a multi-megabyte runtime.
  *
  * Every count is checked against the implementation limits of module.h and
  * against the bytes left before anything is allocated for it. Error
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wasm/opcodes.h"
 #include "wasm/reader.h"
 
 #define SECTION_END_TEXT "unexpected end of section or function"
@@ -259,10 +261,62 @@ static bool read_global_type(wasm_reader *r, wasm_globaltype *out)
 static bool is_const_opcode(const decoder *d, uint8_t op)
 {
     switch (op) {
-    case 0x41: case 0x42: case 0x43: case 0x44: case 0x23:
+    case WASM_OP_I32_CONST: case WASM_OP_I64_CONST: case WASM_OP_F32_CONST: case WASM_OP_F64_CONST:
+    case WASM_OP_GLOBAL_GET:
         return true;
-    case 0xD0: case 0xD2:
+    case WASM_OP_REF_NULL: case WASM_OP_REF_FUNC:
         return d->features->bulk_memory;
+    }
+    return false;
+}
+
+/* The immediate of constant instruction `op`, already known to be one. */
+static bool read_const_immediate(wasm_reader *r, uint8_t op, wasm_const_expr *out)
+{
+    int32_t s32;
+    int64_t s64;
+    uint32_t u32;
+    uint64_t u64;
+    uint8_t t;
+    switch (op) {
+    case WASM_OP_I32_CONST:
+        if (!wasm_read_s32(r, &s32))
+            return false;
+        *out = (wasm_const_expr){ WASM_CONST_I32, WASM_I32, (uint32_t)s32 };
+        return true;
+    case WASM_OP_I64_CONST:
+        if (!wasm_read_s64(r, &s64))
+            return false;
+        *out = (wasm_const_expr){ WASM_CONST_I64, WASM_I64, (uint64_t)s64 };
+        return true;
+    case WASM_OP_F32_CONST:
+        if (!wasm_read_f32(r, &u32))
+            return false;
+        *out = (wasm_const_expr){ WASM_CONST_F32, WASM_F32, u32 };
+        return true;
+    case WASM_OP_F64_CONST:
+        if (!wasm_read_f64(r, &u64))
+            return false;
+        *out = (wasm_const_expr){ WASM_CONST_F64, WASM_F64, u64 };
+        return true;
+    case WASM_OP_GLOBAL_GET:
+        /* The type is the global's, which the validator fills in. */
+        if (!wasm_read_u32(r, &u32))
+            return false;
+        *out = (wasm_const_expr){ WASM_CONST_GLOBAL_GET, 0, u32 };
+        return true;
+    case WASM_OP_REF_FUNC:
+        if (!wasm_read_u32(r, &u32))
+            return false;
+        *out = (wasm_const_expr){ WASM_CONST_REF_FUNC, WASM_FUNCREF, u32 };
+        return true;
+    case WASM_OP_REF_NULL:
+        if (!wasm_read_u8(r, &t))
+            return false;
+        if (t != WASM_FUNCREF)
+            return wasm_fail_at(r->err, wasm_reader_offset(r) - 1, "malformed reference type 0x%02x", t);
+        *out = (wasm_const_expr){ WASM_CONST_REF_NULL, WASM_FUNCREF, 0 };
+        return true;
     }
     return false;
 }
@@ -278,69 +332,20 @@ static bool read_const_expr(decoder *d, wasm_reader *r, wasm_const_expr *out)
     uint8_t op;
     if (!wasm_read_u8(r, &op))
         return false;
-    if (op == 0x0B)
+    if (op == WASM_OP_END)
         return wasm_fail_at(r->err, at, "type mismatch: empty constant expression");
     if (!is_const_opcode(d, op))
         return wasm_fail_at(r->err, at, "constant expression required, found opcode 0x%02x", op);
-    memset(out, 0, sizeof *out);
-    bool ok = true;
-    switch (op) {
-    case 0x41: {
-        int32_t v;
-        ok = wasm_read_s32(r, &v);
-        *out = (wasm_const_expr){ WASM_CONST_I32, WASM_I32, (uint32_t)v };
-        break;
-    }
-    case 0x42: {
-        int64_t v;
-        ok = wasm_read_s64(r, &v);
-        *out = (wasm_const_expr){ WASM_CONST_I64, WASM_I64, (uint64_t)v };
-        break;
-    }
-    case 0x43: {
-        uint32_t bits;
-        ok = wasm_read_f32(r, &bits);
-        *out = (wasm_const_expr){ WASM_CONST_F32, WASM_F32, bits };
-        break;
-    }
-    case 0x44: {
-        uint64_t bits;
-        ok = wasm_read_f64(r, &bits);
-        *out = (wasm_const_expr){ WASM_CONST_F64, WASM_F64, bits };
-        break;
-    }
-    case 0x23: {
-        uint32_t index;
-        ok = wasm_read_u32(r, &index);
-        *out = (wasm_const_expr){ WASM_CONST_GLOBAL_GET, 0, index };
-        break;
-    }
-    case 0xD0: {
-        uint8_t t;
-        ok = wasm_read_u8(r, &t);
-        if (ok && t != WASM_FUNCREF)
-            return wasm_fail_at(r->err, wasm_reader_offset(r) - 1, "malformed reference type 0x%02x", t);
-        *out = (wasm_const_expr){ WASM_CONST_REF_NULL, WASM_FUNCREF, 0 };
-        break;
-    }
-    case 0xD2: {
-        uint32_t index;
-        ok = wasm_read_u32(r, &index);
-        *out = (wasm_const_expr){ WASM_CONST_REF_FUNC, WASM_FUNCREF, index };
-        break;
-    }
-    }
-    if (!ok)
+    if (!read_const_immediate(r, op, out))
         return false;
     at = wasm_reader_offset(r);
-    uint8_t end;
-    if (!wasm_read_u8(r, &end))
+    if (!wasm_read_u8(r, &op))
         return false;
-    if (end == 0x0B)
+    if (op == WASM_OP_END)
         return true;
-    if (is_const_opcode(d, end))
+    if (is_const_opcode(d, op))
         return wasm_fail_at(r->err, at, "type mismatch: constant expression leaves more than one value");
-    return wasm_fail_at(r->err, at, "constant expression required, found opcode 0x%02x", end);
+    return wasm_fail_at(r->err, at, "constant expression required, found opcode 0x%02x", op);
 }
 
 /* ---- index spaces ---------------------------------------------------------------------------- */
@@ -623,10 +628,10 @@ static bool read_elem_exprs(wasm_reader *r, wasm_elem_segment *seg, wasm_error *
         uint8_t op, end;
         if (!wasm_read_u8(r, &op))
             return false;
-        if (op == 0xD2) {
+        if (op == WASM_OP_REF_FUNC) {
             if (!wasm_read_u32(r, &seg->funcs[i]))
                 return false;
-        } else if (op == 0xD0) {
+        } else if (op == WASM_OP_REF_NULL) {
             uint8_t t;
             if (!wasm_read_u8(r, &t))
                 return false;
@@ -634,12 +639,13 @@ static bool read_elem_exprs(wasm_reader *r, wasm_elem_segment *seg, wasm_error *
                 return wasm_fail_at(err, at + 1, "malformed reference type 0x%02x", t);
             seg->funcs[i] = WASM_NULL_FUNC;
         } else {
-            return wasm_fail_at(err, at, "invalid elem: opcode 0x%02x, ref.func or ref.null expected", op);
+            return wasm_fail_at(err, at, "invalid elem: opcode 0x%02x, ref.func or ref.null "
+                                "expected", op);
         }
         at = wasm_reader_offset(r);
         if (!wasm_read_u8(r, &end))
             return false;
-        if (end != 0x0B)
+        if (end != WASM_OP_END)
             return wasm_fail_at(err, at, "invalid elem: `end` expected after the element expression");
     }
     return true;
@@ -778,7 +784,7 @@ static bool read_body(decoder *d, wasm_reader *r, wasm_func *f)
     f->code = b.p;
     f->code_len = (uint32_t)wasm_reader_left(&b);
     f->code_offset = (uint32_t)wasm_reader_offset(&b);
-    if (f->code_len == 0 || f->code[f->code_len - 1] != 0x0B)
+    if (f->code_len == 0 || f->code[f->code_len - 1] != WASM_OP_END)
         return wasm_fail_at(d->err, body_offset + size,
                             "END opcode expected: the function body does not end with `end`");
     return true;
@@ -1011,6 +1017,9 @@ bool wasm_decode(const uint8_t *bytes, size_t len, const wasm_features *features
     if (!err)
         err = &scratch;
     memset(m, 0, sizeof *m);
+    /* Offsets in the model are 32-bit; real inputs are bounded far below by the bomb limit. */
+    if (len > UINT32_MAX)
+        return wasm_fail(err, "module too large: %zu bytes", len);
     m->binary = bytes;
     m->binary_len = len;
     decoder d = { .features = features, .m = m, .err = err };

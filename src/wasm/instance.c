@@ -72,7 +72,8 @@ pvf_func *pvf_func_new_host(pvf_store *store, const pvf_functype *type, pvf_host
     uint8_t *types = store_alloc(store, (size_t)type->nparams + type->nresults);
     if (!f || !types)
         return NULL;
-    memcpy(types, type->types, (size_t)type->nparams + type->nresults);
+    if (type->nparams + type->nresults)
+        memcpy(types, type->types, (size_t)type->nparams + type->nresults);
     f->type = (pvf_functype){ type->nparams, type->nresults, types };
     f->host = fn;
     f->ctx = ctx;
@@ -346,7 +347,8 @@ static pvf_trap_kind init_datas(linker *l)
         uint64_t off = (uint32_t)eval_const(inst, &d->offset);
         if (!inst->memory || off + d->len > inst->memory->size)
             return trap_set(l->trap, PVF_TRAP_MEMORY_OUT_OF_BOUNDS);
-        memcpy(inst->memory->base + off, d->bytes, d->len);
+        if (d->len)
+            memcpy(inst->memory->base + off, d->bytes, d->len);
         inst->data_dropped[i] = true;
     }
     return PVF_TRAP_NONE;
@@ -431,9 +433,10 @@ pvf_trap_kind pvf_call(pvf_func *f, const uint64_t *args, uint64_t *results, pvf
     uint64_t small[16], *slots = n <= 16 ? small : malloc((size_t)n * sizeof *slots);
     if (!slots)
         return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
-    memcpy(slots, args, (size_t)f->type.nparams * sizeof *slots);
+    if (f->type.nparams)
+        memcpy(slots, args, (size_t)f->type.nparams * sizeof *slots);
     pvf_trap_kind k = interp_invoke(f, slots, trap);
-    if (k == PVF_TRAP_NONE)
+    if (k == PVF_TRAP_NONE && f->type.nresults)
         memcpy(results, slots, (size_t)f->type.nresults * sizeof *slots);
     if (slots != small)
         free(slots);

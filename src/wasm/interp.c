@@ -109,9 +109,10 @@ pvf_trap_kind interp_invoke(pvf_func *f, uint64_t *slots, pvf_trap *trap)
     uint64_t *base = es.top;
     if (base + n + 1 > es.slots_end)
         return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
-    memcpy(base, slots, (size_t)f->type.nparams * sizeof *base);
+    if (f->type.nparams)
+        memcpy(base, slots, (size_t)f->type.nparams * sizeof *base);
     pvf_trap_kind k = call_external(NULL, f, base, es.ftop, trap);
-    if (k == PVF_TRAP_NONE)
+    if (k == PVF_TRAP_NONE && f->type.nresults)
         memcpy(slots, base, (size_t)f->type.nresults * sizeof *base);
     return k;
 }
@@ -166,6 +167,13 @@ pvf_trap_kind interp_invoke(pvf_func *f, uint64_t *slots, pvf_trap *trap)
         store((ctype)x); ip += 3; NEXT();                                         \
     }
 
+/* fused compare-and-branch (a b t / a k t) */
+#define BRCMP(cmp, expr)                                                          \
+    L_BR_I32_##cmp: { uint32_t a = (uint32_t)fp[ip[1]], b = (uint32_t)fp[ip[2]];  \
+        ip = (expr) ? cbase + ip[3] : ip + 4; NEXT(); }                           \
+    L_BR_I32_##cmp##_K: { uint32_t a = (uint32_t)fp[ip[1]], b = ip[2];            \
+        ip = (expr) ? cbase + ip[3] : ip + 4; NEXT(); }
+
 /* memory access: effective address checked against the current size */
 #define EFFECTIVE(addr_slot, off, size)                                           \
     uint64_t ea = (uint64_t)(uint32_t)fp[addr_slot] + (off);                      \
@@ -188,11 +196,14 @@ static pvf_trap_kind run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, pvf_tr
 #define X_BIN(name, wop) [IR_##name] = &&L_##name, [IR_##name##_K] = &&L_##name##_K,
 #define X_F(name, wop, canon) [IR_##name] = &&L_##name, [IR_##name##_C] = &&L_##name##_C,
 #define X_ONE(name, ...) [IR_##name] = &&L_##name,
+#define X_BRCMP(cmp, inv) [IR_BR_I32_##cmp] = &&L_BR_I32_##cmp, [IR_BR_I32_##cmp##_K] = &&L_BR_I32_##cmp##_K,
+        IR_BR_CMPS(X_BRCMP)
         IR_I32_BINOPS(X_BIN) IR_I64_BINOPS(X_BIN) IR_F_BINOPS(X_F) IR_UNOPS(X_F)
         IR_SAT_OPS(X_ONE) IR_LOADS(X_ONE) IR_STORES(X_ONE) IR_OTHER_OPS(X_ONE)
 #undef X_BIN
 #undef X_F
 #undef X_ONE
+#undef X_BRCMP
     };
     const pvf_code *code = inst->code;
     const uint32_t *cbase = code->code;
@@ -390,6 +401,17 @@ static pvf_trap_kind run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, pvf_tr
     STORE(I64_STORE8, uint8_t, 1)
     STORE(I64_STORE16, uint16_t, 2)
     STORE(I64_STORE32, uint32_t, 4)
+
+    BRCMP(EQ, a == b)
+    BRCMP(NE, a != b)
+    BRCMP(LT_S, (int32_t)a < (int32_t)b)
+    BRCMP(LT_U, a < b)
+    BRCMP(GT_S, (int32_t)a > (int32_t)b)
+    BRCMP(GT_U, a > b)
+    BRCMP(LE_S, (int32_t)a <= (int32_t)b)
+    BRCMP(LE_U, a <= b)
+    BRCMP(GE_S, (int32_t)a >= (int32_t)b)
+    BRCMP(GE_U, a >= b)
 
 L_UNREACHABLE:
     TRAP(PVF_TRAP_UNREACHABLE);

@@ -104,6 +104,15 @@
     X(I64_STORE8, 0x3C, 1) X(I64_STORE16, 0x3D, 2) X(I64_STORE32, 0x3E, 4)
 
 /*
+ * Compare-and-branch, fused from an i32 compare followed by br_if / if:
+ * BR_I32_<CMP> a b t jumps to t if (a CMP b); the _K form compares with k.
+ * X(CMP, the inverse CMP) — the inverse serves `if`, which branches when false.
+ */
+#define IR_BR_CMPS(X)                                                             \
+    X(EQ, NE) X(NE, EQ) X(LT_S, GE_S) X(LT_U, GE_U) X(GT_S, LE_S) X(GT_U, LE_U)     \
+    X(LE_S, GT_S) X(LE_U, GT_U) X(GE_S, LT_S) X(GE_U, LT_U)
+
+/*
  * Every other op: X(NAME, number of operand words, description).
  * The interpreter loop in interp.c has one case per op, in this order.
  */
@@ -142,7 +151,8 @@ enum ir_op {
 #define X_SAT(name, sub) IR_##name,
 #define X_MEM(name, wop, bytes) IR_##name,
 #define X_OTHER(name, n, doc) IR_##name,
-    IR_I32_BINOPS(X_BIN) IR_I64_BINOPS(X_BIN)
+#define X_BRCMP(cmp, inv) IR_BR_I32_##cmp, IR_BR_I32_##cmp##_K,
+    IR_I32_BINOPS(X_BIN) IR_I64_BINOPS(X_BIN) IR_BR_CMPS(X_BRCMP)
     IR_F_BINOPS(X_F) IR_UNOPS(X_F) IR_SAT_OPS(X_SAT)
     IR_LOADS(X_MEM) IR_STORES(X_MEM) IR_OTHER_OPS(X_OTHER)
 #undef X_BIN
@@ -150,10 +160,8 @@ enum ir_op {
 #undef X_SAT
 #undef X_MEM
 #undef X_OTHER
+#undef X_BRCMP
     IR_OP_COUNT
 };
-
-/* Number of words (opcode included) of each op; BR_TABLE's count is its fixed part. */
-extern const uint8_t ir_op_words[IR_OP_COUNT];
 
 #endif

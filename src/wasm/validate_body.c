@@ -170,6 +170,17 @@ COLD static bool fail_reftypes(body_checker *c)
 
 /* ---- immediates ---------------------------------------------------------- */
 
+/* reader.h errors name the offending byte; add the instruction it belongs to. */
+COLD static bool note_instruction(body_checker *c)
+{
+    if (!c->err)
+        return false;
+    size_t n = strlen(c->err->msg);
+    snprintf(c->err->msg + n, sizeof c->err->msg - n, " (immediate of %s at offset 0x%zx)",
+             op_name(c), offset_of(c, c->ip));
+    return false;
+}
+
 /* A reader positioned at c->p, so that slow paths can use reader.h. */
 static void reader_here(const body_checker *c, wasm_reader *r)
 {
@@ -181,34 +192,58 @@ COLD static bool read_u32_slow(body_checker *c, uint32_t *out)
     wasm_reader r;
     reader_here(c, &r);
     if (!wasm_read_u32(&r, out))
-        return false;
+        return note_instruction(c);
     c->p = r.p;
     return true;
 }
 
-/* Single-byte LEB128 values (almost all indices) take the inline path. */
+/*
+ * LEB128 immediates take an inline path when they end within their first
+ * max-1 bytes: such an encoding is always valid, as only the last allowed
+ * byte has bits that must be zero (or a sign extension). The rest, and every
+ * error, go through reader.h.
+ */
 static inline bool read_u32(body_checker *c, uint32_t *out)
 {
-    if (c->p < c->end && *c->p < 0x80) {
-        *out = *c->p++;
-        return true;
+    const uint8_t *p = c->p;
+    size_t n = (size_t)(c->end - p) < 4 ? (size_t)(c->end - p) : 4;
+    uint32_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        v |= (uint32_t)(p[i] & 0x7F) << (7 * i);
+        if (!(p[i] & 0x80)) {
+            c->p = p + i + 1;
+            *out = v;
+            return true;
+        }
     }
     return read_u32_slow(c, out);
 }
 
-static bool skip_sleb(body_checker *c, unsigned bits)
+COLD static bool skip_sleb_slow(body_checker *c, unsigned bits)
 {
-    if (c->p < c->end && *c->p < 0x80) {
-        c->p++;
-        return true;
-    }
     wasm_reader r;
-    int64_t v;
+    int32_t v32;
+    int64_t v64;
     reader_here(c, &r);
-    if (!(bits == 32 ? wasm_read_s32(&r, &(int32_t){ 0 }) : wasm_read_s64(&r, &v)))
-        return false;
+    if (!(bits == 32 ? wasm_read_s32(&r, &v32) : wasm_read_s64(&r, &v64)))
+        return note_instruction(c);
     c->p = r.p;
     return true;
+}
+
+/* Skip a signed LEB128 of `bits` bits (the value of a constant is not needed). */
+static inline bool skip_sleb(body_checker *c, unsigned bits)
+{
+    const uint8_t *p = c->p;
+    size_t max = bits == 32 ? 4 : 9;    /* bytes that need no range check */
+    size_t n = (size_t)(c->end - p) < max ? (size_t)(c->end - p) : max;
+    for (size_t i = 0; i < n; i++) {
+        if (!(p[i] & 0x80)) {
+            c->p = p + i + 1;
+            return true;
+        }
+    }
+    return skip_sleb_slow(c, bits);
 }
 
 static bool skip_bytes(body_checker *c, size_t n)
@@ -262,6 +297,8 @@ static inline bool push(body_checker *c, uint8_t t)
 
 static bool push_types(body_checker *c, const uint8_t *types, uint32_t n)
 {
+    if (n == 0)
+        return true;
     if (n > c->vals_cap - c->nvals && !grow_vals(c, c->nvals + n))
         return false;
     memcpy(c->vals + c->nvals, types, n);
@@ -299,6 +336,12 @@ static inline bool pop_any(body_checker *c, uint8_t *got)
 /* Pop `types` (the last one is on top). */
 static bool pop_types(body_checker *c, const uint8_t *types, uint32_t n)
 {
+    /* Calls and blocks with long signatures: one memcmp instead of n pops. */
+    if (n >= 8 && c->nvals - top(c)->height >= n &&
+        memcmp(c->vals + c->nvals - n, types, n) == 0) {
+        c->nvals -= n;
+        return true;
+    }
     for (uint32_t i = n; i-- > 0;)
         if (!pop_expect(c, types[i]))
             return false;
@@ -408,7 +451,7 @@ static bool read_block_type(body_checker *c, block_type *bt)
     wasm_reader r;
     reader_here(c, &r);
     if (!wasm_read_s33(&r, &index))
-        return false;
+        return note_instruction(c);
     c->p = r.p;
     if (index < 0)
         return fail(c, "invalid block type 0x%02x in %s", b, op_name(c));
@@ -814,6 +857,7 @@ static bool op_bulk(body_checker *c)
 
 static bool op_prefix_fc(body_checker *c)
 {
+    c->fc_op = UINT32_MAX;  /* unnamed until read, for errors in the sub-opcode itself */
     if (!read_u32(c, &c->fc_op))
         return false;
     uint32_t sub = c->fc_op;
@@ -979,8 +1023,11 @@ static bool setup_locals(body_checker *c)
     c->nflat = total < bound ? (uint32_t)total : (uint32_t)bound;
     if (!ensure_capacity((void **)&c->flat, &c->flat_cap, c->nflat, 1))
         return fail(c, "out of memory for %u locals", c->nflat);
+    if (c->nflat == 0)
+        return true;
     uint32_t n = c->ftype->nparams < c->nflat ? c->ftype->nparams : c->nflat;
-    memcpy(c->flat, c->ftype->types, n);
+    if (n)
+        memcpy(c->flat, c->ftype->types, n);
     for (uint32_t i = 0; i < f->nlocal_groups && n < c->nflat; i++) {
         uint32_t k = f->local_groups[i].count;
         if (k > c->nflat - n)

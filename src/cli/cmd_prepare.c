@@ -1,0 +1,201 @@
+/*
+ * cmd_prepare.c — `pvf prepare FILE [-o ARTIFACT] [--json] [--profile pvf|full]
+ *                 [--bulk-memory] [--stack-limit N]`
+ *
+ * The prepare step of the PVF host, by hand: decompress the code blob (with
+ * the code bomb limit), then decode, validate, instrument and compile it
+ * with pvf_prepare(), and optionally write the artifact. Prints the sizes,
+ * the number of functions and stack-limiter thunks, and the CPU time of the
+ * prepare step (this thread only, as the reference measures a job).
+ *
+ * Exit: 0 accepted, 1 rejected ("rejected: reason"), 2 usage or I/O error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "pvf/engine.h"
+#include "runtime/blob.h"
+#include "util/cputime.h"
+#include "util/file.h"
+
+typedef struct prepare_options {
+    const char *path;
+    const char *output;
+    bool json;
+    pvf_engine_config cfg;
+} prepare_options;
+
+typedef struct prepare_result {
+    size_t input_size;
+    bool compressed;
+    size_t wasm_size;
+    pvf_prepare_stats stats;
+    double cpu_ms;
+} prepare_result;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: pvf prepare FILE [-o ARTIFACT] [--json] [--profile pvf|full]\n"
+            "                   [--bulk-memory] [--stack-limit N]\n\n"
+            "Prepare a wasm module or compressed code blob into an artifact, as the PVF\n"
+            "prepare worker does. FILE may be a compressed code blob (bomb limit %u MiB).\n\n"
+            "  -o ARTIFACT       write the artifact there\n"
+            "  --json            one JSON object on stdout\n"
+            "  --profile P       pvf (default: MVP + mutable globals, stack limiter) or\n"
+            "                    full (every supported proposal, no stack limiter)\n"
+            "  --bulk-memory     pvf profile: the WasmExtBulkMemory executor parameter\n"
+            "  --stack-limit N   pvf profile: the deterministic stack limit (default %u)\n\n"
+            "Exit 0: accepted; 1: rejected; 2: usage or I/O error.\n",
+            BLOB_CODE_BOMB_LIMIT_DEFAULT >> 20, PVF_DEFAULT_STACK_LOGICAL_MAX);
+}
+
+/* A positive 32-bit count. */
+static bool parse_u32(const char *s, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v == 0 || v > UINT32_MAX)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* Options may come in any order around FILE. Returns -1 when fine, else the exit code. */
+static int parse_options(int argc, char **argv, prepare_options *o)
+{
+    pvf_profile profile = PVF_PROFILE_PVF;
+    bool bulk_memory = false, have_limit = false;
+    uint32_t stack_limit = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--json")) {
+            o->json = true;
+        } else if (!strcmp(a, "--bulk-memory")) {
+            bulk_memory = true;
+        } else if (!strcmp(a, "-o") && has_value) {
+            o->output = argv[++i];
+        } else if (!strcmp(a, "--profile") && has_value) {
+            const char *p = argv[++i];
+            if (!strcmp(p, "pvf")) {
+                profile = PVF_PROFILE_PVF;
+            } else if (!strcmp(p, "full")) {
+                profile = PVF_PROFILE_FULL;
+            } else {
+                fprintf(stderr, "pvf prepare: unknown profile '%s' (pvf or full)\n", p);
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--stack-limit") && has_value) {
+            if (!parse_u32(argv[++i], &stack_limit)) {
+                fprintf(stderr, "pvf prepare: --stack-limit needs a count from 1 to %u\n", UINT32_MAX);
+                return EXIT_USAGE;
+            }
+            have_limit = true;
+        } else if (!has_value && (!strcmp(a, "-o") || !strcmp(a, "--profile") ||
+                                  !strcmp(a, "--stack-limit"))) {
+            fprintf(stderr, "pvf prepare: %s needs a value\n", a);
+            return EXIT_USAGE;
+        } else if (a[0] == '-' || o->path) {
+            fprintf(stderr, "pvf prepare: unexpected argument '%s'\n", a);
+            usage(stderr);
+            return EXIT_USAGE;
+        } else {
+            o->path = a;
+        }
+    }
+    if (!o->path) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    pvf_engine_config_default(&o->cfg, profile);
+    if (bulk_memory)
+        o->cfg.bulk_memory = true;
+    if (have_limit)
+        o->cfg.stack_logical_max = stack_limit;
+    return -1;
+}
+
+static int report_rejected(const prepare_options *o, const char *reason)
+{
+    if (o->json) {
+        printf("{\"ok\":false,\"error\":");
+        json_print_string(stdout, reason);
+        printf("}\n");
+    } else {
+        printf("rejected: %s\n", reason);
+    }
+    return EXIT_REJECTED;
+}
+
+static void report_accepted(const prepare_options *o, const prepare_result *r)
+{
+    if (o->json) {
+        printf("{\"ok\":true,\"compressed\":%s,\"input_size\":%zu,\"wasm_size\":%zu,"
+               "\"artifact_size\":%zu,\"functions\":%u,\"thunks\":%u,\"cpu_ms\":%.3f}\n",
+               r->compressed ? "true" : "false", r->input_size, r->wasm_size,
+               r->stats.artifact_size, r->stats.functions, r->stats.thunks, r->cpu_ms);
+        return;
+    }
+    printf("input:      %s, %zu bytes%s\n", o->path, r->input_size,
+           r->compressed ? " (compressed blob)" : "");
+    printf("wasm:       %zu bytes\n", r->wasm_size);
+    printf("artifact:   %zu bytes%s%s\n", r->stats.artifact_size, o->output ? " -> " : "",
+           o->output ? o->output : "");
+    printf("functions:  %u (+ %u stack-limiter thunks)\n", r->stats.functions, r->stats.thunks);
+    if (r->cpu_ms > 0)
+        printf("prepare:    %.1f ms CPU, %.1f MB/s of wasm\n", r->cpu_ms,
+               (double)r->wasm_size / 1e6 / (r->cpu_ms / 1e3));
+    else
+        printf("prepare:    %.1f ms CPU\n", r->cpu_ms);
+}
+
+int cmd_prepare(int argc, char **argv)
+{
+    prepare_options o = { 0 };
+    int code = parse_options(argc, argv, &o);
+    if (code >= 0)
+        return code;
+
+    prepare_result r = { 0 };
+    uint8_t *input = file_read(o.path, &r.input_size);
+    if (!input) {
+        fprintf(stderr, "pvf prepare: cannot read %s: %s\n", o.path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    uint8_t *wasm;
+    char reason[512];
+    bool ok = blob_decompress(input, r.input_size, BLOB_CODE_BOMB_LIMIT_DEFAULT, &wasm, &r.wasm_size,
+                              &r.compressed, reason, sizeof reason);
+    free(input);
+    if (!ok)
+        return report_rejected(&o, reason);
+
+    uint8_t *artifact = NULL;
+    size_t artifact_len = 0;
+    double t0 = cputime_thread_ms();
+    ok = pvf_prepare(wasm, r.wasm_size, &o.cfg, &artifact, &artifact_len, &r.stats, reason,
+                     sizeof reason);
+    r.cpu_ms = cputime_thread_ms() - t0;
+    free(wasm);
+    if (!ok)
+        return report_rejected(&o, reason);
+    r.stats.artifact_size = artifact_len;
+
+    code = 0;
+    if (o.output && !file_write(o.output, artifact, artifact_len)) {
+        fprintf(stderr, "pvf prepare: cannot write %s: %s\n", o.output, strerror(errno));
+        code = EXIT_USAGE;
+    } else {
+        report_accepted(&o, &r);
+    }
+    free(artifact);
+    return code;
+}
