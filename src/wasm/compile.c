@@ -70,6 +70,8 @@ typedef struct compiler {
     uint32_t ncs, ccap;
     bool dead;
     uint32_t producer;      /* word index of the op that produced the top entry, or NO_LABEL */
+    uint8_t *written;       /* written[x]: local x is the target of some local.set/tee */
+    uint32_t written_cap;
 } compiler;
 
 /* ---- emission ------------------------------------------------------------------------------ */
@@ -197,17 +199,37 @@ static void flush_range(compiler *c, uint32_t from, uint32_t to)
             materialize(c, p);
 }
 
-static bool has_lazy_entries(const compiler *c, uint32_t below)
+/*
+ * A lazy entry may stay lazy across control flow when every path sees the same
+ * value: a constant, or a local that the function never writes. Any other lazy
+ * local must be in its slot before a block starts, since a `local.set` inside
+ * the block would materialise it on one path only.
+ */
+static bool path_safe(const compiler *c, const vslot *v)
 {
-    for (uint32_t p = 0; p < below; p++)
-        if (c->vs[p].kind != V_STACK)
+    return v->kind == V_CONST || (v->kind == V_LOCAL && !c->written[v->local]);
+}
+
+/* Whether entering a block with `nparams` parameters needs any code (see flush_for_block). */
+static bool block_flush_needed(const compiler *c, uint32_t nparams)
+{
+    for (uint32_t p = 0; p < c->sp; p++) {
+        const vslot *v = &c->vs[p];
+        if (v->kind != V_STACK && (p >= c->sp - nparams || !path_safe(c, v)))
             return true;
+    }
     return false;
 }
 
-static void flush_all(compiler *c)
+/* Before a block: parameters go to their slots (branches back to a loop put them there),
+ * unsafe lazy entries below them too. */
+static void flush_for_block(compiler *c, uint32_t nparams)
 {
-    flush_range(c, 0, c->sp);
+    for (uint32_t p = 0; p < c->sp; p++) {
+        const vslot *v = &c->vs[p];
+        if (v->kind != V_STACK && (p >= c->sp - nparams || !path_safe(c, v)))
+            materialize(c, p);
+    }
 }
 
 /* The slot an op can read entry `pos` from (a local's slot for lazy locals). */
@@ -253,25 +275,29 @@ static bool branch_needs_moves(const compiler *c, const ctrl *k)
     return false;
 }
 
+/* Write the value of entry `pos` to slot `dst`, leaving the entry's state alone. */
+static void emit_move(compiler *c, uint32_t pos, uint32_t dst)
+{
+    const vslot *v = &c->vs[pos];
+    if (v->kind == V_CONST) {
+        emit_const_to(c, dst, v);
+        return;
+    }
+    uint32_t from = v->kind == V_LOCAL ? v->local : pos_slot(c, pos);
+    if (from != dst) {
+        emit_op(c, IR_COPY);
+        emit(c, dst);
+        emit(c, from);
+    }
+}
+
 /* Move the branch values (top of stack) to the label's positions. Ascending order is safe:
  * destinations are never above sources. */
 static void emit_branch_moves(compiler *c, const ctrl *k)
 {
     uint32_t n = branch_arity(k);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t src = c->sp - n + i, dst = pos_slot(c, k->height + i);
-        const vslot *v = &c->vs[src];
-        if (v->kind == V_CONST) {
-            emit_const_to(c, dst, v);
-        } else {
-            uint32_t from = v->kind == V_LOCAL ? v->local : pos_slot(c, src);
-            if (from != dst) {
-                emit_op(c, IR_COPY);
-                emit(c, dst);
-                emit(c, from);
-            }
-        }
-    }
+    for (uint32_t i = 0; i < n; i++)
+        emit_move(c, c->sp - n + i, pos_slot(c, k->height + i));
 }
 
 /* The target word of a jump to label `k`. */
@@ -524,13 +550,14 @@ static void emit_return(compiler *c, uint32_t nresults)
         emit(c, s);
         return;
     }
-    flush_range(c, c->sp - nresults, c->sp);
+    uint32_t first = c->sp - nresults;
+    for (uint32_t i = 0; i < nresults; i++)
+        emit_move(c, first + i, pos_slot(c, first + i));
     for (uint32_t i = 0; i < nresults; i++) {
-        uint32_t from = pos_slot(c, c->sp - nresults + i);
-        if (from != i) {
+        if (pos_slot(c, first + i) != i) {
             emit_op(c, IR_COPY);
             emit(c, i);
-            emit(c, from);
+            emit(c, pos_slot(c, first + i));
         }
     }
     emit_op(c, IR_RETURN);
@@ -615,35 +642,28 @@ static bool compile_block(compiler *c, wasm_reader *r, uint8_t kind)
          * takes no code, a compare producing the condition can fuse with the branch. */
         bool fused = false;
         uint32_t cond;
-        if (!has_lazy_entries(c, c->sp - 1)) {
+        c->sp--;
+        bool flush = block_flush_needed(c, np);
+        c->sp++;
+        if (!flush) {
             cond = pop_condition(c, false, &fused);
         } else {
             cond = read_slot(c, c->sp - 1);   /* a local, or its own slot: flush writes neither */
             c->sp--;
-            flush_all(c);
+            flush_for_block(c, np);
         }
         k.height = c->sp - np;
         emit_cond_branch(c, cond, fused, false);
         emit_forward(c, &k.else_chain);
         return push_ctrl(c, k);
     }
-    flush_all(c);
+    flush_for_block(c, np);
     k.height = c->sp - np;
-    if (kind == C_IF) {
-    } else if (kind == C_LOOP) {
+    if (kind == C_LOOP)
         k.loop_entry = here(c);
-    }
     return push_ctrl(c, k);
 }
 
-static void reset_stack_to(compiler *c, uint32_t height)
-{
-    c->sp = height;
-    for (uint32_t p = 0; p < height; p++)
-        c->vs[p].kind = V_STACK;
-    while (c->max_sp < height)
-        c->max_sp = height;
-}
 
 static bool compile_else(compiler *c)
 {
@@ -651,7 +671,7 @@ static bool compile_else(compiler *c)
     if (k->dead_entry)
         return true;
     if (!c->dead) {
-        flush_all(c);
+        flush_range(c, k->height, c->sp);
         emit_jump(c, k);
     }
     bind_chain(c, k->else_chain, here(c));
@@ -676,11 +696,11 @@ static bool compile_end(compiler *c, const wasm_functype *ft)
         return true;
     }
     if (!c->dead)
-        flush_all(c);
+        flush_range(c, k.height, c->sp);
     uint32_t target = here(c);
     bind_chain(c, k.else_chain, target);
     bind_chain(c, k.end_chain, target);
-    reset_stack_to(c, k.height);
+    c->sp = k.height;   /* entries below the block are as they were at its start */
     for (uint32_t i = 0; i < k.nresults; i++)
         push_stack(c);
     c->dead = false;
@@ -786,22 +806,26 @@ static enum ir_op canon_variant(compiler *c, enum ir_op op, bool canonicalised)
     return (c->canon && canonicalised) ? (enum ir_op)(op + 1) : op;
 }
 
+static bool skip_fc_immediates(wasm_reader *r, uint32_t sub)
+{
+    uint32_t a;
+    switch (sub) {
+    case WASM_FC_MEMORY_INIT: case WASM_FC_TABLE_INIT: case WASM_FC_TABLE_COPY:
+    case WASM_FC_MEMORY_COPY:
+        return wasm_read_u32(r, &a) && wasm_read_u32(r, &a);
+    case WASM_FC_DATA_DROP: case WASM_FC_ELEM_DROP: case WASM_FC_MEMORY_FILL:
+        return wasm_read_u32(r, &a);
+    }
+    return sub <= 7 ? true : wasm_reader_fail(r, "unknown 0xFC instruction %u", sub);
+}
+
 static bool compile_fc(compiler *c, wasm_reader *r)
 {
     uint32_t sub, a, b;
     if (!wasm_read_u32(r, &sub))
         return false;
-    if (c->dead) {
-        /* skip immediates */
-        switch (sub) {
-        case WASM_FC_MEMORY_INIT: case WASM_FC_TABLE_INIT: case WASM_FC_TABLE_COPY:
-        case WASM_FC_MEMORY_COPY:
-            return wasm_read_u32(r, &a) && wasm_read_u32(r, &b);
-        case WASM_FC_DATA_DROP: case WASM_FC_ELEM_DROP: case WASM_FC_MEMORY_FILL:
-            return wasm_read_u32(r, &a);
-        }
-        return sub <= 7 ? true : wasm_reader_fail(r, "unknown 0xFC instruction %u", sub);
-    }
+    if (c->dead)
+        return skip_fc_immediates(r, sub);
     switch (sub) {
 #define X(name, s) case s: compile_unop(c, IR_##name); return true;
         IR_SAT_OPS(X)
@@ -1047,6 +1071,42 @@ static bool compile_instr(compiler *c, wasm_reader *r, uint8_t op)
 
 /* ---- functions ----------------------------------------------------------------------------- */
 
+/* One quick pass over the body: which locals does it ever write? (see path_safe) */
+static bool scan_written_locals(compiler *c, const wasm_func *f, uint32_t nlocals_total)
+{
+    if (nlocals_total > c->written_cap) {
+        uint8_t *n = realloc(c->written, nlocals_total);
+        if (!n)
+            return wasm_fail(c->err, "out of memory while compiling");
+        c->written = n;
+        c->written_cap = nlocals_total;
+    }
+    memset(c->written, 0, nlocals_total);
+    wasm_reader r;
+    wasm_reader_init(&r, f->code, f->code_len, f->code_offset, c->err);
+    while (!wasm_reader_eof(&r)) {
+        uint8_t op;
+        uint32_t x, np, nr;
+        if (!wasm_read_u8(&r, &op))
+            return false;
+        bool ok = true;
+        if (op == WASM_OP_BLOCK || op == WASM_OP_LOOP || op == WASM_OP_IF) {
+            ok = read_blocktype(c, &r, &np, &nr);
+        } else if (op == WASM_OP_LOCAL_SET || op == WASM_OP_LOCAL_TEE) {
+            ok = wasm_read_u32(&r, &x);
+            if (ok && x < nlocals_total)
+                c->written[x] = 1;
+        } else if (op == WASM_OP_PREFIX_FC) {
+            ok = wasm_read_u32(&r, &x) && skip_fc_immediates(&r, x);
+        } else {
+            ok = skip_immediates(&r, op);
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 static bool compile_body(compiler *c, const wasm_func *f, const wasm_functype *ft, code_func *out)
 {
     wasm_reader r;
@@ -1056,6 +1116,8 @@ static bool compile_body(compiler *c, const wasm_func *f, const wasm_functype *f
     c->ncs = 0;
     c->dead = false;
     c->producer = NO_LABEL;
+    if (!scan_written_locals(c, f, c->s0))
+        return false;
     out->entry = c->ncode;
     push_ctrl(c, (ctrl){ .kind = C_FUNC, .nresults = ft->nresults, .end_chain = NO_LABEL,
                          .else_chain = NO_LABEL });
@@ -1294,6 +1356,7 @@ pvf_code *code_compile(const wasm_module *m, const wasm_stack_limit *sl,
     bool ok = compile_functions(&c, code);
     free(c.vs);
     free(c.cs);
+    free(c.written);
     if (!ok) {
         free(c.code);
         code_free(code);
