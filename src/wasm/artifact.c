@@ -26,6 +26,7 @@
 #include <xxhash.h>
 
 #include "wasm/code.h"
+#include "wasm/runtime.h"
 
 #define ARTIFACT_MAGIC "PVFARTF"        /* 8 bytes with the NUL */
 #define ARTIFACT_FORMAT 1u
@@ -515,6 +516,7 @@ pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t e
         snprintf(r.err, r.errlen, "out of memory");
         return NULL;
     }
+    c->image_fd = -1;
     if (check_header(&r, c, artifact, len)) {
         get_types(&r, c);
         get_imports(&r, c);
@@ -531,6 +533,7 @@ pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t e
         code_free(c);
         return NULL;
     }
+    data_image_build(c);
     return c;
 }
 

@@ -114,6 +114,10 @@ struct pvf_code {
 
     uint32_t ncode;
     uint32_t *code;
+
+    /* copy-on-write initial memory (data_image.c); image_fd -1 when not used */
+    int image_fd;
+    uint64_t image_len;
 };
 
 /* Build compiled code from a validated (and, for pvf, instrumented) module. */

@@ -27,6 +27,7 @@
 #include "wasm/ir.h"
 #include "wasm/opcodes.h"
 #include "wasm/reader.h"
+#include "wasm/runtime.h"
 #include "wasm/stack_limiter.h"
 
 #define NO_LABEL UINT32_MAX
@@ -1336,6 +1337,7 @@ pvf_code *code_compile(const wasm_module *m, const wasm_stack_limit *sl,
         return NULL;
     }
     code->config = *cfg;
+    code->image_fd = -1;
     code->nfuncs = m->nfuncs;
     code->nfunc_imports = m->nfunc_imports;
     code->funcs = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *code->funcs);
@@ -1371,6 +1373,7 @@ void code_free(pvf_code *c)
 {
     if (!c)
         return;
+    data_image_release(c);
     for (uint32_t i = 0; c->imports && i < c->nimports; i++) {
         free(c->imports[i].module);
         free(c->imports[i].name);

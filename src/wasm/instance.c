@@ -340,6 +340,12 @@ static pvf_trap_kind init_datas(linker *l)
 {
     const pvf_code *c = l->code;
     pvf_instance *inst = l->inst;
+    if (c->nmemory_imports == 0 && inst->memory && data_image_map(c, inst->memory)) {
+        for (uint32_t i = 0; i < c->ndatas; i++)
+            if (c->datas[i].mode == WASM_SEG_ACTIVE)
+                inst->data_dropped[i] = true;
+        return PVF_TRAP_NONE;
+    }
     for (uint32_t i = 0; i < c->ndatas; i++) {
         const code_data *d = &c->datas[i];
         if (d->mode != WASM_SEG_ACTIVE)

@@ -26,6 +26,7 @@
 #define VALUE_STACK_SLOTS (128u << 20)      /* 1 GiB reserved, committed on use */
 #define CALL_STACK_FRAMES (1u << 20)
 #define MAX_NESTED_RUNS 1000                /* C recursion through call_external */
+#define WASM_MXCSR 0x1F80u                  /* all exceptions masked, round to nearest, no FTZ/DAZ */
 
 typedef struct frame {
     const uint32_t *ret;
@@ -111,7 +112,12 @@ pvf_trap_kind interp_invoke(pvf_func *f, uint64_t *slots, pvf_trap *trap)
         return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
     if (f->type.nparams)
         memcpy(base, slots, (size_t)f->type.nparams * sizeof *base);
+    /* Float results depend on MXCSR: round to nearest, no flush-to-zero, exceptions masked
+     * (wasm-engine-notes §5.5). Set it for the call and give the caller's back. */
+    unsigned saved_mxcsr = __builtin_ia32_stmxcsr();
+    __builtin_ia32_ldmxcsr(WASM_MXCSR);
     pvf_trap_kind k = call_external(NULL, f, base, es.ftop, trap);
+    __builtin_ia32_ldmxcsr(saved_mxcsr);
     if (k == PVF_TRAP_NONE && f->type.nresults)
         memcpy(slots, base, (size_t)f->type.nresults * sizeof *base);
     return k;

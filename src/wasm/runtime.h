@@ -70,6 +70,11 @@ pvf_trap_kind trap_set(pvf_trap *trap, pvf_trap_kind kind);
 bool memory_init(pvf_memory *mem, uint32_t min_pages, uint32_t max_pages);
 void memory_release(pvf_memory *mem);
 
+/* data_image.c: build at load, map at instantiation, close at free. */
+void data_image_build(pvf_code *c);
+bool data_image_map(const pvf_code *c, pvf_memory *mem);
+void data_image_release(pvf_code *c);
+
 /* Structural equality of function types. */
 bool functype_equal(const pvf_functype *a, const pvf_functype *b);
 
