@@ -6,10 +6,12 @@
 #   make bench      benchmarks against node (V8), writes docs/BENCHMARKS.md
 #   make fuzz       libFuzzer target (clang), build-fuzz/
 #   make demo       pvf on the project's own fixtures
+#   make deps       install missing Debian packages (as root) or list them
+#   make run        build, then prepare a real PVF (the main job, for now)
 
 BUILD    ?= build
 CC       ?= gcc
-PKGS     := libzstd
+PKGS     := libzstd zlib libxxhash
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
@@ -31,7 +33,7 @@ LIB      := $(BUILD)/lib/libpvf.a
 PVF      := $(BUILD)/bin/pvf
 UNIT     := $(BUILD)/bin/pvf-unit-tests
 
-.PHONY: all test asan bench fuzz demo clean deps
+.PHONY: all test asan bench fuzz demo clean deps run
 all: $(PVF) $(UNIT)
 
 $(BUILD)/obj/%.o: %.c
@@ -51,21 +53,42 @@ $(UNIT): $(TEST_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB) $(LDLIBS)
 
-test: all
+# Missing Debian packages: installed when run as root, listed otherwise (scripts/deps.sh).
+# The stamp makes this a no-op once everything is present. Targets that need the packages
+# build through a sub-make so that pkg-config runs after they are installed.
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+deps:
+	@scripts/deps.sh
+
+$(DEPS_STAMP): scripts/deps.sh
+	@scripts/deps.sh; rc=$$?; \
+	if [ $$rc = 0 ]; then mkdir -p $(@D) && touch $@; elif [ $$rc != 3 ]; then exit $$rc; fi
+
+test: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory all
 	BUILD=$(BUILD) tests/run-all.sh
 
 asan:
 	$(MAKE) BUILD=build-asan CC=clang OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" test
 
-bench: all
-	bench/run.sh
+# The main job for now: prepare a real parachain runtime.
+run: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory all
+	$(PVF) prepare $${PVF_TESTDATA:-../shared/testdata}/pvf/kagome__pvf_hex_adder.wasm
 
-demo: all
-	tests/demo.sh
+bench: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory all
+	BUILD=$(BUILD) CC=$(CC) bench/run.sh
 
-fuzz:
-	$(MAKE) -f fuzz/Makefile
+demo: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory all
+	BUILD=$(BUILD) tests/demo.sh
+
+FUZZ_SECONDS ?= 60
+fuzz: $(DEPS_STAMP)
+	$(MAKE) -f fuzz/Makefile run FUZZ_SECONDS=$(FUZZ_SECONDS) PKGS="$(PKGS)"
 
 clean:
 	rm -rf build build-asan build-fuzz

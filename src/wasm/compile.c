@@ -1082,7 +1082,8 @@ static bool scan_written_locals(compiler *c, const wasm_func *f, uint32_t nlocal
         c->written = n;
         c->written_cap = nlocals_total;
     }
-    memset(c->written, 0, nlocals_total);
+    if (nlocals_total)
+        memset(c->written, 0, nlocals_total);
     wasm_reader r;
     wasm_reader_init(&r, f->code, f->code_len, f->code_offset, c->err);
     while (!wasm_reader_eof(&r)) {

@@ -407,9 +407,7 @@ static bool decode_types(decoder *d, wasm_reader *r)
         wasm_functype *t = &m->types[i];
         t->nparams = np;
         t->nresults = nr;
-        if (np + nr == 0)
-            continue;
-        t->types = malloc(np + nr);
+        t->types = malloc(np + nr ? np + nr : 1);   /* never NULL: callers offset into it */
         if (!t->types)
             return wasm_fail(d->err, "out of memory");
         memcpy(t->types, params, np);
