@@ -11,7 +11,7 @@
 
 BUILD    ?= build
 CC       ?= gcc
-PKGS     := libzstd zlib libxxhash
+PKGS     := libzstd zlib libxxhash libsodium libsecp256k1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 

@@ -188,12 +188,18 @@ uint8_t *pvf_memory_data(pvf_memory *mem);
 uint64_t pvf_memory_size(const pvf_memory *mem);            /* bytes */
 /* Grow by `pages`; returns the old size in pages, or -1 (deterministically, at the maximum). */
 int64_t pvf_memory_grow(pvf_memory *mem, uint32_t pages);
+/* Current size in pages as min, and the maximum the memory was created with. */
+pvf_limits pvf_memory_limits(const pvf_memory *mem);
 
 pvf_table *pvf_table_new(pvf_store *store, pvf_limits limits);
 uint32_t pvf_table_size(const pvf_table *table);
+/* Current size as min, and the declared maximum. */
+pvf_limits pvf_table_limits(const pvf_table *table);
 
 pvf_global *pvf_global_new(pvf_store *store, uint8_t type, bool mutable_, uint64_t value);
 uint64_t pvf_global_get(const pvf_global *g);
+uint8_t pvf_global_valtype(const pvf_global *g);
+bool pvf_global_mutable(const pvf_global *g);
 void pvf_global_set(pvf_global *g, uint64_t value);
 
 /* ---- instances ---------------------------------------------------------------------------- */

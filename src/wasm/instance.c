@@ -122,6 +122,11 @@ uint32_t pvf_table_size(const pvf_table *table)
     return table->size;
 }
 
+pvf_limits pvf_table_limits(const pvf_table *table)
+{
+    return (pvf_limits){ table->size, table->limits.max, table->limits.has_max };
+}
+
 pvf_global *pvf_global_new(pvf_store *store, uint8_t type, bool mutable_, uint64_t value)
 {
     pvf_global *g = store_alloc(store, sizeof *g);
@@ -133,6 +138,16 @@ pvf_global *pvf_global_new(pvf_store *store, uint8_t type, bool mutable_, uint64
 uint64_t pvf_global_get(const pvf_global *g)
 {
     return g->value;
+}
+
+uint8_t pvf_global_valtype(const pvf_global *g)
+{
+    return g->type;
+}
+
+bool pvf_global_mutable(const pvf_global *g)
+{
+    return g->mutable_;
 }
 
 void pvf_global_set(pvf_global *g, uint64_t value)

@@ -66,3 +66,8 @@ uint64_t pvf_memory_size(const pvf_memory *mem)
 {
     return mem->size;
 }
+
+pvf_limits pvf_memory_limits(const pvf_memory *mem)
+{
+    return (pvf_limits){ mem->pages, mem->max_pages, mem->has_max };
+}
