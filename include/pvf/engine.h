@@ -49,6 +49,13 @@ typedef struct pvf_engine_config {
     bool bulk_memory;           /* pvf profile: the WasmExtBulkMemory executor parameter */
     uint32_t stack_logical_max; /* pvf profile: the deterministic stack limit (default 65536) */
     bool canonicalize_nans;     /* default: true for pvf, false for full */
+    /*
+     * Substrate runtimes: when non-zero, a memory import becomes a defined memory
+     * exported under the import's name, and every memory's limits become
+     * min(initial, heap_max_pages) .. heap_max_pages (the reference's heap strategy;
+     * 2080 pages by default for PVFs). 0 leaves memories as declared.
+     */
+    uint32_t heap_max_pages;
 } pvf_engine_config;
 
 #define PVF_DEFAULT_STACK_LOGICAL_MAX 65536u

@@ -5,7 +5,7 @@
  *
  *   header   magic "PVFARTF\0" | u32 format version | engine version (str) |
  *            target (str) | u32 profile | u32 bulk_memory | u32 stack limit |
- *            u32 canonicalize_nans | u64 payload length
+ *            u32 canonicalize_nans | u32 heap max pages | u64 payload length
  *   payload  types, imports, functions, tables, memory, globals, exports,
  *            start, element and data segments, custom sections, stack-limiter
  *            settings, code words (see put_payload)
@@ -178,6 +178,7 @@ static void put_header(writer *w, const pvf_engine_config *cfg, uint64_t payload
     put_u32(w, cfg->bulk_memory);
     put_u32(w, cfg->stack_logical_max);
     put_u32(w, cfg->canonicalize_nans);
+    put_u32(w, cfg->heap_max_pages);
     put_u64(w, payload_len);
 }
 
@@ -494,6 +495,7 @@ static bool check_header(reader *r, pvf_code *c, const uint8_t *start, size_t le
     c->config.bulk_memory = get_u32(r);
     c->config.stack_logical_max = get_u32(r);
     c->config.canonicalize_nans = get_u32(r);
+    c->config.heap_max_pages = get_u32(r);
     uint64_t payload = get_u64(r);
     if (r->failed)
         return false;

@@ -69,6 +69,10 @@ bool pvf_prepare(const uint8_t *wasm, size_t len, const pvf_engine_config *cfg,
         fail_with(&e, "invalid module", err, errlen);
         goto out;
     }
+    if (cfg->heap_max_pages && !wasm_rewrite_memory(&m, cfg->heap_max_pages, &e)) {
+        fail_with(&e, "memory setup", err, errlen);
+        goto out;
+    }
     if (cfg->profile == PVF_PROFILE_PVF) {
         uint32_t limit = cfg->stack_logical_max ? cfg->stack_logical_max : PVF_DEFAULT_STACK_LOGICAL_MAX;
         if (!wasm_stack_limiter_apply(&m, limit, &sl, &e)) {

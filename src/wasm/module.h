@@ -262,6 +262,13 @@ bool wasm_decode(const uint8_t *bytes, size_t len, const wasm_features *features
 /* Type-check every function body and every module-level rule of the spec. */
 bool wasm_validate(const wasm_module *m, const wasm_features *features, wasm_error *err);
 
+/*
+ * The reference's memory setup for Substrate runtimes (memory_rewrite.c):
+ * a memory import becomes a defined, exported memory, and every memory gets
+ * the limits min(initial, max_pages) .. max_pages.
+ */
+bool wasm_rewrite_memory(wasm_module *m, uint32_t max_pages, wasm_error *err);
+
 void wasm_module_free(wasm_module *m);
 
 /* The type of function `func_index` (imports included). */
