@@ -13,6 +13,8 @@ static const struct {
     { "prepare", cmd_prepare, "prepare wasm (or a compressed code blob) into an artifact" },
     { "bench", cmd_bench, "run a benchmark module (sightglass or CoreMark style)" },
     { "inspect", cmd_inspect, "describe a wasm module or code blob" },
+    { "validate", cmd_validate, "run validate_block of a PVF on ValidationParams" },
+    { "call", cmd_call, "call any export of a runtime with the PVF host functions" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,73 @@
+/*
+ * pvf/runtime.h — Substrate runtimes on the pvf engine: the PVF host
+ * functions, the call convention, and validate_block.
+ *
+ *   pvf_runtime_prepare   maybe-compressed code ──▶ artifact (memory setup, stack limiter)
+ *   pvf_runtime_call      run any export `f(ptr, len) -> ptr | len << 32` with the PVF
+ *                         host functions on a fresh instance (Core_version, Metadata_metadata…)
+ *   pvf_runtime_validate  validate_block(ValidationParams) ──▶ ValidationResult bytes
+ *
+ * Every call uses a fresh instance, as the reference does. Outcomes are
+ * split the way the reference votes: the candidate is invalid (a trap, a
+ * host-function panic, bad output), or the code could not run at all
+ * (construction errors). Both carry a human-readable reason.
+ */
+#ifndef PVF_RUNTIME_H
+#define PVF_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pvf/engine.h"
+
+#define PVF_DEFAULT_HEAP_PAGES 2080u        /* 2048 + 32: the reference's default maximum */
+#define PVF_CODE_BOMB_LIMIT_DEFAULT (30u << 20)
+#define PVF_POV_BOMB_LIMIT (40u << 20)
+
+typedef struct pvf_runtime_params {
+    uint32_t heap_max_pages;        /* MaxMemoryPages(n) gives n + 32; default 2080 */
+    uint32_t stack_logical_max;     /* StackLogicalMax; default 65536 */
+    bool bulk_memory;               /* WasmExtBulkMemory */
+    size_t code_bomb_limit;         /* decompression limit for the code blob */
+} pvf_runtime_params;
+
+void pvf_runtime_params_default(pvf_runtime_params *p);
+
+/* Decompress (if needed) and prepare `code` into an artifact. */
+bool pvf_runtime_prepare(const uint8_t *code, size_t len, const pvf_runtime_params *p,
+                         uint8_t **artifact, size_t *artifact_len, pvf_prepare_stats *stats,
+                         char *err, size_t errlen);
+
+typedef enum pvf_outcome {
+    PVF_OUTCOME_OK = 0,         /* the call returned; output holds its bytes */
+    PVF_OUTCOME_INVALID = 1,    /* the candidate is invalid: trap, panic, bad output */
+    PVF_OUTCOME_ERROR = 2,      /* the code could not be run (construction, resources) */
+} pvf_outcome;
+
+typedef struct pvf_call_result {
+    pvf_outcome outcome;
+    uint8_t *output;            /* malloc'd; free() it */
+    size_t output_len;
+    char reason[512];           /* why, when not OK */
+    double cpu_ms;              /* CPU time of instantiation + call */
+} pvf_call_result;
+
+/*
+ * Call export `name` with `input` (placed by the runtime's allocator, as the
+ * reference does) on a fresh instance of `code`.
+ */
+void pvf_runtime_call(const pvf_code *code, const char *name, const uint8_t *input, size_t input_len,
+                      pvf_call_result *out);
+
+/*
+ * Run validate_block on SCALE-encoded ValidationParams. On OK, output holds
+ * the SCALE-encoded ValidationResult, checked to decode (caps included).
+ */
+void pvf_runtime_validate(const pvf_code *code, const uint8_t *params, size_t params_len,
+                          pvf_call_result *out);
+
+/* Where print_* and log output goes (NULL: discarded). Default: NULL. */
+void pvf_runtime_set_log(void *file /* FILE* */);
+
+#endif

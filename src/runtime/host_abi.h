@@ -1,0 +1,58 @@
+/*
+ * host_abi.h — how host functions exchange data with a Substrate runtime.
+ *
+ * sp-runtime-interface's conventions:
+ *   - a byte slice argument is one i64: ptr in the low 32 bits, len in the high 32;
+ *   - a fixed-size array argument ([u8; 32], a signature…) is an i32 pointer;
+ *   - a returned fixed-size array is written to memory the host allocates with
+ *     the runtime's own freeing-bump allocator, and its pointer returned (i32);
+ *   - a returned Vec / Option / Result is SCALE-encoded into such an
+ *     allocation and returned as ptr | len << 32 (i64).
+ * A pointer outside memory is a host-function panic: the call traps and the
+ * candidate is invalid, as in the reference.
+ */
+#ifndef PVF_RUNTIME_HOST_ABI_H
+#define PVF_RUNTIME_HOST_ABI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pvf/engine.h"
+#include "runtime/allocator.h"
+
+/* Per-call state the host functions share: one per instance. */
+typedef struct host_env {
+    fb_allocator alloc;
+    bool alloc_ready;           /* set once __heap_base is known */
+    FILE *log;                  /* print_* and logging output, or NULL */
+    bool batch_active;          /* legacy start_batch_verify … finish_batch_verify */
+    bool batch_ok;
+} host_env;
+
+/* A host function of the PVF set. */
+typedef struct host_fn_def {
+    const char *name;           /* e.g. "ext_hashing_blake2_256_version_1" */
+    const char *sig;            /* params ':' results, one letter a value: "I:i" = (i64) -> i32 */
+    pvf_host_fn fn;
+} host_fn_def;
+
+/* Bytes of the slice `span` (ptr | len << 32); traps (returns NULL) when out of bounds. */
+const uint8_t *host_span(pvf_caller *c, uint64_t span, uint32_t *len);
+/* `len` bytes at `ptr`; NULL (with a trap recorded) when out of bounds. */
+uint8_t *host_ptr(pvf_caller *c, uint32_t ptr, uint32_t len);
+/* Allocate `len` bytes in the runtime's heap and copy `bytes` there; 0 and a trap on failure. */
+uint32_t host_alloc_copy(pvf_caller *c, host_env *env, const void *bytes, uint32_t len);
+/* The same, returned as a span (ptr | len << 32). */
+bool host_return_span(pvf_caller *c, host_env *env, const void *bytes, uint32_t len, uint64_t *span);
+
+/* The tables of each interface (host_*.c), NULL-name terminated. */
+extern const host_fn_def host_misc_fns[];
+extern const host_fn_def host_hashing_fns[];
+extern const host_fn_def host_allocator_fns[];
+extern const host_fn_def host_logging_fns[];
+extern const host_fn_def host_crypto_fns[];
+extern const host_fn_def host_trie_fns[];
+
+#endif

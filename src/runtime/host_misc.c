@@ -1,0 +1,93 @@
+/*
+ * host_misc.c — ext_misc_*: debug printing (never affects results) and
+ * runtime_version, which reads the `runtime_version` section of a (maybe
+ * compressed) runtime blob given by the runtime — parachains use it when a
+ * block upgrades their code.
+ */
+#include <stdlib.h>
+
+#include "runtime/host_abi.h"
+#include "runtime/runtime_version.h"
+#include "runtime/scale.h"
+
+static int print_num(pvf_caller *c, void *ctx, uint64_t *slots)
+{
+    (void)c;
+    host_env *env = ctx;
+    if (env->log)
+        fprintf(env->log, "runtime: %llu\n", (unsigned long long)slots[0]);
+    return 0;
+}
+
+static int print_utf8(pvf_caller *c, void *ctx, uint64_t *slots)
+{
+    host_env *env = ctx;
+    uint32_t len;
+    const uint8_t *s = host_span(c, slots[0], &len);
+    if (!s)
+        return 1;
+    if (env->log)
+        fprintf(env->log, "runtime: %.*s\n", (int)len, (const char *)s);
+    return 0;
+}
+
+static int print_hex(pvf_caller *c, void *ctx, uint64_t *slots)
+{
+    host_env *env = ctx;
+    uint32_t len;
+    const uint8_t *s = host_span(c, slots[0], &len);
+    if (!s)
+        return 1;
+    if (env->log) {
+        fputs("runtime: ", env->log);
+        for (uint32_t i = 0; i < len; i++)
+            fprintf(env->log, "%02x", s[i]);
+        fputc('\n', env->log);
+    }
+    return 0;
+}
+
+/* Option<Vec<u8>>: None = 0x00; Some(v) = 0x01 + compact(len) + v. */
+static int runtime_version(pvf_caller *c, void *ctx, uint64_t *slots)
+{
+    host_env *env = ctx;
+    uint32_t len;
+    const uint8_t *blob = host_span(c, slots[0], &len);
+    if (!blob)
+        return 1;
+    uint8_t *enc = NULL, *opt;
+    size_t enc_len = 0;
+    char err[256];
+    uint64_t span;
+    if (!runtime_version_read(blob, len, &enc, &enc_len, err, sizeof err)) {
+        if (env->log)
+            fprintf(env->log, "runtime_version: %s\n", err);
+        static const uint8_t none = 0;
+        if (!host_return_span(c, env, &none, 1, &span))
+            return 1;
+        slots[0] = span;
+        return 0;
+    }
+    scale_writer w;
+    scale_writer_init(&w);
+    scale_write_u8(&w, 1);
+    scale_write_byte_vec(&w, enc, enc_len);
+    free(enc);
+    size_t n;
+    if (!scale_writer_finish(&w, &opt, &n))
+        return pvf_caller_trap(c, "runtime_version: out of memory");
+    bool ok = host_return_span(c, env, opt, (uint32_t)n, &span);
+    free(opt);
+    if (!ok)
+        return 1;
+    slots[0] = span;
+    return 0;
+}
+
+const host_fn_def host_misc_fns[] = {
+    { "ext_misc_print_num_version_1", "I:", print_num },
+    { "ext_misc_print_utf8_version_1", "I:", print_utf8 },
+    { "ext_misc_print_hex_version_1", "I:", print_hex },
+    { "ext_misc_runtime_version_version_1", "I:I", runtime_version },
+    { NULL, NULL, NULL },
+};

@@ -1,0 +1,181 @@
+/*
+ * runtime_call.c — the Substrate call convention on a fresh instance.
+ *
+ * As the reference's execute step does (reference-behaviour.md §5.3): link
+ * the PVF host functions (missing ones as trapping stubs), instantiate, read
+ * `__heap_base`, start a freeing-bump allocator there, allocate the input
+ * with it (so the first input lands at align8(heap_base) + 8), call
+ * `f(ptr, len) -> i64`, and read the output at ptr = low 32 bits,
+ * len = high 32 bits, bounds-checked.
+ *
+ * Outcomes follow the reference's classes: failures to construct the
+ * runtime (linking, instantiation) are errors of the code; everything the
+ * call itself does wrong (a trap, a host-function panic, a missing export or
+ * __heap_base, output out of bounds) makes the candidate invalid.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pvf/runtime.h"
+#include "runtime/blob.h"
+#include "runtime/host_functions.h"
+#include "util/cputime.h"
+
+static FILE *runtime_log;
+
+void pvf_runtime_set_log(void *file)
+{
+    runtime_log = file;
+}
+
+void pvf_runtime_params_default(pvf_runtime_params *p)
+{
+    *p = (pvf_runtime_params){
+        .heap_max_pages = PVF_DEFAULT_HEAP_PAGES,
+        .stack_logical_max = PVF_DEFAULT_STACK_LOGICAL_MAX,
+        .bulk_memory = false,
+        .code_bomb_limit = PVF_CODE_BOMB_LIMIT_DEFAULT,
+    };
+}
+
+bool pvf_runtime_prepare(const uint8_t *code, size_t len, const pvf_runtime_params *p,
+                         uint8_t **artifact, size_t *artifact_len, pvf_prepare_stats *stats,
+                         char *err, size_t errlen)
+{
+    uint8_t *wasm;
+    size_t wasm_len;
+    bool compressed;
+    if (!blob_decompress(code, len, p->code_bomb_limit, &wasm, &wasm_len, &compressed, err, errlen))
+        return false;
+    pvf_engine_config cfg;
+    pvf_engine_config_default(&cfg, PVF_PROFILE_PVF);
+    cfg.bulk_memory = p->bulk_memory;
+    cfg.stack_logical_max = p->stack_logical_max;
+    cfg.heap_max_pages = p->heap_max_pages;
+    bool ok = pvf_prepare(wasm, wasm_len, &cfg, artifact, artifact_len, stats, err, errlen);
+    free(wasm);
+    return ok;
+}
+
+static void set_outcome(pvf_call_result *out, pvf_outcome o, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_outcome(pvf_call_result *out, pvf_outcome o, const char *fmt, ...)
+{
+    out->outcome = o;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->reason, sizeof out->reason, fmt, ap);
+    va_end(ap);
+}
+
+/* Instantiate with the host functions; NULL with out set on failure. */
+static pvf_instance *construct(pvf_store *store, const pvf_code *code, host_env *env, pvf_call_result *out)
+{
+    char err[256];
+    pvf_extern *imports = NULL;
+    if (!host_link(store, code, env, &imports, err, sizeof err)) {
+        set_outcome(out, PVF_OUTCOME_ERROR, "runtime construction: %s", err);
+        return NULL;
+    }
+    pvf_trap trap;
+    pvf_instance *inst = pvf_instantiate(store, code, imports, true, &trap, err, sizeof err);
+    free(imports);
+    if (!inst) {
+        if (trap.kind != PVF_TRAP_NONE)
+            set_outcome(out, PVF_OUTCOME_ERROR, "runtime construction: instantiation trapped: %s", trap.message);
+        else
+            set_outcome(out, PVF_OUTCOME_ERROR, "runtime construction: %s", err);
+    }
+    return inst;
+}
+
+/* __heap_base, the memory, and the entry point; false with out set (invalid) when missing. */
+static bool find_entry(pvf_instance *inst, const char *name, uint32_t *heap_base, pvf_memory **mem,
+                       pvf_func **fn, pvf_call_result *out)
+{
+    pvf_extern e;
+    if (!pvf_instance_export(inst, "__heap_base", &e) || e.kind != PVF_EXTERN_GLOBAL ||
+        pvf_global_valtype(e.u.global) != PVF_I32) {
+        set_outcome(out, PVF_OUTCOME_INVALID, "__heap_base is not found");
+        return false;
+    }
+    *heap_base = (uint32_t)pvf_global_get(e.u.global);
+    if (!pvf_instance_export(inst, "memory", &e) || e.kind != PVF_EXTERN_MEMORY) {
+        set_outcome(out, PVF_OUTCOME_INVALID, "memory is not exported as \"memory\"");
+        return false;
+    }
+    *mem = e.u.memory;
+    if (!pvf_instance_export(inst, name, &e) || e.kind != PVF_EXTERN_FUNC) {
+        set_outcome(out, PVF_OUTCOME_INVALID, "Exported method %s is not found", name);
+        return false;
+    }
+    const pvf_functype *t = pvf_func_type(e.u.func);
+    if (t->nparams != 2 || t->nresults != 1 || t->types[0] != PVF_I32 || t->types[1] != PVF_I32 ||
+        t->types[2] != PVF_I64) {
+        set_outcome(out, PVF_OUTCOME_INVALID, "Invalid signature of exported method %s: (i32, i32) -> i64 expected",
+                    name);
+        return false;
+    }
+    *fn = e.u.func;
+    return true;
+}
+
+static void call_entry(pvf_func *fn, host_env *env, pvf_memory *mem, const uint8_t *input, size_t input_len,
+                       pvf_call_result *out)
+{
+    char err[256];
+    uint32_t ptr = 0;
+    if (input_len > UINT32_MAX || !fb_malloc(&env->alloc, mem, (uint32_t)input_len, &ptr, err, sizeof err)) {
+        set_outcome(out, PVF_OUTCOME_INVALID, "cannot place the input in the runtime's heap: %s",
+                    input_len > UINT32_MAX ? "too large" : err);
+        return;
+    }
+    if (input_len)
+        memcpy(pvf_memory_data(mem) + ptr, input, input_len);
+    uint64_t args[2] = { ptr, input_len }, res[1] = { 0 };
+    pvf_trap trap;
+    if (pvf_call(fn, args, res, &trap) != PVF_TRAP_NONE) {
+        set_outcome(out, PVF_OUTCOME_INVALID, "trap: %s", trap.message);
+        return;
+    }
+    uint32_t optr = (uint32_t)res[0], olen = (uint32_t)(res[0] >> 32);
+    if ((uint64_t)optr + olen > pvf_memory_size(mem)) {
+        set_outcome(out, PVF_OUTCOME_INVALID, "output exceeds bounds: %u bytes at %u, memory is %llu bytes",
+                    olen, optr, (unsigned long long)pvf_memory_size(mem));
+        return;
+    }
+    out->output = malloc(olen ? olen : 1);
+    if (!out->output) {
+        set_outcome(out, PVF_OUTCOME_ERROR, "out of memory copying the output");
+        return;
+    }
+    memcpy(out->output, pvf_memory_data(mem) + optr, olen);
+    out->output_len = olen;
+    out->outcome = PVF_OUTCOME_OK;
+}
+
+void pvf_runtime_call(const pvf_code *code, const char *name, const uint8_t *input, size_t input_len,
+                      pvf_call_result *out)
+{
+    memset(out, 0, sizeof *out);
+    double t0 = cputime_thread_ms();
+    pvf_store *store = pvf_store_new();
+    host_env env = { .log = runtime_log };
+    if (!store) {
+        set_outcome(out, PVF_OUTCOME_ERROR, "out of memory");
+        return;
+    }
+    pvf_instance *inst = construct(store, code, &env, out);
+    uint32_t heap_base;
+    pvf_memory *mem;
+    pvf_func *fn;
+    if (inst && find_entry(inst, name, &heap_base, &mem, &fn, out)) {
+        fb_init(&env.alloc, heap_base);
+        env.alloc_ready = true;
+        call_entry(fn, &env, mem, input, input_len, out);
+    }
+    pvf_store_free(store);
+    out->cpu_ms = cputime_thread_ms() - t0;
+}

@@ -1,0 +1,16 @@
+/* hex.h — hex strings for the CLI and tests ("0x" prefix optional on input). */
+#ifndef PVF_UTIL_HEX_H
+#define PVF_UTIL_HEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Decode `text` (with or without 0x); malloc'd bytes, false on a bad digit or odd length. */
+bool hex_decode(const char *text, uint8_t **out, size_t *out_len);
+
+/* Print bytes as "0x…" to `f`. */
+void hex_print(FILE *f, const uint8_t *bytes, size_t len);
+
+#endif
