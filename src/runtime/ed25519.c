@@ -85,6 +85,29 @@ static void fe_neg(fe h, const fe f)
     fe_sub(h, zero, f);
 }
 
+/* Carry the 128-bit column sums r[0..4] into h: every limb below 2^51 except
+ * h[1], which stays below 2^51 + 2^11 — weakly reduced, as fe_mul's and
+ * fe_sub's bounds allow. (Forced inline: it is most of a multiplication's
+ * tail, and a call passing five 128-bit values costs as much again.) */
+__attribute__((always_inline)) static inline void fe_carry_wide(fe h, u128 r0, u128 r1,
+                                                              u128 r2, u128 r3, u128 r4)
+{
+    r1 += (uint64_t)(r0 >> 51);
+    r2 += (uint64_t)(r1 >> 51);
+    r3 += (uint64_t)(r2 >> 51);
+    r4 += (uint64_t)(r3 >> 51);
+    h[0] = ((uint64_t)r0 & MASK51) + 19 * (uint64_t)(r4 >> 51);
+    h[1] = ((uint64_t)r1 & MASK51) + (h[0] >> 51);
+    h[0] &= MASK51;
+    h[2] = (uint64_t)r2 & MASK51;
+    h[3] = (uint64_t)r3 & MASK51;
+    h[4] = (uint64_t)r4 & MASK51;
+}
+
+/* Limb products: column k collects f_i g_j with i + j = k, plus 19 times
+ * those with i + j = k + 5 (2^255 ≡ 19). Every function here returns limbs
+ * below 2^52; for such inputs the columns stay below 2^112 and the wrapped
+ * carry 19 (r4 >> 51) below 2^62. */
 static void fe_mul(fe h, const fe f, const fe g)
 {
     uint64_t g1_19 = 19 * g[1], g2_19 = 19 * g[2], g3_19 = 19 * g[3], g4_19 = 19 * g[4];
@@ -98,21 +121,20 @@ static void fe_mul(fe h, const fe f, const fe g)
               (u128)f[3] * g[0] + (u128)f[4] * g4_19;
     u128 r4 = (u128)f[0] * g[4] + (u128)f[1] * g[3] + (u128)f[2] * g[2] +
               (u128)f[3] * g[1] + (u128)f[4] * g[0];
-    r1 += (uint64_t)(r0 >> 51);
-    r2 += (uint64_t)(r1 >> 51);
-    r3 += (uint64_t)(r2 >> 51);
-    r4 += (uint64_t)(r3 >> 51);
-    h[0] = ((uint64_t)r0 & MASK51) + 19 * (uint64_t)(r4 >> 51);
-    h[1] = (uint64_t)r1 & MASK51;
-    h[2] = (uint64_t)r2 & MASK51;
-    h[3] = (uint64_t)r3 & MASK51;
-    h[4] = (uint64_t)r4 & MASK51;
-    fe_carry(h);
+    fe_carry_wide(h, r0, r1, r2, r3, r4);
 }
 
+/* fe_mul(h, f, f) with the symmetric products counted once. */
 static void fe_sq(fe h, const fe f)
 {
-    fe_mul(h, f, f);
+    uint64_t f0_2 = 2 * f[0], f1_2 = 2 * f[1];
+    uint64_t f3_19 = 19 * f[3], f3_38 = 38 * f[3], f4_19 = 19 * f[4], f4_38 = 38 * f[4];
+    u128 r0 = (u128)f[0] * f[0] + (u128)f[1] * f4_38 + (u128)f[2] * f3_38;
+    u128 r1 = (u128)f0_2 * f[1] + (u128)f[2] * f4_38 + (u128)f[3] * f3_19;
+    u128 r2 = (u128)f0_2 * f[2] + (u128)f[1] * f[1] + (u128)f[3] * f4_38;
+    u128 r3 = (u128)f0_2 * f[3] + (u128)f1_2 * f[2] + (u128)f[4] * f4_19;
+    u128 r4 = (u128)f0_2 * f[4] + (u128)f1_2 * f[3] + (u128)f[2] * f[2];
+    fe_carry_wide(h, r0, r1, r2, r3, r4);
 }
 
 /* h = f^(2^n) */

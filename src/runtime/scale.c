@@ -68,7 +68,7 @@ static bool read_le(scale_reader *r, size_t n, scale_u128 *out)
 
 bool scale_read_u8(scale_reader *r, uint8_t *out)
 {
-    scale_u128 v;
+    scale_u128 v = 0;
     if (!read_le(r, 1, &v))
         return false;
     *out = (uint8_t)v;
@@ -77,7 +77,7 @@ bool scale_read_u8(scale_reader *r, uint8_t *out)
 
 bool scale_read_u16(scale_reader *r, uint16_t *out)
 {
-    scale_u128 v;
+    scale_u128 v = 0;
     if (!read_le(r, 2, &v))
         return false;
     *out = (uint16_t)v;
@@ -86,7 +86,7 @@ bool scale_read_u16(scale_reader *r, uint16_t *out)
 
 bool scale_read_u32(scale_reader *r, uint32_t *out)
 {
-    scale_u128 v;
+    scale_u128 v = 0;
     if (!read_le(r, 4, &v))
         return false;
     *out = (uint32_t)v;
@@ -95,7 +95,7 @@ bool scale_read_u32(scale_reader *r, uint32_t *out)
 
 bool scale_read_u64(scale_reader *r, uint64_t *out)
 {
-    scale_u128 v;
+    scale_u128 v = 0;
     if (!read_le(r, 8, &v))
         return false;
     *out = (uint64_t)v;
@@ -135,7 +135,7 @@ static bool read_compact(scale_reader *r, unsigned bits, scale_u128 *out)
         return scale_fail(r, "unexpected end of input: compact integer expected");
     uint8_t prefix = *r->p;   /* peeked: modes 0b01 and 0b10 include it in the value */
 
-    scale_u128 v, min;
+    scale_u128 v = 0, min = 0;
     switch (prefix & 3) {
     case 0:
         r->p++;
@@ -172,7 +172,7 @@ static bool read_compact(scale_reader *r, unsigned bits, scale_u128 *out)
 
 bool scale_read_compact_u32(scale_reader *r, uint32_t *out)
 {
-    scale_u128 v;
+    scale_u128 v = 0;
     if (!read_compact(r, 32, &v))
         return false;
     *out = (uint32_t)v;
@@ -181,7 +181,7 @@ bool scale_read_compact_u32(scale_reader *r, uint32_t *out)
 
 bool scale_read_compact_u64(scale_reader *r, uint64_t *out)
 {
-    scale_u128 v;
+    scale_u128 v = 0;
     if (!read_compact(r, 64, &v))
         return false;
     *out = (uint64_t)v;

@@ -384,7 +384,8 @@ class FuncGen {
         this.loops = 0;
     }
 
-    /* access: 'rw' (random code reads and writes it), 'r' (reads only), '' (reserved) */
+    /* access: 'rw' (random code reads and writes it) or 'r' (reads only: never-written
+     * locals, and loop counters, which only their loop writes) */
     newLocal(t, access) {
         this.localTypes.push(t);
         const i = this.localTypes.length - 1;

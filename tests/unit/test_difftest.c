@@ -17,8 +17,9 @@
  * expected and actual outcome; reproduce one with `wasm2wat` on the module.
  *
  * Paths are relative to the repository root, the tests' working directory.
- * PVF_DIFFTEST_DIR points the test at another generated set (a longer campaign:
- * `node tests/gen/difftest.js --seed 7 --count 3000 --out /tmp/dt`).
+ * PVF_DIFFTEST_DIR points the test at another generated set, for a longer
+ * campaign: `node tests/gen/difftest.js --seed 7 --count 3000 [--big] --out /tmp/dt`
+ * then `PVF_DIFFTEST_DIR=/tmp/dt build/bin/pvf-unit-tests difftest`.
  */
 #include "test.h"
 
@@ -280,7 +281,8 @@ static void run_module(diff_run *run, const json_value *m)
     const char *module = json_get_string(m, "module");
     const char *family = json_get_string(m, "profile");
     const json_value *calls = json_get(m, "calls");
-    if (!module || !family || json_type_of(calls) != JSON_ARRAY || strchr(module, '/')) {
+    if (!module || !family || (strcmp(family, "mvp") && strcmp(family, "full")) ||
+        json_type_of(calls) != JSON_ARRAY || strchr(module, '/')) {
         test_fail(__FILE__, __LINE__, "malformed module entry in expected.json");
         return;
     }
