@@ -77,6 +77,8 @@ asan:
 run: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory all
 	$(PVF) prepare $${PVF_TESTDATA:-../shared/testdata}/pvf/kagome__pvf_hex_adder.wasm
+	$(PVF) validate --code $${PVF_TESTDATA:-../shared/testdata}/pvf/kagome__pvf_hex_adder.wasm \
+	    --params $${PVF_TESTDATA:-../shared/testdata}/inputs/adder/000.params.scale
 
 bench: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory all
