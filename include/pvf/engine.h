@@ -106,7 +106,8 @@ typedef struct pvf_limits {
 /* Describes one import or export of loaded code. Strings live as long as the code. */
 typedef struct pvf_extern_desc {
     const char *module;         /* imports only; NUL-terminated */
-    const char *name;
+    const char *name;           /* NUL-terminated; a name may contain NUL: see the lengths */
+    size_t module_len, name_len;
     uint8_t kind;               /* PVF_EXTERN_* */
     pvf_functype func;          /* kind == FUNC */
     pvf_limits limits;          /* TABLE, MEMORY */
@@ -225,6 +226,8 @@ pvf_instance *pvf_instantiate(pvf_store *store, const pvf_code *code, const pvf_
 
 /* Look up export `name`; false when there is none. */
 bool pvf_instance_export(pvf_instance *inst, const char *name, pvf_extern *out);
+/* The same for a name of `len` bytes, which may contain NUL bytes. */
+bool pvf_instance_export_n(pvf_instance *inst, const char *name, size_t len, pvf_extern *out);
 
 /* The instance's memory (index 0), or NULL. */
 pvf_memory *pvf_instance_memory(pvf_instance *inst);

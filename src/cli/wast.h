@@ -114,7 +114,7 @@ wast_module *wast_session_find_module(const wast_session *s, const char *name);
 bool wast_session_register(wast_session *s, const char *as, wast_module *m);
 
 /* The export `name` of m with its type; false when m has no such export. */
-bool wast_module_export(const wast_module *m, const char *name, wast_extern *out);
+bool wast_module_export(const wast_module *m, const char *name, size_t len, wast_extern *out);
 
 /*
  * Resolve every import of `code` against spectest and the registered

@@ -131,10 +131,10 @@ static void use_current_size(wast_extern *e)
         e->limits.min = pvf_table_size(e->ext.u.table);
 }
 
-bool wast_module_export(const wast_module *m, const char *name, wast_extern *out)
+bool wast_module_export(const wast_module *m, const char *name, size_t len, wast_extern *out)
 {
     memset(out, 0, sizeof *out);
-    if (!m->inst || !pvf_instance_export(m->inst, name, &out->ext))
+    if (!m->inst || !pvf_instance_export_n(m->inst, name, len, &out->ext))
         return false;
     /*
      * The object itself cannot tell its maximum or mutability through the
@@ -143,7 +143,7 @@ bool wast_module_export(const wast_module *m, const char *name, wast_extern *out
     for (uint32_t i = 0; i < pvf_code_export_count(m->code); i++) {
         pvf_extern_desc d;
         pvf_code_export(m->code, i, &d);
-        if (d.kind == out->ext.kind && !strcmp(d.name, name)) {
+        if (d.kind == out->ext.kind && d.name_len == len && !memcmp(d.name, name, len)) {
             out->limits = d.limits;
             out->global_type = d.global_type;
             out->global_mutable = d.global_mutable;
@@ -249,7 +249,7 @@ static bool resolve(const wast_session *s, const pvf_extern_desc *imp, wast_exte
 {
     const wast_registration *r = find_registration(s, imp->module);
     if (r)
-        return wast_module_export(r->module, imp->name, out);
+        return wast_module_export(r->module, imp->name, imp->name_len, out);
     if (strcmp(imp->module, "spectest") != 0 || !wast_spectest_lookup(&s->spectest, imp->name, out))
         return false;
     use_current_size(out);

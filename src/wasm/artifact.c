@@ -101,8 +101,8 @@ static void put_payload(writer *w, const pvf_code *c)
     put_u32(w, c->nimports);
     for (uint32_t i = 0; i < c->nimports; i++) {
         const code_import *im = &c->imports[i];
-        put_str(w, im->module);
-        put_str(w, im->name);
+        put_blob(w, im->module, im->module_len);
+        put_blob(w, im->name, im->name_len);
         put_u8(w, im->kind);
         put_u32(w, im->type_index);
         put_limits(w, &im->limits);
@@ -134,7 +134,7 @@ static void put_payload(writer *w, const pvf_code *c)
     }
     put_u32(w, c->nexports);
     for (uint32_t i = 0; i < c->nexports; i++) {
-        put_str(w, c->exports[i].name);
+        put_blob(w, c->exports[i].name, c->exports[i].name_len);
         put_u8(w, c->exports[i].kind);
         put_u32(w, c->exports[i].index);
     }
@@ -336,8 +336,8 @@ static void get_imports(reader *r, pvf_code *c)
     c->imports = get_array(r, c->nimports, sizeof *c->imports);
     for (uint32_t i = 0; i < c->nimports && !r->failed; i++) {
         code_import *im = &c->imports[i];
-        im->module = get_str(r);
-        im->name = get_str(r);
+        im->module = (char *)get_blob(r, &im->module_len);
+        im->name = (char *)get_blob(r, &im->name_len);
         im->kind = get_u8(r);
         im->type_index = get_u32(r);
         get_limits(r, &im->limits);
@@ -387,7 +387,7 @@ static void get_state(reader *r, pvf_code *c)
     c->nexports = get_count(r, 9);
     c->exports = get_array(r, c->nexports, sizeof *c->exports);
     for (uint32_t i = 0; i < c->nexports && !r->failed; i++) {
-        c->exports[i].name = get_str(r);
+        c->exports[i].name = (char *)get_blob(r, &c->exports[i].name_len);
         c->exports[i].kind = get_u8(r);
         c->exports[i].index = get_u32(r);
     }

@@ -27,8 +27,9 @@ typedef struct code_func {
 } code_func;
 
 typedef struct code_import {
-    char *module;           /* NUL-terminated copies */
+    char *module;           /* copies, NUL-terminated (names may contain NUL: use the lengths) */
     char *name;
+    uint32_t module_len, name_len;
     uint8_t kind;
     uint32_t type_index;    /* func */
     pvf_limits limits;      /* table, memory */
@@ -37,7 +38,8 @@ typedef struct code_import {
 } code_import;
 
 typedef struct code_export {
-    char *name;
+    char *name;             /* NUL-terminated copy; may contain NUL bytes: use name_len */
+    uint32_t name_len;
     uint8_t kind;
     uint32_t index;
 } code_export;

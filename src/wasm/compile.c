@@ -1226,6 +1226,8 @@ static bool copy_imports_exports(pvf_code *code, const wasm_module *m)
         code_import *o = &code->imports[i];
         o->module = dup_name(im->module);
         o->name = dup_name(im->name);
+        o->module_len = im->module.len;
+        o->name_len = im->name.len;
         o->kind = im->kind;
         if (im->kind == WASM_EXTERN_FUNC)
             o->type_index = im->u.type_index;
@@ -1241,8 +1243,8 @@ static bool copy_imports_exports(pvf_code *code, const wasm_module *m)
             return false;
     }
     for (uint32_t i = 0; i < m->nexports; i++) {
-        code->exports[i] = (code_export){ dup_name(m->exports[i].name), m->exports[i].kind,
-                                          m->exports[i].index };
+        code->exports[i] = (code_export){ dup_name(m->exports[i].name), m->exports[i].name.len,
+                                          m->exports[i].kind, m->exports[i].index };
         if (!code->exports[i].name)
             return false;
     }

@@ -110,7 +110,8 @@ uint32_t pvf_code_import_count(const pvf_code *code)
 void pvf_code_import(const pvf_code *code, uint32_t i, pvf_extern_desc *out)
 {
     const code_import *im = &code->imports[i];
-    *out = (pvf_extern_desc){ .module = im->module, .name = im->name, .kind = im->kind };
+    *out = (pvf_extern_desc){ .module = im->module, .name = im->name, .module_len = im->module_len,
+                              .name_len = im->name_len, .kind = im->kind };
     if (im->kind == PVF_EXTERN_FUNC)
         out->func = code->types[im->type_index];
     out->limits = im->limits;
@@ -126,7 +127,7 @@ uint32_t pvf_code_export_count(const pvf_code *code)
 void pvf_code_export(const pvf_code *code, uint32_t i, pvf_extern_desc *out)
 {
     const code_export *e = &code->exports[i];
-    *out = (pvf_extern_desc){ .module = "", .name = e->name, .kind = e->kind };
+    *out = (pvf_extern_desc){ .module = "", .name = e->name, .name_len = e->name_len, .kind = e->kind };
     switch (e->kind) {
     case PVF_EXTERN_FUNC:
         out->func = code->types[code->funcs[e->index].type_index];

@@ -418,10 +418,15 @@ pvf_instance *pvf_instantiate(pvf_store *store, const pvf_code *code, const pvf_
 
 bool pvf_instance_export(pvf_instance *inst, const char *name, pvf_extern *out)
 {
+    return pvf_instance_export_n(inst, name, strlen(name), out);
+}
+
+bool pvf_instance_export_n(pvf_instance *inst, const char *name, size_t len, pvf_extern *out)
+{
     const pvf_code *c = inst->code;
     for (uint32_t i = 0; i < c->nexports; i++) {
         const code_export *e = &c->exports[i];
-        if (strcmp(e->name, name))
+        if (e->name_len != len || memcmp(e->name, name, len))
             continue;
         out->kind = e->kind;
         switch (e->kind) {

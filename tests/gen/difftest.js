@@ -376,7 +376,8 @@ class FuncGen {
             this.pool[t].push(i);
             if (this.rng.chance(0.6)) this.wpool[t].push(i);
         });
-        const nl = this.rng.range(1, 6);
+        /* now and then a big frame: slot numbers past the small cases */
+        const nl = this.rng.chance(0.08) ? this.rng.range(20, 70) : this.rng.range(1, 6);
         for (let i = 0; i < nl; i++) this.newLocal(this.rng.pick(TYPES), this.rng.chance(0.9) ? 'rw' : 'r');
         this.labels = [{ kind: 'func', types: sig.results }];
         this.budget = mg.bodyBudget;
@@ -432,6 +433,7 @@ class FuncGen {
             [4, () => this.callExpr(t, d)],
             [this.index >= this.mg.ntable ? 3 : 0, () => this.callIndirectExpr(t, d)],
             [12, () => this.pendingOverwrite(t, d)],
+            [3, () => this.wide(t, d)],
             [6, () => [...this.stmt(d - 1), ...this.expr(t, d - 1)]],
             [3, () => this.brIfExpr(t, d)],
             [3, () => this.brTable([t], d)],
@@ -923,6 +925,38 @@ class FuncGen {
             return [...get, ...get, ...b, ...o2.op, ...o.op];
         }
         return [...get, ...b, ...o.op];
+    }
+
+    /*
+     * A deep operand stack: k values of type t, many of them reads of one local x that
+     * later values overwrite (tee, set in a statement), then k-1 two-operand ops.
+     */
+    wide(t, d) {
+        const rng = this.rng;
+        const k = rng.range(4, 10);
+        const x = this.someLocal(t);
+        const X = uleb(x);
+        const out = [];
+        for (let i = 0; i < k; i++) {
+            switch (rng.int(6)) {
+            case 0: case 1: out.push(OP.local_get, ...X); break;
+            case 2: out.push(...this.leaf(t), OP.local_tee, ...X); break;
+            case 3: out.push(...this.leaf(t), OP.local_set, ...X, OP.local_get, ...X); break;
+            case 4: out.push(...this.stmt(d - 2), ...this.leaf(t)); break;
+            default: out.push(...this.expr(t, d - 2)); break;
+            }
+        }
+        for (let i = 1; i < k; i++) {
+            const o = this.twoOperandOpSame(t);
+            if (o.sanitizeB || o.divisor) {
+                /* the operand is already on the stack: no sanitising, no `or 1` — use an
+                 * op that needs neither */
+                out.push(rng.pick(BINOPS[t]));
+            } else {
+                out.push(...o.op);
+            }
+        }
+        return out;
     }
 
     /* a value of type u whose computation writes local x */
