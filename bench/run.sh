@@ -12,6 +12,9 @@
 #    engine and its ratio is V8 score / pvf score.
 #    Ratio = pvf bench_ms / V8 bench_ms (lower is better; 1.0 = as fast as V8).
 # 3. docs/BENCHMARKS.md is rewritten with every number, the machine and the date.
+# 4. bench/runtime.sh (about 2 min): Core_version and Metadata_metadata of every shared
+#    runtime, pvf against V8 with the same outputs checked; it adds its own section to
+#    docs/BENCHMARKS.md. Its exit status (1 when an output differs) is run.sh's.
 #
 # Environment: BUILD (build), PVF_TESTDATA (../shared/testdata), BENCH_RUNS (3),
 # BENCH_LONG_MS (5000), BENCH_BUDGET_S (540: benchmarks not started by then are skipped),
@@ -204,3 +207,7 @@ mkdir -p "$(dirname "$OUT")"
     echo "(sources in its MANIFEST.tsv). See README.md, 'Test data'."
 } >"$OUT"
 echo "== wrote $OUT (${SECONDS}s)"
+
+# ---- 4. runtime calls (Core_version, Metadata_metadata) -------------------------------
+
+BUILD=$BUILD PVF_TESTDATA=$DATA BENCH_OUT=$OUT bench/runtime.sh

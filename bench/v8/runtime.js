@@ -6,8 +6,9 @@
  *
  *   node bench/v8/runtime.js FILE --export NAME [--runs N] [--json] [--output]
  *
- * FILE is plain wasm or a compressed code blob (8-byte magic 52 BC 53 76 46 DB 8E 05
- * + a zstd frame); node 20's zlib has no zstd, so the `zstd` command decompresses it.
+ * N (runs, each on a fresh instance) defaults to 10. FILE is plain wasm or a
+ * compressed code blob (8-byte magic 52 BC 53 76 46 DB 8E 05 + a zstd frame);
+ * node 20's zlib has no zstd, so the `zstd` command decompresses it.
  *
  * The call convention is the reference's (reference-behaviour.md §5.3): a fresh
  * instance per call, a freeing-bump allocator starting at `__heap_base`, the (empty)
@@ -28,7 +29,8 @@
  *   call_ms         best (lowest) of N runs of: new WebAssembly.Instance + allocator
  *                   set-up + input allocation + the call + copying the output out,
  *                   wall time, a fresh instance each run, the module compiled once;
- *   first_call_ms   the same for run 1 alone (before V8 tiered up any hot function);
+ *   first_call_ms   the same for run 1 alone, which also pays for compiling (lazily,
+ *                   with Liftoff) every function the call reaches;
  *   output_sha256, output_len; output (hex) too with --output.
  * Exit 0 when the call returned, 1 when it failed (JSON {"ok":false,"error":…}).
  */
@@ -52,7 +54,7 @@ function usage() {
 }
 
 function parseArgs(argv) {
-    const o = { file: null, exportName: null, runs: 3, json: false, output: false };
+    const o = { file: null, exportName: null, runs: 10, json: false, output: false };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === '--export' && i + 1 < argv.length) o.exportName = argv[++i];

@@ -77,10 +77,10 @@ typedef struct build {
     const trie_entry **e;     /* sorted, unique */
 } build;
 
-/* Nibbles shared by two keys. */
-static size_t common_nibbles(const scale_bytes *a, const scale_bytes *b)
+/* Nibbles shared by two keys known to share at least `known` nibbles. */
+static size_t common_nibbles(const scale_bytes *a, const scale_bytes *b, size_t known)
 {
-    size_t n = a->len < b->len ? a->len : b->len, i = 0;
+    size_t n = a->len < b->len ? a->len : b->len, i = known / 2;
     while (i < n && a->ptr[i] == b->ptr[i])
         i++;
     if (i == n)
@@ -142,7 +142,7 @@ static void start_node(const build *b, size_t lo, size_t hi, size_t cursor, fram
         return;
     }
     const trie_entry *first = b->e[lo];
-    size_t shared = common_nibbles(&first->key, &b->e[hi - 1]->key);   /* sorted: = of all */
+    size_t shared = common_nibbles(&first->key, &b->e[hi - 1]->key, cursor);   /* sorted: = of all */
     size_t at = shared > cursor ? shared : cursor;
     bool has_value = 2 * first->key.len == at;   /* only the smallest key can end here */
     size_t begin = lo + has_value;

@@ -469,7 +469,7 @@ TEST(trie_root_order_and_duplicates)
 /* A chain of keys that are prefixes of each other is as deep as it is long: no recursion. */
 TEST(trie_root_deep_chain)
 {
-    enum { N = 20000 };
+    enum { N = 8000 };
     uint8_t *key = malloc(N);
     trie_entry *e = malloc(N * sizeof *e);
     memset(key, 0xab, N);
