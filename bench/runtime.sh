@@ -57,6 +57,7 @@ compgen -G "$DATA/pvf/*.wasm*" >/dev/null || die "no runtimes in $DATA/pvf (set 
 json_num() { sed -nE 's/.*"'"$1"'"[[:space:]]*:[[:space:]]*(-?[0-9.eE+]+).*/\1/p' | head -n 1; }
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'; }
 fmt() { [[ -z $1 ]] && echo "–" || awk -v x="$1" -v d="${2:-1}" 'BEGIN { printf "%.*f", d, x }'; }
+geomean() { printf '%s\n' "$@" | awk 'NF { s += log($1); n++ } END { if (n) printf "%.2f", exp(s / n); else printf "–" }'; }
 ratio() { awk -v p="$1" -v v="$2" 'BEGIN { if (p != "" && v > 0) printf "%.2f", p / v; else printf "–" }'; }
 
 # pvf_result FILE: "ok SHA256 LEN" or "fail MESSAGE" from a `pvf call --json` output. The
@@ -81,6 +82,7 @@ v8_result() {
 
 rows=()
 mismatches=0
+declare -A ratios=()     # export -> the pvf / V8 ratios, space-separated
 
 # prepare_ms FILE: sets prep (best pvf prepare cpu_ms of 3) and wasm_size; both empty on failure.
 prepare_ms() {
@@ -135,7 +137,7 @@ call_export() {
 }
 
 bench_runtime() {
-    local file=$1 name compile="" e cells="" notes=()
+    local file=$1 name compile="" e r cells="" notes=()
     name=$(basename "$file")
     name=${name%.zstdblob}
     name=${name%.wasm}
@@ -143,12 +145,15 @@ bench_runtime() {
     printf '  %-48s prepare %7s ms\n' "$name" "$(fmt "$prep")"
     for e in "${EXPORTS[@]}"; do
         call_export "$file" "$e"
-        compile=$(min "$compile" "$v8_compile")
+        [[ -n $v8_compile ]] && compile=$(min "$compile" "$v8_compile")
         printf '    %-18s pvf %8s ms   V8 %8s ms (first %8s ms)   ratio %6s   equal: %s\n' "$e" \
             "$(fmt "$pvf_ms" 2)" "$(fmt "$v8_ms" 2)" "$(fmt "$v8_first" 2)" "$(ratio "$pvf_ms" "$v8_ms")" "$same"
-        cells+=" $(fmt "$pvf_ms" 2) | $(fmt "$v8_ms" 2) | $(fmt "$v8_first" 2) | $(ratio "$pvf_ms" "$v8_ms") |"
+        r=$(ratio "$pvf_ms" "$v8_ms")
+        [[ $r != – ]] && ratios[$e]+=" $r"
+        cells+=" $(fmt "$pvf_ms" 2) | $(fmt "$v8_ms" 2) | $(fmt "$v8_first" 2) | $r |"
         if [[ $same != yes ]]; then
             if [[ $same == NO ]]; then notes+=("**$e: OUTPUTS DIFFER**")
+            elif [[ $same == "both fail: Exported method $e is not found" ]]; then notes+=("no $e export (both)")
             else notes+=("$e: ${same//|//}"); fi
         fi
     done
@@ -164,6 +169,9 @@ echo "== runtime calls: pvf vs V8 (pvf: CPU ms, best of $RUNS processes; V8: wal
 for f in "$DATA"/pvf/*.wasm*; do
     [[ -n ${BENCH_ONLY:-} && $(basename "$f") != *"$BENCH_ONLY"* ]] && continue
     bench_runtime "$f"
+done
+for e in "${EXPORTS[@]}"; do
+    echo "== geometric mean of pvf / V8 for $e: $(geomean ${ratios[$e]:-}) ($(wc -w <<<"${ratios[$e]:-}") runtimes)"
 done
 if [[ -n ${BENCH_ONLY:-} ]]; then
     echo "== BENCH_ONLY is set: $OUT left alone"
@@ -214,6 +222,10 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit + local changes"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     printf '%s\n' "${rows[@]}"
     echo
+    for e in "${EXPORTS[@]}"; do
+        echo "**Geometric mean of pvf / V8 for $e: $(geomean ${ratios[$e]:-}) over $(wc -w <<<"${ratios[$e]:-}") runtimes.**"
+        echo
+    done
     if ((mismatches)); then
         echo "**$mismatches call(s) gave different outputs in pvf and V8.**"
     else

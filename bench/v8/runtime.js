@@ -374,13 +374,16 @@ function callOnce(module, memLimits, exportName) {
     return Buffer.from(host.memory.buffer.slice(ptr, ptr + len));
 }
 
+/* Known once the module compiled; a failed call still reports it. */
+let compileMs = null;
+
 function main() {
     const o = parseArgs(process.argv.slice(2));
     const wasm = readCode(o.file);
     const memLimits = memoryImportLimits(wasm) || { min: 0, max: null };
     const c0 = performance.now();
     const module = new WebAssembly.Module(wasm);
-    const compileMs = performance.now() - c0;
+    compileMs = performance.now() - c0;
     let best = Infinity, first = null, output = null;
     for (let i = 0; i < o.runs; i++) {
         const t0 = performance.now();
@@ -413,7 +416,11 @@ try {
     main();
 } catch (e) {
     const msg = e && e.message ? e.message : String(e);
-    if (process.argv.includes('--json')) process.stdout.write(JSON.stringify({ ok: false, error: msg }) + '\n');
+    if (process.argv.includes('--json')) {
+        const r = { ok: false, error: msg };
+        if (compileMs !== null) r.compile_ms = +compileMs.toFixed(3);
+        process.stdout.write(JSON.stringify(r) + '\n');
+    }
     process.stderr.write(`runtime.js: ${msg}\n`);
     process.exit(1);
 }

@@ -11,13 +11,16 @@
 #include "runtime/keccak.h"
 #include "runtime/trie.h"
 
+/* The state version arrives as an i32 that sp-runtime-interface truncates to u8 before
+ * decoding it, so only the low byte counts. */
 static bool layout_of(pvf_caller *c, uint64_t version, trie_layout *out)
 {
-    if ((uint32_t)version > 1) {
-        pvf_caller_trap(c, "trie: invalid state version %u", (uint32_t)version);
+    uint8_t v = (uint8_t)version;
+    if (v > 1) {
+        pvf_caller_trap(c, "trie: invalid state version %u", v);
         return false;
     }
-    *out = (uint32_t)version == 0 ? TRIE_LAYOUT_V0 : TRIE_LAYOUT_V1;
+    *out = v == 0 ? TRIE_LAYOUT_V0 : TRIE_LAYOUT_V1;
     return true;
 }
 

@@ -1,6 +1,8 @@
 /* validation.c — ValidationParams / ValidationResult codec and JSON (see validation.h). */
 #include "runtime/validation.h"
 
+#include "util/hex.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,29 +155,10 @@ void validation_result_free(validation_result *res)
 
 /* ------------------------------------------------------------------ JSON */
 
-bool validation_write_hex(FILE *out, const uint8_t *bytes, size_t len)
-{
-    static const char digits[] = "0123456789abcdef";
-    char chunk[512];
-    size_t n = 0;
-    if (fputs("0x", out) == EOF)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        chunk[n++] = digits[bytes[i] >> 4];
-        chunk[n++] = digits[bytes[i] & 15];
-        if (n == sizeof chunk) {
-            if (fwrite(chunk, 1, n, out) != n)
-                return false;
-            n = 0;
-        }
-    }
-    return fwrite(chunk, 1, n, out) == n;
-}
-
 static void write_hex_string(FILE *out, scale_bytes b)
 {
     fputc('"', out);
-    validation_write_hex(out, b.ptr, b.len);
+    hex_print(out, b.ptr, b.len);
     fputc('"', out);
 }
 

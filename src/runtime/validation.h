@@ -92,7 +92,4 @@ void validation_result_free(validation_result *res);
 bool validation_result_write_json(const validation_result *res, FILE *out);
 char *validation_result_to_json(const validation_result *res);
 
-/* Write "0x" and the bytes in lowercase hex (a JSON string body needs no escaping). */
-bool validation_write_hex(FILE *out, const uint8_t *bytes, size_t len);
-
 #endif

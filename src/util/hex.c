@@ -38,9 +38,21 @@ bool hex_decode(const char *text, uint8_t **out, size_t *out_len)
     return true;
 }
 
-void hex_print(FILE *f, const uint8_t *bytes, size_t len)
+bool hex_print(FILE *f, const uint8_t *bytes, size_t len)
 {
-    fputs("0x", f);
-    for (size_t i = 0; i < len; i++)
-        fprintf(f, "%02x", bytes[i]);
+    static const char digits[] = "0123456789abcdef";
+    char chunk[512];
+    size_t n = 0;
+    if (fputs("0x", f) == EOF)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        chunk[n++] = digits[bytes[i] >> 4];
+        chunk[n++] = digits[bytes[i] & 15];
+        if (n == sizeof chunk) {
+            if (fwrite(chunk, 1, n, f) != n)
+                return false;
+            n = 0;
+        }
+    }
+    return fwrite(chunk, 1, n, f) == n;
 }

@@ -10,7 +10,8 @@
 /* Decode `text` (with or without 0x); malloc'd bytes, false on a bad digit or odd length. */
 bool hex_decode(const char *text, uint8_t **out, size_t *out_len);
 
-/* Print bytes as "0x…" to `f`. */
-void hex_print(FILE *f, const uint8_t *bytes, size_t len);
+/* Print bytes as "0x…" in lowercase to `f` (a JSON string body needs no escaping).
+ * False when writing fails. */
+bool hex_print(FILE *f, const uint8_t *bytes, size_t len);
 
 #endif

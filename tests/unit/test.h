@@ -26,6 +26,19 @@ const char *test_data_path(const char *rel);
 /* Read a whole file; malloc'd, NULL on error. */
 uint8_t *test_read_file(const char *path, size_t *len);
 
+/* test_files.c: a JSON document (a failed check when unreadable or malformed; NULL then),
+ * from a path relative to the repository root or (test_load_json) under the test data. */
+struct json_value;
+struct json_value *test_load_json_file(const char *path);
+struct json_value *test_load_json(const char *rel);
+/* Decode exactly `len` bytes of hex from s[0..slen); false on another length or a bad digit. */
+#include <stdbool.h>
+bool test_unhex(const char *s, size_t slen, uint8_t *out, size_t len);
+/* Call fn for every data line of a TSV file (lines starting with '#' are comments);
+ * returns the number of rows, -1 when the file can't be read. */
+typedef void (*test_tsv_row_fn)(char **fields, size_t *lens, int n, int line_no);
+int test_for_each_tsv_row(const char *path, test_tsv_row_fn fn);
+
 #define TEST(name)                                                        \
     static void test_##name(void);                                        \
     __attribute__((constructor)) static void register_##name(void)        \

@@ -14,84 +14,17 @@
 
 #include "runtime/ed25519.h"
 
-static int hex_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* Decode exactly `len` bytes of lowercase hex; false on any other length or digit. */
-static bool unhex(const char *s, size_t slen, uint8_t *out, size_t len)
-{
-    if (slen != 2 * len)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return true;
-}
-
-/* Split `line` in place at tabs; returns the number of fields (at most max). */
-static int split_tabs(char *line, char **fields, size_t *lens, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (n < max) {
-        char *tab = strchr(p, '\t');
-        fields[n] = p;
-        lens[n] = tab ? (size_t)(tab - p) : strlen(p);
-        n++;
-        if (!tab)
-            break;
-        p = tab + 1;
-    }
-    return n;
-}
 
 /* Calls fn(fields, lens, nfields, line_no) for every data line of a TSV file; returns the
  * number of data lines, -1 when the file cannot be read. */
-typedef void (*tsv_row_fn)(char **fields, size_t *lens, int n, int line_no);
 
-static int for_each_row(const char *path, tsv_row_fn fn)
-{
-    size_t len;
-    char *text = (char *)test_read_file(path, &len);
-    if (!text)
-        return -1;
-    char *buf = malloc(len + 1);
-    memcpy(buf, text, len);
-    buf[len] = 0;
-    free(text);
-    int rows = 0, line_no = 0;
-    for (char *line = buf, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = 0;
-        line_no++;
-        if (line[0] == '#' || line[0] == 0)
-            continue;
-        char *fields[8];
-        size_t lens[8];
-        int n = split_tabs(line, fields, lens, 8);
-        fn(fields, lens, n, line_no);
-        rows++;
-    }
-    free(buf);
-    return rows;
-}
 
 static int zip215_accepted;
 
 static void zip215_row(char **f, size_t *l, int n, int line_no)
 {
     uint8_t pub[32], sig[64];
-    if (n != 2 || !unhex(f[0], l[0], pub, 32) || !unhex(f[1], l[1], sig, 64)) {
+    if (n != 2 || !test_unhex(f[0], l[0], pub, 32) || !test_unhex(f[1], l[1], sig, 64)) {
         test_fail(__FILE__, __LINE__, "ed25519_zip215.tsv line %d malformed", line_no);
         return;
     }
@@ -104,7 +37,7 @@ static void zip215_row(char **f, size_t *l, int n, int line_no)
 TEST(ed25519_zip215_public_vectors_all_accepted)
 {
     zip215_accepted = 0;
-    int rows = for_each_row("tests/data/ed25519_zip215.tsv", zip215_row);
+    int rows = test_for_each_tsv_row("tests/data/ed25519_zip215.tsv", zip215_row);
     CHECK_EQ_U64(rows, 196);
     CHECK_EQ_U64(zip215_accepted, 196);
 }
@@ -116,8 +49,8 @@ static void vector_row(char **f, size_t *l, int n, int line_no)
     uint8_t pub[32], sig[64];
     size_t msg_len = l[2] / 2;
     uint8_t *msg = malloc(msg_len ? msg_len : 1);
-    if (n != 7 || !unhex(f[1], l[1], pub, 32) || !unhex(f[2], l[2], msg, msg_len) ||
-        !unhex(f[3], l[3], sig, 64) || l[4] != 1) {
+    if (n != 7 || !test_unhex(f[1], l[1], pub, 32) || !test_unhex(f[2], l[2], msg, msg_len) ||
+        !test_unhex(f[3], l[3], sig, 64) || l[4] != 1) {
         test_fail(__FILE__, __LINE__, "ed25519_vectors.tsv line %d malformed", line_no);
         free(msg);
         return;
@@ -135,7 +68,7 @@ static void vector_row(char **f, size_t *l, int n, int line_no)
 TEST(ed25519_vectors_match_zip215_verdicts)
 {
     vector_rows = vector_accepts = 0;
-    int rows = for_each_row("tests/data/ed25519_vectors.tsv", vector_row);
+    int rows = test_for_each_tsv_row("tests/data/ed25519_vectors.tsv", vector_row);
     CHECK(rows >= 140);
     CHECK_EQ_U64(vector_rows, rows);
     /* Both verdicts are represented in quantity. */
@@ -151,8 +84,8 @@ static const char *T1_SIG = "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d87
 TEST(ed25519_rfc8032_test1_and_bit_flips)
 {
     uint8_t pub[32], sig[64];
-    CHECK(unhex(T1_PUB, 64, pub, 32));
-    CHECK(unhex(T1_SIG, 128, sig, 64));
+    CHECK(test_unhex(T1_PUB, 64, pub, 32));
+    CHECK(test_unhex(T1_SIG, 128, sig, 64));
     CHECK(ed25519_verify(sig, NULL, 0, pub));
     /* Any single flipped bit of the signature or the key breaks it. */
     for (int bit = 0; bit < 64 * 8; bit += 7) {
@@ -172,8 +105,8 @@ TEST(ed25519_rfc8032_test1_and_bit_flips)
 TEST(ed25519_s_must_be_below_l)
 {
     uint8_t pub[32], sig[64];
-    CHECK(unhex(T1_PUB, 64, pub, 32));
-    CHECK(unhex(T1_SIG, 128, sig, 64));
+    CHECK(test_unhex(T1_PUB, 64, pub, 32));
+    CHECK(test_unhex(T1_SIG, 128, sig, 64));
     /* s + ℓ: the same group equation, but s is not canonical. */
     static const uint8_t ell[32] = {
         0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,

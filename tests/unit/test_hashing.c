@@ -22,21 +22,6 @@ static const char *const HASH_NAMES[] = {
     "blake2_256", "twox_64",    "twox_128", "twox_256",
 };
 
-static json_value *load_json(const char *path)
-{
-    size_t len;
-    char *text = (char *)test_read_file(path, &len);
-    if (!text) {
-        test_fail(__FILE__, __LINE__, "%s missing (run from the repo root)", path);
-        return NULL;
-    }
-    char err[128];
-    json_value *doc = json_parse(text, len, err, sizeof err);
-    if (!doc)
-        test_fail(__FILE__, __LINE__, "%s: %s", path, err);
-    free(text);
-    return doc;
-}
 
 /* Compare a digest with the hex string `want`; on mismatch say which. */
 static bool check_digest(const char *what, size_t index, const uint8_t *got, size_t got_len,
@@ -87,7 +72,7 @@ static const uint8_t *vector_message(const json_value *v, const uint8_t *corpus,
 
 TEST(hashing_vectors)
 {
-    json_value *doc = load_json(HASH_VECTORS);
+    json_value *doc = test_load_json_file(HASH_VECTORS);
     if (!doc)
         return;
     uint8_t *corpus;
@@ -127,7 +112,7 @@ TEST(hashing_vectors)
 
 TEST(hashing_keccak_f1600_vectors)
 {
-    json_value *doc = load_json(HASH_VECTORS);
+    json_value *doc = test_load_json_file(HASH_VECTORS);
     if (!doc)
         return;
     const json_value *perms = json_get(doc, "keccak_f1600");

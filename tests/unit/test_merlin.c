@@ -12,83 +12,16 @@
 
 #include "runtime/merlin.h"
 
-static int hex_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* Decode exactly `len` bytes of lowercase hex; false on any other length or digit. */
-static bool unhex(const char *s, size_t slen, uint8_t *out, size_t len)
-{
-    if (slen != 2 * len)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return true;
-}
-
-/* Split `line` in place at tabs; returns the number of fields (at most max). */
-static int split_tabs(char *line, char **fields, size_t *lens, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (n < max) {
-        char *tab = strchr(p, '\t');
-        fields[n] = p;
-        lens[n] = tab ? (size_t)(tab - p) : strlen(p);
-        n++;
-        if (!tab)
-            break;
-        p = tab + 1;
-    }
-    return n;
-}
 
 /* Calls fn(fields, lens, nfields, line_no) for every data line of a TSV file; returns the
  * number of data lines, -1 when the file cannot be read. */
-typedef void (*tsv_row_fn)(char **fields, size_t *lens, int n, int line_no);
 
-static int for_each_row(const char *path, tsv_row_fn fn)
-{
-    size_t len;
-    char *text = (char *)test_read_file(path, &len);
-    if (!text)
-        return -1;
-    char *buf = malloc(len + 1);
-    memcpy(buf, text, len);
-    buf[len] = 0;
-    free(text);
-    int rows = 0, line_no = 0;
-    for (char *line = buf, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = 0;
-        line_no++;
-        if (line[0] == '#' || line[0] == 0)
-            continue;
-        char *fields[8];
-        size_t lens[8];
-        int n = split_tabs(line, fields, lens, 8);
-        fn(fields, lens, n, line_no);
-        rows++;
-    }
-    free(buf);
-    return rows;
-}
 
 static void check_hex(const uint8_t *got, size_t len, const char *want_hex)
 {
     uint8_t want[64];
     CHECK(len <= sizeof want);
-    CHECK(unhex(want_hex, strlen(want_hex), want, len));
+    CHECK(test_unhex(want_hex, strlen(want_hex), want, len));
     CHECK(memcmp(got, want, len) == 0);
 }
 
@@ -152,7 +85,7 @@ static uint8_t *field_bytes(const char *f, size_t l, size_t *len, int line_no)
 {
     *len = l / 2;
     uint8_t *b = malloc(*len + 1);
-    if (!unhex(f, l, b, *len)) {
+    if (!test_unhex(f, l, b, *len)) {
         test_fail(__FILE__, __LINE__, "merlin_vectors.tsv line %d: bad hex", line_no);
         free(b);
         return NULL;
@@ -164,7 +97,7 @@ static uint8_t *field_bytes(const char *f, size_t l, size_t *len, int line_no)
 static void compare_output(const uint8_t *got, size_t len, const char *f, size_t l, int line_no)
 {
     uint8_t *want = malloc(len + 1);
-    if (!unhex(f, l, want, len) || memcmp(got, want, len) != 0)
+    if (!test_unhex(f, l, want, len) || memcmp(got, want, len) != 0)
         test_fail(__FILE__, __LINE__, "case %s, line %d: output differs", run.name, line_no);
     run.outputs++;
     free(want);
@@ -231,7 +164,7 @@ bad:
 TEST(merlin_and_strobe_generated_vectors)
 {
     memset(&run, 0, sizeof run);
-    int rows = for_each_row("tests/data/merlin_vectors.tsv", program_row);
+    int rows = test_for_each_tsv_row("tests/data/merlin_vectors.tsv", program_row);
     CHECK(rows > 100);
     CHECK(run.cases >= 30);
     CHECK(run.outputs >= 50);

@@ -23,6 +23,7 @@
  * comparison meaningless. Per-runtime CPU times are printed.
  */
 #include "test.h"
+#include "util/hex.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -39,45 +40,15 @@
 
 static json_value *load_expected(void)
 {
-    size_t len;
-    uint8_t *text = test_read_file(EXPECTED_JSON, &len);
-    if (!text) {
-        test_fail(__FILE__, __LINE__, "cannot read %s (run from the repository root)", EXPECTED_JSON);
-        return NULL;
-    }
-    char err[128];
-    json_value *doc = json_parse((const char *)text, len, err, sizeof err);
-    if (!doc)
-        test_fail(__FILE__, __LINE__, "%s: %s", EXPECTED_JSON, err);
-    free(text);
-    return doc;
-}
-
-static int hex_nibble(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    return test_load_json_file(EXPECTED_JSON);
 }
 
 /* "0x…" → malloc'd bytes; NULL if malformed. */
 static uint8_t *from_hex(const char *s, size_t *len)
 {
-    if (!s || strncmp(s, "0x", 2) != 0 || strlen(s) % 2 != 0)
+    uint8_t *out = NULL;
+    if (!s || strncmp(s, "0x", 2) != 0 || !hex_decode(s, &out, len))
         return NULL;
-    s += 2;
-    size_t n = strlen(s) / 2;
-    uint8_t *out = malloc(n ? n : 1);
-    for (size_t i = 0; out && i < n; i++) {
-        int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            free(out);
-            return NULL;
-        }
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    *len = n;
     return out;
 }
 

@@ -13,77 +13,10 @@
 
 #include "runtime/sr25519.h"
 
-static int hex_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* Decode exactly `len` bytes of lowercase hex; false on any other length or digit. */
-static bool unhex(const char *s, size_t slen, uint8_t *out, size_t len)
-{
-    if (slen != 2 * len)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return true;
-}
-
-/* Split `line` in place at tabs; returns the number of fields (at most max). */
-static int split_tabs(char *line, char **fields, size_t *lens, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (n < max) {
-        char *tab = strchr(p, '\t');
-        fields[n] = p;
-        lens[n] = tab ? (size_t)(tab - p) : strlen(p);
-        n++;
-        if (!tab)
-            break;
-        p = tab + 1;
-    }
-    return n;
-}
 
 /* Calls fn(fields, lens, nfields, line_no) for every data line of a TSV file; returns the
  * number of data lines, -1 when the file cannot be read. */
-typedef void (*tsv_row_fn)(char **fields, size_t *lens, int n, int line_no);
 
-static int for_each_row(const char *path, tsv_row_fn fn)
-{
-    size_t len;
-    char *text = (char *)test_read_file(path, &len);
-    if (!text)
-        return -1;
-    char *buf = malloc(len + 1);
-    memcpy(buf, text, len);
-    buf[len] = 0;
-    free(text);
-    int rows = 0, line_no = 0;
-    for (char *line = buf, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = 0;
-        line_no++;
-        if (line[0] == '#' || line[0] == 0)
-            continue;
-        char *fields[8];
-        size_t lens[8];
-        int n = split_tabs(line, fields, lens, 8);
-        fn(fields, lens, n, line_no);
-        rows++;
-    }
-    free(buf);
-    return rows;
-}
 
 static int rows_seen, v2_accepts, v1_accepts, v1_only;
 
@@ -92,8 +25,8 @@ static void vector_row(char **f, size_t *l, int n, int line_no)
     uint8_t pub[32], sig[64];
     size_t msg_len = l[2] / 2;
     uint8_t *msg = malloc(msg_len ? msg_len : 1);
-    if (n != 8 || !unhex(f[1], l[1], pub, 32) || !unhex(f[2], l[2], msg, msg_len) ||
-        !unhex(f[3], l[3], sig, 64) || l[4] != 1 || l[5] != 1) {
+    if (n != 8 || !test_unhex(f[1], l[1], pub, 32) || !test_unhex(f[2], l[2], msg, msg_len) ||
+        !test_unhex(f[3], l[3], sig, 64) || l[4] != 1 || l[5] != 1) {
         test_fail(__FILE__, __LINE__, "sr25519_vectors.tsv line %d malformed", line_no);
         free(msg);
         return;
@@ -117,7 +50,7 @@ static void vector_row(char **f, size_t *l, int n, int line_no)
 TEST(sr25519_vectors_versions_1_and_2)
 {
     rows_seen = v2_accepts = v1_accepts = v1_only = 0;
-    int rows = for_each_row("tests/data/sr25519_vectors.tsv", vector_row);
+    int rows = test_for_each_tsv_row("tests/data/sr25519_vectors.tsv", vector_row);
     CHECK(rows >= 130);
     CHECK_EQ_U64(rows_seen, rows);
     CHECK(v2_accepts >= 20);                 /* real signatures are there */
@@ -130,8 +63,8 @@ TEST(sr25519_vectors_versions_1_and_2)
 TEST(sr25519_sp_core_legacy_signature)
 {
     uint8_t pub[32], sig[64];
-    CHECK(unhex("def12e42f3e487e9b14095aa8d5cc16a33491f1b50dadcf8811d1480f3fa8627", 64, pub, 32));
-    CHECK(unhex("28a854d54903e056f89581c691c1f7d2ff39f8f896c9e9c22475e60902cc2b35"
+    CHECK(test_unhex("def12e42f3e487e9b14095aa8d5cc16a33491f1b50dadcf8811d1480f3fa8627", 64, pub, 32));
+    CHECK(test_unhex("28a854d54903e056f89581c691c1f7d2ff39f8f896c9e9c22475e60902cc2b35"
                 "47199e0e91fa32902028f2ca2355e8cdd16cfe19ba5e8b658c94aa80f3b81a00", 128, sig, 64));
     const uint8_t *msg = (const uint8_t *)"SUBSTRATE";
     CHECK(sr25519_verify_deprecated(sig, msg, 9, pub));

@@ -302,26 +302,10 @@ static void check_case(counts *c, const json_value *cs)
     pvf_code_free(code);
 }
 
-static json_value *load_json(const char *rel)
-{
-    const char *path = test_data_path(rel);
-    if (!path)
-        return NULL;
-    size_t len = 0;
-    char *text = (char *)test_read_file(path, &len);
-    char err[128];
-    json_value *doc = text ? json_parse(text, len, err, sizeof err) : NULL;
-    if (!text)
-        test_fail(__FILE__, __LINE__, "cannot read %s", path);
-    else if (!doc)
-        test_fail(__FILE__, __LINE__, "%s: %s", path, err);
-    free(text);
-    return doc;
-}
 
 TEST(stack_depth_matches_reference)
 {
-    json_value *doc = load_json("stack-limiter/cases.json");
+    json_value *doc = test_load_json("stack-limiter/cases.json");
     if (!doc)
         return;
     const json_value *cases = json_get(doc, "cases");
@@ -373,7 +357,7 @@ TEST(stack_depth_adder_runtime_prepares)
     CHECK_EQ_U64(st.artifact_size, art_len);
 
     /* The exact numbers the crate produced for this module, at limit 65536. */
-    json_value *doc = load_json("stack-limiter/runtimes.json");
+    json_value *doc = test_load_json("stack-limiter/runtimes.json");
     const json_value *want = runtime_entry(doc, file);
     uint64_t thunks = 0, funcs = 0;
     if (doc && json_number_u64(json_get(want, "thunks_added"), &thunks) &&

@@ -582,24 +582,6 @@ TEST(stack_limiter_thunk_body_uses_leb128_indices)
 
 /* ---- the real crate's output on the rule-by-rule corpus ---- */
 
-static json_value *load_json(const char *rel)
-{
-    const char *path = test_data_path(rel);
-    if (!path)
-        return NULL;
-    size_t len;
-    char *text = (char *)test_read_file(path, &len);
-    if (!text) {
-        test_fail(__FILE__, __LINE__, "cannot read %s", path);
-        return NULL;
-    }
-    char err[128];
-    json_value *doc = json_parse(text, len, err, sizeof err);
-    if (!doc)
-        test_fail(__FILE__, __LINE__, "%s: %s", path, err);
-    free(text);
-    return doc;
-}
 
 static uint64_t get_u64(const json_value *obj, const char *key)
 {
@@ -645,7 +627,7 @@ static void check_costs(const char *name, const wasm_stack_limit *sl, const json
 
 TEST(stack_limiter_matches_crate_on_cases)
 {
-    json_value *doc = load_json("stack-limiter/cases.json");
+    json_value *doc = test_load_json("stack-limiter/cases.json");
     if (!doc)
         return;
     const json_value *cases = json_get(doc, "cases");
@@ -809,7 +791,7 @@ static void check_runtime(const json_value *r, speed *largest)
 
 TEST(stack_limiter_matches_crate_on_runtimes)
 {
-    json_value *doc = load_json("stack-limiter/runtimes.json");
+    json_value *doc = test_load_json("stack-limiter/runtimes.json");
     if (!doc)
         return;
     CHECK(json_array_len(doc) >= 13);

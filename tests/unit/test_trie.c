@@ -489,8 +489,8 @@ TEST(trie_root_deep_chain)
     free(key);
 }
 
-/* A proof path as long as a 4000-byte key (8000 nibbles, one inline node each would not
- * fit: here one leaf with a long partial key) and hostile sizes in headers. */
+/* A 4000-byte key (a leaf whose partial key is 8000 nibbles, a multi-byte header) and
+ * sizes in headers and lengths that run past the end of the node. */
 TEST(trie_proof_hostile_sizes)
 {
     uint8_t root[32], key[4000];
