@@ -195,6 +195,7 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit + local changes"
     echo "- pvf: commit $commit; V8: node $(node --version)"
     echo "- Command: \`bench/runtime.sh\` (also the last step of \`make bench\`; took $((SECONDS / 60)) min $((SECONDS % 60)) s)"
     echo "- Load average (1, 5, 15 min) at the start: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "  (the benchmark itself accounts for about 1; more means other work shared the cores, and noisier numbers)"
     echo
     echo "What each number measures (the two engines' call times do not cover the same work):"
     echo

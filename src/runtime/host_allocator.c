@@ -23,7 +23,7 @@ static int allocator_free(pvf_caller *c, void *ctx, uint64_t *slots)
     char err[256];
     pvf_memory *mem = pvf_caller_memory_object(c);
     if (!mem || !fb_free(&env->alloc, mem, (uint32_t)slots[0], err, sizeof err))
-        return pvf_caller_trap(c, "Failed to free memory: %s", mem ? err : "no memory");
+        return pvf_caller_trap(c, "Failed to deallocate memory: %s", mem ? err : "no memory");
     return 0;
 }
 

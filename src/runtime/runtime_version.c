@@ -8,6 +8,8 @@
  */
 #include "runtime/runtime_version.h"
 
+#include "util/utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,39 +68,6 @@ static bool core_version_from_apis(api_list apis, uint32_t *version)
     return false;
 }
 
-/* Rust's str::from_utf8: shortest forms only, no surrogates, nothing above U+10FFFF. */
-static bool utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t b = s[i];
-        size_t extra;
-        uint8_t lo = 0x80, hi = 0xbf;   /* range of the second byte */
-        if (b < 0x80) {
-            i++;
-            continue;
-        } else if (b >= 0xc2 && b <= 0xdf) {
-            extra = 1;
-        } else if (b >= 0xe0 && b <= 0xef) {
-            extra = 2;
-            if (b == 0xe0) lo = 0xa0;           /* overlong */
-            if (b == 0xed) hi = 0x9f;           /* surrogates */
-        } else if (b >= 0xf0 && b <= 0xf4) {
-            extra = 3;
-            if (b == 0xf0) lo = 0x90;           /* overlong */
-            if (b == 0xf4) hi = 0x8f;           /* above U+10FFFF */
-        } else {
-            return false;
-        }
-        if (n - i <= extra || s[i + 1] < lo || s[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k <= extra; k++)
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-        i += extra + 1;
-    }
-    return true;
-}
 
 /* A Rust String: compact length, then UTF-8 bytes. */
 static bool read_string(scale_reader *r, scale_bytes *out, const char *what)

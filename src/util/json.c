@@ -10,6 +10,7 @@
  * column are computed from it only when an error is reported.
  */
 #include "util/json.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -235,40 +236,6 @@ static size_t put_utf8(char *out, unsigned long cp)
     return 4;
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at `s` (n bytes available), or 0.
- * Rejects overlong forms, encoded surrogates and code points above U+10FFFF.
- */
-static size_t utf8_sequence_length(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        need = 3;
-    else if (c >= 0xF0 && c <= 0xF4)
-        need = 4;
-    else
-        return 0;
-    if (c == 0xE0)
-        lo = 0xA0;                  /* overlong */
-    else if (c == 0xED)
-        hi = 0x9F;                  /* surrogates */
-    else if (c == 0xF0)
-        lo = 0x90;                  /* overlong */
-    else if (c == 0xF4)
-        hi = 0x8F;                  /* above U+10FFFF */
-    if (n < need || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < need; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return need;
-}
 
 /* Decode the \u escape(s) at p->pos (just after the backslash-u) into out. */
 static bool decode_unicode_escape(parser *p, char *out, size_t *out_len)
@@ -342,7 +309,7 @@ static char *parse_string_bytes(parser *p, size_t *out_len)
             fail_at(p, p->pos, "control character 0x%02x in string (must be escaped)", c);
             goto error;
         } else {
-            size_t k = utf8_sequence_length((const unsigned char *)p->text + p->pos, end - p->pos);
+            size_t k = utf8_sequence_length((const uint8_t *)p->text + p->pos, end - p->pos);
             if (!k) {
                 fail_at(p, p->pos, "invalid UTF-8 byte 0x%02x in string", c);
                 goto error;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "wasm/opcodes.h"
+#include "util/utf8.h"
 #include "wasm/reader.h"
 
 #define SECTION_END_TEXT "unexpected end of section or function"
@@ -78,48 +79,6 @@ static bool read_count(wasm_reader *r, uint32_t limit, const char *what, uint32_
     return true;
 }
 
-/*
- * Strict UTF-8 (Unicode 3.9 table): no overlong forms, no surrogates
- * (U+D800..DFFF), nothing above U+10FFFF. Returns the offset of the first
- * bad byte in `s`, or `len` when all is well.
- */
-static size_t utf8_invalid_at(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint8_t b = s[i];
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        uint8_t lo = 0x80, hi = 0xBF;   /* allowed range of the second byte */
-        if (b >= 0xC2 && b <= 0xDF) {
-            need = 1;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-            need = 2;
-            if (b == 0xE0)
-                lo = 0xA0;          /* overlong below U+0800 */
-            else if (b == 0xED)
-                hi = 0x9F;          /* surrogates */
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            need = 3;
-            if (b == 0xF0)
-                lo = 0x90;          /* overlong below U+10000 */
-            else if (b == 0xF4)
-                hi = 0x8F;          /* above U+10FFFF */
-        } else {
-            return i;               /* continuation byte, C0/C1 overlong lead, F5..FF */
-        }
-        if (len - i - 1 < need || s[i + 1] < lo || s[i + 1] > hi)
-            return i;
-        for (size_t k = 2; k <= need; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-        i += need + 1;
-    }
-    return len;
-}
 
 /* A name: u32 length, then that many bytes of valid UTF-8. */
 static bool read_name(wasm_reader *r, wasm_name *out)
