@@ -214,15 +214,8 @@ static const char *kind_name(uint8_t kind)
 
 static const char *type_name(uint8_t t)
 {
-    switch (t) {
-    case WASM_I32: return "i32";
-    case WASM_I64: return "i64";
-    case WASM_F32: return "f32";
-    case WASM_F64: return "f64";
-    case WASM_FUNCREF: return "funcref";
-    case WASM_EXTERNREF: return "externref";
-    }
-    return "?";
+    const char *name = wasm_valtype_name(t);
+    return name ? name : "?";
 }
 
 /* "(i32, i64) -> i32", "() -> nil", "(f64) -> (i32, i32)": wasm-objdump's notation. */

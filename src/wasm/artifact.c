@@ -25,6 +25,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "util/big_alloc.h"
 #include "wasm/code.h"
 #include "wasm/runtime.h"
 
@@ -182,15 +183,31 @@ static void put_header(writer *w, const pvf_engine_config *cfg, uint64_t payload
     put_u64(w, payload_len);
 }
 
+/* A first guess at the artifact's size, so that writing it rarely reallocates (and copies). */
+static size_t size_estimate(const pvf_code *c)
+{
+    size_t n = 4096 + (size_t)c->ncode * 4 + (size_t)c->nfuncs * 16;
+    for (uint32_t i = 0; i < c->ndatas; i++)
+        n += c->datas[i].len + 16;
+    for (uint32_t i = 0; i < c->ncustoms; i++)
+        n += c->customs[i].len + 16;
+    return n;
+}
+
 bool code_serialize(const pvf_code *c, uint8_t **out, size_t *out_len)
 {
-    writer payload = { 0 }, w = { 0 };
-    put_payload(&payload, c);
-    put_header(&w, &c->config, payload.len);
-    put(&w, payload.buf, payload.len);
-    free(payload.buf);
+    writer w = { .buf = big_alloc(size_estimate(c)), .cap = size_estimate(c) };
+    if (!w.buf)
+        return false;
+    /* the header ends with the payload length: write 0, then patch it in place */
+    put_header(&w, &c->config, 0);
+    size_t payload_start = w.len;
+    put_payload(&w, c);
+    uint64_t payload_len = w.len - payload_start;
+    if (!w.oom)
+        memcpy(w.buf + payload_start - 8, &payload_len, 8);
     put_u64(&w, XXH3_64bits(w.buf, w.len));
-    if (payload.oom || w.oom) {
+    if (w.oom) {
         free(w.buf);
         return false;
     }

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/big_alloc.h"
 #include "wasm/ir.h"
 #include "wasm/opcodes.h"
 #include "wasm/reader.h"
@@ -1331,6 +1332,24 @@ static void canonicalize_types(pvf_code *code)
     }
 }
 
+/*
+ * Size the code buffer once from the bodies' total size (real runtimes need
+ * about 0.75 words per byte of wasm): growing it by doubling would copy
+ * megabytes several times. Untouched pages of an over-estimate cost nothing.
+ */
+static void reserve_code(compiler *c, const wasm_module *m)
+{
+    size_t bytes = 0;
+    for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++)
+        bytes += m->funcs[i].code_len;
+    size_t words = bytes + 4096;
+    if (words > UINT32_MAX / 2)
+        return;
+    c->code = big_alloc(words * sizeof *c->code);
+    if (c->code)
+        c->cap = (uint32_t)words;
+}
+
 pvf_code *code_compile(const wasm_module *m, const wasm_stack_limit *sl,
                        const pvf_engine_config *cfg, wasm_error *err)
 {
@@ -1358,6 +1377,7 @@ pvf_code *code_compile(const wasm_module *m, const wasm_stack_limit *sl,
         code->nthunks = sl->nthunks;
     }
     compiler c = { .m = m, .sl = sl, .canon = cfg->canonicalize_nans, .err = err };
+    reserve_code(&c, m);
     bool ok = compile_functions(&c, code);
     free(c.vs);
     free(c.cs);

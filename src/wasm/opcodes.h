@@ -224,4 +224,7 @@ enum {
 const char *wasm_opcode_name(unsigned byte);
 const char *wasm_fc_opcode_name(unsigned subop);
 
+/* The text name of a value type ("i32", "funcref"…), or NULL for an unknown code. */
+const char *wasm_valtype_name(unsigned code);
+
 #endif

@@ -20,19 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wasm/opcodes.h"
 #include "wasm/validate_body.h"
 
 static const char *type_name(uint8_t t)
 {
-    switch (t) {
-    case WASM_I32: return "i32";
-    case WASM_I64: return "i64";
-    case WASM_F32: return "f32";
-    case WASM_F64: return "f64";
-    case WASM_FUNCREF: return "funcref";
-    case WASM_EXTERNREF: return "externref";
-    }
-    return "invalid type";
+    const char *name = wasm_valtype_name(t);
+    return name ? name : "invalid type";
 }
 
 static bool is_number_type(uint8_t t)

@@ -111,15 +111,9 @@ static const char *op_name(const body_checker *c)
 
 static const char *type_name(uint8_t t)
 {
-    switch (t) {
-    case WASM_I32: return "i32";
-    case WASM_I64: return "i64";
-    case WASM_F32: return "f32";
-    case WASM_F64: return "f64";
-    case WASM_FUNCREF: return "funcref";
-    case WASM_EXTERNREF: return "externref";
-    case ANY: return "any";
-    }
+    const char *name = t == ANY ? "any" : wasm_valtype_name(t);
+    if (name)
+        return name;
     return "invalid type";
 }
 
