@@ -1,0 +1,163 @@
+/*
+ * frame.c — length-prefixed frames over a socket or a pipe.
+ *
+ * A frame is the payload length as 8 little-endian bytes (the reference's
+ * native usize on 64-bit Linux), then the payload. Reading is all or nothing:
+ * a frame that ends early is "truncated", a length over the caller's limit is
+ * refused before anything is allocated, and end of file before the first
+ * byte is a clean close, which callers treat differently from an error.
+ */
+#include "host/protocol.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* One write; send() with MSG_NOSIGNAL on sockets so a vanished peer is an
+ * EPIPE error instead of a process-killing SIGPIPE, write() on anything else. */
+static ssize_t write_some(int fd, const uint8_t *p, size_t n, bool *is_socket)
+{
+    if (*is_socket) {
+        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        if (k >= 0 || errno != ENOTSOCK)
+            return k;
+        *is_socket = false;
+    }
+    return write(fd, p, n);
+}
+
+static bool write_all(int fd, const uint8_t *p, size_t n, bool *is_socket, char *err,
+                      size_t errlen)
+{
+    while (n > 0) {
+        ssize_t k = write_some(fd, p, n, is_socket);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            set_err(err, errlen, "frame write failed: %s", k < 0 ? strerror(errno) : "wrote 0 bytes");
+            return false;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+bool frame_write(int fd, const uint8_t *p, size_t n, char *err, size_t errlen)
+{
+    uint8_t header[FRAME_HEADER_SIZE];
+    uint64_t len = n;
+    for (int i = 0; i < FRAME_HEADER_SIZE; i++)
+        header[i] = (uint8_t)(len >> (8 * i));
+    bool is_socket = true;
+    return write_all(fd, header, sizeof header, &is_socket, err, errlen) &&
+           write_all(fd, p, n, &is_socket, err, errlen);
+}
+
+/* Read up to n bytes, stopping early only at end of file; *got says how many.
+ * False on a read error. */
+static bool read_full(int fd, uint8_t *p, size_t n, size_t *got, char *err, size_t errlen)
+{
+    *got = 0;
+    while (*got < n) {
+        ssize_t k = read(fd, p + *got, n - *got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            set_err(err, errlen, "frame read failed: %s", strerror(errno));
+            return false;
+        }
+        if (k == 0)
+            break;
+        *got += (size_t)k;
+    }
+    return true;
+}
+
+static frame_status read_length(int fd, uint64_t *len, char *err, size_t errlen)
+{
+    uint8_t header[FRAME_HEADER_SIZE];
+    size_t got;
+    if (!read_full(fd, header, sizeof header, &got, err, errlen))
+        return FRAME_ERROR;
+    if (got == 0) {
+        set_err(err, errlen, "connection closed");
+        return FRAME_CLOSED;
+    }
+    if (got < sizeof header) {
+        set_err(err, errlen, "truncated frame: got %zu of %d length bytes", got, FRAME_HEADER_SIZE);
+        return FRAME_ERROR;
+    }
+    *len = 0;
+    for (int i = 0; i < FRAME_HEADER_SIZE; i++)
+        *len |= (uint64_t)header[i] << (8 * i);
+    return FRAME_OK;
+}
+
+frame_status frame_recv(int fd, size_t max_len, uint8_t **p, size_t *n, char *err, size_t errlen)
+{
+    *p = NULL;
+    *n = 0;
+    uint64_t len;
+    frame_status st = read_length(fd, &len, err, errlen);
+    if (st != FRAME_OK)
+        return st;
+    if (len > max_len) {
+        set_err(err, errlen, "frame too large: %llu bytes, limit %zu", (unsigned long long)len,
+                max_len);
+        return FRAME_ERROR;
+    }
+    uint8_t *buf = malloc(len ? (size_t)len : 1);
+    if (!buf) {
+        set_err(err, errlen, "out of memory for a frame of %llu bytes", (unsigned long long)len);
+        return FRAME_ERROR;
+    }
+    size_t got;
+    if (!read_full(fd, buf, (size_t)len, &got, err, errlen)) {
+        free(buf);
+        return FRAME_ERROR;
+    }
+    if (got < len) {
+        set_err(err, errlen, "truncated frame: got %zu of %llu bytes", got, (unsigned long long)len);
+        free(buf);
+        return FRAME_ERROR;
+    }
+    *p = buf;
+    *n = (size_t)len;
+    return FRAME_OK;
+}
+
+bool frame_read(int fd, size_t max_len, uint8_t **p, size_t *n, char *err, size_t errlen)
+{
+    return frame_recv(fd, max_len, p, n, err, errlen) == FRAME_OK;
+}
+
+bool proto_send(int fd, scale_writer *w, char *err, size_t errlen)
+{
+    uint8_t *bytes;
+    size_t len;
+    if (!scale_writer_finish(w, &bytes, &len)) {
+        set_err(err, errlen, "out of memory encoding a message");
+        return false;
+    }
+    bool ok = frame_write(fd, bytes, len, err, errlen);
+    free(bytes);
+    return ok;
+}
