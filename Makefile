@@ -21,7 +21,9 @@ CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -ffp-contract=off -fno-strict-al
 CFLAGS   += $(OPT) $(CFLAGS_BASE) -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm
 
+# src/worker/main/*.c: one main() per worker binary (pvf-prepare-worker, pvf-execute-worker)
 LIB_SRCS := $(sort $(wildcard src/wasm/*.c src/runtime/*.c src/host/*.c src/worker/*.c src/util/*.c))
+WORKER_MAINS := $(sort $(wildcard src/worker/main/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 
@@ -32,9 +34,14 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/lib/libpvf.a
 PVF      := $(BUILD)/bin/pvf
 UNIT     := $(BUILD)/bin/pvf-unit-tests
+WORKERS  := $(WORKER_MAINS:src/worker/main/%.c=$(BUILD)/bin/pvf-%)
 
 .PHONY: all test asan bench fuzz demo clean deps run
-all: $(PVF) $(UNIT)
+all: $(PVF) $(UNIT) $(WORKERS)
+
+$(BUILD)/bin/pvf-%: $(BUILD)/obj/src/worker/main/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -95,4 +102,4 @@ fuzz: $(DEPS_STAMP)
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(WORKER_MAINS:%.c=$(BUILD)/obj/%.d)

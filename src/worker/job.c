@@ -1,0 +1,272 @@
+/*
+ * job.c — starting a job process and setting it up (job.h), and killing it.
+ *
+ * Waiting for the job, the CPU-time monitor and the classification of its
+ * end are in job_wait.c.
+ *
+ * The child is created with clone3 in fork mode (no new stack: it returns
+ * twice like fork), with CLONE_PIDFD so the worker can poll for its death;
+ * the sandbox's namespace flags come later as extra_clone_flags. When the
+ * kernel refuses, plain fork() + pidfd_open does the same job. In the child,
+ * before the job body runs: close the pipe's read end, unblock signals, die
+ * with the worker (PDEATHSIG), no core dumps, an RLIMIT_CPU backstop a
+ * second above the budget, and the RLIMIT_DATA memory limit.
+ */
+#define _GNU_SOURCE  /* pipe2, clone3 flags, pidfd_open */
+#include "worker/job.h"
+#include "worker/job_internal.h"
+
+#include "host/protocol.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/sched.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The process's current data size (VmData, what RLIMIT_DATA is compared
+ * with), so the job's limit can count only what the job itself allocates.
+ * 0 when /proc is not there (a pivoted worker): the limit is then absolute,
+ * which is stricter, never looser.
+ */
+static uint64_t current_data_bytes(void)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    if (!f)
+        return 0;
+    char line[256];
+    unsigned long long kib = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "VmData: %llu kB", &kib) == 1)
+            break;
+    }
+    fclose(f);
+    return (uint64_t)kib * 1024;
+}
+
+static bool lower_rlimit(int resource, rlim_t soft, rlim_t hard)
+{
+    struct rlimit cur;
+    if (getrlimit(resource, &cur) != 0)
+        return false;
+    /* An unprivileged process can only lower a hard limit. */
+    if (cur.rlim_max != RLIM_INFINITY && hard > cur.rlim_max)
+        hard = cur.rlim_max;
+    if (soft > hard)
+        soft = hard;
+    struct rlimit r = { soft, hard };
+    return setrlimit(resource, &r) == 0;
+}
+
+/* In the child: everything before the job body. False ⇒ the child exits
+ * JOB_EXIT_SETUP_FAILED without running it. */
+static bool setup_child(const job_limits *lim, pid_t worker, uint64_t data_base)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    /* Die with the worker; if it is already gone (re-parented), stop now.
+     * In a new PID namespace getppid() is 0, which is fine too. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        return false;
+    pid_t parent = getppid();
+    if (parent != worker && parent != 0)
+        return false;
+
+    if (!lower_rlimit(RLIMIT_CORE, 0, 0))
+        return false;
+    if (lim->cpu_ms) {
+        /* Backstop only: the worker's monitor kills at the budget. SIGXCPU at
+         * the soft limit, SIGKILL a second later. */
+        rlim_t secs = (rlim_t)((lim->cpu_ms + 999) / 1000 + 1);
+        if (!lower_rlimit(RLIMIT_CPU, secs, secs + 1))
+            return false;
+    }
+    if (lim->mem_bytes) {
+        rlim_t limit = (rlim_t)(data_base + lim->mem_bytes);
+        if (!lower_rlimit(RLIMIT_DATA, limit, limit))
+            return false;
+    }
+    return true;
+}
+
+static _Noreturn void run_child(job_fn fn, void *arg, int fds[2], const job_limits *lim,
+                                pid_t worker, uint64_t data_base)
+{
+    close(fds[0]);
+    if (!setup_child(lim, worker, data_base))
+        _exit(JOB_EXIT_SETUP_FAILED);
+    fn(arg, fds[1]);
+    _exit(0);
+}
+
+/* clone3 in fork mode. Returns the pid (0 in the child), or -1 with errno. */
+static pid_t clone3_fork(uint64_t extra_flags, int *pidfd)
+{
+    struct clone_args ca;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = CLONE_PIDFD | extra_flags;
+    ca.pidfd = (uint64_t)(uintptr_t)pidfd;
+    ca.exit_signal = SIGCHLD;
+    return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+}
+
+/* Creates the child; in the child, never returns. */
+static bool start_process(job_fn fn, void *arg, int fds[2], job *j, char *err, size_t errlen)
+{
+    pid_t worker = getpid();
+    uint64_t data_base = j->limits.mem_bytes ? current_data_bytes() : 0;
+    int pidfd = -1;
+    pid_t pid = -1;
+
+    j->clone_errno = 0;
+    if (!j->limits.force_fork) {
+        pid = clone3_fork(j->limits.extra_clone_flags, &pidfd);
+        if (pid == 0)
+            run_child(fn, arg, fds, &j->limits, worker, data_base);
+        if (pid > 0) {
+            j->method = JOB_METHOD_CLONE3;
+        } else {
+            j->clone_errno = errno;
+            if (errno != ENOSYS && errno != EPERM && errno != EINVAL && errno != EUSERS &&
+                errno != ENOSPC) {
+                set_err(err, errlen, "clone3: %s", strerror(errno));
+                return false;
+            }
+        }
+    }
+    if (pid < 0) {
+        pid = fork();
+        if (pid == 0)
+            run_child(fn, arg, fds, &j->limits, worker, data_base);
+        if (pid < 0) {
+            set_err(err, errlen, "fork: %s", strerror(errno));
+            return false;
+        }
+        j->method = JOB_METHOD_FORK;
+        /* Without a pidfd the wait loop polls; fine, just coarser. */
+        pidfd = pidfd_open(pid, 0);
+        if (pidfd >= 0)
+            (void)fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+    }
+    j->pid = pid;
+    j->pidfd = pidfd;
+    return true;
+}
+
+bool job_spawn(job_fn fn, void *arg, const job_limits *lim, job *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->pid = -1;
+    out->pidfd = -1;
+    out->read_fd = -1;
+    out->limits = *lim;
+    if (out->limits.max_result == 0)
+        out->limits.max_result = PROTO_MAX_SMALL_MESSAGE;
+
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        set_err(err, errlen, "pipe2: %s", strerror(errno));
+        return false;
+    }
+    out->start_ns = monotonic_ns();
+    if (!start_process(fn, arg, fds, out, err, errlen)) {
+        close(fds[0]);
+        close(fds[1]);
+        return false;
+    }
+    /* Only the child may hold the write end, so end of file means it is done. */
+    close(fds[1]);
+    (void)fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    out->read_fd = fds[0];
+    return true;
+}
+
+void job_close_fds(job *j)
+{
+    if (j->read_fd >= 0)
+        close(j->read_fd);
+    if (j->pidfd >= 0)
+        close(j->pidfd);
+    j->read_fd = -1;
+    j->pidfd = -1;
+}
+
+void job_kill(job *j)
+{
+    if (j->pid > 0) {
+        kill(j->pid, SIGKILL);
+        while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        j->pid = -1;
+    }
+    job_close_fds(j);
+}
+
+_Noreturn void job_exit_out_of_memory(int result_fd, const uint8_t *payload, size_t len)
+{
+    uint8_t header[FRAME_HEADER_SIZE];
+    for (int i = 0; i < FRAME_HEADER_SIZE; i++)
+        header[i] = (uint8_t)((uint64_t)len >> (8 * i));
+    /* Raw writes, no allocation: the heap is exactly what just ran out. */
+    if (write(result_fd, header, sizeof header) == (ssize_t)sizeof header && len > 0) {
+        size_t done = 0;
+        while (done < len) {
+            ssize_t k = write(result_fd, payload + done, len - done);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                break;
+            done += (size_t)k;
+        }
+    }
+    _exit(JOB_EXIT_OUT_OF_MEMORY);
+}
+
+bool job_cpu_time_ns(pid_t pid, uint64_t *ns)
+{
+    clockid_t clk;
+    struct timespec ts;
+    if (clock_getcpuclockid(pid, &clk) != 0 || clock_gettime(clk, &ts) != 0)
+        return false;
+    *ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return true;
+}
+
+uint64_t job_monotonic_ns(void)
+{
+    return monotonic_ns();
+}

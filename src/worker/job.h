@@ -1,0 +1,131 @@
+/*
+ * job.h — one job in a one-off child process, as a worker runs it
+ * (reference-behaviour.md §2.2, §2.7, §2.8; sandbox-notes.md §4.2, §4.3).
+ *
+ *   job j;  job_outcome o;
+ *   if (!job_spawn(fn, arg, &limits, &j, err, sizeof err)) ...   // nothing to clean up
+ *   job_wait(&j, &o);             // always reaps the child and closes every fd
+ *   ... o.kind, o.payload ...
+ *   job_outcome_free(&o);
+ *
+ * The child runs fn(arg, result_fd); fn writes its SCALE result as one frame
+ * (frame_write) and returns, then the child _exit(0)s. The worker side reads
+ * the pipe as data arrives (a big result never blocks the child), watches
+ * the job's CPU clock and kills it when the CPU budget is spent (sleeping
+ * costs nothing), kills it too when the optional wall-clock limit passes (the
+ * only thing that catches a SIGSTOPped job), reaps it with wait4 and
+ * classifies the end (job_outcome_kind).
+ *
+ * Memory limit (prepare jobs, PrecheckingMaxMemory). The child sets
+ * RLIMIT_DATA to its data size at the fork plus mem_limit, so the limit
+ * counts only what the job allocates, as the reference's tracking allocator
+ * does (it resets its counter to 0 when the job starts). Past the limit,
+ * malloc returns NULL and mmap fails with ENOMEM: nothing is killed. The job
+ * code checks its allocations, and when one fails it calls
+ * job_exit_out_of_memory(): a raw write of the caller's OOM frame (for a
+ * prepare job the reference's 10-byte OOM_PAYLOAD, Err(PrepareError::
+ * OutOfMemory)) and _exit(JOB_EXIT_OUT_OF_MEMORY). The worker classifies that
+ * exit code as JOB_OUT_OF_MEMORY whether or not the frame arrived. RLIMIT_AS
+ * is deliberately not used (it would refuse big PROT_NONE reservations).
+ *
+ * Process creation: clone3(CLONE_PIDFD | extra_clone_flags) with fork
+ * semantics (no separate stack, SIGCHLD as exit signal), falling back to
+ * fork() + pidfd_open when the kernel refuses clone3 (ENOSYS, EPERM, EINVAL,
+ * e.g. namespaces not allowed); job.method records which was used. Like the
+ * reference, the caller must be single-threaded (a worker is, by contract):
+ * clone3 skips glibc's atfork handlers.
+ *
+ * Never leaves a zombie or an fd: job_wait and job_kill always reap and close.
+ */
+#ifndef PVF_WORKER_JOB_H
+#define PVF_WORKER_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Exit code of a job that ran out of memory (job_exit_out_of_memory). */
+#define JOB_EXIT_OUT_OF_MEMORY 86
+/* Exit code of a child whose setup (rlimits, PDEATHSIG) failed before the job
+ * body ran; reported as UNEXPECTED_EXIT with msg "job setup failed". */
+#define JOB_EXIT_SETUP_FAILED 87
+
+/* The job body, run in the child. It writes one frame to result_fd and
+ * returns; it may also _exit() itself (a non-zero code is UNEXPECTED_EXIT). */
+typedef void (*job_fn)(void *arg, int result_fd);
+
+typedef struct job_limits {
+    uint64_t cpu_ms;            /* CPU-time budget on the job's CPU clock; 0 = none */
+    uint64_t wall_ms;           /* wall-clock limit (SIGSTOP backstop); 0 = none */
+    uint64_t mem_bytes;         /* RLIMIT_DATA headroom for the job; 0 = none */
+    size_t max_result;          /* largest result payload accepted; 0 = PROTO_MAX_SMALL_MESSAGE */
+    uint64_t extra_clone_flags; /* CLONE_NEW* for the sandbox (issue 5); 0 for now */
+    bool force_fork;            /* skip clone3 (tests, or when clone is known to fail) */
+} job_limits;
+
+typedef enum job_method {
+    JOB_METHOD_CLONE3 = 0,      /* clone3 with CLONE_PIDFD and extra_clone_flags */
+    JOB_METHOD_FORK = 1,        /* fork(); extra_clone_flags not applied */
+} job_method;
+
+/* A running job. Owned by the caller until job_wait or job_kill. */
+typedef struct job {
+    pid_t pid;
+    int pidfd;                  /* -1 when pidfd_open is unavailable (then polled) */
+    int read_fd;                /* result pipe, non-blocking */
+    job_method method;
+    int clone_errno;            /* why clone3 was not used (0 if it was, or not tried) */
+    uint64_t start_ns;          /* CLOCK_MONOTONIC at spawn */
+    job_limits limits;
+} job;
+
+typedef enum job_outcome_kind {
+    JOB_OK = 0,                 /* exit 0 and one complete frame: payload */
+    JOB_TIMED_OUT,              /* CPU budget spent (we killed it, SIGXCPU, or rusage ≥ budget) */
+    JOB_WALL_TIMEOUT,           /* wall limit passed (stopped or blocked job); we killed it */
+    JOB_DIED,                   /* killed by a signal, or exit 0 without a result */
+    JOB_UNEXPECTED_EXIT,        /* exited with a non-zero code (exit_status) */
+    JOB_OUT_OF_MEMORY,          /* exited with JOB_EXIT_OUT_OF_MEMORY */
+    JOB_ERROR,                  /* malformed/truncated/oversized frame, or a kernel error */
+} job_outcome_kind;
+#define JOB_OUTCOME_COUNT 7
+
+typedef struct job_outcome {
+    job_outcome_kind kind;
+    uint8_t *payload;           /* malloc'd frame payload when one arrived complete, else NULL */
+    size_t payload_len;
+    int exit_status;            /* exit code (exited), else -1 */
+    int signal;                 /* terminating signal (killed), else 0 */
+    pid_t pid;                  /* the job's pid, for JobDied{job_pid} */
+    uint64_t cpu_ns;            /* user + system CPU of the job (rusage from wait4) */
+    uint64_t wall_ns;           /* spawn to reap */
+    job_method method;
+    char msg[160];              /* "received signal: SIGSEGV", "pipe closed without a result", … */
+} job_outcome;
+
+/* Start the job. False (with err, nothing left behind) when the pipe or the
+ * process cannot be created. */
+bool job_spawn(job_fn fn, void *arg, const job_limits *lim, job *out, char *err, size_t errlen);
+
+/* Collect the result, enforce the limits, reap, classify. Always leaves j
+ * finished (reaped, fds closed); *out must be freed with job_outcome_free. */
+void job_wait(job *j, job_outcome *out);
+
+/* Shutdown: SIGKILL the job, reap it, close its fds. Safe on a finished job. */
+void job_kill(job *j);
+
+void job_outcome_free(job_outcome *o);
+
+/* "OK", "TimedOut", "WallTimeout", "Died", "UnexpectedExit", "OutOfMemory", "Error". */
+const char *job_outcome_name(job_outcome_kind kind);
+
+/* In the job: write the frame (raw writes, no allocation) and
+ * _exit(JOB_EXIT_OUT_OF_MEMORY). For when an allocation fails under mem_bytes. */
+_Noreturn void job_exit_out_of_memory(int result_fd, const uint8_t *payload, size_t len);
+
+/* CPU time (user + system) a live child has used so far, from its CPU clock;
+ * false when it cannot be read (e.g. the child is already a zombie). */
+bool job_cpu_time_ns(pid_t pid, uint64_t *ns);
+
+#endif
