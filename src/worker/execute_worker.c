@@ -1,0 +1,353 @@
+/*
+ * execute_worker.c — the execute worker's loop (reference-behaviour.md §2.8).
+ *
+ * After the common start-up: read Handshake{ExecutorParams}. Per request:
+ * read ExecuteRequest, read <worker-dir>/artifact and check its twox-256
+ * against artifact_checksum (mismatch ⇒ Ok(CorruptedArtifact), no job),
+ * decompress the PoV with the 40 MiB bomb limit (failure ⇒
+ * Ok(PoVDecompressionFailure), no job), encode ValidationParams, run one
+ * execute job (job.h) with the CPU budget execution_timeout, and answer
+ * Result<WorkerResponse, WorkerError>.
+ *
+ * The job body: pvf_code_load ⇒ RuntimeConstruction("execute: …");
+ * pvf_runtime_validate: OK ⇒ Ok(ValidationResult), INVALID ⇒
+ * InvalidCandidate(reason), ERROR ⇒ RuntimeConstruction(reason). The job
+ * writes Result<JobResponse, JobError> (always Ok: timeouts are the worker's
+ * to detect).
+ *
+ * How the job ended ⇒ the answer:
+ *   OK + Ok(resp) frame     ⇒ Ok(WorkerResponse{resp, duration = job CPU, pov_size})
+ *   OK + Err(TimedOut)      ⇒ Err(JobTimedOut);  OK + Err(e) ⇒ Err(JobError(e))
+ *   TimedOut / WallTimeout  ⇒ Err(JobTimedOut)
+ *   Died (signal)           ⇒ Err(JobDied{"received signal: SIGKILL", pid})
+ *   UnexpectedExit(code)    ⇒ Err(JobError(UnexpectedExitStatus(code)))
+ *   OutOfMemory             ⇒ Err(JobError(UnexpectedExitStatus(86))) (no limit is set)
+ *   job_spawn failed        ⇒ Err(InternalError(Kernel(msg)))
+ *   Error, or an undecodable frame ⇒ the worker exits (WORKER_EXIT_ERROR): the
+ *     reference treats a bad pipe as an I/O error of the worker, which the
+ *     host sees as a communication error (docs/PROTOCOL.md §2).
+ * A bad frame from the host: answer Err(InternalError(HostCommunication))
+ * if possible, then exit WORKER_EXIT_ERROR; an unreadable artifact file:
+ * Err(InternalError(CouldNotOpenFile)), then exit.
+ */
+#define _GNU_SOURCE
+#include "worker/worker_common.h"
+#include "worker/job.h"
+
+#include "pvf/runtime.h"
+#include "runtime/blob.h"
+#include "runtime/hashing.h"
+#include "util/file.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct execute_job_arg {
+    const uint8_t *artifact;
+    size_t artifact_len;
+    const uint8_t *params;      /* encoded ValidationParams */
+    size_t params_len;
+    int host_sock;              /* closed in the job */
+} execute_job_arg;
+
+/* ---------------------------------------------------------------- the job */
+
+static void job_send(int fd, const proto_job_response *resp)
+{
+    proto_execute_job_result res;
+    memset(&res, 0, sizeof res);
+    res.ok = true;
+    res.response = *resp;
+    scale_writer sw;
+    scale_writer_init(&sw);
+    proto_execute_job_result_write(&sw, &res);
+    proto_send(fd, &sw, NULL, 0);   /* a failed write shows as "no result" in the worker */
+}
+
+static void job_reply_msg(int fd, proto_job_response_kind kind, const char *msg)
+{
+    proto_job_response resp;
+    memset(&resp, 0, sizeof resp);
+    resp.kind = kind;
+    resp.msg = proto_str(msg);
+    job_send(fd, &resp);
+}
+
+static void execute_job(void *argp, int fd)
+{
+    const execute_job_arg *a = argp;
+    close(a->host_sock);
+
+    char err[512], msg[600];
+    pvf_code *code = pvf_code_load(a->artifact, a->artifact_len, err, sizeof err);
+    if (!code) {
+        snprintf(msg, sizeof msg, "execute: %s", err);
+        job_reply_msg(fd, JOB_RESP_RUNTIME_CONSTRUCTION, msg);
+        return;
+    }
+    pvf_call_result out;
+    memset(&out, 0, sizeof out);
+    pvf_runtime_validate(code, a->params, a->params_len, &out);
+    if (out.outcome == PVF_OUTCOME_INVALID) {
+        job_reply_msg(fd, JOB_RESP_INVALID_CANDIDATE, out.reason);
+        return;
+    }
+    if (out.outcome != PVF_OUTCOME_OK) {
+        job_reply_msg(fd, JOB_RESP_RUNTIME_CONSTRUCTION, out.reason);
+        return;
+    }
+    proto_job_response resp;
+    memset(&resp, 0, sizeof resp);
+    resp.kind = JOB_RESP_OK;
+    wasm_error e;
+    /* Lenient, like the reference (validation.h): trailing bytes are ignored. */
+    if (!validation_result_decode(out.output, out.output_len, &resp.result, NULL, &e)) {
+        char text[WASM_ERROR_MAX + 64];
+        snprintf(msg, sizeof msg, "validation result decoding failed: %s",
+                 wasm_error_text(&e, text, sizeof text));
+        job_reply_msg(fd, JOB_RESP_INVALID_CANDIDATE, msg);
+        return;
+    }
+    job_send(fd, &resp);
+    /* The process exits now: no need to free. */
+}
+
+/* ---------------------------------------------------------------- the worker side */
+
+static bool send_result(const worker_ctx *w, const proto_execute_result *r)
+{
+    scale_writer sw;
+    scale_writer_init(&sw);
+    proto_execute_result_write(&sw, r);
+    char err[256];
+    if (!proto_send(w->sock, &sw, err, sizeof err)) {
+        worker_log(w, "sending the execute result: %s", err);
+        return false;
+    }
+    return true;
+}
+
+static bool send_internal(const worker_ctx *w, proto_internal_error_kind kind, const char *msg)
+{
+    proto_execute_result r;
+    memset(&r, 0, sizeof r);
+    r.error.kind = WORKER_ERR_INTERNAL;
+    r.error.internal.kind = kind;
+    r.error.internal.msg = proto_str(msg);
+    worker_log(w, "internal error: %s: %s", proto_internal_error_name(kind), msg);
+    return send_result(w, &r);
+}
+
+static bool send_response_without_job(const worker_ctx *w, proto_job_response_kind kind)
+{
+    proto_execute_result r;
+    memset(&r, 0, sizeof r);
+    r.ok = true;
+    r.job_response.kind = kind;
+    return send_result(w, &r);
+}
+
+/*
+ * Map the job's end to the answer. Returns false when the worker must exit
+ * (a pipe it could not make sense of). *jr is decoded from o->payload and
+ * must be freed by the caller (proto_execute_job_result_free).
+ */
+static bool classify(const worker_ctx *w, const job_outcome *o, uint32_t pov_size,
+                     proto_execute_job_result *jr, proto_execute_result *r)
+{
+    memset(r, 0, sizeof *r);
+    switch (o->kind) {
+    case JOB_OK: {
+        wasm_error e;
+        if (!proto_execute_job_result_decode(o->payload, o->payload_len, jr, &e)) {
+            char text[WASM_ERROR_MAX + 64];
+            worker_log(w, "undecodable execute job result: %s", wasm_error_text(&e, text, sizeof text));
+            return false;
+        }
+        if (jr->ok) {
+            r->ok = true;
+            r->job_response = jr->response;
+            r->duration = proto_duration_from_ns(o->cpu_ns);
+            r->pov_size = pov_size;
+        } else if (jr->error.kind == JOB_ERR_TIMED_OUT) {
+            r->error.kind = WORKER_ERR_JOB_TIMED_OUT;
+        } else {
+            r->error.kind = WORKER_ERR_JOB_ERROR;
+            r->error.job_error = jr->error;
+        }
+        return true;
+    }
+    case JOB_TIMED_OUT:
+    case JOB_WALL_TIMEOUT:
+        r->error.kind = WORKER_ERR_JOB_TIMED_OUT;
+        return true;
+    case JOB_DIED:
+        r->error.kind = WORKER_ERR_JOB_DIED;
+        r->error.msg = proto_str(o->msg);
+        r->error.job_pid = o->pid;
+        return true;
+    case JOB_UNEXPECTED_EXIT:
+    case JOB_OUT_OF_MEMORY:
+        r->error.kind = WORKER_ERR_JOB_ERROR;
+        r->error.job_error.kind = JOB_ERR_UNEXPECTED_EXIT_STATUS;
+        r->error.job_error.exit_status = o->exit_status;
+        return true;
+    case JOB_ERROR:
+    default:
+        worker_log(w, "execute job: %s", o->msg);
+        return false;
+    }
+}
+
+/* Encode ValidationParams from the request and the decompressed block data. */
+static bool encode_params(const proto_execute_request *req, const uint8_t *block, size_t block_len,
+                          uint8_t **out, size_t *out_len)
+{
+    validation_params vp;
+    memset(&vp, 0, sizeof vp);
+    vp.parent_head = req->pvd.parent_head;
+    vp.block_data = (scale_bytes){block, block_len};
+    vp.relay_parent_number = req->pvd.relay_parent_number;
+    memcpy(vp.relay_parent_storage_root, req->pvd.relay_parent_storage_root, 32);
+    scale_writer sw;
+    scale_writer_init(&sw);
+    validation_params_encode(&vp, &sw);
+    return scale_writer_finish(&sw, out, out_len);
+}
+
+static bool run_job(const worker_ctx *w, const proto_execute_request *req, const uint8_t *artifact,
+                    size_t artifact_len, const uint8_t *params, size_t params_len, uint32_t pov_size)
+{
+    execute_job_arg arg = {artifact, artifact_len, params, params_len, w->sock};
+    job_limits lim;
+    memset(&lim, 0, sizeof lim);
+    lim.cpu_ms = worker_budget_ms(req->execution_timeout);
+    lim.max_result = PROTO_MAX_EXECUTE_RESPONSE;
+    char msg[256];
+    job j;
+    if (!job_spawn(execute_job, &arg, &lim, &j, msg, sizeof msg))
+        return send_internal(w, INTERNAL_ERR_KERNEL, msg);
+    job_outcome o;
+    job_wait(&j, &o);
+    proto_execute_job_result jr;
+    memset(&jr, 0, sizeof jr);
+    proto_execute_result r;
+    bool ok = classify(w, &o, pov_size, &jr, &r) && send_result(w, &r);
+    proto_execute_job_result_free(&jr);
+    job_outcome_free(&o);
+    return ok;
+}
+
+/* One request; false ⇒ the worker exits. */
+static bool handle_request(const worker_ctx *w, const proto_execute_request *req)
+{
+    char path[4096];
+    if (!worker_path(w, "artifact", path, sizeof path)) {
+        send_internal(w, INTERNAL_ERR_COULD_NOT_OPEN_FILE, "worker dir path too long");
+        return false;
+    }
+    size_t artifact_len;
+    uint8_t *artifact = file_read(path, &artifact_len);
+    if (!artifact) {
+        char msg[4200];
+        snprintf(msg, sizeof msg, "cannot read %s: %s", path, strerror(errno));
+        send_internal(w, INTERNAL_ERR_COULD_NOT_OPEN_FILE, msg);
+        return false;
+    }
+    uint8_t sum[32];
+    hash_twox_256(artifact, artifact_len, sum);
+    if (memcmp(sum, req->artifact_checksum, 32) != 0) {
+        free(artifact);
+        worker_log(w, "artifact checksum mismatch: CorruptedArtifact");
+        return send_response_without_job(w, JOB_RESP_CORRUPTED_ARTIFACT);
+    }
+
+    uint8_t *block;
+    size_t block_len;
+    char err[256];
+    if (!blob_decompress(req->pov.ptr, req->pov.len, BLOB_POV_BOMB_LIMIT, &block, &block_len, NULL,
+                         err, sizeof err)) {
+        free(artifact);
+        worker_log(w, "PoV decompression failed: %s", err);
+        return send_response_without_job(w, JOB_RESP_POV_DECOMPRESSION_FAILURE);
+    }
+    uint8_t *params;
+    size_t params_len;
+    bool ok;
+    if (!encode_params(req, block, block_len, &params, &params_len))
+        ok = send_internal(w, INTERNAL_ERR_KERNEL, "out of memory encoding ValidationParams");
+    else {
+        ok = run_job(w, req, artifact, artifact_len, params, params_len, (uint32_t)block_len);
+        free(params);
+    }
+    free(block);
+    free(artifact);
+    return ok;
+}
+
+/* Read one frame from the host; on a bad one, tell the host if we can. */
+static frame_status recv_host(const worker_ctx *w, const char *what, size_t max, uint8_t **p, size_t *n)
+{
+    char err[256];
+    frame_status st = frame_recv(w->sock, max, p, n, err, sizeof err);
+    if (st == FRAME_ERROR) {
+        char msg[320];
+        snprintf(msg, sizeof msg, "reading %s: %s", what, err);
+        send_internal(w, INTERNAL_ERR_HOST_COMMUNICATION, msg);
+    }
+    return st;
+}
+
+static void report_bad_message(const worker_ctx *w, const char *what, const wasm_error *e)
+{
+    char text[WASM_ERROR_MAX + 64], msg[WASM_ERROR_MAX + 128];
+    snprintf(msg, sizeof msg, "bad %s: %s", what, wasm_error_text(e, text, sizeof text));
+    send_internal(w, INTERNAL_ERR_HOST_COMMUNICATION, msg);
+}
+
+int execute_worker_main(int argc, char **argv)
+{
+    worker_ctx w;
+    int rc = worker_start(WORKER_EXECUTE, argc, argv, &w);
+    if (rc >= 0)
+        return rc;
+
+    uint8_t *p;
+    size_t n;
+    frame_status st = recv_host(&w, "Handshake", PROTO_MAX_SMALL_MESSAGE, &p, &n);
+    if (st != FRAME_OK)
+        return st == FRAME_CLOSED ? WORKER_EXIT_OK : WORKER_EXIT_ERROR;
+    executor_params ep;
+    wasm_error e;
+    bool ok = proto_exec_handshake_decode(p, n, &ep, &e);
+    free(p);
+    if (!ok) {
+        report_bad_message(&w, "Handshake", &e);
+        return WORKER_EXIT_ERROR;
+    }
+    /* The interpreter needs no big native stack (the reference's 2 MiB +
+     * StackNativeMax thread): the params only matter for the artifact,
+     * which was prepared with them. */
+    executor_params_free(&ep);
+
+    for (;;) {
+        st = recv_host(&w, "ExecuteRequest", PROTO_MAX_EXECUTE_REQUEST, &p, &n);
+        if (st == FRAME_CLOSED)
+            return WORKER_EXIT_OK;
+        if (st != FRAME_OK)
+            return WORKER_EXIT_ERROR;
+        proto_execute_request req;
+        if (!proto_execute_request_decode(p, n, &req, &e)) {
+            report_bad_message(&w, "ExecuteRequest", &e);
+            free(p);
+            return WORKER_EXIT_ERROR;
+        }
+        ok = handle_request(&w, &req);
+        free(p);
+        if (!ok)
+            return WORKER_EXIT_ERROR;
+    }
+}
