@@ -1,0 +1,573 @@
+/*
+ * test_worker_interface.c — src/host/worker_interface.c against the real
+ * worker binaries (build/bin/pvf-{prepare,execute}-worker, run from the repo
+ * root): spawn, prepare, take the artifact, execute, and every way a worker
+ * can fail (version mismatch, missing binary, early exit, no connection,
+ * SIGKILL mid-request, SIGSTOP past the wall deadline).
+ *
+ * Expected values: the adder's expected result file (produced by V8, not by
+ * us), the artifact checksum recomputed here with twox-256, and the
+ * reference's classifications (§1.5: a dead worker is a communication error,
+ * a worker past its wall deadline is a hard timeout and is killed).
+ *
+ * Every test runs with TMPDIR pointing at a private dir and a private cache
+ * dir, and checks afterwards that both are empty (no sockets, no worker
+ * dirs), that no fd leaked and that the worker's pid is gone (reaped).
+ */
+#define _GNU_SOURCE
+#include "test.h"
+
+#include "host/worker_interface.h"
+#include "runtime/hashing.h"
+#include "runtime/validation.h"
+#include "worker/worker_common.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct fixture {
+    char root[64];          /* /tmp/pvf-wi-XXXXXX */
+    char tmp[96];           /* root/tmp: TMPDIR, where sockets are made */
+    char cache[96];         /* root/cache */
+    char log[128];          /* root/workers.log: the workers' stderr */
+    char *old_tmpdir;
+    int fds;
+} fixture;
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int count_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* Entries in dir other than . and .. (and `except`). */
+static int count_entries(const char *dir, const char *except)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && (!except || strcmp(e->d_name, except)))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static bool fixture_init(fixture *f)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->root, sizeof f->root, "/tmp/pvf-wi-XXXXXX");
+    if (!mkdtemp(f->root)) {
+        test_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+        return false;
+    }
+    snprintf(f->tmp, sizeof f->tmp, "%s/tmp", f->root);
+    snprintf(f->cache, sizeof f->cache, "%s/cache", f->root);
+    snprintf(f->log, sizeof f->log, "%s/workers.log", f->root);
+    mkdir(f->tmp, 0700);
+    mkdir(f->cache, 0700);
+    const char *old = getenv("TMPDIR");
+    f->old_tmpdir = old ? strdup(old) : NULL;
+    setenv("TMPDIR", f->tmp, 1);
+    f->fds = count_fds();
+    return true;
+}
+
+/* The checks every test ends with, then the cleanup. */
+static void fixture_done(fixture *f, const char *keep_in_cache)
+{
+    CHECK_EQ_U64(count_fds(), f->fds);
+    CHECK_EQ_U64(count_entries(f->tmp, NULL), 0);                 /* no socket left */
+    CHECK_EQ_U64(count_entries(f->cache, keep_in_cache), 0);      /* no worker dir left */
+    if (f->old_tmpdir)
+        setenv("TMPDIR", f->old_tmpdir, 1);
+    else
+        unsetenv("TMPDIR");
+    free(f->old_tmpdir);
+    char path[160];
+    if (keep_in_cache) {
+        snprintf(path, sizeof path, "%s/%s", f->cache, keep_in_cache);
+        unlink(path);
+    }
+    unlink(f->log);
+    rmdir(f->tmp);
+    rmdir(f->cache);
+    CHECK(rmdir(f->root) == 0);
+}
+
+static worker_spawn_cfg make_cfg(const fixture *f, host_worker_kind kind)
+{
+    worker_spawn_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.binary = kind == HOST_WORKER_PREPARE ? "build/bin/pvf-prepare-worker" : "build/bin/pvf-execute-worker";
+    cfg.cache_dir = f->cache;
+    cfg.node_version = WORKER_VERSION;
+    cfg.log_path = f->log;
+    return cfg;
+}
+
+/* The pid no longer exists: reaped, not a zombie (kill(pid, 0) succeeds on zombies). */
+static bool gone(pid_t pid)
+{
+    return pid > 0 && kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+static proto_pvf_prep_data prep_request(const uint8_t *code, size_t len, uint64_t cpu_ms)
+{
+    proto_pvf_prep_data req;
+    memset(&req, 0, sizeof req);
+    req.maybe_compressed_code = (scale_bytes){code, len};
+    req.validation_code_bomb_limit = 30u << 20;
+    executor_params_init(&req.executor_params);
+    req.prep_timeout = proto_duration_from_ms(cpu_ms);
+    req.prep_kind = PROTO_PREP_COMPILATION;
+    return req;
+}
+
+static uint8_t *read_test_file(const char *rel, size_t *len)
+{
+    const char *path = test_data_path(rel);
+    return path ? test_read_file(path, len) : NULL;
+}
+
+/* Execute an encoded ValidationParams file with worker w; checks against the expected result. */
+static void execute_and_check(worker_handle *w, const char *artifact, const uint8_t checksum[32],
+                              const uint8_t *params, size_t params_len, const uint8_t *expected, size_t expected_len)
+{
+    validation_params vp;
+    wasm_error e;
+    if (!validation_params_decode_all(params, params_len, &vp, &e)) {
+        test_fail(__FILE__, __LINE__, "bad params file: %s", e.msg);
+        return;
+    }
+    proto_execute_request req;
+    memset(&req, 0, sizeof req);
+    req.pvd.parent_head = vp.parent_head;
+    req.pvd.relay_parent_number = vp.relay_parent_number;
+    memcpy(req.pvd.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
+    req.pvd.max_pov_size = 5u << 20;
+    req.pov = vp.block_data;
+    req.execution_timeout = proto_duration_from_ms(2000);
+    memcpy(req.artifact_checksum, checksum, 32);
+    proto_execute_result r;
+    char err[512];
+    worker_io_status st = worker_execute(w, artifact, &req, 8000, &r, err, sizeof err);
+    CHECK_EQ_U64(st, WORKER_IO_OK);
+    if (st != WORKER_IO_OK) {
+        test_fail(__FILE__, __LINE__, "execute: %s", err);
+        return;
+    }
+    CHECK(r.ok);
+    CHECK_EQ_U64(r.job_response.kind, JOB_RESP_OK);
+    if (r.ok && r.job_response.kind == JOB_RESP_OK) {
+        scale_writer sw;
+        scale_writer_init(&sw);
+        validation_result_encode(&r.job_response.result, &sw);
+        uint8_t *enc;
+        size_t enc_len;
+        if (scale_writer_finish(&sw, &enc, &enc_len)) {
+            CHECK_EQ_U64(enc_len, expected_len);
+            CHECK(enc_len == expected_len && !memcmp(enc, expected, enc_len));
+            free(enc);
+        }
+    }
+    proto_execute_result_free(&r);
+}
+
+TEST(worker_interface_prepare_execute_adder)
+{
+    size_t code_len, p_len, x_len;
+    uint8_t *code = read_test_file("pvf/kagome__pvf_hex_adder.wasm", &code_len);
+    uint8_t *params = read_test_file("inputs/adder/000.params.scale", &p_len);
+    uint8_t *expected = read_test_file("inputs/adder/000.expected_result.scale", &x_len);
+    fixture f;
+    if (!code || !params || !expected || !fixture_init(&f)) {
+        free(code), free(params), free(expected);
+        return;
+    }
+    char err[512], artifact[160];
+    snprintf(artifact, sizeof artifact, "%s/adder.artifact", f.cache);
+
+    /* Prepare, then move the artifact into the cache. */
+    worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
+    worker_handle w;
+    uint8_t checksum[32] = {0};
+    uint64_t t0 = now_ms();
+    worker_spawn_status ss = worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err);
+    CHECK_EQ_U64(ss, WORKER_SPAWN_OK);
+    if (ss == WORKER_SPAWN_OK) {
+        CHECK(worker_pid(&w) > 0 && worker_fd(&w) >= 0);
+        CHECK(strncmp(w.dir, f.cache, strlen(f.cache)) == 0 && strstr(w.dir, "/worker-dir-prepare-"));
+        CHECK_EQ_U64(count_entries(f.tmp, NULL), 0);    /* the socket is removed once connected */
+        proto_pvf_prep_data req = prep_request(code, code_len, 10000);
+        proto_prepare_result r;
+        worker_io_status st = worker_prepare(&w, &req, 40000, &r, err, sizeof err);
+        CHECK_EQ_U64(st, WORKER_IO_OK);
+        if (st == WORKER_IO_OK) {
+            CHECK(r.ok);
+            memcpy(checksum, r.checksum, 32);
+            CHECK(worker_take_artifact(&w, artifact, err, sizeof err));
+            size_t alen = 0;
+            uint8_t *art = test_read_file(artifact, &alen);
+            CHECK(art && alen > 0);
+            if (art) {
+                uint8_t sum[32];
+                hash_twox_256(art, alen, sum);
+                CHECK(!memcmp(sum, checksum, 32));
+            }
+            free(art);
+            /* Nothing left to take a second time. */
+            CHECK(!worker_take_artifact(&w, artifact, err, sizeof err));
+        } else {
+            test_fail(__FILE__, __LINE__, "prepare: %s", err);
+        }
+        pid_t pid = worker_pid(&w);
+        int status = worker_close(&w);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        CHECK(gone(pid));
+        CHECK_EQ_U64(worker_pid(&w), (uint64_t)(pid_t)-1);
+    } else {
+        test_fail(__FILE__, __LINE__, "spawn: %s", err);
+    }
+
+    /* Execute with it, twice on the same worker (the link is replaced). */
+    cfg = make_cfg(&f, HOST_WORKER_EXECUTE);
+    ss = worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err);
+    CHECK_EQ_U64(ss, WORKER_SPAWN_OK);
+    if (ss == WORKER_SPAWN_OK) {
+        execute_and_check(&w, artifact, checksum, params, p_len, expected, x_len);
+        execute_and_check(&w, artifact, checksum, params, p_len, expected, x_len);
+
+        /* A missing artifact: a host-side error, nothing sent, the worker goes on. */
+        proto_execute_request req;
+        memset(&req, 0, sizeof req);
+        proto_execute_result r;
+        worker_io_status st = worker_execute(&w, "/nonexistent/artifact", &req, 1000, &r, err, sizeof err);
+        CHECK_EQ_U64(st, WORKER_IO_HOST_ERROR);
+        CHECK_STR_CONTAINS(err, "could not create link");
+        CHECK(worker_pid(&w) > 0);
+        execute_and_check(&w, artifact, checksum, params, p_len, expected, x_len);
+
+        pid_t pid = worker_pid(&w);
+        int status = worker_close(&w);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        CHECK(gone(pid));
+    } else {
+        test_fail(__FILE__, __LINE__, "spawn: %s", err);
+    }
+    printf("  [worker_interface] prepare + take + 3 executes (2 workers): %llu ms\n",
+           (unsigned long long)(now_ms() - t0));
+    fflush(stdout);   /* before the next fork: a child must not inherit buffered output */
+    fixture_done(&f, "adder.artifact");
+    free(code), free(params), free(expected);
+}
+
+TEST(worker_interface_version_mismatch)
+{
+    fixture f;
+    if (!fixture_init(&f))
+        return;
+    worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
+    cfg.node_version = "9.9.9-other";
+    worker_handle w;
+    char err[512] = "";
+    uint64_t t0 = now_ms();
+    CHECK_EQ_U64(worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err), WORKER_SPAWN_VERSION_MISMATCH);
+    CHECK(now_ms() - t0 < 2000);
+    CHECK_STR_CONTAINS(err, "version mismatch");
+    CHECK_STR_CONTAINS(err, "9.9.9-other");
+    CHECK_STR_CONTAINS(err, WORKER_VERSION);
+    CHECK_EQ_U64(worker_pid(&w), (uint64_t)(pid_t)-1);
+    /* It stopped by itself, with the documented code. */
+    CHECK_STR_CONTAINS(w.death, "exited with status 3");
+    fixture_done(&f, NULL);
+}
+
+TEST(worker_interface_spawn_failures)
+{
+    fixture f;
+    if (!fixture_init(&f))
+        return;
+    worker_handle w;
+    char err[512] = "";
+
+    /* No such binary: a clean error, at once. */
+    worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_EXECUTE);
+    cfg.binary = "build/bin/no-such-worker";
+    uint64_t t0 = now_ms();
+    CHECK_EQ_U64(worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WORKER_SPAWN_PROCESS);
+    CHECK(now_ms() - t0 < 500);
+    CHECK_STR_CONTAINS(err, "no-such-worker");
+    CHECK_STR_CONTAINS(err, "No such file");
+
+    /* A program that exits without connecting: reported as soon as it exits. */
+    cfg.binary = "/bin/false";
+    t0 = now_ms();
+    CHECK_EQ_U64(worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WORKER_SPAWN_DIED);
+    CHECK(now_ms() - t0 < 1000);
+    CHECK_STR_CONTAINS(err, "exited with status 1 before connecting");
+
+    /* One that never connects: the spawn timeout, and it is killed. */
+    char script[160];
+    snprintf(script, sizeof script, "%s/silent.sh", f.root);
+    FILE *fp = fopen(script, "w");
+    CHECK(fp != NULL);
+    if (fp) {
+        fputs("#!/bin/sh\nexec sleep 10\n", fp);
+        fclose(fp);
+        chmod(script, 0755);
+        cfg.binary = script;
+        cfg.spawn_timeout_ms = 200;
+        t0 = now_ms();
+        CHECK_EQ_U64(worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WORKER_SPAWN_ACCEPT_TIMEOUT);
+        uint64_t dt = now_ms() - t0;
+        CHECK(dt >= 200 && dt < 1000);
+        CHECK_STR_CONTAINS(err, "did not connect within 200 ms");
+        CHECK_STR_CONTAINS(w.death, "SIGKILL");
+        unlink(script);
+    }
+
+    /* An unusable cache dir. */
+    cfg = make_cfg(&f, HOST_WORKER_EXECUTE);
+    cfg.cache_dir = "/nonexistent/cache";
+    CHECK_EQ_U64(worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WORKER_SPAWN_TMP_PATH);
+    CHECK_STR_CONTAINS(err, "/nonexistent/cache");
+    fixture_done(&f, NULL);
+}
+
+/* A helper process that SIGKILLs `victim` after delay_ms. */
+static pid_t kill_later(pid_t victim, int sig, long delay_ms)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct timespec t = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+        nanosleep(&t, NULL);
+        kill(victim, sig);
+        _exit(0);
+    }
+    return pid;
+}
+
+TEST(worker_interface_worker_killed_mid_prepare)
+{
+    size_t len;
+    uint8_t *code = read_test_file("pvf/smoldot__chainspec_rococo.wasm.zstdblob", &len);
+    fixture f;
+    if (!code || !fixture_init(&f)) {
+        free(code);
+        return;
+    }
+    worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
+    worker_handle w;
+    char err[512] = "";
+    if (worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err) == WORKER_SPAWN_OK) {
+        pid_t pid = worker_pid(&w);
+        pid_t killer = kill_later(pid, SIGKILL, 100);
+        proto_pvf_prep_data req = prep_request(code, len, 60000);
+        proto_prepare_result r;
+        uint64_t t0 = now_ms();
+        worker_io_status st = worker_prepare(&w, &req, 240000, &r, err, sizeof err);
+        uint64_t dt = now_ms() - t0;
+        CHECK_EQ_U64(st, WORKER_IO_DIED);
+        CHECK(dt < 2000);
+        CHECK_STR_CONTAINS(err, "prepare worker died");
+        CHECK_STR_CONTAINS(err, "SIGKILL");
+        CHECK(gone(pid));
+        CHECK_EQ_U64(worker_pid(&w), (uint64_t)(pid_t)-1);
+        CHECK_EQ_U64(worker_fd(&w), (uint64_t)-1);
+        /* The handle is dead: calls are refused, kill/close are no-ops. */
+        CHECK_EQ_U64(worker_prepare(&w, &req, 1000, &r, err, sizeof err), WORKER_IO_HOST_ERROR);
+        worker_kill(&w);
+        CHECK_EQ_U64(worker_close(&w), (uint64_t)-1);
+        int status;
+        CHECK(killer > 0 && waitpid(killer, &status, 0) == killer);
+        printf("  [worker_interface] SIGKILL after 100 ms detected after %llu ms\n", (unsigned long long)dt);
+        fflush(stdout);
+    } else {
+        test_fail(__FILE__, __LINE__, "spawn: %s", err);
+    }
+    fixture_done(&f, NULL);
+    free(code);
+}
+
+TEST(worker_interface_stopped_worker_hard_timeout)
+{
+    size_t len;
+    uint8_t *code = read_test_file("pvf/kagome__pvf_hex_adder.wasm", &len);
+    fixture f;
+    if (!code || !fixture_init(&f)) {
+        free(code);
+        return;
+    }
+    worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
+    worker_handle w;
+    char err[512] = "";
+    if (worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err) == WORKER_SPAWN_OK) {
+        pid_t pid = worker_pid(&w);
+        CHECK(kill(pid, SIGSTOP) == 0);
+        proto_pvf_prep_data req = prep_request(code, len, 10000);
+        proto_prepare_result r;
+        uint64_t t0 = now_ms();
+        worker_io_status st = worker_prepare(&w, &req, 300, &r, err, sizeof err);
+        uint64_t dt = now_ms() - t0;
+        CHECK_EQ_U64(st, WORKER_IO_HARD_TIMEOUT);
+        CHECK(dt >= 300 && dt < 1000);
+        CHECK_STR_CONTAINS(err, "within 300 ms");
+        CHECK_STR_CONTAINS(w.death, "SIGKILL");
+        CHECK(gone(pid));
+        CHECK_EQ_U64(worker_pid(&w), (uint64_t)(pid_t)-1);
+    } else {
+        test_fail(__FILE__, __LINE__, "spawn: %s", err);
+    }
+    fixture_done(&f, NULL);
+    free(code);
+}
+
+/* ---------------------------------------------------------------- fake workers */
+
+/*
+ * A stand-in worker (Python, started with the same empty environment) that
+ * does the handshakes right and then misbehaves as `mode` says, to reach the
+ * classifications a real worker never produces on purpose.
+ */
+static const char fake_worker_py[] =
+    "#!/usr/bin/python3\n"
+    "import socket, struct, sys, time\n"
+    "mode, version, kind = '%s', b'%s', '%s'\n"
+    "s = socket.socket(socket.AF_UNIX)\n"
+    "s.connect(sys.argv[sys.argv.index('--socket') + 1])\n"
+    "def exact(n):\n"
+    "    b = b''\n"
+    "    while len(b) < n:\n"
+    "        c = s.recv(n - len(b))\n"
+    "        if not c: sys.exit(0)\n"
+    "        b += c\n"
+    "    return b\n"
+    "def recv(): return exact(struct.unpack('<Q', exact(8))[0])\n"
+    "def send(p): s.sendall(struct.pack('<Q', len(p)) + p)\n"
+    "recv()\n"
+    "magic = b'XXXX' if mode == 'badmagic' else b'PVFW'\n"
+    "send(magic + struct.pack('<I', 1) + bytes([len(version) << 2]) + version)\n"
+    "if mode == 'badmagic': time.sleep(10)\n"
+    "recv()\n"
+    "if kind == 'execute': recv()\n"
+    "recv()\n"
+    "if mode == 'garbage':\n"
+    "    send(b'\\x07\\x07'); time.sleep(10)\n"
+    "if mode == 'truncated':\n"
+    "    s.sendall(struct.pack('<Q', 100) + b'abc'); sys.exit(5)\n"
+    "if mode == 'duration':\n"
+    "    for secs in (1, 5):\n"
+    "        send(b'\\x00\\x03' + struct.pack('<QII', secs, 0, 0))\n"
+    "        recv()\n"
+    "time.sleep(10)\n";
+
+static const char *write_fake_worker(const fixture *f, const char *mode, host_worker_kind kind, char *path,
+                                     size_t size)
+{
+    snprintf(path, size, "%s/fake-%s.py", f->root, mode);
+    FILE *fp = fopen(path, "w");
+    if (!fp)
+        return NULL;
+    fprintf(fp, fake_worker_py, mode, WORKER_VERSION, kind == HOST_WORKER_EXECUTE ? "execute" : "prepare");
+    fclose(fp);
+    chmod(path, 0755);
+    return path;
+}
+
+TEST(worker_interface_misbehaving_workers)
+{
+    if (access("/usr/bin/python3", X_OK) != 0)
+        return;     /* the fakes need python3 */
+    fixture f;
+    if (!fixture_init(&f))
+        return;
+    char script[160], err[512] = "";
+    worker_handle w;
+    proto_prepare_result pr;
+    static const uint8_t code[] = "\0asm\1\0\0\0";
+    proto_pvf_prep_data preq = prep_request(code, 8, 1000);
+
+    /* A version reply that is not a pvf handshake at all. */
+    worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
+    cfg.binary = write_fake_worker(&f, "badmagic", HOST_WORKER_PREPARE, script, sizeof script);
+    CHECK_EQ_U64(worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err), WORKER_SPAWN_HANDSHAKE);
+    CHECK_STR_CONTAINS(err, "bad magic");
+    CHECK_STR_CONTAINS(w.death, "SIGKILL");
+    unlink(script);
+
+    /* An undecodable response from a live worker: malformed, killed. */
+    cfg.binary = write_fake_worker(&f, "garbage", HOST_WORKER_PREPARE, script, sizeof script);
+    if (worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err) == WORKER_SPAWN_OK) {
+        pid_t pid = worker_pid(&w);
+        CHECK_EQ_U64(worker_prepare(&w, &preq, 3000, &pr, err, sizeof err), WORKER_IO_MALFORMED);
+        CHECK_STR_CONTAINS(err, "malformed prepare result");
+        CHECK(gone(pid));
+    } else {
+        test_fail(__FILE__, __LINE__, "spawn garbage: %s", err);
+    }
+    unlink(script);
+
+    /* Half a frame, then exit(5): a death, with its exit status. */
+    cfg.binary = write_fake_worker(&f, "truncated", HOST_WORKER_PREPARE, script, sizeof script);
+    if (worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err) == WORKER_SPAWN_OK) {
+        pid_t pid = worker_pid(&w);
+        CHECK_EQ_U64(worker_prepare(&w, &preq, 3000, &pr, err, sizeof err), WORKER_IO_DIED);
+        CHECK_STR_CONTAINS(err, "exited with status 5");
+        CHECK(gone(pid));
+    } else {
+        test_fail(__FILE__, __LINE__, "spawn truncated: %s", err);
+    }
+    unlink(script);
+
+    /* Reported durations: 1 s within a 2 s budget stands, 5 s becomes JobTimedOut. */
+    char artifact[160];
+    snprintf(artifact, sizeof artifact, "%s/dummy.artifact", f.cache);
+    FILE *fp = fopen(artifact, "w");
+    if (fp)
+        fclose(fp);
+    cfg = make_cfg(&f, HOST_WORKER_EXECUTE);
+    cfg.binary = write_fake_worker(&f, "duration", HOST_WORKER_EXECUTE, script, sizeof script);
+    if (worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err) == WORKER_SPAWN_OK) {
+        proto_execute_request req;
+        memset(&req, 0, sizeof req);
+        req.execution_timeout = proto_duration_from_ms(2000);
+        proto_execute_result r;
+        CHECK_EQ_U64(worker_execute(&w, artifact, &req, 3000, &r, err, sizeof err), WORKER_IO_OK);
+        CHECK(r.ok);
+        CHECK_EQ_U64(r.job_response.kind, JOB_RESP_POV_DECOMPRESSION_FAILURE);
+        CHECK_EQ_U64(r.duration.secs, 1);
+        proto_execute_result_free(&r);
+        CHECK_EQ_U64(worker_execute(&w, artifact, &req, 3000, &r, err, sizeof err), WORKER_IO_OK);
+        CHECK(!r.ok);
+        CHECK_EQ_U64(r.error.kind, WORKER_ERR_JOB_TIMED_OUT);
+        proto_execute_result_free(&r);
+        worker_kill(&w);
+        CHECK_STR_CONTAINS(w.death, "SIGKILL");
+    } else {
+        test_fail(__FILE__, __LINE__, "spawn duration: %s", err);
+    }
+    unlink(script);
+    fixture_done(&f, "dummy.artifact");
+}
