@@ -70,6 +70,13 @@ uint8_t *test_read_file(const char *path, size_t *len)
     return buf;
 }
 
+extern void __asan_init(void) __attribute__((weak));
+
+bool test_under_asan(void)
+{
+    return __asan_init != NULL;
+}
+
 int main(int argc, char **argv)
 {
     const char *filter = argc > 1 ? argv[1] : NULL;

@@ -11,6 +11,7 @@
 #ifndef PVF_TEST_H
 #define PVF_TEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,11 @@ const char *test_data_dir(void);
 const char *test_data_path(const char *rel);
 /* Read a whole file; malloc'd, NULL on error. */
 uint8_t *test_read_file(const char *path, size_t *len);
+
+/* Whether this binary (and so the workers built beside it) runs under AddressSanitizer:
+ * its allocator aborts instead of returning NULL past a memory limit, so tests of
+ * memory limits can only check that the job failed, not that it reported OutOfMemory. */
+bool test_under_asan(void);
 
 /* test_files.c: a JSON document (a failed check when unreadable or malformed; NULL then),
  * from a path relative to the repository root or (test_load_json) under the test data. */

@@ -280,13 +280,9 @@ TEST(job_exit_without_result)
     job_outcome_free(&o);
 }
 
-/* ASan's allocator dies instead of returning NULL when mmap fails (its
- * allocator_may_return_null=0), so the memory limit cannot be observed there. */
-extern void __asan_init(void) __attribute__((weak));
-
 TEST(job_memory_limit_out_of_memory)
 {
-    if (__asan_init) {
+    if (test_under_asan()) {
         fprintf(stderr, "  skipped: memory limit under AddressSanitizer\n");
         return;
     }
