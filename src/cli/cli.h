@@ -9,6 +9,8 @@
 #ifndef PVF_CLI_H
 #define PVF_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define EXIT_REJECTED 1
@@ -20,6 +22,24 @@ int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_call(int argc, char **argv);
+int cmd_precheck(int argc, char **argv);
+
+/* cmd_precheck.c: the options that run a command through the libpvf host
+ * (--cache-dir, --workers-path, --prep-timeout-ms, --exec-timeout-ms, --kind,
+ * --in-process, --via host|in-process). */
+struct pvf_host;
+typedef struct cli_host_opts {
+    const char *cache_dir;          /* NULL: a temporary dir, removed by cli_host_stop */
+    const char *workers_path;       /* NULL: the directory of /proc/self/exe */
+    uint64_t prep_timeout_ms, exec_timeout_ms;     /* 0: the executor params' defaults */
+    int kind;                       /* pvf_exec_request_kind; backing by default */
+    bool in_process, via_set;
+    char prepare_path[4200], execute_path[4200], temp_cache[256];
+} cli_host_opts;
+/* 1: argv[*i] (and its value, *i advanced) was a host option; 0: not one; -1: bad value (reported). */
+int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o);
+struct pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen);
+void cli_host_stop(struct pvf_host *h, cli_host_opts *o);
 
 /* runtime_code.c: read and prepare a runtime with the PVF defaults; NULL with err set. */
 struct pvf_code;

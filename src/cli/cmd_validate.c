@@ -1,14 +1,18 @@
 /*
- * cmd_validate.c — `pvf validate --code FILE --params FILE [--json]`
+ * cmd_validate.c — `pvf validate --code FILE --params FILE [--json] [host options]`
  *
- * Runs validate_block on SCALE-encoded ValidationParams (in-process for now;
- * the host issue routes it through workers). Exit 0 valid, 1 invalid, 2 error.
+ * Runs validate_block on SCALE-encoded ValidationParams. By default through
+ * the libpvf host (prepare and execute workers, one job process each; the
+ * host options are in cmd_precheck.c): exit 0 Valid, 1 Invalid or
+ * PossiblyInvalid (both vote invalid, §6.2), 2 Preparation / Internal
+ * (abstain) or a usage error. `--in-process` runs it directly here.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "pvf/host.h"
 #include "pvf/runtime.h"
 #include "runtime/validation.h"
 #include "util/file.h"
@@ -16,24 +20,31 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: pvf validate --code FILE --params FILE [--json]\n");
+    fprintf(stderr, "usage: pvf validate --code FILE --params FILE [--json] [--in-process]\n"
+                    "                    [--kind backing|approval|dispute] [--exec-timeout-ms N]\n"
+                    "                    [--prep-timeout-ms N] [--cache-dir DIR] [--workers-path DIR]\n");
     return EXIT_USAGE;
+}
+
+static void print_result_json(const uint8_t *p, size_t n)
+{
+    validation_result res;
+    wasm_error err = { 0 };
+    if (validation_result_decode(p, n, &res, NULL, &err)) {
+        printf(",\"result\":");
+        validation_result_write_json(&res, stdout);
+        validation_result_free(&res);
+    }
+    printf(",\"result_scale\":\"");
+    hex_print(stdout, p, n);
+    printf("\"");
 }
 
 static void print_json(const pvf_call_result *r)
 {
     printf("{\"outcome\":\"%s\"", cli_outcome_name(r->outcome));
     if (r->outcome == PVF_OUTCOME_OK) {
-        validation_result res;
-        wasm_error err = { 0 };
-        if (validation_result_decode(r->output, r->output_len, &res, NULL, &err)) {
-            printf(",\"result\":");
-            validation_result_write_json(&res, stdout);
-            validation_result_free(&res);
-        }
-        printf(",\"result_scale\":\"");
-        hex_print(stdout, r->output, r->output_len);
-        printf("\"");
+        print_result_json(r->output, r->output_len);
     } else {
         printf(",\"reason\":");
         json_print_string(stdout, r->reason);
@@ -41,32 +52,121 @@ static void print_json(const pvf_call_result *r)
     printf(",\"cpu_ms\":%.3f}\n", r->cpu_ms);
 }
 
+static void print_result_text(const uint8_t *p, size_t n)
+{
+    validation_result res;
+    wasm_error err = { 0 };
+    if (validation_result_decode(p, n, &res, NULL, &err)) {
+        printf("  head_data                    ");
+        hex_print(stdout, res.head_data.ptr, res.head_data.len);
+        printf("\n  new_validation_code          %s\n", res.has_new_validation_code ? "yes" : "none");
+        printf("  upward_messages              %zu\n", res.n_upward_messages);
+        printf("  horizontal_messages          %zu\n", res.n_horizontal_messages);
+        printf("  processed_downward_messages  %u\n", res.processed_downward_messages);
+        printf("  hrmp_watermark               %u\n", res.hrmp_watermark);
+        validation_result_free(&res);
+    }
+}
+
 static void print_text(const pvf_call_result *r)
 {
     if (r->outcome == PVF_OUTCOME_OK) {
         printf("valid (%.3f ms CPU)\n", r->cpu_ms);
-        validation_result res;
-        wasm_error err = { 0 };
-        if (validation_result_decode(r->output, r->output_len, &res, NULL, &err)) {
-            printf("  head_data                    ");
-            hex_print(stdout, res.head_data.ptr, res.head_data.len);
-            printf("\n  new_validation_code          %s\n", res.has_new_validation_code ? "yes" : "none");
-            printf("  upward_messages              %zu\n", res.n_upward_messages);
-            printf("  horizontal_messages          %zu\n", res.n_horizontal_messages);
-            printf("  processed_downward_messages  %u\n", res.processed_downward_messages);
-            printf("  hrmp_watermark               %u\n", res.hrmp_watermark);
-            validation_result_free(&res);
-        }
+        print_result_text(r->output, r->output_len);
     } else {
         printf("%s: %s\n", cli_outcome_name(r->outcome), r->reason);
     }
+}
+
+/* "valid" / "invalid" / "error", as the in-process path names its outcomes. */
+static const char *host_outcome(pvf_verdict v)
+{
+    return v == PVF_VERDICT_VALID ? "valid"
+           : v == PVF_VERDICT_INVALID || v == PVF_VERDICT_POSSIBLY_INVALID ? "invalid" : "error";
+}
+
+static void print_host(const pvf_execute_result *r, bool json)
+{
+    if (!json) {
+        if (r->verdict == PVF_VERDICT_VALID) {
+            printf("valid (execute %.3f ms CPU, prepare %.3f ms CPU, via host)\n", r->execute_ns / 1e6,
+                   r->prepare_cpu_ns / 1e6);
+            print_result_text(r->result, r->result_len);
+        } else {
+            printf("%s: %s(%s): %s\n", host_outcome(r->verdict), pvf_verdict_name(r->verdict), r->reason,
+                   r->message);
+        }
+        return;
+    }
+    printf("{\"outcome\":\"%s\",\"via\":\"host\",\"verdict\":\"%s\"", host_outcome(r->verdict),
+           pvf_verdict_name(r->verdict));
+    if (r->verdict == PVF_VERDICT_VALID) {
+        print_result_json(r->result, r->result_len);
+    } else {
+        printf(",\"reason\":");
+        json_print_string(stdout, r->reason);
+        printf(",\"message\":");
+        json_print_string(stdout, r->message);
+    }
+    printf(",\"cpu_ms\":%.3f,\"prepare_cpu_ms\":%.3f,\"attempts\":%u}\n", r->execute_ns / 1e6,
+           r->prepare_cpu_ns / 1e6, r->attempts);
+}
+
+static int validate_via_host(const char *code_path, const uint8_t *params, size_t params_len, cli_host_opts *o,
+                             bool json)
+{
+    validation_params vp;
+    wasm_error werr = { 0 };
+    if (!validation_params_decode_all(params, params_len, &vp, &werr)) {
+        fprintf(stderr, "pvf validate: bad ValidationParams: %s\n", werr.msg);
+        return EXIT_USAGE;
+    }
+    size_t code_len;
+    uint8_t *code = file_read(code_path, &code_len);
+    if (!code) {
+        fprintf(stderr, "pvf validate: cannot read %s: %s\n", code_path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    char err[1024];
+    pvf_host *h = cli_host_start(o, err, sizeof err);
+    if (!h) {
+        fprintf(stderr, "pvf validate: %s\n", err);
+        free(code);
+        return EXIT_USAGE;
+    }
+    pvf_execute_request rq = {
+        .code = code,
+        .code_len = code_len,
+        .parent_head = vp.parent_head.ptr,
+        .parent_head_len = vp.parent_head.len,
+        .relay_parent_number = vp.relay_parent_number,
+        .pov = vp.block_data.ptr,
+        .pov_len = vp.block_data.len,
+        .kind = (pvf_exec_request_kind)o->kind,
+        .timeout_ms = o->exec_timeout_ms,
+    };
+    memcpy(rq.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
+    pvf_execute_result r;
+    pvf_host_execute(h, &rq, &r);
+    cli_host_stop(h, o);
+    free(code);
+    print_host(&r, json);
+    pvf_execute_result_free(&r);
+    return r.verdict == PVF_VERDICT_VALID ? 0 : !strcmp(host_outcome(r.verdict), "invalid") ? EXIT_REJECTED : EXIT_USAGE;
 }
 
 int cmd_validate(int argc, char **argv)
 {
     const char *code_path = NULL, *params_path = NULL;
     bool json = false;
+    cli_host_opts o;
+    memset(&o, 0, sizeof o);
     for (int i = 1; i < argc; i++) {
+        int used = cli_host_option(argc, argv, &i, &o);
+        if (used < 0)
+            return EXIT_USAGE;
+        if (used)
+            continue;
         if (!strcmp(argv[i], "--code") && i + 1 < argc) code_path = argv[++i];
         else if (!strcmp(argv[i], "--params") && i + 1 < argc) params_path = argv[++i];
         else if (!strcmp(argv[i], "--json")) json = true;
@@ -80,6 +180,11 @@ int cmd_validate(int argc, char **argv)
     if (!params) {
         fprintf(stderr, "pvf validate: cannot read %s: %s\n", params_path, strerror(errno));
         return EXIT_USAGE;
+    }
+    if (!o.in_process) {
+        int rc = validate_via_host(code_path, params, params_len, &o, json);
+        free(params);
+        return rc;
     }
     pvf_call_result r = { 0 };
     char err[1024];

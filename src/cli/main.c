@@ -14,6 +14,7 @@ static const struct {
     { "bench", cmd_bench, "run a benchmark module (sightglass or CoreMark style)" },
     { "inspect", cmd_inspect, "describe a wasm module or code blob" },
     { "validate", cmd_validate, "run validate_block of a PVF on ValidationParams" },
+    { "precheck", cmd_precheck, "precheck a PVF through the host (prepare worker + job process)" },
     { "call", cmd_call, "call any export of a runtime with the PVF host functions" },
 };
 

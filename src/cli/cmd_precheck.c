@@ -1,0 +1,240 @@
+/*
+ * cmd_precheck.c — `pvf precheck --code FILE [--json] [host options]`, and
+ * the host options shared with `pvf validate --via host`.
+ *
+ * By default the code is prechecked through the libpvf host: a prepare
+ * worker runs the preparation in a job process with the precheck timeout
+ * (reference-behaviour.md §6.2 "Pre-check"): Valid (exit 0), Invalid — a
+ * deterministic preparation error — (exit 1) or Failed — anything else, no
+ * vote — (exit 2). `--in-process` prepares directly in this process instead.
+ *
+ * Host options: --cache-dir DIR (kept; default a temporary dir removed on
+ * exit), --workers-path DIR (where pvf-prepare-worker / pvf-execute-worker
+ * are; default the directory of this executable), --prep-timeout-ms N,
+ * --exec-timeout-ms N, --kind backing|approval|dispute.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "pvf/host.h"
+#include "pvf/runtime.h"
+#include "util/file.h"
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-')
+        return false;
+    *out = v;
+    return true;
+}
+
+int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
+{
+    const char *a = argv[*i];
+    bool has_value = *i + 1 < argc;
+    if (!strcmp(a, "--in-process")) {
+        o->in_process = true;
+        return 1;
+    }
+    if (!strcmp(a, "--cache-dir") || !strcmp(a, "--workers-path") || !strcmp(a, "--prep-timeout-ms") ||
+        !strcmp(a, "--exec-timeout-ms") || !strcmp(a, "--kind") || !strcmp(a, "--via")) {
+        if (!has_value) {
+            fprintf(stderr, "pvf: %s needs a value\n", a);
+            return -1;
+        }
+        const char *v = argv[++*i];
+        if (!strcmp(a, "--cache-dir"))
+            o->cache_dir = v;
+        else if (!strcmp(a, "--workers-path"))
+            o->workers_path = v;
+        else if (!strcmp(a, "--via") && (!strcmp(v, "host") || !strcmp(v, "in-process")))
+            o->in_process = !strcmp(v, "in-process"), o->via_set = true;
+        else if (!strcmp(a, "--prep-timeout-ms") && parse_u64(v, &o->prep_timeout_ms) && o->prep_timeout_ms)
+            ;
+        else if (!strcmp(a, "--exec-timeout-ms") && parse_u64(v, &o->exec_timeout_ms) && o->exec_timeout_ms)
+            ;
+        else if (!strcmp(a, "--kind") && !strcmp(v, "backing"))
+            o->kind = PVF_KIND_BACKING;
+        else if (!strcmp(a, "--kind") && !strcmp(v, "approval"))
+            o->kind = PVF_KIND_APPROVAL;
+        else if (!strcmp(a, "--kind") && !strcmp(v, "dispute"))
+            o->kind = PVF_KIND_DISPUTE;
+        else {
+            fprintf(stderr, "pvf: bad value for %s: '%s'\n", a, v);
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* The directory of this executable, where `make` puts the worker binaries too. */
+static bool own_dir(char *buf, size_t size)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+    if (n <= 0)
+        return false;
+    buf[n] = 0;
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        return false;
+    *slash = 0;
+    return true;
+}
+
+pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
+{
+    char dir[4096];
+    if (o->workers_path)
+        snprintf(dir, sizeof dir, "%s", o->workers_path);
+    else if (!own_dir(dir, sizeof dir)) {
+        snprintf(err, errlen, "cannot find this executable's directory; use --workers-path");
+        return NULL;
+    }
+    snprintf(o->prepare_path, sizeof o->prepare_path, "%.4000s/pvf-prepare-worker", dir);
+    snprintf(o->execute_path, sizeof o->execute_path, "%.4000s/pvf-execute-worker", dir);
+    if (!o->cache_dir) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(o->temp_cache, sizeof o->temp_cache, "%.200s/pvf-cache-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(o->temp_cache)) {
+            snprintf(err, errlen, "cannot make a cache dir %s: %s", o->temp_cache, strerror(errno));
+            o->temp_cache[0] = 0;
+            return NULL;
+        }
+    }
+    pvf_host_config cfg;
+    pvf_host_config_init(&cfg);
+    cfg.cache_dir = o->cache_dir ? o->cache_dir : o->temp_cache;
+    cfg.prepare_worker_path = o->prepare_path;
+    cfg.execute_worker_path = o->execute_path;
+    cfg.precheck_prep_timeout_ms = o->prep_timeout_ms;
+    cfg.lenient_prep_timeout_ms = o->prep_timeout_ms;
+    pvf_host *h = pvf_host_start(&cfg, err, errlen);
+    if (!h)
+        cli_host_stop(NULL, o);
+    return h;
+}
+
+/* Remove the temporary cache: its artifacts and manifest (worker dirs are gone by now). */
+static void remove_temp_cache(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char path[4400];
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+void cli_host_stop(pvf_host *h, cli_host_opts *o)
+{
+    pvf_host_stop(h);
+    if (o->temp_cache[0])
+        remove_temp_cache(o->temp_cache);
+    o->temp_cache[0] = 0;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: pvf precheck --code FILE [--json] [--in-process] [--cache-dir DIR]\n"
+                    "                    [--workers-path DIR] [--prep-timeout-ms N]\n");
+    return EXIT_USAGE;
+}
+
+static int precheck_in_process(const char *code_path, bool json)
+{
+    char err[1024];
+    pvf_code *code = cli_load_runtime(code_path, err, sizeof err);
+    if (json) {
+        printf("{\"outcome\":\"%s\",\"via\":\"in-process\"", code ? "valid" : "invalid");
+        if (!code) {
+            printf(",\"reason\":");
+            json_print_string(stdout, err);
+        }
+        printf("}\n");
+    } else if (code) {
+        printf("valid\n");
+    } else {
+        printf("invalid: %s\n", err);
+    }
+    pvf_code_free(code);
+    return code ? 0 : EXIT_REJECTED;
+}
+
+static void print_precheck(const pvf_precheck_result *r, bool json)
+{
+    const char *name = r->outcome == PVF_PRECHECK_VALID ? "valid"
+                       : r->outcome == PVF_PRECHECK_INVALID ? "invalid" : "failed";
+    if (!json) {
+        if (r->outcome == PVF_PRECHECK_VALID)
+            printf("valid (prepare %.3f ms CPU%s)\n", r->prepare_cpu_ns / 1e6, r->cached ? ", cached" : "");
+        else
+            printf("%s: %s: %s\n", name, r->reason, r->message);
+        return;
+    }
+    printf("{\"outcome\":\"%s\",\"via\":\"host\",\"verdict\":\"%s\"", name, pvf_precheck_outcome_name(r->outcome));
+    if (r->outcome != PVF_PRECHECK_VALID) {
+        printf(",\"reason\":");
+        json_print_string(stdout, r->reason);
+        printf(",\"message\":");
+        json_print_string(stdout, r->message);
+    }
+    printf(",\"prepare_cpu_ms\":%.3f,\"cached\":%s}\n", r->prepare_cpu_ns / 1e6, r->cached ? "true" : "false");
+}
+
+int cmd_precheck(int argc, char **argv)
+{
+    const char *code_path = NULL;
+    bool json = false;
+    cli_host_opts o;
+    memset(&o, 0, sizeof o);
+    for (int i = 1; i < argc; i++) {
+        int used = cli_host_option(argc, argv, &i, &o);
+        if (used < 0)
+            return EXIT_USAGE;
+        if (used)
+            continue;
+        if (!strcmp(argv[i], "--code") && i + 1 < argc) code_path = argv[++i];
+        else if (!strcmp(argv[i], "--json")) json = true;
+        else if (!strcmp(argv[i], "--help")) { usage(); return 0; }
+        else return usage();
+    }
+    if (!code_path)
+        return usage();
+    if (o.in_process)
+        return precheck_in_process(code_path, json);
+    size_t len;
+    uint8_t *code = file_read(code_path, &len);
+    if (!code) {
+        fprintf(stderr, "pvf precheck: cannot read %s: %s\n", code_path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    char err[1024];
+    pvf_host *h = cli_host_start(&o, err, sizeof err);
+    if (!h) {
+        fprintf(stderr, "pvf precheck: %s\n", err);
+        free(code);
+        return EXIT_USAGE;
+    }
+    pvf_precheck_result r;
+    pvf_host_precheck(h, code, len, NULL, &r);
+    cli_host_stop(h, &o);
+    free(code);
+    print_precheck(&r, json);
+    return r.outcome == PVF_PRECHECK_VALID ? 0 : r.outcome == PVF_PRECHECK_INVALID ? EXIT_REJECTED : EXIT_USAGE;
+}

@@ -1,0 +1,648 @@
+/*
+ * test_host.c — the libpvf host (include/pvf/host.h) end to end with the
+ * real worker binaries (build/bin/pvf-{prepare,execute}-worker, run from the
+ * repo root) and their job processes: precheck, execution of the adder's
+ * chain of blocks, the bad block, a PVF that never halts, and the artifact
+ * lifecycle (deleted ⇒ re-prepared, corrupted ⇒ PossiblyInvalid then
+ * re-prepared, kept across a restart).
+ *
+ * Expected values: the adder's expected results were produced by V8 (not by
+ * us); the verdict classes are the reference's (§1.5, §6). Every test runs
+ * with a private TMPDIR and cache dir and checks afterwards that no worker
+ * is left (the pids are gone, reaped), no socket and no worker dir.
+ */
+#define _GNU_SOURCE
+#include "test.h"
+
+#include "pvf/host.h"
+#include "runtime/executor_params.h"
+#include "runtime/validation.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct hfix {
+    char root[64];
+    char tmp[96];
+    char cache[96];
+    char log[128];
+    char *old_tmpdir;
+    pvf_host *h;
+    int prep_pids[8], exec_pids[8];
+    int n_prep, n_exec;
+} hfix;
+
+static pvf_host *hfix_start(hfix *f)
+{
+    pvf_host_config cfg;
+    pvf_host_config_init(&cfg);
+    cfg.cache_dir = f->cache;
+    cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
+    cfg.execute_worker_path = "build/bin/pvf-execute-worker";
+    cfg.worker_log_path = f->log;
+    cfg.execution_retry_delay_ms = 200;   /* the reference's test value */
+    char err[512];
+    pvf_host *h = pvf_host_start(&cfg, err, sizeof err);
+    if (!h)
+        test_fail(__FILE__, __LINE__, "pvf_host_start: %s", err);
+    return h;
+}
+
+static bool hfix_init(hfix *f)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->root, sizeof f->root, "/tmp/pvf-host-XXXXXX");
+    if (!mkdtemp(f->root)) {
+        test_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+        return false;
+    }
+    snprintf(f->tmp, sizeof f->tmp, "%s/tmp", f->root);
+    snprintf(f->cache, sizeof f->cache, "%s/cache", f->root);
+    snprintf(f->log, sizeof f->log, "%s/workers.log", f->root);
+    mkdir(f->tmp, 0700);
+    const char *old = getenv("TMPDIR");
+    f->old_tmpdir = old ? strdup(old) : NULL;
+    setenv("TMPDIR", f->tmp, 1);
+    f->h = hfix_start(f);
+    return f->h != NULL;
+}
+
+/* Remember the current workers' pids, to check later that they are gone. */
+static void note_pids(hfix *f)
+{
+    int p = pvf_host_prepare_worker_pid(f->h), e = pvf_host_execute_worker_pid(f->h);
+    if (p > 0 && f->n_prep < 8)
+        f->prep_pids[f->n_prep++] = p;
+    if (e > 0 && f->n_exec < 8)
+        f->exec_pids[f->n_exec++] = e;
+}
+
+static bool gone(int pid)
+{
+    return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Cache entries that are neither artifacts nor the manifest (worker dirs, temp files). */
+static int count_stray(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *s = e->d_name;
+        size_t l = strlen(s);
+        if (!strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, "pvf-manifest"))
+            continue;
+        if (l > 4 && !strcmp(s + l - 4, ".pvf") && s[0] == '0')
+            continue;
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void remove_dir_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[512];
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static void hfix_done(hfix *f)
+{
+    if (f->h) {
+        note_pids(f);
+        pvf_host_stop(f->h);
+    }
+    for (int i = 0; i < f->n_prep; i++)
+        CHECK(gone(f->prep_pids[i]));
+    for (int i = 0; i < f->n_exec; i++)
+        CHECK(gone(f->exec_pids[i]));
+    CHECK_EQ_U64(count_stray(f->cache), 0);     /* no worker dir, no temp file */
+    DIR *d = opendir(f->tmp);                   /* no socket left */
+    int n = 0;
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL)
+            n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+        closedir(d);
+    }
+    CHECK_EQ_U64(n, 0);
+    if (f->old_tmpdir)
+        setenv("TMPDIR", f->old_tmpdir, 1);
+    else
+        unsetenv("TMPDIR");
+    free(f->old_tmpdir);
+    remove_dir_files(f->cache);
+    rmdir(f->tmp);
+    unlink(f->log);
+    CHECK(rmdir(f->root) == 0);
+}
+
+static uint8_t *read_data(const char *rel, size_t *len)
+{
+    const char *path = test_data_path(rel);
+    return path ? test_read_file(path, len) : NULL;
+}
+
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return path && stat(path, &st) == 0;
+}
+
+/* A request for code with an encoded ValidationParams (views into params). */
+static bool make_request(const uint8_t *code, size_t code_len, const uint8_t *params, size_t params_len,
+                         pvf_exec_request_kind kind, pvf_execute_request *rq)
+{
+    validation_params vp;
+    wasm_error e;
+    if (!validation_params_decode_all(params, params_len, &vp, &e)) {
+        test_fail(__FILE__, __LINE__, "bad params file: %s", e.msg);
+        return false;
+    }
+    memset(rq, 0, sizeof *rq);
+    rq->code = code;
+    rq->code_len = code_len;
+    rq->parent_head = vp.parent_head.ptr;
+    rq->parent_head_len = vp.parent_head.len;
+    rq->relay_parent_number = vp.relay_parent_number;
+    memcpy(rq->relay_parent_storage_root, vp.relay_parent_storage_root, 32);
+    rq->max_pov_size = 5u << 20;
+    rq->pov = vp.block_data.ptr;
+    rq->pov_len = vp.block_data.len;
+    rq->kind = kind;
+    return true;
+}
+
+/* Execute block `n` of the adder and compare with the V8-produced result. */
+static void execute_adder_block(hfix *f, const uint8_t *code, size_t code_len, int n, pvf_exec_request_kind kind,
+                                pvf_execute_result *r)
+{
+    char rel[96];
+    size_t p_len = 0, x_len = 0;
+    snprintf(rel, sizeof rel, "inputs/adder/%03d.params.scale", n);
+    uint8_t *params = read_data(rel, &p_len);
+    snprintf(rel, sizeof rel, "inputs/adder/%03d.expected_result.scale", n);
+    uint8_t *expected = read_data(rel, &x_len);
+    pvf_execute_request rq;
+    memset(r, 0, sizeof *r);
+    if (params && expected && make_request(code, code_len, params, p_len, kind, &rq)) {
+        pvf_host_execute(f->h, &rq, r);
+        note_pids(f);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_VALID);
+        if (r->verdict != PVF_VERDICT_VALID)
+            test_fail(__FILE__, __LINE__, "block %d: %s %s: %s", n, pvf_verdict_name(r->verdict), r->reason,
+                      r->message);
+        CHECK_EQ_U64(r->result_len, x_len);
+        CHECK(r->result && r->result_len == x_len && !memcmp(r->result, expected, x_len));
+    }
+    free(params);
+    free(expected);
+}
+
+TEST(pvfhost_precheck_adder_valid_and_cached)
+{
+    size_t len;
+    uint8_t *code = read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    hfix f;
+    if (!code || !hfix_init(&f)) {
+        free(code);
+        return;
+    }
+    pvf_precheck_result pr;
+    pvf_host_precheck(f.h, code, len, NULL, &pr);
+    note_pids(&f);
+    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
+    CHECK(!pr.cached);
+    CHECK(pr.prepare_cpu_ns > 0);
+    const char *path = pvf_host_artifact_path(f.h, code, len, NULL);
+    CHECK(path != NULL);
+    CHECK(file_exists(path));
+    CHECK(path && strncmp(path, f.cache, strlen(f.cache)) == 0);
+
+    /* Asked again: answered from the table, no preparation. */
+    pvf_host_precheck(f.h, code, len, NULL, &pr);
+    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
+    CHECK(pr.cached);
+
+    /* A restart keeps it (the manifest binds it to this engine version). */
+    note_pids(&f);
+    pvf_host_stop(f.h);
+    f.h = hfix_start(&f);
+    if (f.h) {
+        pvf_host_precheck(f.h, code, len, NULL, &pr);
+        CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
+        CHECK(pr.cached);
+        CHECK_EQ_U64(pvf_host_prepare_worker_pid(f.h), (uint64_t)-1);   /* nothing spawned */
+    }
+    hfix_done(&f);
+    free(code);
+}
+
+TEST(pvfhost_precheck_garbage_invalid_never_retried)
+{
+    static const uint8_t garbage[] = "this is not a wasm module at all";
+    hfix f;
+    if (!hfix_init(&f))
+        return;
+    pvf_precheck_result pr;
+    pvf_host_precheck(f.h, garbage, sizeof garbage, NULL, &pr);
+    note_pids(&f);
+    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_INVALID);
+    CHECK(!pr.cached);
+    CHECK(pr.reason[0] != 0);
+    CHECK(pvf_host_artifact_path(f.h, garbage, sizeof garbage, NULL) == NULL);
+    char first_reason[48];
+    snprintf(first_reason, sizeof first_reason, "%s", pr.reason);
+    /* The failure is remembered: same answer, no new preparation. */
+    pvf_host_precheck(f.h, garbage, sizeof garbage, NULL, &pr);
+    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_INVALID);
+    CHECK(pr.cached);
+    CHECK(!strcmp(pr.reason, first_reason));
+
+    /* Execution of the same code: a deterministic preparation error. */
+    pvf_execute_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.code = garbage;
+    rq.code_len = sizeof garbage;
+    pvf_execute_result r;
+    pvf_host_execute(f.h, &rq, &r);
+    CHECK_EQ_U64(r.verdict, PVF_VERDICT_PREPARATION);
+    CHECK_EQ_U64(r.attempts, 0);
+    pvf_execute_result_free(&r);
+    hfix_done(&f);
+}
+
+TEST(pvfhost_execute_adder_chain)
+{
+    size_t len;
+    uint8_t *code = read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    hfix f;
+    if (!code || !hfix_init(&f)) {
+        free(code);
+        return;
+    }
+    int exec_pid = -1;
+    validation_result prev;
+    bool have_prev = false;
+    for (int n = 0; n <= 4; n++) {
+        pvf_execute_result r;
+        execute_adder_block(&f, code, len, n, PVF_KIND_BACKING, &r);
+        CHECK_EQ_U64(r.attempts, 1);
+        CHECK_EQ_U64(r.preparations, n == 0 ? 1 : 0);
+        /* One execute worker serves the whole chain. */
+        if (n == 0)
+            exec_pid = pvf_host_execute_worker_pid(f.h);
+        else
+            CHECK_EQ_U64(pvf_host_execute_worker_pid(f.h), exec_pid);
+        /* Chained: block n's parent head is block n-1's new head. */
+        char rel[64];
+        size_t p_len = 0;
+        snprintf(rel, sizeof rel, "inputs/adder/%03d.params.scale", n);
+        uint8_t *params = read_data(rel, &p_len);
+        validation_params vp;
+        wasm_error e;
+        if (have_prev && params && validation_params_decode_all(params, p_len, &vp, &e))
+            CHECK(vp.parent_head.len == prev.head_data.len &&
+                  !memcmp(vp.parent_head.ptr, prev.head_data.ptr, prev.head_data.len));
+        if (have_prev)
+            validation_result_free(&prev);
+        have_prev = false;
+        static uint8_t keep[5][4096];
+        if (r.result && r.result_len <= sizeof keep[n]) {
+            memcpy(keep[n], r.result, r.result_len);
+            have_prev = validation_result_decode_all(keep[n], r.result_len, &prev, &e);
+        }
+        free(params);
+        pvf_execute_result_free(&r);
+    }
+    if (have_prev)
+        validation_result_free(&prev);
+    hfix_done(&f);
+    free(code);
+}
+
+TEST(pvfhost_execute_bad_block_invalid)
+{
+    size_t len, p_len;
+    uint8_t *code = read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *params = read_data("inputs/adder/bad_state_mismatch.params.scale", &p_len);
+    hfix f;
+    if (!code || !params || !hfix_init(&f)) {
+        free(code), free(params);
+        return;
+    }
+    pvf_execute_request rq;
+    pvf_execute_result r;
+    if (make_request(code, len, params, p_len, PVF_KIND_APPROVAL, &rq)) {
+        pvf_host_execute(f.h, &rq, &r);
+        note_pids(&f);
+        CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
+        CHECK(!strcmp(r.reason, "WorkerReportedInvalid"));
+        CHECK_STR_CONTAINS(r.message, "unreachable");
+        CHECK_EQ_U64(r.attempts, 1);    /* Invalid is final, even for approval */
+        CHECK(r.result == NULL);
+        pvf_execute_result_free(&r);
+    }
+    hfix_done(&f);
+    free(code);
+    free(params);
+}
+
+TEST(pvfhost_execute_halt_times_out_invalid)
+{
+    size_t len, p_len;
+    uint8_t *code = test_read_file("tests/fixtures/halt.wasm", &len);
+    uint8_t *params = read_data("inputs/adder/000.params.scale", &p_len);
+    hfix f;
+    if (!code || !params || !hfix_init(&f)) {
+        CHECK(code != NULL);
+        free(code), free(params);
+        return;
+    }
+    pvf_execute_request rq;
+    pvf_execute_result r;
+    if (make_request(code, len, params, p_len, PVF_KIND_APPROVAL, &rq)) {
+        rq.timeout_ms = 300;
+        pvf_host_execute(f.h, &rq, &r);
+        note_pids(&f);
+        CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
+        CHECK(!strcmp(r.reason, "HardTimeout"));
+        CHECK_EQ_U64(r.attempts, 1);    /* a timeout is never retried */
+        pvf_execute_result_free(&r);
+        /* The host carries on: the adder still validates afterwards. */
+        size_t alen;
+        uint8_t *adder = read_data("pvf/kagome__pvf_hex_adder.wasm", &alen);
+        if (adder) {
+            execute_adder_block(&f, adder, alen, 0, PVF_KIND_BACKING, &r);
+            pvf_execute_result_free(&r);
+        }
+        free(adder);
+    }
+    hfix_done(&f);
+    free(code);
+    free(params);
+}
+
+TEST(pvfhost_deleted_artifact_reprepared)
+{
+    size_t len;
+    uint8_t *code = read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    hfix f;
+    if (!code || !hfix_init(&f)) {
+        free(code);
+        return;
+    }
+    pvf_execute_result r;
+    execute_adder_block(&f, code, len, 0, PVF_KIND_BACKING, &r);
+    CHECK_EQ_U64(r.preparations, 1);
+    pvf_execute_result_free(&r);
+    const char *path = pvf_host_artifact_path(f.h, code, len, NULL);
+    CHECK(file_exists(path));
+    char old[4096] = "";
+    if (path) {
+        snprintf(old, sizeof old, "%s", path);
+        CHECK(unlink(old) == 0);
+    }
+    execute_adder_block(&f, code, len, 1, PVF_KIND_BACKING, &r);
+    CHECK_EQ_U64(r.preparations, 1);    /* transparently prepared again */
+    CHECK_EQ_U64(r.attempts, 1);
+    pvf_execute_result_free(&r);
+    path = pvf_host_artifact_path(f.h, code, len, NULL);
+    CHECK(file_exists(path));
+    CHECK(path && strcmp(path, old) != 0);  /* a fresh random name */
+    hfix_done(&f);
+    free(code);
+}
+
+/* Overwrite the middle of the artifact file: the size stays, the checksum breaks. */
+static void corrupt_artifact(const char *path)
+{
+    FILE *fp = path ? fopen(path, "r+b") : NULL;
+    CHECK(fp != NULL);
+    if (!fp)
+        return;
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    fseek(fp, size / 2, SEEK_SET);
+    for (int i = 0; i < 16; i++)
+        fputc(0xA5 ^ i, fp);
+    fclose(fp);
+}
+
+TEST(pvfhost_corrupted_artifact_possibly_invalid_then_reprepared)
+{
+    size_t len, p_len;
+    uint8_t *code = read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *params = read_data("inputs/adder/001.params.scale", &p_len);
+    hfix f;
+    if (!code || !params || !hfix_init(&f)) {
+        free(code), free(params);
+        return;
+    }
+    pvf_execute_result r;
+    execute_adder_block(&f, code, len, 0, PVF_KIND_BACKING, &r);
+    pvf_execute_result_free(&r);
+
+    /* Backing: one attempt, PossiblyInvalid(CorruptedArtifact), artifact removed. */
+    char old[4096] = "";
+    const char *path = pvf_host_artifact_path(f.h, code, len, NULL);
+    if (path)
+        snprintf(old, sizeof old, "%s", path);
+    corrupt_artifact(path);
+    pvf_execute_request rq;
+    if (make_request(code, len, params, p_len, PVF_KIND_BACKING, &rq)) {
+        pvf_host_execute(f.h, &rq, &r);
+        note_pids(&f);
+        CHECK_EQ_U64(r.verdict, PVF_VERDICT_POSSIBLY_INVALID);
+        CHECK(!strcmp(r.reason, "CorruptedArtifact"));
+        CHECK_EQ_U64(r.attempts, 1);
+        pvf_execute_result_free(&r);
+        CHECK(pvf_host_artifact_path(f.h, code, len, NULL) == NULL);
+        CHECK(!file_exists(old));
+    }
+    /* The next request prepares it again and succeeds. */
+    execute_adder_block(&f, code, len, 1, PVF_KIND_BACKING, &r);
+    CHECK_EQ_U64(r.preparations, 1);
+    pvf_execute_result_free(&r);
+
+    /* Approval: the retry re-prepares at once and the same call is Valid. */
+    corrupt_artifact(pvf_host_artifact_path(f.h, code, len, NULL));
+    execute_adder_block(&f, code, len, 2, PVF_KIND_APPROVAL, &r);
+    CHECK_EQ_U64(r.attempts, 2);
+    CHECK_EQ_U64(r.preparations, 1);
+    pvf_execute_result_free(&r);
+    CHECK(file_exists(pvf_host_artifact_path(f.h, code, len, NULL)));
+    hfix_done(&f);
+    free(code);
+    free(params);
+}
+
+/* Run a pvf command line; its first output line into out, exit status returned. */
+static int run_cli(const char *cmd, char *out, size_t size)
+{
+    out[0] = 0;
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    if (!fgets(out, (int)size, p))
+        out[0] = 0;
+    char rest[256];
+    while (fgets(rest, sizeof rest, p))
+        ;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST(pvfhost_cli_precheck_and_validate)
+{
+    const char *code = test_data_path("pvf/kagome__pvf_hex_adder.wasm");
+    char code_path[1024];
+    if (!code)
+        return;
+    snprintf(code_path, sizeof code_path, "%s", code);
+    const char *params = test_data_path("inputs/adder/002.params.scale");
+    if (!params)
+        return;
+    char cmd[4096], out[8192];
+    snprintf(cmd, sizeof cmd, "build/bin/pvf precheck --code '%s' --json 2>/dev/null", code_path);
+    CHECK_EQ_U64(run_cli(cmd, out, sizeof out), 0);
+    CHECK_STR_CONTAINS(out, "\"outcome\":\"valid\",\"via\":\"host\"");
+    snprintf(cmd, sizeof cmd, "build/bin/pvf precheck --code tests/fixtures/halt.wat --json 2>/dev/null");
+    CHECK_EQ_U64(run_cli(cmd, out, sizeof out), 1);
+    CHECK_STR_CONTAINS(out, "\"outcome\":\"invalid\"");
+    snprintf(cmd, sizeof cmd, "build/bin/pvf validate --code '%s' --params '%s' --kind approval --json 2>/dev/null",
+             code_path, params);
+    CHECK_EQ_U64(run_cli(cmd, out, sizeof out), 0);
+    CHECK_STR_CONTAINS(out, "\"via\":\"host\",\"verdict\":\"Valid\"");
+    snprintf(cmd, sizeof cmd,
+             "build/bin/pvf validate --code tests/fixtures/halt.wasm --params '%s' --exec-timeout-ms 200 2>/dev/null",
+             params);
+    CHECK_EQ_U64(run_cli(cmd, out, sizeof out), 1);
+    CHECK_STR_CONTAINS(out, "HardTimeout");
+}
+
+TEST(pvfhost_executor_params_specialise_workers)
+{
+    size_t len;
+    uint8_t *code = read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    hfix f;
+    if (!code || !hfix_init(&f)) {
+        free(code);
+        return;
+    }
+    pvf_execute_result r;
+    execute_adder_block(&f, code, len, 0, PVF_KIND_BACKING, &r);
+    pvf_execute_result_free(&r);
+    int first = pvf_host_execute_worker_pid(f.h);
+
+    /* A timeout param changes the full hash (new worker) but not the prep hash (same artifact). */
+    executor_params ep;
+    executor_params_init(&ep);
+    executor_params_push(&ep, (executor_param){EXEC_PARAM_PVF_EXEC_TIMEOUT, PVF_EXEC_BACKING, 1500});
+    size_t p_len = 0;
+    uint8_t *params = read_data("inputs/adder/001.params.scale", &p_len);
+    pvf_execute_request rq;
+    if (params && make_request(code, len, params, p_len, PVF_KIND_BACKING, &rq)) {
+        rq.executor_params = &ep;
+        pvf_host_execute(f.h, &rq, &r);
+        note_pids(&f);
+        CHECK_EQ_U64(r.verdict, PVF_VERDICT_VALID);
+        CHECK_EQ_U64(r.preparations, 0);
+        CHECK(pvf_host_execute_worker_pid(f.h) != first);
+        CHECK(gone(first));
+        pvf_execute_result_free(&r);
+
+        /* MaxMemoryPages is part of the prep hash: another artifact. */
+        executor_params_push(&ep, (executor_param){EXEC_PARAM_MAX_MEMORY_PAGES, 0, 8192});
+        pvf_host_execute(f.h, &rq, &r);
+        note_pids(&f);
+        CHECK_EQ_U64(r.verdict, PVF_VERDICT_VALID);
+        CHECK_EQ_U64(r.preparations, 1);
+        CHECK(pvf_host_artifact_path(f.h, code, len, &ep) != NULL);
+        CHECK(pvf_host_artifact_path(f.h, code, len, NULL) != NULL);
+        pvf_execute_result_free(&r);
+    }
+    executor_params_free(&ep);
+    free(params);
+    hfix_done(&f);
+    free(code);
+}
+
+/* SIGKILL `pid` after delay_ms, from a child process; returns the child's pid. */
+static pid_t kill_later(int pid, unsigned delay_ms)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        usleep(delay_ms * 1000);
+        kill(pid, SIGKILL);
+        _exit(0);
+    }
+    return c;
+}
+
+/* The execute worker dies mid-job: backing gets PossiblyInvalid(AmbiguousWorkerDeath) at
+ * once; approval retries once after the delay, on a fresh worker (§6.2). */
+TEST(pvfhost_worker_death_retry_policy)
+{
+    size_t len, alen, p_len;
+    uint8_t *code = test_read_file("tests/fixtures/halt.wasm", &len);
+    uint8_t *adder = read_data("pvf/kagome__pvf_hex_adder.wasm", &alen);
+    uint8_t *params = read_data("inputs/adder/000.params.scale", &p_len);
+    hfix f;
+    if (!code || !adder || !params || !hfix_init(&f)) {
+        free(code), free(adder), free(params);
+        return;
+    }
+    pvf_execute_request rq;
+    pvf_execute_result r;
+    for (int approval = 0; approval <= 1; approval++) {
+        /* Start an execute worker (and prepare halt) first, so there is a pid to kill. */
+        execute_adder_block(&f, adder, alen, 0, PVF_KIND_BACKING, &r);
+        pvf_execute_result_free(&r);
+        if (!make_request(code, len, params, p_len, approval ? PVF_KIND_APPROVAL : PVF_KIND_BACKING, &rq))
+            break;
+        rq.timeout_ms = 1000;
+        pvf_precheck_result pr;
+        pvf_host_precheck(f.h, code, len, NULL, &pr);
+        int victim = pvf_host_execute_worker_pid(f.h);
+        pid_t killer = kill_later(victim, 200);
+        pvf_host_execute(f.h, &rq, &r);
+        note_pids(&f);
+        waitpid(killer, NULL, 0);
+        CHECK(gone(victim));
+        if (!approval) {
+            CHECK_EQ_U64(r.verdict, PVF_VERDICT_POSSIBLY_INVALID);
+            CHECK(!strcmp(r.reason, "AmbiguousWorkerDeath"));
+            CHECK_EQ_U64(r.attempts, 1);
+        } else {
+            /* The retry runs halt to its (shortened) timeout: Invalid. */
+            CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
+            CHECK(!strcmp(r.reason, "HardTimeout"));
+            CHECK_EQ_U64(r.attempts, 2);
+        }
+        pvf_execute_result_free(&r);
+    }
+    hfix_done(&f);
+    free(code);
+    free(adder);
+    free(params);
+}
