@@ -26,6 +26,8 @@ const char *test_data_dir(void);
 const char *test_data_path(const char *rel);
 /* Read a whole file; malloc'd, NULL on error. */
 uint8_t *test_read_file(const char *path, size_t *len);
+/* Read a file under the test data (test_data_path); NULL when missing (skipped or failed). */
+uint8_t *test_read_data(const char *rel, size_t *len);
 
 /* Whether this binary (and so the workers built beside it) runs under AddressSanitizer:
  * its allocator aborts instead of returning NULL past a memory limit, so tests of

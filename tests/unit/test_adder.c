@@ -33,17 +33,11 @@ static pvf_code *load_runtime(const char *rel)
     return c;
 }
 
-static uint8_t *read_data(const char *rel, size_t *len)
-{
-    const char *path = test_data_path(rel);
-    return path ? test_read_file(path, len) : NULL;
-}
-
 /* Validate params file `name`, compare with the expected result file; returns the result. */
 static void check_block(pvf_code *code, const char *params_rel, const char *expected_rel, pvf_call_result *r)
 {
     size_t plen, elen;
-    uint8_t *params = read_data(params_rel, &plen), *expected = read_data(expected_rel, &elen);
+    uint8_t *params = test_read_data(params_rel, &plen), *expected = test_read_data(expected_rel, &elen);
     if (!params || !expected) {
         free(params);
         free(expected);
@@ -64,7 +58,7 @@ static void check_block(pvf_code *code, const char *params_rel, const char *expe
 static void check_chained(const pvf_call_result *r, const char *next_params_rel)
 {
     size_t plen;
-    uint8_t *params = read_data(next_params_rel, &plen);
+    uint8_t *params = test_read_data(next_params_rel, &plen);
     validation_params vp;
     validation_result vr;
     wasm_error err = { 0 };
@@ -102,7 +96,7 @@ static void run_chain(const char *runtime_rel)
         free(r.output);
     }
     size_t blen;
-    uint8_t *bad = read_data("inputs/adder/bad_state_mismatch.params.scale", &blen);
+    uint8_t *bad = test_read_data("inputs/adder/bad_state_mismatch.params.scale", &blen);
     if (bad) {
         pvf_runtime_validate(code, bad, blen, &r);
         CHECK(r.outcome == PVF_OUTCOME_INVALID);

@@ -4,6 +4,12 @@
 #include "test.h"
 #include "util/json.h"
 
+uint8_t *test_read_data(const char *rel, size_t *len)
+{
+    const char *path = test_data_path(rel);
+    return path ? test_read_file(path, len) : NULL;
+}
+
 json_value *test_load_json_file(const char *path)
 {
     size_t len = 0;

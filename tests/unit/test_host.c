@@ -156,12 +156,6 @@ static void hfix_done(hfix *f)
     CHECK(rmdir(f->root) == 0);
 }
 
-static uint8_t *read_data(const char *rel, size_t *len)
-{
-    const char *path = test_data_path(rel);
-    return path ? test_read_file(path, len) : NULL;
-}
-
 static bool file_exists(const char *path)
 {
     struct stat st;
@@ -199,9 +193,9 @@ static void execute_adder_block(hfix *f, const uint8_t *code, size_t code_len, i
     char rel[96];
     size_t p_len = 0, x_len = 0;
     snprintf(rel, sizeof rel, "inputs/adder/%03d.params.scale", n);
-    uint8_t *params = read_data(rel, &p_len);
+    uint8_t *params = test_read_data(rel, &p_len);
     snprintf(rel, sizeof rel, "inputs/adder/%03d.expected_result.scale", n);
-    uint8_t *expected = read_data(rel, &x_len);
+    uint8_t *expected = test_read_data(rel, &x_len);
     pvf_execute_request rq;
     memset(r, 0, sizeof *r);
     if (params && expected && make_request(code, code_len, params, p_len, kind, &rq)) {
@@ -221,7 +215,7 @@ static void execute_adder_block(hfix *f, const uint8_t *code, size_t code_len, i
 TEST(pvfhost_precheck_adder_valid_and_cached)
 {
     size_t len;
-    uint8_t *code = read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
     hfix f;
     if (!code || !hfix_init(&f)) {
         free(code);
@@ -294,7 +288,7 @@ TEST(pvfhost_precheck_garbage_invalid_never_retried)
 TEST(pvfhost_execute_adder_chain)
 {
     size_t len;
-    uint8_t *code = read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
     hfix f;
     if (!code || !hfix_init(&f)) {
         free(code);
@@ -317,7 +311,7 @@ TEST(pvfhost_execute_adder_chain)
         char rel[64];
         size_t p_len = 0;
         snprintf(rel, sizeof rel, "inputs/adder/%03d.params.scale", n);
-        uint8_t *params = read_data(rel, &p_len);
+        uint8_t *params = test_read_data(rel, &p_len);
         validation_params vp;
         wasm_error e;
         if (have_prev && params && validation_params_decode_all(params, p_len, &vp, &e))
@@ -343,8 +337,8 @@ TEST(pvfhost_execute_adder_chain)
 TEST(pvfhost_execute_bad_block_invalid)
 {
     size_t len, p_len;
-    uint8_t *code = read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
-    uint8_t *params = read_data("inputs/adder/bad_state_mismatch.params.scale", &p_len);
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *params = test_read_data("inputs/adder/bad_state_mismatch.params.scale", &p_len);
     hfix f;
     if (!code || !params || !hfix_init(&f)) {
         free(code), free(params);
@@ -371,7 +365,7 @@ TEST(pvfhost_execute_halt_times_out_invalid)
 {
     size_t len, p_len;
     uint8_t *code = test_read_file("tests/fixtures/halt.wasm", &len);
-    uint8_t *params = read_data("inputs/adder/000.params.scale", &p_len);
+    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &p_len);
     hfix f;
     if (!code || !params || !hfix_init(&f)) {
         CHECK(code != NULL);
@@ -390,7 +384,7 @@ TEST(pvfhost_execute_halt_times_out_invalid)
         pvf_execute_result_free(&r);
         /* The host carries on: the adder still validates afterwards. */
         size_t alen;
-        uint8_t *adder = read_data("pvf/kagome__pvf_hex_adder.wasm", &alen);
+        uint8_t *adder = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &alen);
         if (adder) {
             execute_adder_block(&f, adder, alen, 0, PVF_KIND_BACKING, &r);
             pvf_execute_result_free(&r);
@@ -405,7 +399,7 @@ TEST(pvfhost_execute_halt_times_out_invalid)
 TEST(pvfhost_deleted_artifact_reprepared)
 {
     size_t len;
-    uint8_t *code = read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
     hfix f;
     if (!code || !hfix_init(&f)) {
         free(code);
@@ -451,8 +445,8 @@ static void corrupt_artifact(const char *path)
 TEST(pvfhost_corrupted_artifact_possibly_invalid_then_reprepared)
 {
     size_t len, p_len;
-    uint8_t *code = read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
-    uint8_t *params = read_data("inputs/adder/001.params.scale", &p_len);
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *params = test_read_data("inputs/adder/001.params.scale", &p_len);
     hfix f;
     if (!code || !params || !hfix_init(&f)) {
         free(code), free(params);
@@ -543,7 +537,7 @@ TEST(pvfhost_cli_precheck_and_validate)
 TEST(pvfhost_executor_params_specialise_workers)
 {
     size_t len;
-    uint8_t *code = read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
     hfix f;
     if (!code || !hfix_init(&f)) {
         free(code);
@@ -559,7 +553,7 @@ TEST(pvfhost_executor_params_specialise_workers)
     executor_params_init(&ep);
     executor_params_push(&ep, (executor_param){EXEC_PARAM_PVF_EXEC_TIMEOUT, PVF_EXEC_BACKING, 1500});
     size_t p_len = 0;
-    uint8_t *params = read_data("inputs/adder/001.params.scale", &p_len);
+    uint8_t *params = test_read_data("inputs/adder/001.params.scale", &p_len);
     pvf_execute_request rq;
     if (params && make_request(code, len, params, p_len, PVF_KIND_BACKING, &rq)) {
         rq.executor_params = &ep;
@@ -605,8 +599,8 @@ TEST(pvfhost_worker_death_retry_policy)
 {
     size_t len, alen, p_len;
     uint8_t *code = test_read_file("tests/fixtures/halt.wasm", &len);
-    uint8_t *adder = read_data("pvf/kagome__pvf_hex_adder.wasm", &alen);
-    uint8_t *params = read_data("inputs/adder/000.params.scale", &p_len);
+    uint8_t *adder = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &alen);
+    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &p_len);
     hfix f;
     if (!code || !adder || !params || !hfix_init(&f)) {
         free(code), free(adder), free(params);

@@ -58,12 +58,6 @@ static bool reencodes_to(const validation_result *res, const uint8_t *in, size_t
     return same;
 }
 
-static uint8_t *read_data(const char *rel, size_t *len)
-{
-    const char *path = test_data_path(rel);
-    return path ? test_read_file(path, len) : NULL;
-}
-
 static json_value *read_json(const char *path)
 {
     size_t len;
@@ -111,7 +105,7 @@ TEST(validation_adder_chain)
         snprintf(rel_r, sizeof rel_r, "inputs/adder/%s.%s", blocks[i],
                  kagome ? "expected_validation_result.scale" : "expected_result.scale");
         size_t plen, rlen;
-        uint8_t *pb = read_data(rel_p, &plen), *rb = read_data(rel_r, &rlen);
+        uint8_t *pb = test_read_data(rel_p, &plen), *rb = test_read_data(rel_r, &rlen);
         if (!pb || !rb) {
             free(pb);
             free(rb);
@@ -165,7 +159,7 @@ TEST(validation_adder_chain)
 TEST(validation_adder_result_json)
 {
     size_t len;
-    uint8_t *rb = read_data("inputs/adder/000.expected_result.scale", &len);
+    uint8_t *rb = test_read_data("inputs/adder/000.expected_result.scale", &len);
     if (!rb)
         return;
     validation_result res;
@@ -270,9 +264,9 @@ static bool read_commitments(scale_reader *r, validation_result *c)
 TEST(validation_westend_para1000)
 {
     size_t clen, hlen, plen;
-    uint8_t *cb = read_data("inputs/westend-para1000/westend_para1000_pending_commitments.scale", &clen);
-    uint8_t *head = read_data("inputs/westend-para1000/westend_para1000_expected_new_head.bin", &hlen);
-    uint8_t *parent = read_data("inputs/westend-para1000/westend_para1000_parent_head.bin", &plen);
+    uint8_t *cb = test_read_data("inputs/westend-para1000/westend_para1000_pending_commitments.scale", &clen);
+    uint8_t *head = test_read_data("inputs/westend-para1000/westend_para1000_expected_new_head.bin", &hlen);
+    uint8_t *parent = test_read_data("inputs/westend-para1000/westend_para1000_parent_head.bin", &plen);
     json_value *want = read_json("tests/data/westend_commitments.json");
     if (!cb || !head || !parent || !want)
         goto out;
@@ -372,7 +366,7 @@ TEST(validation_result_message_caps)
 TEST(validation_result_trailing_bytes)
 {
     size_t len;
-    uint8_t *rb = read_data("inputs/adder/000.expected_result.scale", &len);
+    uint8_t *rb = test_read_data("inputs/adder/000.expected_result.scale", &len);
     if (!rb)
         return;
     uint8_t *more = malloc(len + 3);

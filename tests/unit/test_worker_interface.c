@@ -145,12 +145,6 @@ static proto_pvf_prep_data prep_request(const uint8_t *code, size_t len, uint64_
     return req;
 }
 
-static uint8_t *read_test_file(const char *rel, size_t *len)
-{
-    const char *path = test_data_path(rel);
-    return path ? test_read_file(path, len) : NULL;
-}
-
 /* Execute an encoded ValidationParams file with worker w; checks against the expected result. */
 static void execute_and_check(worker_handle *w, const char *artifact, const uint8_t checksum[32],
                               const uint8_t *params, size_t params_len, const uint8_t *expected, size_t expected_len)
@@ -198,9 +192,9 @@ static void execute_and_check(worker_handle *w, const char *artifact, const uint
 TEST(worker_interface_prepare_execute_adder)
 {
     size_t code_len, p_len, x_len;
-    uint8_t *code = read_test_file("pvf/kagome__pvf_hex_adder.wasm", &code_len);
-    uint8_t *params = read_test_file("inputs/adder/000.params.scale", &p_len);
-    uint8_t *expected = read_test_file("inputs/adder/000.expected_result.scale", &x_len);
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &code_len);
+    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &p_len);
+    uint8_t *expected = test_read_data("inputs/adder/000.expected_result.scale", &x_len);
     fixture f;
     if (!code || !params || !expected || !fixture_init(&f)) {
         free(code), free(params), free(expected);
@@ -372,7 +366,7 @@ static pid_t kill_later(pid_t victim, int sig, long delay_ms)
 TEST(worker_interface_worker_killed_mid_prepare)
 {
     size_t len;
-    uint8_t *code = read_test_file("pvf/smoldot__chainspec_rococo.wasm.zstdblob", &len);
+    uint8_t *code = test_read_data("pvf/smoldot__chainspec_rococo.wasm.zstdblob", &len);
     fixture f;
     if (!code || !fixture_init(&f)) {
         free(code);
@@ -414,7 +408,7 @@ TEST(worker_interface_worker_killed_mid_prepare)
 TEST(worker_interface_stopped_worker_hard_timeout)
 {
     size_t len;
-    uint8_t *code = read_test_file("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
     fixture f;
     if (!code || !fixture_init(&f)) {
         free(code);

@@ -250,12 +250,6 @@ static bool prepare(worker_proc *wp, const uint8_t *code, size_t len, uint64_t t
     return prepare_with(wp, code, len, timeout_ms, NULL, 0, r, buf);
 }
 
-static uint8_t *read_test_file(const char *rel, size_t *len)
-{
-    const char *path = test_data_path(rel);
-    return path ? test_read_file(path, len) : NULL;
-}
-
 /* Prepare `code` with a fresh prepare worker and move the artifact to dest
  * (an execute worker's dir); fills checksum. */
 static bool prepare_into(const uint8_t *code, size_t len, const char *dest_dir, uint8_t checksum[32])
@@ -282,7 +276,7 @@ static bool prepare_into(const uint8_t *code, size_t len, const char *dest_dir, 
 TEST(worker_prepare_adder)
 {
     size_t len;
-    uint8_t *code = read_test_file("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
     if (!code)
         return;
     worker_proc wp;
@@ -325,7 +319,7 @@ TEST(worker_prepare_adder)
 TEST(worker_prepare_timeout)
 {
     size_t len;
-    uint8_t *code = read_test_file("pvf/smoldot__chainspec_rococo.wasm.zstdblob", &len);
+    uint8_t *code = test_read_data("pvf/smoldot__chainspec_rococo.wasm.zstdblob", &len);
     if (!code)
         return;
     worker_proc wp;
@@ -350,7 +344,7 @@ TEST(worker_prepare_timeout)
 TEST(worker_prepare_memory_limit)
 {
     size_t len;
-    uint8_t *code = read_test_file("pvf/smoldot__chainspec_rococo.wasm.zstdblob", &len);
+    uint8_t *code = test_read_data("pvf/smoldot__chainspec_rococo.wasm.zstdblob", &len);
     if (!code)
         return;
     worker_proc wp;
@@ -434,10 +428,10 @@ static bool execute(worker_proc *wp, const uint8_t *params, size_t params_len,
 TEST(worker_execute_adder)
 {
     size_t code_len, p0_len, x0_len, bad_len;
-    uint8_t *code = read_test_file("pvf/kagome__pvf_hex_adder.wasm", &code_len);
-    uint8_t *p0 = read_test_file("inputs/adder/000.params.scale", &p0_len);
-    uint8_t *x0 = read_test_file("inputs/adder/000.expected_result.scale", &x0_len);
-    uint8_t *bad = read_test_file("inputs/adder/bad_state_mismatch.params.scale", &bad_len);
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &code_len);
+    uint8_t *p0 = test_read_data("inputs/adder/000.params.scale", &p0_len);
+    uint8_t *x0 = test_read_data("inputs/adder/000.expected_result.scale", &x0_len);
+    uint8_t *bad = test_read_data("inputs/adder/bad_state_mismatch.params.scale", &bad_len);
     worker_proc wp;
     uint8_t sum[32];
     if (code && p0 && x0 && bad && start_worker("execute-worker", &wp)) {
@@ -530,7 +524,7 @@ TEST(worker_execute_halt_times_out)
 {
     size_t code_len, p0_len;
     uint8_t *code = test_read_file("tests/fixtures/halt.wasm", &code_len);
-    uint8_t *p0 = read_test_file("inputs/adder/000.params.scale", &p0_len);
+    uint8_t *p0 = test_read_data("inputs/adder/000.params.scale", &p0_len);
     CHECK(code != NULL);
     worker_proc wp;
     uint8_t sum[32];
