@@ -244,6 +244,7 @@ static artifact_entry *run_prepare(pvf_host *h, artifact_entry *e, const uint8_t
         /* Not the code's fault: forget the entry so a later request tries again. */
         char *path = artifacts_remove(h->table, e);
         free(path);
+        out->attempted = true;
         outcome_fail(out, PREP_ERR_IO_ERR, "could not spawn the prepare worker: %s", err);
         return NULL;
     }
@@ -259,7 +260,7 @@ static artifact_entry *run_prepare(pvf_host *h, artifact_entry *e, const uint8_t
     proto_prepare_result r;
     memset(&r, 0, sizeof r);
     worker_io_status st = worker_prepare(&h->prep, &req, cpu_ms * h->cfg.wall_clock_factor, &r, err, sizeof err);
-    out->ran = true;
+    out->ran = out->attempted = true;
     classify_prepare(h, st, &r, cpu_ms, err, out);
     if (out->ok && store_artifact(h, e, &r, out))
         return e;
@@ -349,7 +350,7 @@ void pvf_host_precheck(pvf_host *h, const uint8_t *code, size_t code_len,
     host_prepare_outcome po;
     artifact_entry *e = host_ensure_prepared(h, code, code_len, ep, true, &po);
     out->prepare_cpu_ns = po.cpu_ns;
-    out->cached = !po.ran;
+    out->cached = !po.attempted;
     if (e) {
         out->outcome = PVF_PRECHECK_VALID;
         return;

@@ -33,6 +33,7 @@ typedef struct host_prepare_outcome {
     bool deterministic;
     uint64_t cpu_ns;        /* when a preparation ran */
     bool ran;               /* a prepare job ran in this call */
+    bool attempted;         /* this call tried to prepare (even if no worker could be spawned) */
 } host_prepare_outcome;
 
 /*

@@ -4,7 +4,8 @@
  * repo root) and their job processes: precheck, execution of the adder's
  * chain of blocks, the bad block, a PVF that never halts, and the artifact
  * lifecycle (deleted ⇒ re-prepared, corrupted ⇒ PossiblyInvalid then
- * re-prepared, kept across a restart).
+ * re-prepared, kept across a restart); compressed-code and PoV bombs, the
+ * prepare memory limit and timeout, and a prepare worker that can't spawn.
  *
  * Expected values: the adder's expected results were produced by V8 (not by
  * us); the verdict classes are the reference's (§1.5, §6). Every test runs
@@ -24,7 +25,9 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 
 typedef struct hfix {
     char root[64];
@@ -639,4 +642,361 @@ TEST(pvfhost_worker_death_retry_policy)
     free(code);
     free(adder);
     free(params);
+}
+
+/* ================================================================ bombs, limits, spawn failures */
+
+/* A host on the fixture's cache with one config field changed (after stopping the current one). */
+typedef void (*hfix_tweak)(pvf_host_config *cfg, const void *arg);
+
+static bool hfix_restart_with(hfix *f, hfix_tweak tweak, const void *arg)
+{
+    if (f->h) {
+        note_pids(f);
+        pvf_host_stop(f->h);
+    }
+    pvf_host_config cfg;
+    pvf_host_config_init(&cfg);
+    cfg.cache_dir = f->cache;
+    cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
+    cfg.execute_worker_path = "build/bin/pvf-execute-worker";
+    cfg.worker_log_path = f->log;
+    cfg.execution_retry_delay_ms = 200;
+    tweak(&cfg, arg);
+    char err[512];
+    f->h = pvf_host_start(&cfg, err, sizeof err);
+    if (!f->h)
+        test_fail(__FILE__, __LINE__, "pvf_host_start: %s", err);
+    return f->h != NULL;
+}
+
+static void tweak_bomb_limit(pvf_host_config *cfg, const void *arg)
+{
+    cfg->validation_code_bomb_limit = *(const uint32_t *)arg;
+}
+
+static void tweak_prepare_path(pvf_host_config *cfg, const void *arg)
+{
+    cfg->prepare_worker_path = arg;
+}
+
+/* A compressed blob (reference-behaviour.md §4.3): the 8-byte magic, then a zstd frame of data. */
+static uint8_t *make_blob(const uint8_t *data, size_t n, int level, size_t *out_len)
+{
+    static const uint8_t magic[8] = {0x52, 0xBC, 0x53, 0x76, 0x46, 0xDB, 0x8E, 0x05};
+    size_t bound = ZSTD_compressBound(n);
+    uint8_t *out = malloc(8 + bound);
+    if (!out)
+        return NULL;
+    memcpy(out, magic, 8);
+    size_t k = ZSTD_compress(out + 8, bound, data, n, level);
+    if (ZSTD_isError(k)) {
+        test_fail(__FILE__, __LINE__, "ZSTD_compress: %s", ZSTD_getErrorName(k));
+        free(out);
+        return NULL;
+    }
+    *out_len = 8 + k;
+    return out;
+}
+
+/* A blob of n zero bytes: a few KiB that decompress to n. */
+static uint8_t *make_zero_bomb(size_t n, size_t *out_len)
+{
+    uint8_t *zeros = calloc(1, n);
+    uint8_t *blob = zeros ? make_blob(zeros, n, 3, out_len) : NULL;
+    free(zeros);
+    CHECK(blob != NULL);
+    return blob;
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* §2.2 / §4.3: code decompressing to more than the bomb limit (30 MiB = 10 × MAX_CODE_SIZE) is
+ * CouldNotDecompressCodeBlob, deterministic ⇒ precheck Invalid, execution Preparation (abstain). */
+TEST(pvfhost_compressed_code_bomb_invalid)
+{
+    size_t len;
+    uint8_t *bomb = make_zero_bomb((31u << 20), &len);
+    hfix f;
+    if (!bomb || !hfix_init(&f)) {
+        free(bomb);
+        return;
+    }
+    CHECK(len < 64 * 1024);     /* it really is a bomb: tiny on the wire */
+    pvf_precheck_result pr;
+    pvf_host_precheck(f.h, bomb, len, NULL, &pr);
+    note_pids(&f);
+    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_INVALID);
+    CHECK(!strcmp(pr.reason, "CouldNotDecompressCodeBlob"));
+    CHECK_STR_CONTAINS(pr.message, "bomb");
+    CHECK(pvf_host_artifact_path(f.h, bomb, len, NULL) == NULL);
+
+    pvf_execute_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.code = bomb;
+    rq.code_len = len;
+    rq.kind = PVF_KIND_APPROVAL;
+    pvf_execute_result r;
+    pvf_host_execute(f.h, &rq, &r);
+    CHECK_EQ_U64(r.verdict, PVF_VERDICT_PREPARATION);
+    CHECK(!strcmp(r.reason, "CouldNotDecompressCodeBlob"));
+    CHECK_EQ_U64(r.attempts, 0);
+    CHECK_EQ_U64(r.preparations, 0);    /* deterministic: never prepared again */
+    pvf_execute_result_free(&r);
+    hfix_done(&f);
+    free(bomb);
+}
+
+/* The limit's boundary with a configured limit: "more than limit" is a bomb, exactly limit is not;
+ * compressed code that fits is decompressed, prepared and validates like the plain code. */
+TEST(pvfhost_compressed_code_bomb_limit_boundary)
+{
+    size_t len, blen1, blen2;
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *blob1 = code ? make_blob(code, len, 3, &blen1) : NULL;
+    uint8_t *blob2 = code ? make_blob(code, len, 19, &blen2) : NULL;
+    hfix f;
+    if (!blob1 || !blob2 || !hfix_init(&f)) {
+        free(code), free(blob1), free(blob2);
+        return;
+    }
+    CHECK(blen1 != blen2 || memcmp(blob1, blob2, blen1) != 0);   /* two different code hashes */
+    uint32_t limit = (uint32_t)len - 1;
+    pvf_precheck_result pr;
+    if (hfix_restart_with(&f, tweak_bomb_limit, &limit)) {
+        pvf_host_precheck(f.h, blob1, blen1, NULL, &pr);
+        note_pids(&f);
+        CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_INVALID);
+        CHECK(!strcmp(pr.reason, "CouldNotDecompressCodeBlob"));
+    }
+    limit = (uint32_t)len;
+    if (hfix_restart_with(&f, tweak_bomb_limit, &limit)) {
+        pvf_host_precheck(f.h, blob2, blen2, NULL, &pr);
+        note_pids(&f);
+        CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
+        pvf_execute_result r;
+        execute_adder_block(&f, blob2, blen2, 0, PVF_KIND_BACKING, &r);
+        CHECK_EQ_U64(r.preparations, 0);
+        pvf_execute_result_free(&r);
+    }
+    hfix_done(&f);
+    free(code), free(blob1), free(blob2);
+}
+
+/* §2.8 / §6.1: a PoV decompressing to more than POV_BOMB_LIMIT (40 MiB) is
+ * Invalid(PoVDecompressionFailure), final even for approval; so is a broken zstd frame.
+ * A compressed PoV that fits validates like the plain one. */
+TEST(pvfhost_pov_bomb_invalid)
+{
+    size_t len, p_len, x_len, bomb_len;
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &p_len);
+    uint8_t *expected = test_read_data("inputs/adder/000.expected_result.scale", &x_len);
+    uint8_t *bomb = make_zero_bomb((40u << 20) + 1, &bomb_len);
+    hfix f;
+    if (!code || !params || !expected || !bomb || !hfix_init(&f)) {
+        free(code), free(params), free(expected), free(bomb);
+        return;
+    }
+    pvf_execute_request rq;
+    pvf_execute_result r;
+    if (make_request(code, len, params, p_len, PVF_KIND_APPROVAL, &rq)) {
+        const uint8_t *plain_pov = rq.pov;
+        size_t plain_len = rq.pov_len;
+        rq.pov = bomb;
+        rq.pov_len = bomb_len;
+        pvf_host_execute(f.h, &rq, &r);
+        note_pids(&f);
+        CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
+        CHECK(!strcmp(r.reason, "PoVDecompressionFailure"));
+        CHECK_EQ_U64(r.attempts, 1);
+        CHECK(r.result == NULL);
+        pvf_execute_result_free(&r);
+
+        /* The magic followed by something that is not a zstd frame. */
+        uint8_t broken[8 + 32];
+        memcpy(broken, bomb, 8);
+        memset(broken + 8, 0x5A, sizeof broken - 8);
+        rq.pov = broken;
+        rq.pov_len = sizeof broken;
+        pvf_host_execute(f.h, &rq, &r);
+        note_pids(&f);
+        CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
+        CHECK(!strcmp(r.reason, "PoVDecompressionFailure"));
+        pvf_execute_result_free(&r);
+
+        size_t c_len;
+        uint8_t *compressed = make_blob(plain_pov, plain_len, 3, &c_len);
+        if (compressed) {
+            rq.pov = compressed;
+            rq.pov_len = c_len;
+            rq.kind = PVF_KIND_BACKING;
+            pvf_host_execute(f.h, &rq, &r);
+            note_pids(&f);
+            CHECK_EQ_U64(r.verdict, PVF_VERDICT_VALID);
+            CHECK(r.result && r.result_len == x_len && !memcmp(r.result, expected, x_len));
+            pvf_execute_result_free(&r);
+        }
+        free(compressed);
+    }
+    hfix_done(&f);
+    free(code), free(params), free(expected), free(bomb);
+}
+
+static executor_params one_param(executor_param p)
+{
+    executor_params ep;
+    executor_params_init(&ep);
+    CHECK(executor_params_push(&ep, p));
+    return ep;
+}
+
+/* §2.2 / §4.2: PrecheckingMaxMemory limits every prepare job. Rococo prepares within the
+ * smallest value the chain allows (256 MiB); a tiny limit is OutOfMemory, deterministic ⇒
+ * precheck Invalid and execution Preparation. */
+TEST(pvfhost_prepare_memory_limit)
+{
+    size_t len, p_len;
+    uint8_t *code = test_read_data("pvf/smoldot__chainspec_rococo.wasm.zstdblob", &len);
+    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &p_len);
+    hfix f;
+    if (!code || !params || !hfix_init(&f)) {
+        free(code), free(params);
+        return;
+    }
+    executor_params ep = one_param((executor_param){EXEC_PARAM_PRECHECKING_MAX_MEMORY, 0, EXEC_PRECHECK_MEM_MAX_LO});
+    pvf_precheck_result pr;
+    pvf_host_precheck(f.h, code, len, &ep, &pr);
+    note_pids(&f);
+    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
+    if (pr.outcome != PVF_PRECHECK_VALID)
+        test_fail(__FILE__, __LINE__, "256 MiB: %s %s: %s", pvf_precheck_outcome_name(pr.outcome), pr.reason,
+                  pr.message);
+    executor_params_free(&ep);
+    hfix_done(&f);
+
+    /* A fresh cache: the limit is not part of the artifact id. Execution first (lenient
+     * timeout, Compilation kind: the limit applies there too), then precheck. */
+    if (!hfix_init(&f)) {
+        free(code), free(params);
+        return;
+    }
+    ep = one_param((executor_param){EXEC_PARAM_PRECHECKING_MAX_MEMORY, 0, 1u << 20});
+    pvf_execute_request rq;
+    pvf_execute_result r;
+    if (make_request(code, len, params, p_len, PVF_KIND_BACKING, &rq)) {
+        rq.executor_params = &ep;
+        pvf_host_execute(f.h, &rq, &r);
+        note_pids(&f);
+        CHECK_EQ_U64(r.preparations, 1);
+        CHECK_EQ_U64(r.attempts, 0);
+        CHECK(r.verdict != PVF_VERDICT_VALID);
+        if (!test_under_asan()) {
+            CHECK_EQ_U64(r.verdict, PVF_VERDICT_PREPARATION);
+            CHECK(!strcmp(r.reason, "OutOfMemory"));
+        }
+        pvf_execute_result_free(&r);
+        pvf_host_precheck(f.h, code, len, &ep, &pr);
+        CHECK(pr.cached);
+        CHECK(pr.outcome != PVF_PRECHECK_VALID);
+        if (!test_under_asan()) {
+            CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_INVALID);
+            CHECK(!strcmp(pr.reason, "OutOfMemory"));
+        }
+        CHECK(pvf_host_artifact_path(f.h, code, len, &ep) == NULL);
+    }
+    executor_params_free(&ep);
+    hfix_done(&f);
+    free(code), free(params);
+}
+
+/* §1.4 / §6.1–6.2: a precheck whose preparation runs out of time (PvfPrepTimeout(Precheck, 1 ms)
+ * against rococo's ~250 ms) is TimedOut, non-deterministic ⇒ Failed (no vote); precheck never
+ * retries; execution inside the 15 min cooldown answers Internal(NonDeterministicPrepareError). */
+TEST(pvfhost_prepare_timeout_precheck_failed)
+{
+    size_t len;
+    uint8_t *code = test_read_data("pvf/smoldot__chainspec_rococo.wasm.zstdblob", &len);
+    hfix f;
+    if (!code || !hfix_init(&f)) {
+        free(code);
+        return;
+    }
+    executor_params ep = one_param((executor_param){EXEC_PARAM_PVF_PREP_TIMEOUT, PVF_PREP_PRECHECK, 1});
+    pvf_precheck_result pr;
+    pvf_host_precheck(f.h, code, len, &ep, &pr);
+    note_pids(&f);
+    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
+    CHECK(!strcmp(pr.reason, "TimedOut"));
+    CHECK(!pr.cached);
+    CHECK(pvf_host_artifact_path(f.h, code, len, &ep) == NULL);
+    CHECK_EQ_U64(pvf_host_prepare_worker_pid(f.h), (uint64_t)-1);  /* retired (rip), §1.4 */
+
+    pvf_host_precheck(f.h, code, len, &ep, &pr);
+    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
+    CHECK(!strcmp(pr.reason, "TimedOut"));
+    CHECK(pr.cached);
+    CHECK_EQ_U64(pvf_host_prepare_worker_pid(f.h), (uint64_t)-1);
+
+    pvf_execute_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.code = code;
+    rq.code_len = len;
+    rq.kind = PVF_KIND_BACKING;
+    pvf_execute_result r;
+    pvf_host_execute(f.h, &rq, &r);
+    CHECK_EQ_U64(r.verdict, PVF_VERDICT_INTERNAL);
+    CHECK(!strcmp(r.reason, "NonDeterministicPrepareError"));
+    CHECK_STR_CONTAINS(r.message, "TimedOut");
+    CHECK_EQ_U64(r.preparations, 0);
+    CHECK_EQ_U64(r.attempts, 0);
+    pvf_execute_result_free(&r);
+    executor_params_free(&ep);
+    hfix_done(&f);
+    free(code);
+}
+
+/* A prepare worker binary that does not exist: not the code's fault, so precheck is Failed
+ * (never Invalid), answered at once (the execve error, not the 3 s spawn timeout), nothing
+ * remembered and nothing left behind. */
+TEST(pvfhost_prepare_worker_spawn_failure_failed)
+{
+    size_t len;
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    hfix f;
+    if (!code || !hfix_init(&f)) {
+        free(code);
+        return;
+    }
+    if (hfix_restart_with(&f, tweak_prepare_path, "build/bin/pvf-no-such-prepare-worker")) {
+        pvf_precheck_result pr;
+        for (int i = 0; i < 2; i++) {
+            uint64_t t0 = wall_ms();
+            pvf_host_precheck(f.h, code, len, NULL, &pr);
+            uint64_t took = wall_ms() - t0;
+            CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
+            CHECK(pr.reason[0] != 0);
+            CHECK_STR_CONTAINS(pr.message, "pvf-no-such-prepare-worker");
+            CHECK(!pr.cached);      /* it tried to prepare: not an answer from the cache */
+            CHECK(took < 1000);
+            CHECK_EQ_U64(pvf_host_prepare_worker_pid(f.h), (uint64_t)-1);
+            CHECK(pvf_host_artifact_path(f.h, code, len, NULL) == NULL);
+        }
+        pvf_execute_request rq;
+        memset(&rq, 0, sizeof rq);
+        rq.code = code;
+        rq.code_len = len;
+        pvf_execute_result r;
+        pvf_host_execute(f.h, &rq, &r);
+        CHECK_EQ_U64(r.verdict, PVF_VERDICT_INTERNAL);     /* abstain, never Invalid */
+        CHECK_EQ_U64(r.attempts, 0);
+        pvf_execute_result_free(&r);
+    }
+    hfix_done(&f);
+    free(code);
 }
