@@ -34,6 +34,23 @@ uint8_t *test_read_data(const char *rel, size_t *len);
  * memory limits can only check that the job failed, not that it reported OutOfMemory. */
 bool test_under_asan(void);
 
+/* test_procs.c: for tests of worker and job processes. */
+uint64_t test_now_ms(void);                                 /* monotonic clock */
+int test_count_fds(void);                                   /* open fds of this process */
+int test_count_entries(const char *dir, const char *except); /* entries but . .. and except; -1 */
+bool test_pid_gone(long pid);       /* reaped, not a zombie (kill(pid, 0) succeeds on zombies) */
+/* A private /tmp/PREFIX-XXXXXX with tmp/ (TMPDIR points there: sockets), cache/ (made when
+ * make_cache) and workers.log; test_workdir_restore_tmpdir puts TMPDIR back. */
+typedef struct test_workdir {
+    char root[64];
+    char tmp[96];
+    char cache[96];
+    char log[128];
+    char *old_tmpdir;
+} test_workdir;
+bool test_workdir_init(test_workdir *w, const char *prefix, bool make_cache);
+void test_workdir_restore_tmpdir(test_workdir *w);
+
 /* test_files.c: a JSON document (a failed check when unreadable or malformed; NULL then),
  * from a path relative to the repository root or (test_load_json) under the test data. */
 struct json_value;

@@ -30,11 +30,7 @@
 #include <zstd.h>
 
 typedef struct hfix {
-    char root[64];
-    char tmp[96];
-    char cache[96];
-    char log[128];
-    char *old_tmpdir;
+    test_workdir w;
     pvf_host *h;
     int prep_pids[8], exec_pids[8];
     int n_prep, n_exec;
@@ -44,10 +40,10 @@ static pvf_host *hfix_start(hfix *f)
 {
     pvf_host_config cfg;
     pvf_host_config_init(&cfg);
-    cfg.cache_dir = f->cache;
+    cfg.cache_dir = f->w.cache;
     cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
     cfg.execute_worker_path = "build/bin/pvf-execute-worker";
-    cfg.worker_log_path = f->log;
+    cfg.worker_log_path = f->w.log;
     cfg.execution_retry_delay_ms = 200;   /* the reference's test value */
     char err[512];
     pvf_host *h = pvf_host_start(&cfg, err, sizeof err);
@@ -59,18 +55,8 @@ static pvf_host *hfix_start(hfix *f)
 static bool hfix_init(hfix *f)
 {
     memset(f, 0, sizeof *f);
-    snprintf(f->root, sizeof f->root, "/tmp/pvf-host-XXXXXX");
-    if (!mkdtemp(f->root)) {
-        test_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+    if (!test_workdir_init(&f->w, "pvf-host", false))
         return false;
-    }
-    snprintf(f->tmp, sizeof f->tmp, "%s/tmp", f->root);
-    snprintf(f->cache, sizeof f->cache, "%s/cache", f->root);
-    snprintf(f->log, sizeof f->log, "%s/workers.log", f->root);
-    mkdir(f->tmp, 0700);
-    const char *old = getenv("TMPDIR");
-    f->old_tmpdir = old ? strdup(old) : NULL;
-    setenv("TMPDIR", f->tmp, 1);
     f->h = hfix_start(f);
     return f->h != NULL;
 }
@@ -83,11 +69,6 @@ static void note_pids(hfix *f)
         f->prep_pids[f->n_prep++] = p;
     if (e > 0 && f->n_exec < 8)
         f->exec_pids[f->n_exec++] = e;
-}
-
-static bool gone(int pid)
-{
-    return kill(pid, 0) != 0 && errno == ESRCH;
 }
 
 /* Cache entries that are neither artifacts nor the manifest (worker dirs, temp files). */
@@ -135,28 +116,16 @@ static void hfix_done(hfix *f)
         pvf_host_stop(f->h);
     }
     for (int i = 0; i < f->n_prep; i++)
-        CHECK(gone(f->prep_pids[i]));
+        CHECK(test_pid_gone(f->prep_pids[i]));
     for (int i = 0; i < f->n_exec; i++)
-        CHECK(gone(f->exec_pids[i]));
-    CHECK_EQ_U64(count_stray(f->cache), 0);     /* no worker dir, no temp file */
-    DIR *d = opendir(f->tmp);                   /* no socket left */
-    int n = 0;
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL)
-            n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-        closedir(d);
-    }
-    CHECK_EQ_U64(n, 0);
-    if (f->old_tmpdir)
-        setenv("TMPDIR", f->old_tmpdir, 1);
-    else
-        unsetenv("TMPDIR");
-    free(f->old_tmpdir);
-    remove_dir_files(f->cache);
-    rmdir(f->tmp);
-    unlink(f->log);
-    CHECK(rmdir(f->root) == 0);
+        CHECK(test_pid_gone(f->exec_pids[i]));
+    CHECK_EQ_U64(count_stray(f->w.cache), 0);     /* no worker dir, no temp file */
+    CHECK_EQ_U64(test_count_entries(f->w.tmp, NULL), 0);      /* no socket left */
+    test_workdir_restore_tmpdir(&f->w);
+    remove_dir_files(f->w.cache);
+    rmdir(f->w.tmp);
+    unlink(f->w.log);
+    CHECK(rmdir(f->w.root) == 0);
 }
 
 static bool file_exists(const char *path)
@@ -233,7 +202,7 @@ TEST(pvfhost_precheck_adder_valid_and_cached)
     const char *path = pvf_host_artifact_path(f.h, code, len, NULL);
     CHECK(path != NULL);
     CHECK(file_exists(path));
-    CHECK(path && strncmp(path, f.cache, strlen(f.cache)) == 0);
+    CHECK(path && strncmp(path, f.w.cache, strlen(f.w.cache)) == 0);
 
     /* Asked again: answered from the table, no preparation. */
     pvf_host_precheck(f.h, code, len, NULL, &pr);
@@ -565,7 +534,7 @@ TEST(pvfhost_executor_params_specialise_workers)
         CHECK_EQ_U64(r.verdict, PVF_VERDICT_VALID);
         CHECK_EQ_U64(r.preparations, 0);
         CHECK(pvf_host_execute_worker_pid(f.h) != first);
-        CHECK(gone(first));
+        CHECK(test_pid_gone(first));
         pvf_execute_result_free(&r);
 
         /* MaxMemoryPages is part of the prep hash: another artifact. */
@@ -625,7 +594,7 @@ TEST(pvfhost_worker_death_retry_policy)
         pvf_host_execute(f.h, &rq, &r);
         note_pids(&f);
         waitpid(killer, NULL, 0);
-        CHECK(gone(victim));
+        CHECK(test_pid_gone(victim));
         if (!approval) {
             CHECK_EQ_U64(r.verdict, PVF_VERDICT_POSSIBLY_INVALID);
             CHECK(!strcmp(r.reason, "AmbiguousWorkerDeath"));
@@ -657,10 +626,10 @@ static bool hfix_restart_with(hfix *f, hfix_tweak tweak, const void *arg)
     }
     pvf_host_config cfg;
     pvf_host_config_init(&cfg);
-    cfg.cache_dir = f->cache;
+    cfg.cache_dir = f->w.cache;
     cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
     cfg.execute_worker_path = "build/bin/pvf-execute-worker";
-    cfg.worker_log_path = f->log;
+    cfg.worker_log_path = f->w.log;
     cfg.execution_retry_delay_ms = 200;
     tweak(&cfg, arg);
     char err[512];
@@ -707,13 +676,6 @@ static uint8_t *make_zero_bomb(size_t n, size_t *out_len)
     free(zeros);
     CHECK(blob != NULL);
     return blob;
-}
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* §2.2 / §4.3: code decompressing to more than the bomb limit (30 MiB = 10 × MAX_CODE_SIZE) is
@@ -976,9 +938,9 @@ TEST(pvfhost_prepare_worker_spawn_failure_failed)
     if (hfix_restart_with(&f, tweak_prepare_path, "build/bin/pvf-no-such-prepare-worker")) {
         pvf_precheck_result pr;
         for (int i = 0; i < 2; i++) {
-            uint64_t t0 = wall_ms();
+            uint64_t t0 = test_now_ms();
             pvf_host_precheck(f.h, code, len, NULL, &pr);
-            uint64_t took = wall_ms() - t0;
+            uint64_t took = test_now_ms() - t0;
             CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
             CHECK(pr.reason[0] != 0);
             CHECK_STR_CONTAINS(pr.message, "pvf-no-such-prepare-worker");

@@ -16,30 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static int count_open_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (!d)
-        return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Run fn as a job and check that nothing is left behind afterwards. */
 static void run_job(job_fn fn, void *arg, const job_limits *lim, job_outcome *o)
 {
-    int fds_before = count_open_fds();
+    int fds_before = test_count_fds();
     job j;
     char err[200];
     memset(o, 0, sizeof *o);
@@ -53,7 +33,7 @@ static void run_job(job_fn fn, void *arg, const job_limits *lim, job_outcome *o)
     CHECK(o->pid > 0);
     errno = 0;
     CHECK(waitpid(-1, NULL, WNOHANG) <= 0);     /* no zombie: ECHILD, or 0 for others' children */
-    CHECK_EQ_U64(count_open_fds(), fds_before);
+    CHECK_EQ_U64(test_count_fds(), fds_before);
 }
 
 static void write_result(void *arg, int fd)
@@ -194,9 +174,9 @@ TEST(job_busy_loop_times_out_on_cpu)
 {
     const job_limits lim = { .cpu_ms = 200 };
     job_outcome o;
-    uint64_t t0 = now_ms();
+    uint64_t t0 = test_now_ms();
     run_job(busy_loop, NULL, &lim, &o);
-    uint64_t took = now_ms() - t0;
+    uint64_t took = test_now_ms() - t0;
     CHECK(o.kind == JOB_TIMED_OUT);
     CHECK(o.cpu_ns >= 200000000u && o.cpu_ns < 300000000u);   /* killed just past the budget */
     CHECK(took < 2000);
@@ -307,9 +287,9 @@ TEST(job_stopped_hits_wall_limit)
 {
     const job_limits lim = { .cpu_ms = 200, .wall_ms = 300 };
     job_outcome o;
-    uint64_t t0 = now_ms();
+    uint64_t t0 = test_now_ms();
     run_job(stop_self, NULL, &lim, &o);
-    uint64_t took = now_ms() - t0;
+    uint64_t took = test_now_ms() - t0;
     CHECK(o.kind == JOB_WALL_TIMEOUT);
     CHECK(took >= 300 && took < 1000);
     CHECK_STR_CONTAINS(o.msg, "wall-clock limit of 300 ms");
@@ -318,7 +298,7 @@ TEST(job_stopped_hits_wall_limit)
 
 TEST(job_kill_for_shutdown)
 {
-    int fds_before = count_open_fds();
+    int fds_before = test_count_fds();
     const job_limits lim = { .cpu_ms = 10000 };
     job j;
     char err[200];
@@ -326,6 +306,6 @@ TEST(job_kill_for_shutdown)
     job_kill(&j);
     CHECK(j.pid == -1 && j.read_fd == -1 && j.pidfd == -1);
     CHECK(waitpid(-1, NULL, WNOHANG) <= 0);
-    CHECK_EQ_U64(count_open_fds(), fds_before);
+    CHECK_EQ_U64(test_count_fds(), fds_before);
     job_kill(&j);   /* a second call is harmless */
 }

@@ -32,88 +32,35 @@
 #include <unistd.h>
 
 typedef struct fixture {
-    char root[64];          /* /tmp/pvf-wi-XXXXXX */
-    char tmp[96];           /* root/tmp: TMPDIR, where sockets are made */
-    char cache[96];         /* root/cache */
-    char log[128];          /* root/workers.log: the workers' stderr */
-    char *old_tmpdir;
+    test_workdir w;         /* /tmp/pvf-wi-XXXXXX: tmp/ (sockets), cache/, workers.log */
     int fds;
 } fixture;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int count_fds(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    if (!d)
-        return -1;
-    while (readdir(d))
-        n++;
-    closedir(d);
-    return n;
-}
-
-/* Entries in dir other than . and .. (and `except`). */
-static int count_entries(const char *dir, const char *except)
-{
-    int n = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && (!except || strcmp(e->d_name, except)))
-            n++;
-    closedir(d);
-    return n;
-}
 
 static bool fixture_init(fixture *f)
 {
     memset(f, 0, sizeof *f);
-    snprintf(f->root, sizeof f->root, "/tmp/pvf-wi-XXXXXX");
-    if (!mkdtemp(f->root)) {
-        test_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+    if (!test_workdir_init(&f->w, "pvf-wi", true))
         return false;
-    }
-    snprintf(f->tmp, sizeof f->tmp, "%s/tmp", f->root);
-    snprintf(f->cache, sizeof f->cache, "%s/cache", f->root);
-    snprintf(f->log, sizeof f->log, "%s/workers.log", f->root);
-    mkdir(f->tmp, 0700);
-    mkdir(f->cache, 0700);
-    const char *old = getenv("TMPDIR");
-    f->old_tmpdir = old ? strdup(old) : NULL;
-    setenv("TMPDIR", f->tmp, 1);
-    f->fds = count_fds();
+    f->fds = test_count_fds();
     return true;
 }
 
 /* The checks every test ends with, then the cleanup. */
 static void fixture_done(fixture *f, const char *keep_in_cache)
 {
-    CHECK_EQ_U64(count_fds(), f->fds);
-    CHECK_EQ_U64(count_entries(f->tmp, NULL), 0);                 /* no socket left */
-    CHECK_EQ_U64(count_entries(f->cache, keep_in_cache), 0);      /* no worker dir left */
-    if (f->old_tmpdir)
-        setenv("TMPDIR", f->old_tmpdir, 1);
-    else
-        unsetenv("TMPDIR");
-    free(f->old_tmpdir);
+    CHECK_EQ_U64(test_count_fds(), f->fds);
+    CHECK_EQ_U64(test_count_entries(f->w.tmp, NULL), 0);                 /* no socket left */
+    CHECK_EQ_U64(test_count_entries(f->w.cache, keep_in_cache), 0);      /* no worker dir left */
+    test_workdir_restore_tmpdir(&f->w);
     char path[160];
     if (keep_in_cache) {
-        snprintf(path, sizeof path, "%s/%s", f->cache, keep_in_cache);
+        snprintf(path, sizeof path, "%s/%s", f->w.cache, keep_in_cache);
         unlink(path);
     }
-    unlink(f->log);
-    rmdir(f->tmp);
-    rmdir(f->cache);
-    CHECK(rmdir(f->root) == 0);
+    unlink(f->w.log);
+    rmdir(f->w.tmp);
+    rmdir(f->w.cache);
+    CHECK(rmdir(f->w.root) == 0);
 }
 
 static worker_spawn_cfg make_cfg(const fixture *f, host_worker_kind kind)
@@ -121,16 +68,10 @@ static worker_spawn_cfg make_cfg(const fixture *f, host_worker_kind kind)
     worker_spawn_cfg cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.binary = kind == HOST_WORKER_PREPARE ? "build/bin/pvf-prepare-worker" : "build/bin/pvf-execute-worker";
-    cfg.cache_dir = f->cache;
+    cfg.cache_dir = f->w.cache;
     cfg.node_version = WORKER_VERSION;
-    cfg.log_path = f->log;
+    cfg.log_path = f->w.log;
     return cfg;
-}
-
-/* The pid no longer exists: reaped, not a zombie (kill(pid, 0) succeeds on zombies). */
-static bool gone(pid_t pid)
-{
-    return pid > 0 && kill(pid, 0) != 0 && errno == ESRCH;
 }
 
 static proto_pvf_prep_data prep_request(const uint8_t *code, size_t len, uint64_t cpu_ms)
@@ -201,19 +142,19 @@ TEST(worker_interface_prepare_execute_adder)
         return;
     }
     char err[512], artifact[160];
-    snprintf(artifact, sizeof artifact, "%s/adder.artifact", f.cache);
+    snprintf(artifact, sizeof artifact, "%s/adder.artifact", f.w.cache);
 
     /* Prepare, then move the artifact into the cache. */
     worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
     worker_handle w;
     uint8_t checksum[32] = {0};
-    uint64_t t0 = now_ms();
+    uint64_t t0 = test_now_ms();
     worker_spawn_status ss = worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err);
     CHECK_EQ_U64(ss, WORKER_SPAWN_OK);
     if (ss == WORKER_SPAWN_OK) {
         CHECK(worker_pid(&w) > 0 && worker_fd(&w) >= 0);
-        CHECK(strncmp(w.dir, f.cache, strlen(f.cache)) == 0 && strstr(w.dir, "/worker-dir-prepare-"));
-        CHECK_EQ_U64(count_entries(f.tmp, NULL), 0);    /* the socket is removed once connected */
+        CHECK(strncmp(w.dir, f.w.cache, strlen(f.w.cache)) == 0 && strstr(w.dir, "/worker-dir-prepare-"));
+        CHECK_EQ_U64(test_count_entries(f.w.tmp, NULL), 0);    /* the socket is removed once connected */
         proto_pvf_prep_data req = prep_request(code, code_len, 10000);
         proto_prepare_result r;
         worker_io_status st = worker_prepare(&w, &req, 40000, &r, err, sizeof err);
@@ -239,7 +180,7 @@ TEST(worker_interface_prepare_execute_adder)
         pid_t pid = worker_pid(&w);
         int status = worker_close(&w);
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        CHECK(gone(pid));
+        CHECK(test_pid_gone(pid));
         CHECK_EQ_U64(worker_pid(&w), (uint64_t)(pid_t)-1);
     } else {
         test_fail(__FILE__, __LINE__, "spawn: %s", err);
@@ -266,12 +207,12 @@ TEST(worker_interface_prepare_execute_adder)
         pid_t pid = worker_pid(&w);
         int status = worker_close(&w);
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        CHECK(gone(pid));
+        CHECK(test_pid_gone(pid));
     } else {
         test_fail(__FILE__, __LINE__, "spawn: %s", err);
     }
     printf("  [worker_interface] prepare + take + 3 executes (2 workers): %llu ms\n",
-           (unsigned long long)(now_ms() - t0));
+           (unsigned long long)(test_now_ms() - t0));
     fflush(stdout);   /* before the next fork: a child must not inherit buffered output */
     fixture_done(&f, "adder.artifact");
     free(code), free(params), free(expected);
@@ -286,9 +227,9 @@ TEST(worker_interface_version_mismatch)
     cfg.node_version = "9.9.9-other";
     worker_handle w;
     char err[512] = "";
-    uint64_t t0 = now_ms();
+    uint64_t t0 = test_now_ms();
     CHECK_EQ_U64(worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err), WORKER_SPAWN_VERSION_MISMATCH);
-    CHECK(now_ms() - t0 < 2000);
+    CHECK(test_now_ms() - t0 < 2000);
     CHECK_STR_CONTAINS(err, "version mismatch");
     CHECK_STR_CONTAINS(err, "9.9.9-other");
     CHECK_STR_CONTAINS(err, WORKER_VERSION);
@@ -309,22 +250,22 @@ TEST(worker_interface_spawn_failures)
     /* No such binary: a clean error, at once. */
     worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_EXECUTE);
     cfg.binary = "build/bin/no-such-worker";
-    uint64_t t0 = now_ms();
+    uint64_t t0 = test_now_ms();
     CHECK_EQ_U64(worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WORKER_SPAWN_PROCESS);
-    CHECK(now_ms() - t0 < 500);
+    CHECK(test_now_ms() - t0 < 500);
     CHECK_STR_CONTAINS(err, "no-such-worker");
     CHECK_STR_CONTAINS(err, "No such file");
 
     /* A program that exits without connecting: reported as soon as it exits. */
     cfg.binary = "/bin/false";
-    t0 = now_ms();
+    t0 = test_now_ms();
     CHECK_EQ_U64(worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WORKER_SPAWN_DIED);
-    CHECK(now_ms() - t0 < 1000);
+    CHECK(test_now_ms() - t0 < 1000);
     CHECK_STR_CONTAINS(err, "exited with status 1 before connecting");
 
     /* One that never connects: the spawn timeout, and it is killed. */
     char script[160];
-    snprintf(script, sizeof script, "%s/silent.sh", f.root);
+    snprintf(script, sizeof script, "%s/silent.sh", f.w.root);
     FILE *fp = fopen(script, "w");
     CHECK(fp != NULL);
     if (fp) {
@@ -333,9 +274,9 @@ TEST(worker_interface_spawn_failures)
         chmod(script, 0755);
         cfg.binary = script;
         cfg.spawn_timeout_ms = 200;
-        t0 = now_ms();
+        t0 = test_now_ms();
         CHECK_EQ_U64(worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WORKER_SPAWN_ACCEPT_TIMEOUT);
-        uint64_t dt = now_ms() - t0;
+        uint64_t dt = test_now_ms() - t0;
         CHECK(dt >= 200 && dt < 1000);
         CHECK_STR_CONTAINS(err, "did not connect within 200 ms");
         CHECK_STR_CONTAINS(w.death, "SIGKILL");
@@ -380,14 +321,14 @@ TEST(worker_interface_worker_killed_mid_prepare)
         pid_t killer = kill_later(pid, SIGKILL, 100);
         proto_pvf_prep_data req = prep_request(code, len, 60000);
         proto_prepare_result r;
-        uint64_t t0 = now_ms();
+        uint64_t t0 = test_now_ms();
         worker_io_status st = worker_prepare(&w, &req, 240000, &r, err, sizeof err);
-        uint64_t dt = now_ms() - t0;
+        uint64_t dt = test_now_ms() - t0;
         CHECK_EQ_U64(st, WORKER_IO_DIED);
         CHECK(dt < 2000);
         CHECK_STR_CONTAINS(err, "prepare worker died");
         CHECK_STR_CONTAINS(err, "SIGKILL");
-        CHECK(gone(pid));
+        CHECK(test_pid_gone(pid));
         CHECK_EQ_U64(worker_pid(&w), (uint64_t)(pid_t)-1);
         CHECK_EQ_U64(worker_fd(&w), (uint64_t)-1);
         /* The handle is dead: calls are refused, kill/close are no-ops. */
@@ -422,14 +363,14 @@ TEST(worker_interface_stopped_worker_hard_timeout)
         CHECK(kill(pid, SIGSTOP) == 0);
         proto_pvf_prep_data req = prep_request(code, len, 10000);
         proto_prepare_result r;
-        uint64_t t0 = now_ms();
+        uint64_t t0 = test_now_ms();
         worker_io_status st = worker_prepare(&w, &req, 300, &r, err, sizeof err);
-        uint64_t dt = now_ms() - t0;
+        uint64_t dt = test_now_ms() - t0;
         CHECK_EQ_U64(st, WORKER_IO_HARD_TIMEOUT);
         CHECK(dt >= 300 && dt < 1000);
         CHECK_STR_CONTAINS(err, "within 300 ms");
         CHECK_STR_CONTAINS(w.death, "SIGKILL");
-        CHECK(gone(pid));
+        CHECK(test_pid_gone(pid));
         CHECK_EQ_U64(worker_pid(&w), (uint64_t)(pid_t)-1);
     } else {
         test_fail(__FILE__, __LINE__, "spawn: %s", err);
@@ -480,7 +421,7 @@ static const char fake_worker_py[] =
 static const char *write_fake_worker(const fixture *f, const char *mode, host_worker_kind kind, char *path,
                                      size_t size)
 {
-    snprintf(path, size, "%s/fake-%s.py", f->root, mode);
+    snprintf(path, size, "%s/fake-%s.py", f->w.root, mode);
     FILE *fp = fopen(path, "w");
     if (!fp)
         return NULL;
@@ -517,7 +458,7 @@ TEST(worker_interface_misbehaving_workers)
         pid_t pid = worker_pid(&w);
         CHECK_EQ_U64(worker_prepare(&w, &preq, 3000, &pr, err, sizeof err), WORKER_IO_MALFORMED);
         CHECK_STR_CONTAINS(err, "malformed prepare result");
-        CHECK(gone(pid));
+        CHECK(test_pid_gone(pid));
     } else {
         test_fail(__FILE__, __LINE__, "spawn garbage: %s", err);
     }
@@ -529,7 +470,7 @@ TEST(worker_interface_misbehaving_workers)
         pid_t pid = worker_pid(&w);
         CHECK_EQ_U64(worker_prepare(&w, &preq, 3000, &pr, err, sizeof err), WORKER_IO_DIED);
         CHECK_STR_CONTAINS(err, "exited with status 5");
-        CHECK(gone(pid));
+        CHECK(test_pid_gone(pid));
     } else {
         test_fail(__FILE__, __LINE__, "spawn truncated: %s", err);
     }
@@ -537,7 +478,7 @@ TEST(worker_interface_misbehaving_workers)
 
     /* Reported durations: 1 s within a 2 s budget stands, 5 s becomes JobTimedOut. */
     char artifact[160];
-    snprintf(artifact, sizeof artifact, "%s/dummy.artifact", f.cache);
+    snprintf(artifact, sizeof artifact, "%s/dummy.artifact", f.w.cache);
     FILE *fp = fopen(artifact, "w");
     if (fp)
         fclose(fp);

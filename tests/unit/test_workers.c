@@ -34,13 +34,6 @@ typedef struct worker_proc {
     char dir[64];
 } worker_proc;
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* build/bin/pvf-NAME (BUILD overrides "build"); NULL, with a failed check, when missing. */
 static const char *worker_binary(const char *name)
 {
@@ -172,12 +165,12 @@ static bool start_worker(const char *name, worker_proc *wp)
 static int wait_exit(worker_proc *wp, int timeout_ms)
 {
     int status = 0;
-    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    uint64_t deadline = test_now_ms() + (uint64_t)timeout_ms;
     for (;;) {
         pid_t r = waitpid(wp->pid, &status, WNOHANG);
         if (r == wp->pid)
             break;
-        if (r < 0 || now_ms() > deadline) {
+        if (r < 0 || test_now_ms() > deadline) {
             kill(wp->pid, SIGKILL);
             waitpid(wp->pid, &status, 0);
             return -1;
@@ -326,12 +319,12 @@ TEST(worker_prepare_timeout)
     if (start_worker("prepare-worker", &wp)) {
         proto_prepare_result r;
         uint8_t *buf = NULL;
-        uint64_t t0 = now_ms();
+        uint64_t t0 = test_now_ms();
         if (prepare(&wp, code, len, 1, &r, &buf)) {   /* 1 ms of CPU: far too little */
             CHECK(!r.ok);
             CHECK_EQ_U64(r.error.kind, PREP_ERR_TIMED_OUT);
         }
-        CHECK(now_ms() - t0 < 3000);
+        CHECK(test_now_ms() - t0 < 3000);
         free(buf);
     }
     stop_worker(&wp);
@@ -532,9 +525,9 @@ TEST(worker_execute_halt_times_out)
         if (prepare_into(code, code_len, wp.dir, sum)) {
             proto_execute_result r;
             uint8_t *buf = NULL;
-            uint64_t t0 = now_ms();
+            uint64_t t0 = test_now_ms();
             if (execute(&wp, p0, p0_len, sum, 300, &r, &buf)) {
-                uint64_t took = now_ms() - t0;
+                uint64_t took = test_now_ms() - t0;
                 CHECK(!r.ok);
                 CHECK_EQ_U64(r.error.kind, WORKER_ERR_JOB_TIMED_OUT);
                 CHECK(took >= 300);

@@ -1,0 +1,74 @@
+/*
+ * test_procs.c — what the tests of worker and job processes share: a private
+ * work directory (with TMPDIR pointed into it, where sockets are made), and
+ * checks that nothing is left behind (fds, directory entries, processes).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "test.h"
+
+uint64_t test_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int test_count_entries(const char *dir, const char *except)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && (!except || strcmp(e->d_name, except)))
+            n++;
+    closedir(d);
+    return n;
+}
+
+int test_count_fds(void)
+{
+    return test_count_entries("/proc/self/fd", NULL);
+}
+
+bool test_pid_gone(long pid)
+{
+    return pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+bool test_workdir_init(test_workdir *w, const char *prefix, bool make_cache)
+{
+    memset(w, 0, sizeof *w);
+    snprintf(w->root, sizeof w->root, "/tmp/%s-XXXXXX", prefix);
+    if (!mkdtemp(w->root)) {
+        test_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+        return false;
+    }
+    snprintf(w->tmp, sizeof w->tmp, "%s/tmp", w->root);
+    snprintf(w->cache, sizeof w->cache, "%s/cache", w->root);
+    snprintf(w->log, sizeof w->log, "%s/workers.log", w->root);
+    mkdir(w->tmp, 0700);
+    if (make_cache)
+        mkdir(w->cache, 0700);
+    const char *old = getenv("TMPDIR");
+    w->old_tmpdir = old ? strdup(old) : NULL;
+    setenv("TMPDIR", w->tmp, 1);
+    return true;
+}
+
+void test_workdir_restore_tmpdir(test_workdir *w)
+{
+    if (w->old_tmpdir)
+        setenv("TMPDIR", w->old_tmpdir, 1);
+    else
+        unsetenv("TMPDIR");
+    free(w->old_tmpdir);
+    w->old_tmpdir = NULL;
+}
