@@ -17,9 +17,9 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
 OPT      ?= -O2 -g
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -ffp-contract=off -fno-strict-aliasing \
-               -Iinclude -Isrc $(PKG_CFLAGS)
+               -pthread -Iinclude -Isrc $(PKG_CFLAGS)
 CFLAGS   += $(OPT) $(CFLAGS_BASE) -MMD -MP
-LDLIBS   += $(PKG_LIBS) -lm
+LDLIBS   += $(PKG_LIBS) -lm -pthread
 
 # src/worker/main/*.c: one main() per worker binary (pvf-prepare-worker, pvf-execute-worker)
 LIB_SRCS := $(sort $(wildcard src/wasm/*.c src/runtime/*.c src/host/*.c src/worker/*.c src/util/*.c))

@@ -18,28 +18,36 @@
  *   pvf_execute_result_free(&r);
  *   pvf_host_stop(h);
  *
- * Threading model (this slice). The host is single-threaded and
- * synchronous: each call runs the work it needs — table lookup, preparation
- * through a prepare worker, execution through an execute worker — to
- * completion on the caller's thread and then returns. There is no background
- * thread and no locking, so a host must be used by one thread at a time (the
- * caller serialises). Every wait has a deadline (the workers' wall-clock
- * backstop is the CPU-time budget × the wall-clock factor), so a call never
- * hangs on a stopped or wedged worker.
+ * Threading model. pvf_host_start starts one host thread, which owns all
+ * state: the artifact table, the prepare queue and the execute queue
+ * (src/host/prepare_queue.h, execute_queue.h) and the metrics. Every worker
+ * process is driven by a thread of its own (src/host/worker_slot.h), so a
+ * slow or stopped worker never blocks the host thread; each wait there has a
+ * deadline (the CPU-time budget × the wall-clock factor). The API below may
+ * be called from any thread: submissions are copied into a message for the
+ * host thread and return at once. Results come back on the host thread,
+ * either through the callback given with the request, or — callback NULL —
+ * queued for pvf_host_next_completion, with pvf_host_completion_fd()
+ * readable while any wait. Callbacks must not block and must not call
+ * pvf_host_stop or the synchronous wrappers (they may submit).
+ * pvf_host_precheck and pvf_host_execute are synchronous wrappers (submit,
+ * then wait for the completion) for callers without an event loop.
  *
- * Workers. The host keeps at most one prepare worker and one execute worker
- * alive between calls. They are spawned lazily; the execute worker is
- * specialised to the full executor-params hash (§1.5) and replaced when a
- * call needs other params. A worker that dies, times out or reports a worker
- * error is dropped and a fresh one is spawned by the next call. The
- * reference's queues (priorities, coalescing, several workers —
- * src/host/prepare_queue.h, execute_queue.h) are the next step and not wired
- * in yet: with one synchronous caller there is nothing to queue.
+ * Workers. Up to execute_workers_max execute workers, each specialised to
+ * one executor-params hash (§1.5), and prepare workers between the soft and
+ * hard caps (§1.3/§1.4). They are spawned on demand, retired and replaced as
+ * the reference's queues decide; a worker that dies, times out or reports a
+ * worker error is dropped and its slot re-spawned when work needs it. A
+ * worker binary that can't be executed or a version mismatch stops the host
+ * from taking work: every pending and later request is answered with that
+ * error (Failed / Internal — never a vote).
  *
  * Artifacts. Artifact ids are blake2b-256(code as given) + prep hash; the
  * table (src/host/artifacts.h) lives in cfg.cache_dir, survives a restart
- * through its manifest and is checked at start-up. Every pvf_host_stop
- * leaves no worker process and no worker dir behind.
+ * through its manifest and is checked at start-up; it is pruned every
+ * cleanup pulse (LRU by the artifacts' real size). pvf_host_stop kills and
+ * reaps every worker (and so every job), removes their dirs and answers
+ * every unfinished request with Internal "the host stopped".
  */
 #ifndef PVF_HOST_H
 #define PVF_HOST_H
@@ -60,8 +68,7 @@ typedef struct pvf_host_config {
     const char *node_version;        /* sent in the versioned handshake; NULL ⇒ the workers' version */
     const char *worker_log_path;     /* workers' stderr appended here; NULL ⇒ inherit ours */
     bool secure_validator_mode;      /* passed to the workers in their handshake */
-    /* Worker counts (reference defaults 4 / 1 / 2). This slice runs one of
-     * each; the values are kept for the queued host. */
+    /* Worker counts (reference defaults 4 / 1 / 2). */
     unsigned execute_workers_max;
     unsigned prepare_workers_soft_max;
     unsigned prepare_workers_hard_max;
@@ -74,6 +81,12 @@ typedef struct pvf_host_config {
     uint64_t prepare_failure_cooldown_ms;  /* [15 min] before a non-deterministic failure is retried */
     uint32_t prepare_max_retries;          /* [5] */
     uint32_t validation_code_bomb_limit;   /* [30 MiB = 10 × MAX_CODE_SIZE] */
+    uint64_t spawn_retry_ms;               /* [3000] a failed spawn is retried after */
+    uint64_t max_keep_waiting_ms;          /* [4000] execute queue's keep-waiting rule */
+    uint64_t cleanup_pulse_ms;             /* [3600 s] how often the cache is pruned */
+    uint64_t artifact_cache_limit;         /* [10 GiB] pruning starts above this total size */
+    uint64_t artifact_min_stale_ms;        /* [24 h] artifacts needed more recently are kept */
+    bool disable_metrics;                  /* record nothing (the reference's Metrics(None)) */
 } pvf_host_config;
 
 /* Every field to its reference default (paths NULL). */
@@ -86,8 +99,9 @@ void pvf_host_config_init(pvf_host_config *cfg);
  * path is missing.
  */
 pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen);
-/* Close both workers (killing them if they linger), reap them, remove their
- * dirs, save the manifest and free the host. NULL is a no-op. */
+/* Stop the host thread, kill and reap every worker (and with them every job
+ * process), remove their dirs, answer unfinished requests with Internal
+ * "the host stopped", save the manifest and free the host. NULL is a no-op. */
 void pvf_host_stop(pvf_host *h);
 
 /* ---------------------------------------------------------------- precheck */
@@ -134,7 +148,8 @@ typedef enum pvf_verdict {
     PVF_VERDICT_PREPARATION,        /* a deterministic preparation error (abstain) */
     PVF_VERDICT_INTERNAL,           /* an internal error, including non-deterministic prepare
                                      * errors (abstain) */
-    PVF_VERDICT_EXECUTION_DEADLINE, /* reserved for dropped backing jobs (queued host) */
+    PVF_VERDICT_EXECUTION_DEADLINE, /* a backing job dropped because its relay parent left the
+                                     * active leaves' ancestry (it never ran) */
 } pvf_verdict;
 
 typedef struct pvf_execute_request {
@@ -151,6 +166,9 @@ typedef struct pvf_execute_request {
     const uint8_t *pov;
     size_t pov_len;
     pvf_exec_request_kind kind;
+    uint8_t relay_parent[32];       /* backing kinds: the job is dropped (ExecutionDeadline) once this
+                                     * is no active leaf nor an ancestor of one (after the first
+                                     * pvf_host_update_active_leaves; before any, nothing is dropped) */
     uint64_t timeout_ms;            /* 0 ⇒ executor params' Backing / Approval timeout */
 } pvf_execute_request;
 
@@ -181,8 +199,63 @@ void pvf_execute_result_free(pvf_execute_result *r);
 const char *pvf_verdict_name(pvf_verdict v);                  /* "Valid", "PossiblyInvalid"… */
 const char *pvf_precheck_outcome_name(pvf_precheck_outcome o); /* "Valid", "Invalid", "Failed" */
 
-/* Pids of the live workers (-1 when none), for tests and diagnostics. */
+/* ---------------------------------------------------------------- asynchronous API */
+
+typedef enum pvf_request_type { PVF_REQUEST_PRECHECK = 0, PVF_REQUEST_EXECUTE = 1 } pvf_request_type;
+
+typedef struct pvf_completion {
+    uint64_t id;                    /* what the submit call returned */
+    pvf_request_type type;
+    void *user_data;
+    pvf_precheck_result precheck;   /* PVF_REQUEST_PRECHECK */
+    pvf_execute_result execute;     /* PVF_REQUEST_EXECUTE; free with pvf_completion_free */
+} pvf_completion;
+
+/* Runs on the host thread. It may keep c->execute.result by setting it to
+ * NULL (it then owns it); everything else is freed after it returns. */
+typedef void (*pvf_completion_fn)(pvf_completion *c, void *user_data);
+
+/* Queue a precheck / an execution. Everything is copied. Returns the
+ * request id (> 0), or 0 when out of memory or the host is stopping. */
+uint64_t pvf_host_submit_precheck(pvf_host *h, const uint8_t *code, size_t code_len,
+                                  const struct executor_params *ep, pvf_completion_fn cb, void *user_data);
+uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request *req, pvf_completion_fn cb,
+                                 void *user_data);
+
+/* Readable while completions of callback-less requests wait. */
+int pvf_host_completion_fd(const pvf_host *h);
+/* Take the oldest waiting completion; false when there is none. */
+bool pvf_host_next_completion(pvf_host *h, pvf_completion *out);
+void pvf_completion_free(pvf_completion *c);
+
+typedef struct pvf_code {
+    const uint8_t *code;
+    size_t code_len;
+    const struct executor_params *executor_params;   /* NULL ⇒ empty */
+} pvf_code;
+
+/* Fire and forget (§1.1 heads_up): prepare these PVFs with Normal priority
+ * if they are not prepared yet (a failed one only when the retry rule
+ * allows), and mark prepared ones as needed now. False: out of memory. */
+bool pvf_host_heads_up(pvf_host *h, const pvf_code *pvfs, size_t n);
+
+/* The relay chain moved: `activated` (may be NULL) with its ancestors, and
+ * the leaves no longer active. Queued backing jobs whose relay parent is in
+ * none of the active leaves' ancestries are answered ExecutionDeadline.
+ * False: out of memory. */
+bool pvf_host_update_active_leaves(pvf_host *h, const uint8_t activated[32], const uint8_t (*ancestors)[32],
+                                   size_t n_ancestors, const uint8_t (*deactivated)[32], size_t n_deactivated);
+
+/* The host's metrics in the Prometheus text format, snprintf-style (see
+ * src/host/metrics.h for the families); 0 when metrics are disabled. */
+size_t pvf_host_metrics_render(const pvf_host *h, char *buf, size_t cap);
+
+/* ---------------------------------------------------------------- introspection */
+
+/* Pid of a live worker (the oldest one; -1 when none), for tests and diagnostics. */
 int pvf_host_prepare_worker_pid(const pvf_host *h);
 int pvf_host_execute_worker_pid(const pvf_host *h);
+/* Pids of all live workers of one kind (0 prepare, 1 execute) into pids[max]; returns the count. */
+size_t pvf_host_worker_pids(const pvf_host *h, int kind, int *pids, size_t max);
 
 #endif

@@ -1,13 +1,10 @@
 /*
- * host.c — the PVF host's lifecycle, its preparation step and precheck
- * (reference-behaviour.md §1.1, §1.4, §6.2 "Pre-check"). Execution and its
- * verdicts are in host_execute.c.
+ * host.c — the PVF host's lifecycle and public API (include/pvf/host.h):
+ * start and stop the host thread, turn submissions into inbox messages,
+ * hand completions to callers, and the synchronous wrappers.
  *
- * This slice is synchronous (see include/pvf/host.h): a call drives the
- * artifact table and the workers itself. The table is the single source of
- * truth for what is prepared; a preparation that fails is remembered as
- * FailedToProcess with its PrepareError kind, so precheck can answer it
- * again without retrying and execute can apply the retry rule.
+ * Nothing here touches the artifact table or the queues except under
+ * h->lock; the host thread (host_loop.c) owns them.
  */
 #define _GNU_SOURCE
 #include "host/host_internal.h"
@@ -16,12 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "worker/worker_common.h"
 
+/* What the artifact manifest is bound to: artifacts of another engine build are dropped. */
 #define HOST_ENGINE_VERSION WORKER_VERSION
 
 uint64_t host_now_ms(void)
@@ -31,44 +28,102 @@ uint64_t host_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+const executor_params *host_params_or_empty(const executor_params *ep)
+{
+    static const executor_params empty = {NULL, 0, 0};
+    return ep ? ep : &empty;
+}
+
+bool host_copy_params(executor_params *dst, const executor_params *src)
+{
+    executor_params_init(dst);
+    for (size_t i = 0; src && i < src->count; i++)
+        if (!executor_params_push(dst, src->items[i]))
+            return false;
+    return true;
+}
+
 void pvf_host_config_init(pvf_host_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->execute_workers_max = 4;
-    cfg->prepare_workers_soft_max = 1;
-    cfg->prepare_workers_hard_max = 2;
+    cfg->execute_workers_max = EXEC_QUEUE_MAX_WORKERS_DEFAULT;
+    cfg->prepare_workers_soft_max = PREPARE_QUEUE_SOFT_CAP_DEFAULT;
+    cfg->prepare_workers_hard_max = PREPARE_QUEUE_HARD_CAP_DEFAULT;
     cfg->spawn_timeout_ms = WORKER_SPAWN_TIMEOUT_MS;
     cfg->wall_clock_factor = 4;
     cfg->execution_retry_delay_ms = 3000;
     cfg->prepare_failure_cooldown_ms = 15ull * 60 * 1000;
     cfg->prepare_max_retries = 5;
     cfg->validation_code_bomb_limit = 30u << 20;
+    cfg->spawn_retry_ms = 3000;
+    cfg->max_keep_waiting_ms = EXEC_QUEUE_MAX_KEEP_WAITING_MS_DEFAULT;
+    cfg->cleanup_pulse_ms = 3600ull * 1000;
+    cfg->artifact_cache_limit = ARTIFACTS_CACHE_LIMIT_DEFAULT;
+    cfg->artifact_min_stale_ms = ARTIFACTS_MIN_STALE_MS_DEFAULT;
 }
 
-/* A handle that holds no process, so worker_kill/worker_close are no-ops. */
-static void handle_init_dead(worker_handle *w)
-{
-    memset(w, 0, sizeof *w);
-    w->pid = -1;
-    w->pidfd = -1;
-    w->sock = -1;
-}
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
+/* ---------------------------------------------------------------- lifecycle */
 
 static void host_free(pvf_host *h)
 {
     if (h->table)
         artifacts_close(h->table);
+    prepare_queue_free(h->pq);
+    exec_queue_free(h->eq);
+    metrics_free(h->metrics);
+    mailbox_destroy(&h->inbox);
+    mailbox_destroy(&h->events);
+    mailbox_destroy(&h->completions);
+    pthread_mutex_destroy(&h->lock);
+    free(h->slots);
     free(h->cache_dir);
     free(h->prepare_path);
     free(h->execute_path);
     free(h->node_version);
     free(h->log_path);
     free(h);
+}
+
+static bool copy_config(pvf_host *h, const pvf_host_config *cfg)
+{
+    h->cfg = *cfg;
+    h->cache_dir = strdup(cfg->cache_dir);
+    h->prepare_path = strdup(cfg->prepare_worker_path);
+    h->execute_path = strdup(cfg->execute_worker_path);
+    h->node_version = strdup(cfg->node_version ? cfg->node_version : WORKER_VERSION);
+    h->log_path = cfg->worker_log_path ? strdup(cfg->worker_log_path) : NULL;
+    if (!h->cfg.wall_clock_factor)
+        h->cfg.wall_clock_factor = 4;
+    if (!h->cfg.validation_code_bomb_limit)
+        h->cfg.validation_code_bomb_limit = 30u << 20;
+    if (!h->cfg.cleanup_pulse_ms)
+        h->cfg.cleanup_pulse_ms = 3600ull * 1000;
+    return h->cache_dir && h->prepare_path && h->execute_path && h->node_version &&
+           (!cfg->worker_log_path || h->log_path);
+}
+
+static bool make_queues(pvf_host *h, char *err, size_t errlen)
+{
+    prepare_queue_config pc = {
+        .soft_capacity = h->cfg.prepare_workers_soft_max ? h->cfg.prepare_workers_soft_max : 1,
+        .hard_capacity = h->cfg.prepare_workers_hard_max,
+        .spawn_retry_ms = h->cfg.spawn_retry_ms,
+    };
+    if (pc.hard_capacity < pc.soft_capacity)
+        pc.hard_capacity = pc.soft_capacity;
+    exec_queue_config ec = {
+        .max_workers = h->cfg.execute_workers_max ? h->cfg.execute_workers_max : 1,
+        .max_keep_waiting_ms = h->cfg.max_keep_waiting_ms,
+        .spawn_retry_ms = h->cfg.spawn_retry_ms,
+    };
+    h->pq = prepare_queue_new(&pc);
+    h->eq = exec_queue_new(&ec);
+    h->metrics = h->cfg.disable_metrics ? NULL : metrics_new();
+    if (!h->pq || !h->eq || (!h->cfg.disable_metrics && !h->metrics)) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    return true;
 }
 
 pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
@@ -82,24 +137,25 @@ pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    h->cfg = *cfg;
-    h->cache_dir = strdup(cfg->cache_dir);
-    h->prepare_path = strdup(cfg->prepare_worker_path);
-    h->execute_path = strdup(cfg->execute_worker_path);
-    h->node_version = strdup(cfg->node_version ? cfg->node_version : WORKER_VERSION);
-    h->log_path = dup_or_null(cfg->worker_log_path);
-    handle_init_dead(&h->prep);
-    handle_init_dead(&h->exec);
-    if (!h->cache_dir || !h->prepare_path || !h->execute_path || !h->node_version ||
-        (cfg->worker_log_path && !h->log_path)) {
+    pthread_mutex_init(&h->lock, NULL);
+    h->inbox.efd = h->events.efd = h->completions.efd = -1;
+    h->ready_tail = &h->ready;
+    atomic_init(&h->next_id, 1);
+    atomic_init(&h->stopping, false);
+    if (!copy_config(h, cfg)) {
         snprintf(err, errlen, "out of memory");
         host_free(h);
         return NULL;
     }
-    if (h->cfg.wall_clock_factor == 0)
-        h->cfg.wall_clock_factor = 4;
-    if (h->cfg.validation_code_bomb_limit == 0)
-        h->cfg.validation_code_bomb_limit = 30u << 20;
+    if (!mailbox_init(&h->inbox) || !mailbox_init(&h->events) || !mailbox_init(&h->completions)) {
+        snprintf(err, errlen, "eventfd: %s", strerror(errno));
+        host_free(h);
+        return NULL;
+    }
+    if (!make_queues(h, err, errlen)) {
+        host_free(h);
+        return NULL;
+    }
     artifacts_config ac = {.cache_dir = h->cache_dir, .engine_version = HOST_ENGINE_VERSION, .target = NULL};
     char why[512];
     h->table = artifacts_open(&ac, host_now_ms(), NULL, why, sizeof why);
@@ -108,225 +164,347 @@ pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
         host_free(h);
         return NULL;
     }
+    h->next_cleanup_ms = host_now_ms() + h->cfg.cleanup_pulse_ms;
+    int e = pthread_create(&h->thread, NULL, host_thread_main, h);
+    if (e != 0) {
+        snprintf(err, errlen, "cannot start the host thread: %s", strerror(e));
+        host_free(h);
+        return NULL;
+    }
     return h;
+}
+
+/* Deliver whatever completions are still queued for pvf_host_next_completion (freeing them). */
+static void drop_queued_completions(pvf_host *h)
+{
+    mailbox_node *n = mailbox_take_all(&h->completions);
+    while (n) {
+        completion_msg *m = (completion_msg *)n;
+        n = n->next;
+        pvf_completion_free(&m->c);
+        free(m);
+    }
 }
 
 void pvf_host_stop(pvf_host *h)
 {
     if (!h)
         return;
-    worker_close(&h->prep);
-    worker_close(&h->exec);
+    inbox_msg *m = calloc(1, sizeof *m);
+    atomic_store(&h->stopping, true);
+    if (m) {
+        m->kind = INBOX_STOP;
+        mailbox_push(&h->inbox, &m->node);
+    } else {
+        /* The thread also notices `stopping` after any wakeup; make one. */
+        uint64_t one = 1;
+        (void)!write(mailbox_fd(&h->inbox), &one, sizeof one);
+    }
+    pthread_join(h->thread, NULL);
+    drop_queued_completions(h);
     char why[256];
     if (!artifacts_save_manifest(h->table, why, sizeof why))
         fprintf(stderr, "pvf host: could not save the artifact manifest: %s\n", why);
     host_free(h);
 }
 
-int pvf_host_prepare_worker_pid(const pvf_host *h)
-{
-    return h->prep.pid;
-}
+/* ---------------------------------------------------------------- requests */
 
-int pvf_host_execute_worker_pid(const pvf_host *h)
+void host_request_free(host_request *r)
 {
-    return h->exec.pid;
-}
-
-/* ---------------------------------------------------------------- preparation */
-
-static void outcome_fail(host_prepare_outcome *out, proto_prepare_error_kind kind, const char *fmt, const char *arg)
-{
-    out->ok = false;
-    out->error_kind = kind;
-    out->deterministic = proto_prepare_error_is_deterministic(kind);
-    snprintf(out->message, sizeof out->message, fmt, arg ? arg : "");
-}
-
-static bool ensure_prepare_worker(pvf_host *h, char *err, size_t errlen)
-{
-    if (h->prep.pid > 0)
-        return true;
-    worker_spawn_cfg wc = {
-        .binary = h->prepare_path,
-        .cache_dir = h->cache_dir,
-        .node_version = h->node_version,
-        .security = {.secure_validator_mode = h->cfg.secure_validator_mode},
-        .spawn_timeout_ms = h->cfg.spawn_timeout_ms,
-        .log_path = h->log_path,
-    };
-    worker_spawn_status st = worker_spawn(HOST_WORKER_PREPARE, &wc, &h->prep, err, errlen);
-    return st == WORKER_SPAWN_OK;
-}
-
-static uint64_t prep_timeout_ms(const pvf_host *h, const executor_params *ep, bool for_precheck)
-{
-    uint64_t fixed = for_precheck ? h->cfg.precheck_prep_timeout_ms : h->cfg.lenient_prep_timeout_ms;
-    if (fixed)
-        return fixed;
-    return executor_params_prep_timeout_ms(ep, for_precheck ? PVF_PREP_PRECHECK : PVF_PREP_PREPARE);
-}
-
-/* The worker said the artifact is ready: move it into the cache and record it. */
-static bool store_artifact(pvf_host *h, artifact_entry *e, const proto_prepare_result *r,
-                           host_prepare_outcome *out)
-{
-    char err[512];
-    char *path = artifacts_generate_path(h->table);
-    if (!path) {
-        outcome_fail(out, PREP_ERR_RENAME_TMP_FILE, "could not name the artifact file%s", "");
-        return false;
-    }
-    if (!worker_take_artifact(&h->prep, path, err, sizeof err)) {
-        outcome_fail(out, PREP_ERR_RENAME_TMP_FILE, "%s", err);
-        free(path);
-        return false;
-    }
-    /* The artifact's own size (the reference measures the cache dir: §11). */
-    struct stat st;
-    uint64_t size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
-    const proto_memory_stats *m = &r->stats.memory_stats;
-    artifact_prepare_stats stats = {
-        .cpu_time_ns = proto_duration_to_ns(r->stats.cpu_time_elapsed),
-        .peak_memory_bytes = m->has_max_rss && m->max_rss > 0 ? (uint64_t)m->max_rss * 1024 : m->peak_tracked_alloc,
-    };
-    bool ok = artifacts_mark_prepared(h->table, e, path, r->checksum, size, &stats, host_now_ms());
-    if (!ok) {
-        unlink(path);
-        outcome_fail(out, PREP_ERR_IO_ERR, "out of memory recording the artifact%s", "");
-    }
-    free(path);
-    return ok;
-}
-
-/* Classify a finished prepare request (§1.4 steps 3–5) into *out. */
-static void classify_prepare(pvf_host *h, worker_io_status st, const proto_prepare_result *r, uint64_t cpu_ms,
-                             const char *err, host_prepare_outcome *out)
-{
-    char msg[512];
-    switch (st) {
-    case WORKER_IO_OK:
-        if (r->ok) {
-            out->cpu_ns = proto_duration_to_ns(r->stats.cpu_time_elapsed);
-            if (out->cpu_ns > cpu_ms * 1000000ull)
-                outcome_fail(out, PREP_ERR_TIMED_OUT, "preparation took longer than its CPU budget%s", "");
-            else
-                out->ok = true;
-            return;
-        }
-        snprintf(msg, sizeof msg, "%.*s", (int)r->error.msg.len, (const char *)r->error.msg.ptr);
-        outcome_fail(out, r->error.kind, "%s", msg);
-        /* The reference retires the worker after these (rip). */
-        if (r->error.kind == PREP_ERR_TIMED_OUT || r->error.kind == PREP_ERR_JOB_DIED ||
-            r->error.kind == PREP_ERR_OUT_OF_MEMORY)
-            worker_kill(&h->prep);
+    if (!r)
         return;
-    case WORKER_IO_HARD_TIMEOUT:
-        outcome_fail(out, PREP_ERR_TIMED_OUT, "prepare worker passed its wall-clock deadline: %s", err);
-        return;
-    case WORKER_IO_HOST_ERROR:
-        outcome_fail(out, PREP_ERR_CREATE_TMP_FILE, "%s", err);
-        return;
-    case WORKER_IO_DIED:
-    case WORKER_IO_MALFORMED:
-    default:
-        outcome_fail(out, PREP_ERR_IO_ERR, "prepare worker: %s", err);
-        return;
-    }
+    free(r->code);
+    free(r->parent_head);
+    free(r->pov);
+    executor_params_free(&r->ep);
+    exec_outcome_free(&r->last);
+    pvf_completion_free(&r->done);
+    free(r);
 }
 
-/* e is Preparing: run the prepare job and move e to Prepared or FailedToProcess. */
-static artifact_entry *run_prepare(pvf_host *h, artifact_entry *e, const uint8_t *code, size_t code_len,
-                                   const executor_params *ep, bool for_precheck, host_prepare_outcome *out)
+host_request *host_find_request(pvf_host *h, uint64_t id)
 {
-    char err[512] = "";
-    if (!ensure_prepare_worker(h, err, sizeof err)) {
-        /* Not the code's fault: forget the entry so a later request tries again. */
-        char *path = artifacts_remove(h->table, e);
-        free(path);
-        out->attempted = true;
-        outcome_fail(out, PREP_ERR_IO_ERR, "could not spawn the prepare worker: %s", err);
-        return NULL;
-    }
-    uint64_t cpu_ms = prep_timeout_ms(h, ep, for_precheck);
-    proto_pvf_prep_data req;
-    memset(&req, 0, sizeof req);
-    req.maybe_compressed_code = (scale_bytes){code, code_len};
-    req.validation_code_bomb_limit = h->cfg.validation_code_bomb_limit;
-    memcpy(req.code_hash, e->id.code_hash, 32);
-    req.executor_params = *ep;
-    req.prep_timeout = proto_duration_from_ms(cpu_ms);
-    req.prep_kind = for_precheck ? PROTO_PREP_PRECHECKING : PROTO_PREP_COMPILATION;
-    proto_prepare_result r;
-    memset(&r, 0, sizeof r);
-    worker_io_status st = worker_prepare(&h->prep, &req, cpu_ms * h->cfg.wall_clock_factor, &r, err, sizeof err);
-    out->ran = out->attempted = true;
-    classify_prepare(h, st, &r, cpu_ms, err, out);
-    if (out->ok && store_artifact(h, e, &r, out))
-        return e;
-    artifacts_mark_failed(h->table, e, (int)out->error_kind, out->message, host_now_ms());
+    for (host_request *r = h->requests; r; r = r->next)
+        if (r->id == id)
+            return r;
     return NULL;
 }
 
-const executor_params *host_params_or_empty(const executor_params *ep)
+static uint8_t *dup_bytes(const uint8_t *p, size_t n, bool *ok)
 {
-    static const executor_params empty = {NULL, 0, 0};
-    return ep ? ep : &empty;
+    if (!n)
+        return NULL;
+    uint8_t *c = malloc(n);
+    if (!c)
+        *ok = false;
+    else
+        memcpy(c, p, n);
+    return c;
 }
 
-artifact_entry *host_ensure_prepared(pvf_host *h, const uint8_t *code, size_t code_len,
-                                     const executor_params *ep, bool for_precheck,
-                                     host_prepare_outcome *out)
+static host_request *new_request(pvf_host *h, pvf_request_type type, const uint8_t *code, size_t code_len,
+                                 const executor_params *ep, pvf_completion_fn cb, void *user_data)
 {
-    memset(out, 0, sizeof *out);
-    ep = host_params_or_empty(ep);
-    artifact_id id;
-    if (!artifact_id_compute(code, code_len, ep, &id)) {
-        outcome_fail(out, PREP_ERR_IO_ERR, "out of memory hashing the executor params%s", "");
+    host_request *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    bool ok = true;
+    r->type = type;
+    r->cb = cb;
+    r->user_data = user_data;
+    r->code = dup_bytes(code, code_len, &ok);
+    r->code_len = code_len;
+    ok = ok && host_copy_params(&r->ep, ep) && artifact_id_compute(code, code_len, &r->ep, &r->aid) &&
+         executor_params_hash(&r->ep, r->params_hash);
+    if (!ok) {
+        host_request_free(r);
         return NULL;
     }
-    uint64_t now = host_now_ms();
-    artifact_entry *e = artifacts_lookup(h->table, &id);
-    char *old = NULL;
-    if (!e) {
-        e = artifacts_insert_preparing(h->table, &id);
-        if (!e) {
-            outcome_fail(out, PREP_ERR_IO_ERR, "out of memory%s", "");
-            return NULL;
-        }
-    } else if (e->state == ARTIFACT_PREPARED) {
-        struct stat st;
-        if (stat(e->path, &st) == 0) {
-            artifacts_touch(e, now);
-            out->ok = true;
-            return e;
-        }
-        /* The file vanished: prepare it again (§1.1, execute on Prepared). */
-        artifacts_start_preparing(h->table, e, &old);
-        free(old);
-    } else if (e->state == ARTIFACT_FAILED_TO_PROCESS) {
-        proto_prepare_error_kind kind = (proto_prepare_error_kind)e->error_kind;
-        bool det = proto_prepare_error_is_deterministic(kind);
-        if (for_precheck || !artifacts_can_retry(e, det, now, h->cfg.prepare_failure_cooldown_ms,
-                                                 h->cfg.prepare_max_retries)) {
-            outcome_fail(out, kind, "%s", e->error_msg);
-            return NULL;
-        }
-        artifacts_start_preparing(h->table, e, &old);
-        free(old);
-    }
-    /* Preparing: a synchronous host never leaves one behind, but prepare it if so. */
-    return run_prepare(h, e, code, code_len, ep, for_precheck, out);
+    r->id = atomic_fetch_add(&h->next_id, 1);
+    r->submitted_ms = host_now_ms();
+    r->done.id = r->id;
+    r->done.type = type;
+    r->done.user_data = user_data;
+    return r;
 }
 
-void host_remove_artifact(pvf_host *h, artifact_entry *e)
+static uint64_t submit(pvf_host *h, host_request *r)
 {
-    char *path = artifacts_remove(h->table, e);
-    if (path) {
-        unlink(path);
-        free(path);
+    inbox_msg *m = r ? calloc(1, sizeof *m) : NULL;
+    if (!m || atomic_load(&h->stopping)) {
+        free(m);
+        host_request_free(r);
+        return 0;
     }
+    uint64_t id = r->id;
+    m->kind = INBOX_REQUEST;
+    m->request = r;
+    mailbox_push(&h->inbox, &m->node);
+    return id;
 }
+
+uint64_t pvf_host_submit_precheck(pvf_host *h, const uint8_t *code, size_t code_len,
+                                  const struct executor_params *ep, pvf_completion_fn cb, void *user_data)
+{
+    return submit(h, new_request(h, PVF_REQUEST_PRECHECK, code, code_len, ep, cb, user_data));
+}
+
+#define HOST_MAX_POV_SIZE (10u << 20)   /* MAX_POV_SIZE, the default pvd.max_pov_size */
+
+uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request *rq, pvf_completion_fn cb,
+                                 void *user_data)
+{
+    host_request *r = new_request(h, PVF_REQUEST_EXECUTE, rq->code, rq->code_len, rq->executor_params, cb,
+                                  user_data);
+    if (!r)
+        return 0;
+    bool ok = true;
+    r->parent_head = dup_bytes(rq->parent_head, rq->parent_head_len, &ok);
+    r->parent_head_len = rq->parent_head_len;
+    r->pov = dup_bytes(rq->pov, rq->pov_len, &ok);
+    r->pov_len = rq->pov_len;
+    r->relay_parent_number = rq->relay_parent_number;
+    r->max_pov_size = rq->max_pov_size ? rq->max_pov_size : HOST_MAX_POV_SIZE;
+    memcpy(r->storage_root, rq->relay_parent_storage_root, 32);
+    memcpy(r->relay_parent, rq->relay_parent, 32);
+    r->kind = rq->kind;
+    bool approval = rq->kind == PVF_KIND_APPROVAL || rq->kind == PVF_KIND_DISPUTE;
+    r->timeout_ms = rq->timeout_ms ? rq->timeout_ms
+                                   : executor_params_exec_timeout_ms(&r->ep, approval ? PVF_EXEC_APPROVAL
+                                                                                      : PVF_EXEC_BACKING);
+    if (!ok) {
+        host_request_free(r);
+        return 0;
+    }
+    return submit(h, r);
+}
+
+bool pvf_host_heads_up(pvf_host *h, const pvf_code *pvfs, size_t n)
+{
+    inbox_msg *m = calloc(1, sizeof *m);
+    if (!m)
+        return false;
+    m->kind = INBOX_HEADS_UP;
+    prep_job **tail = &m->heads_up;
+    for (size_t i = 0; i < n; i++) {
+        prep_job *j = calloc(1, sizeof *j);
+        bool ok = j != NULL;
+        if (j) {
+            *tail = j;
+            tail = &j->next;
+            j->code = dup_bytes(pvfs[i].code, pvfs[i].code_len, &ok);
+            j->code_len = pvfs[i].code_len;
+            ok = ok && host_copy_params(&j->ep, pvfs[i].executor_params) &&
+                 artifact_id_compute(j->code, j->code_len, &j->ep, &j->aid);
+        }
+        if (!ok) {
+            for (prep_job *k = m->heads_up, *next; k; k = next) {
+                next = k->next;
+                prep_job_free(k);
+            }
+            free(m);
+            return false;
+        }
+    }
+    mailbox_push(&h->inbox, &m->node);
+    return true;
+}
+
+bool pvf_host_update_active_leaves(pvf_host *h, const uint8_t activated[32], const uint8_t (*ancestors)[32],
+                                   size_t n_ancestors, const uint8_t (*deactivated)[32], size_t n_deactivated)
+{
+    inbox_msg *m = calloc(1, sizeof *m);
+    if (!m)
+        return false;
+    m->kind = INBOX_LEAVES;
+    m->has_activated = activated != NULL;
+    if (activated)
+        memcpy(m->activated, activated, 32);
+    bool ok = true;
+    m->ancestors = (uint8_t(*)[32])dup_bytes(activated ? ancestors[0] : NULL, activated ? n_ancestors * 32 : 0, &ok);
+    m->n_ancestors = activated ? n_ancestors : 0;
+    m->deactivated = (uint8_t(*)[32])dup_bytes(n_deactivated ? deactivated[0] : NULL, n_deactivated * 32, &ok);
+    m->n_deactivated = n_deactivated;
+    if (!ok) {
+        free(m->ancestors);
+        free(m->deactivated);
+        free(m);
+        return false;
+    }
+    mailbox_push(&h->inbox, &m->node);
+    return true;
+}
+
+/* ---------------------------------------------------------------- completions */
+
+void pvf_completion_free(pvf_completion *c)
+{
+    pvf_execute_result_free(&c->execute);
+}
+
+void host_complete(pvf_host *h, host_request *r)
+{
+    for (host_request **p = &h->requests; *p; p = &(*p)->next) {
+        if (*p == r) {
+            *p = r->next;
+            break;
+        }
+    }
+    completion_msg *m = calloc(1, sizeof *m);
+    if (m) {
+        m->cb = r->cb;
+        m->c = r->done;
+        memset(&r->done, 0, sizeof r->done);   /* the result pointer moved */
+        m->node.next = NULL;
+        *h->ready_tail = &m->node;
+        h->ready_tail = &m->node.next;
+    } else {
+        fprintf(stderr, "pvf host: out of memory: request %llu lost its answer\n", (unsigned long long)r->id);
+    }
+    host_request_free(r);
+}
+
+int pvf_host_completion_fd(const pvf_host *h)
+{
+    return mailbox_fd(&h->completions);
+}
+
+bool pvf_host_next_completion(pvf_host *h, pvf_completion *out)
+{
+    /* Take one, put the rest back in order. */
+    mailbox_node *all = mailbox_take_all(&h->completions);
+    if (!all)
+        return false;
+    completion_msg *m = (completion_msg *)all;
+    mailbox_node *rest = all->next;
+    pthread_mutex_lock(&h->completions.lock);
+    if (rest) {
+        mailbox_node *last = rest;
+        while (last->next)
+            last = last->next;
+        last->next = h->completions.head;
+        if (!h->completions.head)
+            h->completions.tail = last;
+        h->completions.head = rest;
+        uint64_t one = 1;
+        (void)!write(h->completions.efd, &one, sizeof one);
+    }
+    pthread_mutex_unlock(&h->completions.lock);
+    *out = m->c;
+    free(m);
+    return true;
+}
+
+/* ---------------------------------------------------------------- synchronous wrappers */
+
+typedef struct sync_wait {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+    pvf_completion c;
+} sync_wait;
+
+static void sync_done(pvf_completion *c, void *user_data)
+{
+    sync_wait *w = user_data;
+    pthread_mutex_lock(&w->lock);
+    w->c = *c;
+    c->execute.result = NULL;   /* taken */
+    w->done = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void sync_init(sync_wait *w)
+{
+    memset(w, 0, sizeof *w);
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+}
+
+static void sync_await(sync_wait *w)
+{
+    pthread_mutex_lock(&w->lock);
+    while (!w->done)
+        pthread_cond_wait(&w->cond, &w->lock);
+    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->cond);
+}
+
+void pvf_host_precheck(pvf_host *h, const uint8_t *code, size_t code_len, const struct executor_params *ep,
+                       pvf_precheck_result *out)
+{
+    sync_wait w;
+    sync_init(&w);
+    if (!pvf_host_submit_precheck(h, code, code_len, ep, sync_done, &w)) {
+        memset(out, 0, sizeof *out);
+        out->outcome = PVF_PRECHECK_FAILED;
+        snprintf(out->reason, sizeof out->reason, "Internal");
+        snprintf(out->message, sizeof out->message, "out of memory or the host is stopping");
+        return;
+    }
+    sync_await(&w);
+    *out = w.c.precheck;
+}
+
+void pvf_host_execute(pvf_host *h, const pvf_execute_request *req, pvf_execute_result *out)
+{
+    sync_wait w;
+    sync_init(&w);
+    if (!pvf_host_submit_execute(h, req, sync_done, &w)) {
+        memset(out, 0, sizeof *out);
+        out->verdict = PVF_VERDICT_INTERNAL;
+        snprintf(out->reason, sizeof out->reason, "Internal");
+        snprintf(out->message, sizeof out->message, "out of memory or the host is stopping");
+        return;
+    }
+    sync_await(&w);
+    *out = w.c.execute;
+}
+
+/* ---------------------------------------------------------------- introspection */
 
 const char *pvf_host_artifact_path(pvf_host *h, const uint8_t *code, size_t code_len,
                                    const struct executor_params *ep)
@@ -334,31 +512,45 @@ const char *pvf_host_artifact_path(pvf_host *h, const uint8_t *code, size_t code
     artifact_id id;
     if (!artifact_id_compute(code, code_len, host_params_or_empty(ep), &id))
         return NULL;
+    const char *ans = NULL;
+    pthread_mutex_lock(&h->lock);
     artifact_entry *e = artifacts_lookup(h->table, &id);
-    if (!e || e->state != ARTIFACT_PREPARED)
-        return NULL;
-    snprintf(h->path_buf, sizeof h->path_buf, "%s", e->path);
-    return h->path_buf;
+    if (e && e->state == ARTIFACT_PREPARED) {
+        snprintf(h->path_buf, sizeof h->path_buf, "%s", e->path);
+        ans = h->path_buf;
+    }
+    pthread_mutex_unlock(&h->lock);
+    return ans;
 }
 
-/* ---------------------------------------------------------------- precheck */
-
-void pvf_host_precheck(pvf_host *h, const uint8_t *code, size_t code_len,
-                       const struct executor_params *ep, pvf_precheck_result *out)
+size_t pvf_host_worker_pids(const pvf_host *h, int kind, int *pids, size_t max)
 {
-    memset(out, 0, sizeof *out);
-    host_prepare_outcome po;
-    artifact_entry *e = host_ensure_prepared(h, code, code_len, ep, true, &po);
-    out->prepare_cpu_ns = po.cpu_ns;
-    out->cached = !po.attempted;
-    if (e) {
-        out->outcome = PVF_PRECHECK_VALID;
-        return;
+    size_t n = 0;
+    pthread_mutex_lock((pthread_mutex_t *)&h->lock);
+    for (size_t i = 0; i < h->n_slots; i++) {
+        int pid = worker_slot_pid(h->slots[i]);
+        if ((int)worker_slot_kind(h->slots[i]) == kind && pid > 0 && n < max)
+            pids[n++] = pid;
     }
-    /* §6.2: a deterministic error is Invalid, anything else Failed (no vote). */
-    out->outcome = po.deterministic ? PVF_PRECHECK_INVALID : PVF_PRECHECK_FAILED;
-    snprintf(out->reason, sizeof out->reason, "%s", proto_prepare_error_name(po.error_kind));
-    snprintf(out->message, sizeof out->message, "%s", po.message);
+    pthread_mutex_unlock((pthread_mutex_t *)&h->lock);
+    return n;
+}
+
+int pvf_host_prepare_worker_pid(const pvf_host *h)
+{
+    int pid;
+    return pvf_host_worker_pids(h, HOST_WORKER_PREPARE, &pid, 1) ? pid : -1;
+}
+
+int pvf_host_execute_worker_pid(const pvf_host *h)
+{
+    int pid;
+    return pvf_host_worker_pids(h, HOST_WORKER_EXECUTE, &pid, 1) ? pid : -1;
+}
+
+size_t pvf_host_metrics_render(const pvf_host *h, char *buf, size_t cap)
+{
+    return metrics_render(h->metrics, buf, cap);
 }
 
 const char *pvf_precheck_outcome_name(pvf_precheck_outcome o)
@@ -369,4 +561,24 @@ const char *pvf_precheck_outcome_name(pvf_precheck_outcome o)
     case PVF_PRECHECK_FAILED: return "Failed";
     }
     return "?";
+}
+
+const char *pvf_verdict_name(pvf_verdict v)
+{
+    switch (v) {
+    case PVF_VERDICT_VALID: return "Valid";
+    case PVF_VERDICT_INVALID: return "Invalid";
+    case PVF_VERDICT_POSSIBLY_INVALID: return "PossiblyInvalid";
+    case PVF_VERDICT_PREPARATION: return "Preparation";
+    case PVF_VERDICT_INTERNAL: return "Internal";
+    case PVF_VERDICT_EXECUTION_DEADLINE: return "ExecutionDeadline";
+    }
+    return "?";
+}
+
+void pvf_execute_result_free(pvf_execute_result *r)
+{
+    free(r->result);
+    r->result = NULL;
+    r->result_len = 0;
 }

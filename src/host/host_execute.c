@@ -1,9 +1,10 @@
 /*
- * host_execute.c — pvf_host_execute: make sure the artifact is prepared, run
- * the candidate through an execute worker specialised to the executor
- * params, classify the outcome into the ValidationError classes
- * (reference-behaviour.md §1.5 "Result handling", §6.1) and apply the
- * approval/dispute retry policy of candidate-validation (§6.2 step 4).
+ * host_execute.c — execution on the host thread: execute jobs into the
+ * execute queue, onto workers, and back as verdicts (reference-behaviour.md
+ * §1.5 "Result handling", §6.1), with candidate-validation's retry policy
+ * (§6.2 step 4): approval and dispute retry once per error class, after the
+ * retry delay (at once after re-preparation for artifact errors) and only
+ * while the delay still fits in the timeout; backing never retries.
  */
 #define _GNU_SOURCE
 #include "host/host_internal.h"
@@ -11,267 +12,208 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "runtime/validation.h"
+static exec_priority priority_of(pvf_exec_request_kind k)
+{
+    switch (k) {
+    case PVF_KIND_DISPUTE: return EXEC_PRIORITY_DISPUTE;
+    case PVF_KIND_APPROVAL: return EXEC_PRIORITY_APPROVAL;
+    case PVF_KIND_BACKING_SYSTEM_PARA: return EXEC_PRIORITY_BACKING_SYSTEM_PARAS;
+    case PVF_KIND_BACKING: break;
+    }
+    return EXEC_PRIORITY_BACKING;
+}
 
-#define HOST_MAX_POV_SIZE (10u << 20)   /* MAX_POV_SIZE, the default pvd.max_pov_size */
-
-/* The retry budgets of §6.2: one retry per class. */
-typedef enum retry_class {
-    RETRY_NONE = 0,     /* final: Valid, Invalid, Preparation */
-    RETRY_DEATH,        /* AmbiguousWorkerDeath, AmbiguousJobDeath */
-    RETRY_JOB_ERROR,    /* JobError */
-    RETRY_INTERNAL,     /* Internal */
-    RETRY_ARTIFACT,     /* RuntimeConstruction, CorruptedArtifact: re-prepare, retry at once */
-    RETRY_CLASS_COUNT,
-} retry_class;
-
-const char *pvf_verdict_name(pvf_verdict v)
+static enum metrics_validity validity_of(pvf_verdict v)
 {
     switch (v) {
-    case PVF_VERDICT_VALID: return "Valid";
-    case PVF_VERDICT_INVALID: return "Invalid";
-    case PVF_VERDICT_POSSIBLY_INVALID: return "PossiblyInvalid";
-    case PVF_VERDICT_PREPARATION: return "Preparation";
-    case PVF_VERDICT_INTERNAL: return "Internal";
-    case PVF_VERDICT_EXECUTION_DEADLINE: return "ExecutionDeadline";
+    case PVF_VERDICT_VALID: return METRICS_VALID;
+    case PVF_VERDICT_INVALID:
+    case PVF_VERDICT_POSSIBLY_INVALID: return METRICS_INVALID;
+    default: return METRICS_VALIDATION_FAILURE;
     }
-    return "?";
 }
 
-void pvf_execute_result_free(pvf_execute_result *r)
+/* The request ends with outcome o (taken over). */
+static void finish(pvf_host *h, host_request *r, exec_outcome *o)
 {
-    free(r->result);
-    r->result = NULL;
-    r->result_len = 0;
-}
-
-static void set_verdict(pvf_execute_result *out, pvf_verdict v, const char *reason, const char *msg, size_t msg_len)
-{
+    pvf_execute_result *out = &r->done.execute;
     pvf_execute_result_free(out);
-    out->verdict = v;
-    snprintf(out->reason, sizeof out->reason, "%s", reason);
-    snprintf(out->message, sizeof out->message, "%.*s", (int)msg_len, msg ? msg : "");
+    out->verdict = o->verdict;
+    snprintf(out->reason, sizeof out->reason, "%s", o->reason);
+    snprintf(out->message, sizeof out->message, "%s", o->message);
+    out->result = o->result;
+    out->result_len = o->result_len;
+    if (o->execute_ns)
+        out->execute_ns = o->execute_ns;
+    o->result = NULL;
+    o->result_len = 0;
+    metrics_validation_requests(h->metrics, validity_of(out->verdict));
+    metrics_validate_candidate_exhaustive(h->metrics, (double)(host_now_ms() - r->submitted_ms) / 1000.0);
+    host_complete(h, r);
 }
 
-static void set_verdict_str(pvf_execute_result *out, pvf_verdict v, const char *reason, const char *msg)
+void host_fail_execution(pvf_host *h, host_request *r, pvf_verdict v, const char *reason, const char *msg)
 {
-    set_verdict(out, v, reason, msg, msg ? strlen(msg) : 0);
-}
-
-static bool ensure_execute_worker(pvf_host *h, const executor_params *ep, char *err, size_t errlen)
-{
-    uint8_t hash[32];
-    if (!executor_params_hash(ep, hash)) {
-        snprintf(err, errlen, "out of memory hashing the executor params");
-        return false;
+    if (r->type == PVF_REQUEST_PRECHECK) {
+        prepare_outcome po = {0};
+        prepare_outcome_fail(&po, PREP_ERR_IO_ERR, msg);
+        host_complete_precheck(h, r, &po, false);
+        return;
     }
-    if (h->exec.pid > 0 && !memcmp(hash, h->exec_params_hash, 32))
-        return true;
-    /* Workers are specialised to the full params hash (§1.5): replace it. */
-    worker_close(&h->exec);
-    worker_spawn_cfg wc = {
-        .binary = h->execute_path,
-        .cache_dir = h->cache_dir,
-        .node_version = h->node_version,
-        .security = {.secure_validator_mode = h->cfg.secure_validator_mode},
-        .executor_params = ep,
-        .spawn_timeout_ms = h->cfg.spawn_timeout_ms,
-        .log_path = h->log_path,
-    };
-    if (worker_spawn(HOST_WORKER_EXECUTE, &wc, &h->exec, err, errlen) != WORKER_SPAWN_OK)
-        return false;
-    memcpy(h->exec_params_hash, hash, 32);
-    return true;
+    exec_outcome o;
+    memset(&o, 0, sizeof o);
+    exec_outcome_set(&o, v, reason, msg, strlen(msg));
+    finish(h, r, &o);
 }
 
-static bool encode_result(const validation_result *vr, pvf_execute_result *out)
+void host_enqueue_execution(pvf_host *h, host_request *r, artifact_entry *e)
 {
-    scale_writer sw;
-    scale_writer_init(&sw);
-    validation_result_encode(vr, &sw);
-    return scale_writer_finish(&sw, &out->result, &out->result_len);
-}
-
-/* A response the worker survives (§1.5 table, "worker kept? yes"). */
-static retry_class classify_job_response(pvf_host *h, artifact_entry *e, const proto_execute_result *r,
-                                         pvf_execute_result *out)
-{
-    const proto_job_response *jr = &r->job_response;
-    out->execute_ns = proto_duration_to_ns(r->duration);
-    switch (jr->kind) {
-    case JOB_RESP_OK:
-        set_verdict_str(out, PVF_VERDICT_VALID, "", NULL);
-        if (!encode_result(&jr->result, out)) {
-            set_verdict_str(out, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not encode the ValidationResult");
-            return RETRY_INTERNAL;
-        }
-        return RETRY_NONE;
-    case JOB_RESP_INVALID_CANDIDATE:
-        set_verdict(out, PVF_VERDICT_INVALID, "WorkerReportedInvalid", (const char *)jr->msg.ptr, jr->msg.len);
-        return RETRY_NONE;
-    case JOB_RESP_POV_DECOMPRESSION_FAILURE:
-        set_verdict_str(out, PVF_VERDICT_INVALID, "PoVDecompressionFailure", NULL);
-        return RETRY_NONE;
-    case JOB_RESP_RUNTIME_CONSTRUCTION:
-        set_verdict(out, PVF_VERDICT_POSSIBLY_INVALID, "RuntimeConstruction", (const char *)jr->msg.ptr, jr->msg.len);
-        host_remove_artifact(h, e);
-        return RETRY_ARTIFACT;
-    case JOB_RESP_CORRUPTED_ARTIFACT:
-        set_verdict_str(out, PVF_VERDICT_POSSIBLY_INVALID, "CorruptedArtifact",
-                        "the artifact's checksum did not match; it was removed");
-        host_remove_artifact(h, e);
-        return RETRY_ARTIFACT;
+    (void)e;
+    exec_job_desc d;
+    memset(&d, 0, sizeof d);
+    d.id = r->id;
+    d.artifact = r->aid;
+    memcpy(d.params_hash, r->params_hash, 32);
+    d.priority = priority_of(r->kind);
+    memcpy(d.relay_parent, r->relay_parent, 32);
+    if (!exec_queue_enqueue(h->eq, &d, host_now_ms())) {
+        host_fail_execution(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not queue the execution");
+        return;
     }
-    set_verdict_str(out, PVF_VERDICT_INTERNAL, "HostCommunication", "unknown job response");
-    return RETRY_INTERNAL;
+    metrics_execute_enqueued(h->metrics);
 }
 
-/* The worker reported an error: it is not kept (§1.5 table). */
-static retry_class classify_worker_error(const proto_worker_error *we, pvf_execute_result *out)
+void host_prepared_for_execution(pvf_host *h, host_request *r, const prepare_outcome *po)
 {
-    char msg[512];
-    switch (we->kind) {
-    case WORKER_ERR_JOB_TIMED_OUT:
-        set_verdict_str(out, PVF_VERDICT_INVALID, "HardTimeout", "the job ran out of CPU time");
-        return RETRY_NONE;
-    case WORKER_ERR_JOB_DIED:
-        snprintf(msg, sizeof msg, "job process %d: %.*s", (int)we->job_pid, (int)we->msg.len,
-                 (const char *)we->msg.ptr);
-        set_verdict_str(out, PVF_VERDICT_POSSIBLY_INVALID, "AmbiguousJobDeath", msg);
-        return RETRY_DEATH;
-    case WORKER_ERR_JOB_ERROR:
-        snprintf(msg, sizeof msg, "%s: %.*s", proto_job_error_name(we->job_error.kind),
-                 (int)we->job_error.msg.len, (const char *)we->job_error.msg.ptr);
-        set_verdict_str(out, PVF_VERDICT_POSSIBLY_INVALID, "JobError", msg);
-        return RETRY_JOB_ERROR;
-    case WORKER_ERR_INTERNAL:
-        set_verdict(out, PVF_VERDICT_INTERNAL, proto_internal_error_name(we->internal.kind),
-                    (const char *)we->internal.msg.ptr, we->internal.msg.len);
-        return RETRY_INTERNAL;
+    if (po->ok) {
+        r->repreparing = false;
+        host_enqueue_execution(h, r, NULL);
+        return;
     }
-    set_verdict_str(out, PVF_VERDICT_INTERNAL, "HostCommunication", "unknown worker error");
-    return RETRY_INTERNAL;
+    if (r->repreparing) {
+        /* Keep the execution's verdict; the preparation failure goes into its message. */
+        char msg[600];
+        snprintf(msg, sizeof msg, "re-preparation failed: %s: %s", proto_prepare_error_name(po->error_kind),
+                 po->message);
+        snprintf(r->last.message, sizeof r->last.message, "%.500s", msg);
+        finish(h, r, &r->last);
+        return;
+    }
+    exec_outcome o;
+    memset(&o, 0, sizeof o);
+    exec_outcome_from_prepare(po, &o);
+    finish(h, r, &o);
 }
 
-/* One execution attempt with the prepared entry e. */
-static retry_class execute_once(pvf_host *h, const pvf_execute_request *rq, const executor_params *ep,
-                                artifact_entry *e, uint64_t timeout_ms, pvf_execute_result *out)
+/* The execution budget of this attempt: the whole timeout first, what is left of it for a retry. */
+static uint64_t attempt_budget(const host_request *r)
 {
-    char err[512] = "";
-    if (!ensure_execute_worker(h, ep, err, sizeof err)) {
-        set_verdict_str(out, PVF_VERDICT_INTERNAL, "CouldNotSpawnWorker", err);
-        return RETRY_INTERNAL;
+    if (r->done.execute.attempts == 0)
+        return r->timeout_ms;
+    uint64_t elapsed = host_now_ms() - r->submitted_ms;
+    return elapsed < r->timeout_ms ? r->timeout_ms - elapsed : 1;
+}
+
+void host_assign_execution(pvf_host *h, uint64_t worker, uint64_t job, uint64_t queued_ms)
+{
+    host_request *r = host_find_request(h, job);
+    worker_slot *s = host_find_slot(h, HOST_WORKER_EXECUTE, worker);
+    artifact_entry *e = r ? artifacts_lookup(h->table, &r->aid) : NULL;
+    if (!r || !s || !e || e->state != ARTIFACT_PREPARED) {
+        /* Answered meanwhile, or its artifact was removed while it waited: free the
+         * worker and (if it still waits) send the request back to its artifact. */
+        exec_queue_job_finished(h->eq, worker, s != NULL, host_now_ms());
+        if (r)
+            host_route_to_artifact(h, r, false);
+        return;
     }
-    proto_execute_request x;
-    memset(&x, 0, sizeof x);
-    x.pvd.parent_head = (scale_bytes){rq->parent_head, rq->parent_head_len};
-    x.pvd.relay_parent_number = rq->relay_parent_number;
-    memcpy(x.pvd.relay_parent_storage_root, rq->relay_parent_storage_root, 32);
-    x.pvd.max_pov_size = rq->max_pov_size ? rq->max_pov_size : HOST_MAX_POV_SIZE;
-    x.pov = (scale_bytes){rq->pov, rq->pov_len};
-    x.execution_timeout = proto_duration_from_ms(timeout_ms);
-    memcpy(x.artifact_checksum, e->checksum, 32);
-    proto_execute_result r;
-    memset(&r, 0, sizeof r);
-    worker_io_status st = worker_execute(&h->exec, e->path, &x, timeout_ms * h->cfg.wall_clock_factor, &r, err,
-                                         sizeof err);
-    retry_class rc;
-    switch (st) {
-    case WORKER_IO_OK:
-        if (r.ok) {
-            rc = classify_job_response(h, e, &r, out);
-        } else {
-            rc = classify_worker_error(&r.error, out);
-            worker_kill(&h->exec);
-        }
-        proto_execute_result_free(&r);
-        return rc;
-    case WORKER_IO_HARD_TIMEOUT:
-        set_verdict_str(out, PVF_VERDICT_INVALID, "HardTimeout", err);
+    metrics_exec_kind_selected(h->metrics, (enum metrics_exec_priority)priority_of(r->kind));
+    metrics_execution_queued_time(h->metrics, (double)queued_ms / 1000.0);
+    slot_execute_job sj;
+    memset(&sj, 0, sizeof sj);
+    sj.job = job;
+    snprintf(sj.artifact_path, sizeof sj.artifact_path, "%s", e->path);
+    proto_execute_request *x = &sj.req;
+    x->pvd.parent_head = (scale_bytes){r->parent_head, r->parent_head_len};
+    x->pvd.relay_parent_number = r->relay_parent_number;
+    memcpy(x->pvd.relay_parent_storage_root, r->storage_root, 32);
+    x->pvd.max_pov_size = r->max_pov_size;
+    x->pov = (scale_bytes){r->pov, r->pov_len};
+    uint64_t budget = attempt_budget(r);
+    x->execution_timeout = proto_duration_from_ms(budget);
+    memcpy(x->artifact_checksum, e->checksum, 32);
+    sj.wall_ms = budget * h->cfg.wall_clock_factor;
+    r->done.execute.attempts++;
+    worker_slot_execute(s, &sj);
+}
+
+static retry_class retry_for(const pvf_host *h, const host_request *r, const exec_outcome *o)
+{
+    bool may_retry = r->kind == PVF_KIND_APPROVAL || r->kind == PVF_KIND_DISPUTE;
+    if (!may_retry || o->retry == RETRY_NONE || r->retry_used[o->retry])
         return RETRY_NONE;
-    case WORKER_IO_HOST_ERROR:     /* the worker is untouched (e.g. CouldNotCreateLink) */
-        set_verdict_str(out, PVF_VERDICT_INTERNAL, "CouldNotCreateLink", err);
-        return RETRY_INTERNAL;
-    case WORKER_IO_DIED:
-    case WORKER_IO_MALFORMED:
-    default:
-        set_verdict_str(out, PVF_VERDICT_POSSIBLY_INVALID, "AmbiguousWorkerDeath", err);
-        return RETRY_DEATH;
+    /* §6.2: stop when the retry delay no longer fits in the timeout. */
+    uint64_t elapsed = host_now_ms() - r->submitted_ms;
+    if (elapsed + h->cfg.execution_retry_delay_ms > r->timeout_ms)
+        return RETRY_NONE;
+    return o->retry;
+}
+
+void host_execute_event(pvf_host *h, slot_event *ev)
+{
+    exec_queue_job_finished(h->eq, worker_slot_id(ev->slot), !ev->gone, host_now_ms());
+    metrics_execute_finished(h->metrics);
+    metrics_execution_time(h->metrics, (double)(ev->done_ms - ev->sent_ms) / 1000.0);
+    host_request *r = host_find_request(h, ev->job);
+    if (!r)
+        return;
+    exec_outcome *o = &ev->exec;
+    r->done.execute.execute_ns = o->execute_ns;
+    if (o->retry == RETRY_ARTIFACT)
+        host_remove_artifact(h, &r->aid);
+    retry_class rc = retry_for(h, r, o);
+    if (rc == RETRY_NONE) {
+        finish(h, r, o);
+        return;
+    }
+    r->retry_used[rc] = true;
+    exec_outcome_free(&r->last);
+    r->last = *o;
+    o->result = NULL;
+    if (rc == RETRY_ARTIFACT) {
+        /* The reference re-prepares through precheck_pvf, then retries at once. */
+        r->repreparing = true;
+        host_route_to_artifact(h, r, true);
+    } else {
+        r->retry_at_ms = host_now_ms() + h->cfg.execution_retry_delay_ms;
     }
 }
 
-static void sleep_ms(uint64_t ms)
+void host_run_due_retries(pvf_host *h, uint64_t now, uint64_t *next_wakeup)
 {
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
-/* Prepare (or re-prepare); false with the verdict set when it failed. */
-static artifact_entry *prepare_for_execution(pvf_host *h, const pvf_execute_request *rq, const executor_params *ep,
-                                             bool as_precheck, pvf_execute_result *out)
-{
-    host_prepare_outcome po;
-    artifact_entry *e = host_ensure_prepared(h, rq->code, rq->code_len, ep, as_precheck, &po);
-    out->prepare_cpu_ns += po.cpu_ns;
-    out->preparations += po.ran;
-    if (e)
-        return e;
-    /* From<PrepareError> (§6.1): deterministic ⇒ Preparation, else Internal. */
-    char msg[600];
-    snprintf(msg, sizeof msg, "%s: %s", proto_prepare_error_name(po.error_kind), po.message);
-    if (po.deterministic)
-        set_verdict_str(out, PVF_VERDICT_PREPARATION, proto_prepare_error_name(po.error_kind), po.message);
-    else
-        set_verdict_str(out, PVF_VERDICT_INTERNAL, "NonDeterministicPrepareError", msg);
-    return NULL;
-}
-
-void pvf_host_execute(pvf_host *h, const pvf_execute_request *rq, pvf_execute_result *out)
-{
-    memset(out, 0, sizeof *out);
-    const executor_params *ep = host_params_or_empty(rq->executor_params);
-    bool may_retry = rq->kind == PVF_KIND_APPROVAL || rq->kind == PVF_KIND_DISPUTE;
-    uint64_t timeout = rq->timeout_ms ? rq->timeout_ms
-                                      : executor_params_exec_timeout_ms(ep, may_retry ? PVF_EXEC_APPROVAL
-                                                                                      : PVF_EXEC_BACKING);
-    uint64_t start = host_now_ms();
-    bool used[RETRY_CLASS_COUNT] = {false};
-    uint64_t budget = timeout;
-    for (;;) {
-        artifact_entry *e = prepare_for_execution(h, rq, ep, false, out);
-        if (!e)
-            return;
-        out->attempts++;
-        retry_class rc = execute_once(h, rq, ep, e, budget, out);
-        if (!may_retry || rc == RETRY_NONE || used[rc])
-            return;
-        used[rc] = true;
-        /* §6.2: stop when the retry delay no longer fits in the timeout. */
-        uint64_t elapsed = host_now_ms() - start;
-        if (elapsed + h->cfg.execution_retry_delay_ms > timeout)
-            return;
-        if (rc == RETRY_ARTIFACT) {
-            /* The reference re-prepares through precheck_pvf, then retries at once. */
-            pvf_execute_result keep = *out;
-            out->result = NULL;
-            if (!prepare_for_execution(h, rq, ep, true, out)) {
-                /* Keep the execution verdict; the preparation failure is in the message. */
-                char msg[600];
-                snprintf(msg, sizeof msg, "re-preparation failed: %s", out->message);
-                *out = keep;
-                snprintf(out->message, sizeof out->message, "%.500s", msg);
-                return;
+    bool again = true;
+    while (again) {
+        again = false;
+        for (host_request *r = h->requests; r; r = r->next) {
+            if (!r->retry_at_ms)
+                continue;
+            if (r->retry_at_ms <= now) {
+                r->retry_at_ms = 0;
+                host_route_to_artifact(h, r, false);
+                again = true;   /* the list may have changed */
+                break;
             }
-            keep.prepare_cpu_ns = out->prepare_cpu_ns;
-            keep.preparations = out->preparations;
-            *out = keep;
-        } else {
-            sleep_ms(h->cfg.execution_retry_delay_ms);
+            if (r->retry_at_ms < *next_wakeup)
+                *next_wakeup = r->retry_at_ms;
         }
-        elapsed = host_now_ms() - start;
-        budget = elapsed < timeout ? timeout - elapsed : 1;
     }
+}
+
+void host_execution_deadline(pvf_host *h, uint64_t job)
+{
+    host_request *r = host_find_request(h, job);
+    if (r)
+        host_fail_execution(h, r, PVF_VERDICT_EXECUTION_DEADLINE, "ExecutionDeadline",
+                            "the relay parent left the active leaves before the job could run");
 }

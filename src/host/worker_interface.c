@@ -230,28 +230,38 @@ static void set_socket_deadline(int sock, uint64_t deadline)
     (void)setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
-typedef enum wait_result { WAIT_READABLE, WAIT_EXITED, WAIT_TIMEOUT } wait_result;
+typedef enum wait_result { WAIT_READABLE, WAIT_EXITED, WAIT_TIMEOUT, WAIT_CANCELLED } wait_result;
 
-/* Wait until the socket is readable, the process exits, or the deadline. A
- * readable socket wins over an exit, so a last response is never lost. */
+/* Wait until the socket is readable, the process exits, the cancel fd fires
+ * or the deadline. A readable socket wins over an exit, so a last response is
+ * never lost; cancellation wins over everything. */
 static wait_result wait_readable(const worker_handle *w, uint64_t deadline)
 {
     for (;;) {
         uint64_t now = now_ms();
         if (now >= deadline)
             return WAIT_TIMEOUT;
-        struct pollfd p[2] = {{w->sock, POLLIN, 0}, {w->pidfd, POLLIN, 0}};
+        struct pollfd p[3] = {{w->sock, POLLIN, 0}, {w->pidfd, POLLIN, 0}, {w->cancel_fd, POLLIN, 0}};
         uint64_t left = deadline - now;
-        int r = poll(p, 2, left > INT32_MAX ? INT32_MAX : (int)left);
+        int r = poll(p, 3, left > INT32_MAX ? INT32_MAX : (int)left);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
             return WAIT_READABLE;   /* let the read report the problem */
+        if (p[2].revents)
+            return WAIT_CANCELLED;
         if (p[0].revents)
             return WAIT_READABLE;
         if (p[1].revents)
             return WAIT_EXITED;
     }
+}
+
+static worker_io_status cancelled(worker_handle *w, char *err, size_t errlen)
+{
+    kill_and_reap(w);
+    set_err(err, errlen, "%s worker killed: the request was cancelled (host shutting down)", kind_name(w->kind));
+    return WORKER_IO_DIED;
 }
 
 /* Send the writer's bytes as one frame before the deadline. */
@@ -275,6 +285,8 @@ static worker_io_status recv_response(worker_handle *w, size_t max_len, uint64_t
     switch (wait_readable(w, deadline)) {
     case WAIT_TIMEOUT:
         return hard_timeout(w, timeout_ms, err, errlen);
+    case WAIT_CANCELLED:
+        return cancelled(w, err, errlen);
     case WAIT_EXITED:
         return bury(w, EXIT_GRACE_MS, WORKER_IO_DIED, "process exited", err, errlen);
     case WAIT_READABLE:
@@ -563,11 +575,15 @@ static worker_spawn_status accept_worker(worker_handle *w, int lfd, uint32_t tim
         uint64_t slice = deadline - now;
         if (w->pidfd < 0 && slice > 10)
             slice = 10;
-        struct pollfd p[2] = {{lfd, POLLIN, 0}, {w->pidfd, POLLIN, 0}};
-        int r = poll(p, 2, (int)slice);
+        struct pollfd p[3] = {{lfd, POLLIN, 0}, {w->pidfd, POLLIN, 0}, {w->cancel_fd, POLLIN, 0}};
+        int r = poll(p, 3, (int)slice);
         if (r < 0 && errno != EINTR) {
             set_err(err, errlen, "poll: %s", strerror(errno));
             return WORKER_SPAWN_BIND;
+        }
+        if (r > 0 && p[2].revents) {
+            set_err(err, errlen, "%s worker spawn cancelled (host shutting down)", kind_name(w->kind));
+            return WORKER_SPAWN_DIED;
         }
         if (r > 0 && p[0].revents) {
             w->sock = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -591,8 +607,10 @@ static worker_spawn_status accept_worker(worker_handle *w, int lfd, uint32_t tim
 static bool recv_handshake_frame(worker_handle *w, uint64_t deadline, size_t *len, char *err, size_t errlen)
 {
     char why[256];
-    if (wait_readable(w, deadline) == WAIT_TIMEOUT) {
-        set_err(err, errlen, "handshake: no reply from the %s worker in time", kind_name(w->kind));
+    wait_result wr = wait_readable(w, deadline);
+    if (wr == WAIT_TIMEOUT || wr == WAIT_CANCELLED) {
+        set_err(err, errlen, wr == WAIT_TIMEOUT ? "handshake: no reply from the %s worker in time"
+                                                : "handshake with the %s worker cancelled", kind_name(w->kind));
         return false;
     }
     set_socket_deadline(w->sock, deadline);
@@ -705,6 +723,7 @@ worker_spawn_status worker_spawn(host_worker_kind kind, const worker_spawn_cfg *
     out->pid = -1;
     out->pidfd = -1;
     out->sock = -1;
+    out->cancel_fd = cfg->cancel_fd > 0 ? cfg->cancel_fd : -1;
     uint32_t timeout_ms = cfg->spawn_timeout_ms ? cfg->spawn_timeout_ms : WORKER_SPAWN_TIMEOUT_MS;
 
     int n = snprintf(out->dir, sizeof out->dir, "%s/worker-dir-%s-XXXXXX", cfg->cache_dir, kind_name(kind));

@@ -55,6 +55,8 @@ typedef struct worker_spawn_cfg {
     const executor_params *executor_params; /* execute only: Handshake{executor_params}; NULL ⇒ empty */
     uint32_t spawn_timeout_ms;      /* 0 ⇒ WORKER_SPAWN_TIMEOUT_MS; bounds accept and each handshake frame */
     const char *log_path;           /* the worker's stderr is appended here; NULL ⇒ inherit ours */
+    int cancel_fd;                  /* > 0: once readable (an eventfd the caller writes), every wait on this
+                                     * worker ends at once and the worker is killed; 0 ⇒ none */
 } worker_spawn_cfg;
 
 /* Why a spawn failed (the reference's SpawnErr, plus the version check). */
@@ -90,6 +92,7 @@ typedef struct worker_handle {
     char dir[4096];         /* worker dir; "" once removed */
     uint8_t *resp;          /* the last response frame: decoded results point into it */
     char death[128];        /* how it died, once it has ("exited with status 1", "killed by signal 9") */
+    int cancel_fd;          /* from worker_spawn_cfg (-1: none); not owned */
 } worker_handle;
 
 const char *worker_spawn_status_name(worker_spawn_status s);   /* "AcceptTimeout" … */

@@ -1,0 +1,74 @@
+/*
+ * verdict.h — how the host reads what a worker answered: a prepare response
+ * becomes a PrepareError kind (or success), an execute response becomes one
+ * of the ValidationError classes with the retry class candidate-validation
+ * gives it (reference-behaviour.md §1.4 steps 3–5, §1.5 "Result handling",
+ * §6.1, §6.2). Pure functions: no I/O, no host state, so both the worker
+ * threads and the tests can use them.
+ */
+#ifndef PVF_HOST_VERDICT_H
+#define PVF_HOST_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pvf/host.h"
+#include "host/protocol.h"
+#include "host/worker_interface.h"
+
+/* How a preparation ended. */
+typedef struct prepare_outcome {
+    bool ok;
+    proto_prepare_error_kind error_kind;    /* !ok */
+    bool deterministic;                     /* !ok: the error says something about the code */
+    char message[512];
+    uint64_t cpu_ns;                        /* the job's CPU time (ok) */
+    uint8_t checksum[32];                   /* ok */
+    uint64_t peak_memory_bytes;             /* ok: max RSS, else peak tracked allocation */
+    uint64_t max_rss_kib;                   /* ok, for metrics (0 = unknown) */
+    uint64_t peak_tracked_kib;
+    bool rip;                               /* the worker is gone or must be retired */
+} prepare_outcome;
+
+void prepare_outcome_fail(prepare_outcome *out, proto_prepare_error_kind kind, const char *msg);
+
+/* A prepare request's result (st, r, err as worker_prepare left them) under
+ * a CPU budget of cpu_ms: a success reported over budget is TimedOut; the
+ * worker is retired after TimedOut / JobDied / OutOfMemory and any I/O
+ * failure. */
+void verdict_from_prepare(worker_io_status st, const proto_prepare_result *r, uint64_t cpu_ms, const char *err,
+                          prepare_outcome *out);
+
+/* Candidate-validation's retry budgets (§6.2): one retry per class. */
+typedef enum retry_class {
+    RETRY_NONE = 0,     /* final: Valid, Invalid, Preparation */
+    RETRY_DEATH,        /* AmbiguousWorkerDeath, AmbiguousJobDeath */
+    RETRY_JOB_ERROR,    /* JobError */
+    RETRY_INTERNAL,     /* Internal */
+    RETRY_ARTIFACT,     /* RuntimeConstruction, CorruptedArtifact: drop the artifact, re-prepare, retry at once */
+    RETRY_CLASS_COUNT,
+} retry_class;
+
+/* How one execution attempt ended. */
+typedef struct exec_outcome {
+    pvf_verdict verdict;
+    char reason[48];
+    char message[512];
+    uint8_t *result;        /* Valid: SCALE ValidationResult (malloc'd) */
+    size_t result_len;
+    uint64_t execute_ns;    /* the job's CPU time as the worker reported it */
+    retry_class retry;
+    bool worker_kept;       /* the worker survives (§1.5 table) */
+} exec_outcome;
+
+/* An execute request's result (st, r, err as worker_execute left them). */
+void verdict_from_execute(worker_io_status st, const proto_execute_result *r, const char *err, exec_outcome *out);
+void exec_outcome_set(exec_outcome *out, pvf_verdict v, const char *reason, const char *msg, size_t msg_len);
+void exec_outcome_free(exec_outcome *out);
+
+/* From<PrepareError> for ValidationError (§6.1): deterministic ⇒
+ * Preparation, anything else Internal (abstain). */
+void exec_outcome_from_prepare(const prepare_outcome *po, exec_outcome *out);
+
+#endif

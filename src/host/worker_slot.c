@@ -1,0 +1,275 @@
+/*
+ * worker_slot.c — see worker_slot.h. The thread's life:
+ *
+ *   spawn ─┬─ failed ──────────────────────────────▶ post SPAWN_FAILED (gone), end
+ *          └─ up: post SPAWNED
+ *               loop: wait for a command
+ *                 PREPARE → worker_prepare, move the artifact, post PREPARED
+ *                 EXECUTE → worker_execute, post EXECUTED
+ *                 (the worker died or must be retired → the event is `gone`, end)
+ *                 CLOSE   → worker_close, post CLOSED (gone), end
+ *                 CANCEL  → worker_kill, end without an event
+ *
+ * Commands come through a mutex + condition variable; cancellation also
+ * writes the slot's eventfd, which worker_interface polls in every wait, so
+ * a blocked request ends at once.
+ */
+#define _GNU_SOURCE
+#include "host/worker_slot.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef enum slot_cmd { CMD_NONE, CMD_PREPARE, CMD_EXECUTE, CMD_CLOSE, CMD_CANCEL } slot_cmd;
+
+struct worker_slot {
+    host_worker_kind kind;
+    uint64_t id;
+    worker_spawn_cfg cfg;
+    executor_params ep;             /* the cfg's params, owned */
+    mailbox *events;
+    pthread_t thread;
+    int cancel_fd;
+    atomic_int pid;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    slot_cmd cmd;
+    bool cancelled;
+    slot_prepare_job prep;
+    slot_execute_job exec;
+    worker_handle w;
+};
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t worker_slot_id(const worker_slot *s) { return s->id; }
+host_worker_kind worker_slot_kind(const worker_slot *s) { return s->kind; }
+int worker_slot_pid(const worker_slot *s) { return atomic_load(&((worker_slot *)s)->pid); }
+
+void slot_event_free(slot_event *ev)
+{
+    if (!ev)
+        return;
+    exec_outcome_free(&ev->exec);
+    free(ev);
+}
+
+/* Post an event; a failed allocation is fatal for the slot only in that the
+ * host would never hear from it, so fall back to a static-free minimal path:
+ * retry until memory is there (the host can't make progress without it). */
+static slot_event *new_event(worker_slot *s, slot_event_kind kind)
+{
+    slot_event *ev;
+    while (!(ev = calloc(1, sizeof *ev))) {
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    ev->slot = s;
+    ev->kind = kind;
+    return ev;
+}
+
+static void post(worker_slot *s, slot_event *ev)
+{
+    ev->gone = ev->gone || s->w.pid <= 0;
+    if (ev->gone)
+        atomic_store(&s->pid, -1);
+    mailbox_push(s->events, &ev->node);
+}
+
+static slot_cmd wait_command(worker_slot *s)
+{
+    pthread_mutex_lock(&s->lock);
+    while (s->cmd == CMD_NONE)
+        pthread_cond_wait(&s->cond, &s->lock);
+    slot_cmd c = s->cmd;
+    if (c != CMD_CANCEL)
+        s->cmd = CMD_NONE;
+    pthread_mutex_unlock(&s->lock);
+    return c;
+}
+
+static void run_prepare(worker_slot *s)
+{
+    slot_event *ev = new_event(s, SLOT_PREPARED);
+    ev->job = s->prep.job;
+    proto_prepare_result r;
+    memset(&r, 0, sizeof r);
+    ev->sent_ms = mono_ms();
+    worker_io_status st = worker_prepare(&s->w, &s->prep.req, s->prep.wall_ms, &r, ev->err, sizeof ev->err);
+    ev->done_ms = mono_ms();
+    verdict_from_prepare(st, &r, s->prep.cpu_ms, ev->err, &ev->prep);
+    if (ev->prep.ok) {
+        char why[512];
+        if (!worker_take_artifact(&s->w, s->prep.dest, why, sizeof why)) {
+            prepare_outcome_fail(&ev->prep, PREP_ERR_RENAME_TMP_FILE, why);
+        } else {
+            struct stat sb;
+            /* The artifact's own size (the reference measures the cache dir: §11). */
+            ev->artifact_size = stat(s->prep.dest, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+        }
+    }
+    if (ev->prep.rip)
+        worker_kill(&s->w);
+    post(s, ev);
+}
+
+static void run_execute(worker_slot *s)
+{
+    slot_event *ev = new_event(s, SLOT_EXECUTED);
+    ev->job = s->exec.job;
+    proto_execute_result r;
+    memset(&r, 0, sizeof r);
+    ev->sent_ms = mono_ms();
+    worker_io_status st = worker_execute(&s->w, s->exec.artifact_path, &s->exec.req, s->exec.wall_ms, &r, ev->err,
+                                         sizeof ev->err);
+    ev->done_ms = mono_ms();
+    verdict_from_execute(st, &r, ev->err, &ev->exec);
+    if (st == WORKER_IO_OK)
+        proto_execute_result_free(&r);
+    if (!ev->exec.worker_kept)
+        worker_kill(&s->w);
+    post(s, ev);
+}
+
+static void *slot_main(void *arg)
+{
+    worker_slot *s = arg;
+    slot_event *ev = new_event(s, SLOT_SPAWNED);
+    ev->spawn_status = worker_spawn(s->kind, &s->cfg, &s->w, ev->err, sizeof ev->err);
+    if (ev->spawn_status != WORKER_SPAWN_OK) {
+        ev->kind = SLOT_SPAWN_FAILED;
+        ev->gone = true;
+        post(s, ev);
+        return NULL;
+    }
+    atomic_store(&s->pid, s->w.pid);
+    post(s, ev);
+    for (;;) {
+        switch (wait_command(s)) {
+        case CMD_PREPARE:
+            run_prepare(s);
+            break;
+        case CMD_EXECUTE:
+            run_execute(s);
+            break;
+        case CMD_CLOSE:
+            worker_close(&s->w);
+            ev = new_event(s, SLOT_CLOSED);
+            ev->gone = true;
+            post(s, ev);
+            return NULL;
+        case CMD_CANCEL:
+        case CMD_NONE:
+        default:
+            worker_kill(&s->w);
+            atomic_store(&s->pid, -1);
+            return NULL;
+        }
+        if (s->w.pid <= 0)
+            return NULL;
+    }
+}
+
+static bool copy_params(executor_params *dst, const executor_params *src)
+{
+    executor_params_init(dst);
+    for (size_t i = 0; src && i < src->count; i++)
+        if (!executor_params_push(dst, src->items[i]))
+            return false;
+    return true;
+}
+
+worker_slot *worker_slot_start(host_worker_kind kind, uint64_t id, const worker_spawn_cfg *cfg, mailbox *events)
+{
+    worker_slot *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->kind = kind;
+    s->id = id;
+    s->events = events;
+    s->cfg = *cfg;
+    atomic_init(&s->pid, -1);
+    s->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (s->cancel_fd < 0 || !copy_params(&s->ep, cfg->executor_params)) {
+        if (s->cancel_fd >= 0)
+            close(s->cancel_fd);
+        executor_params_free(&s->ep);
+        free(s);
+        return NULL;
+    }
+    s->cfg.executor_params = &s->ep;
+    s->cfg.cancel_fd = s->cancel_fd;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    if (pthread_create(&s->thread, NULL, slot_main, s) != 0) {
+        pthread_mutex_destroy(&s->lock);
+        pthread_cond_destroy(&s->cond);
+        close(s->cancel_fd);
+        executor_params_free(&s->ep);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void command(worker_slot *s, slot_cmd c)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->cmd != CMD_CANCEL)
+        s->cmd = c;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void worker_slot_prepare(worker_slot *s, const slot_prepare_job *job)
+{
+    pthread_mutex_lock(&s->lock);
+    s->prep = *job;
+    pthread_mutex_unlock(&s->lock);
+    command(s, CMD_PREPARE);
+}
+
+void worker_slot_execute(worker_slot *s, const slot_execute_job *job)
+{
+    pthread_mutex_lock(&s->lock);
+    s->exec = *job;
+    pthread_mutex_unlock(&s->lock);
+    command(s, CMD_EXECUTE);
+}
+
+void worker_slot_close(worker_slot *s)
+{
+    command(s, CMD_CLOSE);
+}
+
+void worker_slot_cancel(worker_slot *s)
+{
+    uint64_t one = 1;
+    (void)!write(s->cancel_fd, &one, sizeof one);
+    command(s, CMD_CANCEL);
+}
+
+void worker_slot_join(worker_slot *s)
+{
+    if (!s)
+        return;
+    pthread_join(s->thread, NULL);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cond);
+    close(s->cancel_fd);
+    executor_params_free(&s->ep);
+    free(s);
+}
