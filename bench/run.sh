@@ -15,6 +15,8 @@
 # 4. bench/runtime.sh (about 2 min): Core_version and Metadata_metadata of every shared
 #    runtime, pvf against V8 with the same outputs checked; it adds its own section to
 #    docs/BENCHMARKS.md. Its exit status (1 when an output differs) is run.sh's.
+# 5. bench/host.sh (about 30 s): validation latency through the host and throughput with
+#    1, 2 and 4 execute workers; its own section of docs/BENCHMARKS.md.
 #
 # Environment: BUILD (build), PVF_TESTDATA (../shared/testdata), BENCH_RUNS (3),
 # BENCH_LONG_MS (5000), BENCH_BUDGET_S (540: benchmarks not started by then are skipped),
@@ -211,3 +213,9 @@ echo "== wrote $OUT (${SECONDS}s)"
 # ---- 4. runtime calls (Core_version, Metadata_metadata) -------------------------------
 
 BUILD=$BUILD PVF_TESTDATA=$DATA BENCH_OUT=$OUT bench/runtime.sh
+status=$?
+
+# ---- 5. the host end to end (latency, throughput per worker count) --------------------
+
+BUILD=$BUILD PVF_TESTDATA=$DATA BENCH_OUT=$OUT bench/host.sh || status=2
+exit $status

@@ -49,6 +49,7 @@ SECONDS=0
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 die() { echo "bench/runtime.sh: $*" >&2; exit 2; }
+source bench/section.sh
 [[ -x $PVF ]] || die "$PVF is not built (run make)"
 command -v node >/dev/null || die "node is not installed (apt-get install nodejs)"
 command -v zstd >/dev/null || die "the zstd command is not installed (apt-get install zstd)"
@@ -234,17 +235,7 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit + local changes"
     fi
 } >"$tmp/section.md"
 
-mkdir -p "$(dirname "$OUT")"
-[[ -f $OUT ]] || printf '# Benchmarks\n\n' >"$OUT"
-# Drop the old section (from its heading to the next "## " heading), then put the new one
-# where it was, or at the end.
-awk -v head="$SECTION" -v new="$tmp/section.md" '
-    function put() { while ((getline line < new) > 0) print line; close(new); done = 1 }
-    $0 == head { skip = 1; put(); next }
-    skip && /^## / { skip = 0; print ""; }
-    !skip { print }
-    END { if (!done) { print ""; put() } }
-' "$OUT" >"$tmp/out.md" && mv "$tmp/out.md" "$OUT"
+write_section "$SECTION" "$tmp/section.md" "$OUT"
 echo "== wrote the section \"${SECTION#\#\# }\" of $OUT (${SECONDS}s)"
 if ((mismatches)); then
     echo "bench/runtime.sh: $mismatches call(s) gave different outputs in pvf and V8" >&2

@@ -228,16 +228,16 @@ int pvf_host_completion_fd(const pvf_host *h);
 bool pvf_host_next_completion(pvf_host *h, pvf_completion *out);
 void pvf_completion_free(pvf_completion *c);
 
-typedef struct pvf_code {
+typedef struct pvf_heads_up_item {
     const uint8_t *code;
     size_t code_len;
     const struct executor_params *executor_params;   /* NULL ⇒ empty */
-} pvf_code;
+} pvf_heads_up_item;
 
 /* Fire and forget (§1.1 heads_up): prepare these PVFs with Normal priority
  * if they are not prepared yet (a failed one only when the retry rule
  * allows), and mark prepared ones as needed now. False: out of memory. */
-bool pvf_host_heads_up(pvf_host *h, const pvf_code *pvfs, size_t n);
+bool pvf_host_heads_up(pvf_host *h, const pvf_heads_up_item *pvfs, size_t n);
 
 /* The relay chain moved: `activated` (may be NULL) with its ancestors, and
  * the leaves no longer active. Queued backing jobs whose relay parent is in

@@ -23,16 +23,18 @@ int cmd_inspect(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_call(int argc, char **argv);
 int cmd_precheck(int argc, char **argv);
+int cmd_bench_host(int argc, char **argv);
 
 /* cmd_precheck.c: the options that run a command through the libpvf host
  * (--cache-dir, --workers-path, --prep-timeout-ms, --exec-timeout-ms, --kind,
- * --in-process, --via host|in-process). */
+ * --execute-workers, --in-process, --via host|in-process). */
 struct pvf_host;
 typedef struct cli_host_opts {
     const char *cache_dir;          /* NULL: a temporary dir, removed by cli_host_stop */
     const char *workers_path;       /* NULL: the directory of /proc/self/exe */
     uint64_t prep_timeout_ms, exec_timeout_ms;     /* 0: the executor params' defaults */
     int kind;                       /* pvf_exec_request_kind; backing by default */
+    unsigned execute_workers;       /* 0: the host's default (4) */
     bool in_process, via_set;
     char prepare_path[4200], execute_path[4200], temp_cache[256];
 } cli_host_opts;

@@ -40,12 +40,14 @@ int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
 {
     const char *a = argv[*i];
     bool has_value = *i + 1 < argc;
+    uint64_t n;
     if (!strcmp(a, "--in-process")) {
         o->in_process = true;
         return 1;
     }
     if (!strcmp(a, "--cache-dir") || !strcmp(a, "--workers-path") || !strcmp(a, "--prep-timeout-ms") ||
-        !strcmp(a, "--exec-timeout-ms") || !strcmp(a, "--kind") || !strcmp(a, "--via")) {
+        !strcmp(a, "--exec-timeout-ms") || !strcmp(a, "--kind") || !strcmp(a, "--via") ||
+        !strcmp(a, "--execute-workers")) {
         if (!has_value) {
             fprintf(stderr, "pvf: %s needs a value\n", a);
             return -1;
@@ -61,6 +63,8 @@ int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
             ;
         else if (!strcmp(a, "--exec-timeout-ms") && parse_u64(v, &o->exec_timeout_ms) && o->exec_timeout_ms)
             ;
+        else if (!strcmp(a, "--execute-workers") && parse_u64(v, &n) && n >= 1 && n <= 64)
+            o->execute_workers = (unsigned)n;
         else if (!strcmp(a, "--kind") && !strcmp(v, "backing"))
             o->kind = PVF_KIND_BACKING;
         else if (!strcmp(a, "--kind") && !strcmp(v, "approval"))
@@ -117,6 +121,8 @@ pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
     cfg.execute_worker_path = o->execute_path;
     cfg.precheck_prep_timeout_ms = o->prep_timeout_ms;
     cfg.lenient_prep_timeout_ms = o->prep_timeout_ms;
+    if (o->execute_workers)
+        cfg.execute_workers_max = o->execute_workers;
     pvf_host *h = pvf_host_start(&cfg, err, errlen);
     if (!h)
         cli_host_stop(NULL, o);

@@ -15,6 +15,7 @@ static const struct {
     { "inspect", cmd_inspect, "describe a wasm module or code blob" },
     { "validate", cmd_validate, "run validate_block of a PVF on ValidationParams" },
     { "precheck", cmd_precheck, "precheck a PVF through the host (prepare worker + job process)" },
+    { "bench-host", cmd_bench_host, "end-to-end host numbers: validation latency, throughput per worker count" },
     { "call", cmd_call, "call any export of a runtime with the PVF host functions" },
 };
 

@@ -320,7 +320,7 @@ uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request *rq, pvf
     return submit(h, r);
 }
 
-bool pvf_host_heads_up(pvf_host *h, const pvf_code *pvfs, size_t n)
+bool pvf_host_heads_up(pvf_host *h, const pvf_heads_up_item *pvfs, size_t n)
 {
     inbox_msg *m = calloc(1, sizeof *m);
     if (!m)

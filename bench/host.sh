@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# bench/host.sh — end-to-end numbers of the host (issue 4): `pvf bench-host` on the adder PVF
+# and its block 000 from $PVF_TESTDATA, i.e. host thread → execute queue → execute worker →
+# job process and back, next to a bare clone+exit+wait measured in the same run; then
+# validations per second with 1, 2 and 4 execute workers. `make bench` runs it after
+# bench/runtime.sh; it also runs alone (about 30 s).
+#
+# Writes the section "## Host end to end (issue 4)" of docs/BENCHMARKS.md (in place).
+# Environment: BUILD (build), PVF_TESTDATA (../shared/testdata), BENCH_OUT (docs/BENCHMARKS.md),
+# BENCH_HOST_RUNS (1000 sequential validations), BENCH_HOST_JOBS (1000 per burst).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build}
+PVF=$BUILD/bin/pvf
+DATA=${PVF_TESTDATA:-$ROOT/../shared/testdata}
+OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
+RUNS=${BENCH_HOST_RUNS:-1000}
+JOBS=${BENCH_HOST_JOBS:-1000}
+SECTION="## Host end to end (issue 4)"
+CODE=$DATA/pvf/kagome__pvf_hex_adder.wasm
+PARAMS=$DATA/inputs/adder/000.params.scale
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+source bench/section.sh
+
+die() { echo "bench/host.sh: $*" >&2; exit 2; }
+[[ -x $PVF ]] || die "$PVF is not built (run make)"
+[[ -f $CODE && -f $PARAMS ]] || die "no adder in $DATA (set PVF_TESTDATA; see README.md, 'Test data')"
+
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+"$PVF" bench-host --code "$CODE" --params "$PARAMS" --runs "$RUNS" --jobs "$JOBS" --json >"$tmp/out.json" ||
+    die "pvf bench-host failed"
+j() { node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1])); console.log(eval("j" + process.argv[2]))' "$tmp/out.json" "$1"; }
+{
+    echo "$SECTION"
+    echo
+    echo "Command: \`bench/host.sh\` (run by \`make bench\`), i.e. \`pvf bench-host --code $(basename "$CODE\`") --params inputs/adder/000.params.scale --runs $RUNS --jobs $JOBS\`."
+    echo "Machine: $(nproc) cores, $(date -u +%Y-%m-%d), load average at start $load_start."
+    echo "Each validation goes host thread → execute queue → execute worker (Unix socket) → a fresh job"
+    echo "process (clone3, pipe) → back; the adder itself runs for microseconds, so this is the host's own cost."
+    echo
+    echo "| measurement | p50 | p99 |"
+    echo "|---|---|---|"
+    printf '| bare fork (clone) + _exit + waitpid, %s times | %.3f ms | %.3f ms |\n' "$RUNS" "$(j .clone_exit_wait_ms.p50)" "$(j .clone_exit_wait_ms.p99)"
+    printf '| adder validation through the host, 1 execute worker, %s in a row | %.3f ms | %.3f ms |\n' "$RUNS" "$(j .validation_ms.p50)" "$(j .validation_ms.p99)"
+    echo
+    echo "| execute workers | validations/s ($JOBS submitted at once) |"
+    echo "|---|---|"
+    for w in 1 2 4; do printf '| %s | %.0f |\n' "$w" "$(j ".validations_per_s[\"$w\"]")"; done
+    echo
+    echo "The machine has $(nproc) cores: with more workers than cores the jobs compete for CPU, so"
+    echo "throughput stops growing at the core count."
+} >"$tmp/section.md"
+write_section "$SECTION" "$tmp/section.md" "$OUT"
+echo "== wrote the section \"${SECTION#\#\# }\" of $OUT"

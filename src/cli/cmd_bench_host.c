@@ -1,0 +1,251 @@
+/*
+ * cmd_bench_host.c — `pvf bench-host`: what a validation costs end to end
+ * through the host (host thread → execute queue → execute worker → job
+ * process → back), next to what the operating system charges for the
+ * cheapest process life cycle (clone + exit + wait) measured in the same run.
+ *
+ *   pvf bench-host --code FILE --params FILE [--runs N] [--jobs M] [--json]
+ *
+ *   1. baseline: N × fork() (a clone) + _exit + waitpid in this process;
+ *   2. latency: one execute worker, N sequential validations (after a
+ *      warm-up that prepares the code and spawns the worker), p50/p99;
+ *   3. throughput: for 1, 2 and 4 execute workers, M validations submitted at
+ *      once (after a warm-up that spawns every worker), validations/s over
+ *      the wall time from the first submission to the last completion.
+ *
+ * Every validation must be Valid (else the benchmark stops with exit 1).
+ */
+#define _GNU_SOURCE
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pvf/host.h"
+#include "runtime/validation.h"
+#include "util/file.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The q-quantile (0..1) of n sorted samples, nearest rank. */
+static double quantile(const double *v, size_t n, double q)
+{
+    size_t k = (size_t)(q * (double)n + 0.999999);
+    return v[k == 0 ? 0 : k > n ? n - 1 : k - 1];
+}
+
+typedef struct stats {
+    double p50, p99, mean;
+} stats;
+
+static stats summarise(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
+    return (stats){quantile(v, n, 0.50), quantile(v, n, 0.99), sum / (double)n};
+}
+
+static bool bare_clone(double *samples, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double t0 = now_ms();
+        pid_t pid = fork();
+        if (pid < 0)
+            return false;
+        if (pid == 0)
+            _exit(0);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        samples[i] = now_ms() - t0;
+    }
+    return true;
+}
+
+static bool check_valid(const pvf_execute_result *r)
+{
+    if (r->verdict == PVF_VERDICT_VALID)
+        return true;
+    fprintf(stderr, "pvf bench-host: validation not Valid: %s %s: %s\n", pvf_verdict_name(r->verdict), r->reason,
+            r->message);
+    return false;
+}
+
+static bool latency(pvf_host *h, const pvf_execute_request *rq, double *samples, size_t n)
+{
+    pvf_execute_result r;
+    for (size_t i = 0; i < n + 3; i++) {     /* 3 warm-up runs */
+        double t0 = now_ms();
+        pvf_host_execute(h, rq, &r);
+        double t = now_ms() - t0;
+        bool ok = check_valid(&r);
+        pvf_execute_result_free(&r);
+        if (!ok)
+            return false;
+        if (i >= 3)
+            samples[i - 3] = t;
+    }
+    return true;
+}
+
+/* Submit m at once, wait for all; the wall time in ms, or -1 on a failure. */
+static double burst(pvf_host *h, const pvf_execute_request *rq, size_t m)
+{
+    double t0 = now_ms();
+    for (size_t i = 0; i < m; i++)
+        if (!pvf_host_submit_execute(h, rq, NULL, NULL))
+            return -1;
+    size_t done = 0;
+    bool ok = true;
+    while (done < m) {
+        struct pollfd p = {pvf_host_completion_fd(h), POLLIN, 0};
+        if (poll(&p, 1, 60000) <= 0)
+            return -1;
+        pvf_completion c;
+        while (pvf_host_next_completion(h, &c)) {
+            ok = ok && check_valid(&c.execute);
+            pvf_completion_free(&c);
+            done++;
+        }
+    }
+    return ok ? now_ms() - t0 : -1;
+}
+
+static pvf_host *start_host(cli_host_opts *o, unsigned workers)
+{
+    char err[512];
+    o->execute_workers = workers;
+    pvf_host *h = cli_host_start(o, err, sizeof err);
+    if (!h)
+        fprintf(stderr, "pvf bench-host: %s\n", err);
+    return h;
+}
+
+static void usage(void)
+{
+    printf("usage: pvf bench-host --code FILE --params FILE [--runs N] [--jobs M] [--json]\n"
+           "  FILE params: a SCALE ValidationParams whose block the code validates (Valid).\n"
+           "  --runs N   sequential validations for the latency (default 300)\n"
+           "  --jobs M   validations per throughput burst (default 400)\n");
+}
+
+int cmd_bench_host(int argc, char **argv)
+{
+    const char *code_path = NULL, *params_path = NULL;
+    size_t runs = 300, jobs = 400;
+    bool json = false;
+    cli_host_opts o;
+    memset(&o, 0, sizeof o);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--code") && i + 1 < argc) code_path = argv[++i];
+        else if (!strcmp(argv[i], "--params") && i + 1 < argc) params_path = argv[++i];
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--jobs") && i + 1 < argc) jobs = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--json")) json = true;
+        else if (!strcmp(argv[i], "--help")) { usage(); return 0; }
+        else {
+            int k = cli_host_option(argc, argv, &i, &o);
+            if (k == 1)
+                continue;
+            if (k == 0)
+                fprintf(stderr, "pvf bench-host: unknown option '%s'\n", argv[i]);
+            usage();
+            return EXIT_USAGE;
+        }
+    }
+    if (!code_path || !params_path || runs == 0 || jobs == 0) {
+        usage();
+        return EXIT_USAGE;
+    }
+    size_t code_len, params_len;
+    uint8_t *code = file_read(code_path, &code_len);
+    uint8_t *params = file_read(params_path, &params_len);
+    validation_params vp;
+    wasm_error we;
+    if (!code || !params) {
+        fprintf(stderr, "pvf bench-host: cannot read %s: %s\n", code ? params_path : code_path, strerror(errno));
+        free(code), free(params);
+        return EXIT_USAGE;
+    }
+    if (!validation_params_decode_all(params, params_len, &vp, &we)) {
+        fprintf(stderr, "pvf bench-host: %s: %s\n", params_path, we.msg);
+        free(code), free(params);
+        return EXIT_USAGE;
+    }
+    pvf_execute_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.code = code;
+    rq.code_len = code_len;
+    rq.parent_head = vp.parent_head.ptr;
+    rq.parent_head_len = vp.parent_head.len;
+    rq.relay_parent_number = vp.relay_parent_number;
+    memcpy(rq.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
+    rq.pov = vp.block_data.ptr;
+    rq.pov_len = vp.block_data.len;
+    rq.kind = PVF_KIND_BACKING;
+
+    int rc = 1;
+    double *samples = calloc(runs, sizeof *samples);
+    double *clone_samples = calloc(runs, sizeof *clone_samples);
+    stats clone_st = {0}, lat = {0};
+    double per_s[3] = {0};
+    const unsigned worker_counts[3] = {1, 2, 4};
+    pvf_host *h = NULL;
+    if (!samples || !clone_samples || !bare_clone(clone_samples, runs))
+        goto out;
+    clone_st = summarise(clone_samples, runs);
+    if (!(h = start_host(&o, 1)) || !latency(h, &rq, samples, runs))
+        goto out;
+    lat = summarise(samples, runs);
+    cli_host_stop(h, &o);
+    h = NULL;
+    for (int k = 0; k < 3; k++) {
+        if (!(h = start_host(&o, worker_counts[k])) || burst(h, &rq, 2 * worker_counts[k]) < 0)
+            goto out;
+        double ms = burst(h, &rq, jobs);
+        if (ms <= 0)
+            goto out;
+        per_s[k] = (double)jobs * 1000.0 / ms;
+        cli_host_stop(h, &o);
+        h = NULL;
+    }
+    rc = 0;
+    if (json) {
+        printf("{\"runs\":%zu,\"jobs\":%zu,\"clone_exit_wait_ms\":{\"p50\":%.4f,\"p99\":%.4f},"
+               "\"validation_ms\":{\"p50\":%.4f,\"p99\":%.4f,\"mean\":%.4f},"
+               "\"validations_per_s\":{\"1\":%.1f,\"2\":%.1f,\"4\":%.1f}}\n",
+               runs, jobs, clone_st.p50, clone_st.p99, lat.p50, lat.p99, lat.mean, per_s[0], per_s[1], per_s[2]);
+    } else {
+        printf("bare clone+exit+wait (%zu): p50 %.3f ms, p99 %.3f ms\n", runs, clone_st.p50, clone_st.p99);
+        printf("validation through the host (%zu, 1 execute worker): p50 %.3f ms, p99 %.3f ms, mean %.3f ms\n",
+               runs, lat.p50, lat.p99, lat.mean);
+        for (int k = 0; k < 3; k++)
+            printf("throughput, %u execute worker%s, %zu at once: %.1f validations/s\n", worker_counts[k],
+                   worker_counts[k] > 1 ? "s" : "", jobs, per_s[k]);
+    }
+out:
+    if (h)
+        cli_host_stop(h, &o);
+    free(samples);
+    free(clone_samples);
+    free(code);
+    free(params);
+    return rc;
+}
