@@ -16,10 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "worker/worker_common.h"
-
-/* What the artifact manifest is bound to: artifacts of another engine build are dropped. */
-#define HOST_ENGINE_VERSION WORKER_VERSION
+#include "pvf/version.h"
 
 uint64_t host_now_ms(void)
 {
@@ -90,7 +87,7 @@ static bool copy_config(pvf_host *h, const pvf_host_config *cfg)
     h->cache_dir = strdup(cfg->cache_dir);
     h->prepare_path = strdup(cfg->prepare_worker_path);
     h->execute_path = strdup(cfg->execute_worker_path);
-    h->node_version = strdup(cfg->node_version ? cfg->node_version : WORKER_VERSION);
+    h->node_version = strdup(cfg->node_version ? cfg->node_version : PVF_VERSION);
     h->log_path = cfg->worker_log_path ? strdup(cfg->worker_log_path) : NULL;
     if (!h->cfg.wall_clock_factor)
         h->cfg.wall_clock_factor = 4;
@@ -156,7 +153,7 @@ pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
         host_free(h);
         return NULL;
     }
-    artifacts_config ac = {.cache_dir = h->cache_dir, .engine_version = HOST_ENGINE_VERSION, .target = NULL};
+    artifacts_config ac = {.cache_dir = h->cache_dir, .engine_version = PVF_ENGINE_VERSION, .target = NULL};
     char why[512];
     h->table = artifacts_open(&ac, host_now_ms(), NULL, why, sizeof why);
     if (!h->table) {

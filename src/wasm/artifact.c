@@ -19,6 +19,7 @@
  * bounds. Code words themselves are trusted once the checksum matches: the
  * artifact is produced by our own prepare step.
  */
+#include "pvf/version.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@
 
 #define ARTIFACT_MAGIC "PVFARTF"        /* 8 bytes with the NUL */
 #define ARTIFACT_FORMAT 1u
-#define ENGINE_VERSION "pvf-engine 0.1.0 interp"
+#define ENGINE_VERSION PVF_ENGINE_VERSION
 #define ARTIFACT_TARGET "x86_64-linux"
 
 /* ---- writer -------------------------------------------------------------------------------- */

@@ -28,6 +28,7 @@
 #ifndef PVF_WORKER_COMMON_H
 #define PVF_WORKER_COMMON_H
 
+#include "pvf/version.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,7 +36,7 @@
 #include "host/protocol.h"
 
 /* The worker's version; the host's node version must be this string. */
-#define WORKER_VERSION "0.4.0"
+#define WORKER_VERSION PVF_VERSION
 
 /* How long a worker keeps trying to connect (the host's spawn timeout). */
 #define WORKER_CONNECT_TIMEOUT_MS 3000u
