@@ -67,6 +67,14 @@ void pvf_runtime_call(const pvf_code *code, const char *name, const uint8_t *inp
 void pvf_runtime_validate(const pvf_code *code, const uint8_t *params, size_t params_len,
                           pvf_call_result *out);
 
+/*
+ * The reference's pre-instantiation for prechecking: every import of `code`
+ * must link to the PVF host functions (a known name with another signature
+ * fails; unknown names link as trapping stubs). False with err otherwise.
+ * Nothing is instantiated.
+ */
+bool pvf_runtime_check_linkable(const pvf_code *code, char *err, size_t errlen);
+
 /* Where print_* and log output goes (NULL: discarded). Default: NULL. */
 void pvf_runtime_set_log(void *file /* FILE* */);
 

@@ -179,3 +179,18 @@ void pvf_runtime_call(const pvf_code *code, const char *name, const uint8_t *inp
     pvf_store_free(store);
     out->cpu_ms = cputime_thread_ms() - t0;
 }
+
+bool pvf_runtime_check_linkable(const pvf_code *code, char *err, size_t errlen)
+{
+    pvf_store *store = pvf_store_new();
+    host_env env = { .log = NULL };
+    pvf_extern *imports = NULL;
+    if (!store) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    bool ok = host_link(store, code, &env, &imports, err, errlen);
+    free(imports);
+    pvf_store_free(store);
+    return ok;
+}

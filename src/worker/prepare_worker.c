@@ -11,7 +11,7 @@
  *   parse the Wasm binary (wasm_decode)          ⇒ Prevalidation
  *   prepare: validate, stack limiter, memory
  *   rewrite, compile (pvf_runtime_prepare)       ⇒ Preparation
- *   Prechecking only: load the artifact          ⇒ RuntimeConstruction
+ *   Prechecking only: load and link the artifact ⇒ RuntimeConstruction
  * This is the reference's split: its `prevalidate` only parses the module
  * (RuntimeBlob); validation happens inside Wasmtime's precompile, i.e. in
  * `prepare`. Both are deterministic, so the verdict is the same either way.
@@ -126,8 +126,10 @@ static void prepare_job(void *argp, int fd)
         return;
     }
     if (req->prep_kind == PROTO_PREP_PRECHECKING) {
+        /* The reference deserializes and pre-instantiates (links) the artifact. */
         pvf_code *code = pvf_code_load(artifact, artifact_len, err, sizeof err);
-        if (!code) {
+        if (!code || !pvf_runtime_check_linkable(code, err, sizeof err)) {
+            pvf_code_free(code);
             job_fail(a, fd, PREP_ERR_RUNTIME_CONSTRUCTION, err);
             return;
         }

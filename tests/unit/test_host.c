@@ -257,6 +257,57 @@ TEST(pvfhost_precheck_garbage_invalid_never_retried)
     hfix_done(&f);
 }
 
+/* A known host function imported with the wrong signature: prechecking pre-instantiates (links)
+ * the artifact like the reference, so precheck fails with RuntimeConstruction — non-deterministic
+ * in the reference (§6.1), hence Failed, not Invalid. Preparing for execution doesn't link; the
+ * execution then fails to construct the runtime: PossiblyInvalid(RuntimeConstruction). */
+TEST(pvfhost_precheck_links_the_host_functions)
+{
+    size_t len;
+    uint8_t *code = test_read_file("tests/fixtures/engine/bad_import.wasm", &len);
+    hfix f;
+    if (!code || !hfix_init(&f)) {
+        free(code);
+        return;
+    }
+    pvf_precheck_result pr;
+    pvf_host_precheck(f.h, code, len, NULL, &pr);
+    note_pids(&f);
+    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
+    CHECK(!strcmp(pr.reason, "RuntimeConstruction"));
+    CHECK_STR_CONTAINS(pr.message, "ext_hashing_blake2_256_version_1");
+    pvf_execute_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.code = code;
+    rq.code_len = len;
+    rq.kind = PVF_KIND_BACKING;
+    pvf_execute_result r;
+    pvf_host_execute(f.h, &rq, &r);
+    note_pids(&f);
+    /* The precheck failure is non-deterministic and the cooldown has not passed: no retry. */
+    CHECK_EQ_U64(r.verdict, PVF_VERDICT_INTERNAL);
+    CHECK_EQ_U64(r.attempts, 0);
+    pvf_execute_result_free(&r);
+
+    /* Other params (another artifact id): prepared for execution without linking, then the
+     * execution can't construct the runtime, and the artifact is dropped. */
+    executor_params ep;
+    executor_params_init(&ep);
+    executor_params_push(&ep, (executor_param){.kind = EXEC_PARAM_STACK_LOGICAL_MAX, .value = 65535});
+    rq.executor_params = &ep;
+    pvf_host_execute(f.h, &rq, &r);
+    note_pids(&f);
+    CHECK_EQ_U64(r.verdict, PVF_VERDICT_POSSIBLY_INVALID);
+    CHECK(!strcmp(r.reason, "RuntimeConstruction"));
+    CHECK_EQ_U64(r.attempts, 1);
+    CHECK_EQ_U64(r.preparations, 1);
+    CHECK(pvf_host_artifact_path(f.h, code, len, &ep) == NULL);
+    pvf_execute_result_free(&r);
+    executor_params_free(&ep);
+    hfix_done(&f);
+    free(code);
+}
+
 TEST(pvfhost_execute_adder_chain)
 {
     size_t len;
