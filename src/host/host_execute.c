@@ -217,3 +217,13 @@ void host_execution_deadline(pvf_host *h, uint64_t job)
         host_fail_execution(h, r, PVF_VERDICT_EXECUTION_DEADLINE, "ExecutionDeadline",
                             "the relay parent left the active leaves before the job could run");
 }
+
+void host_requeue_execution(pvf_host *h, uint64_t job)
+{
+    host_request *r = job ? host_find_request(h, job) : NULL;
+    if (!r)
+        return;
+    if (r->done.execute.attempts)
+        r->done.execute.attempts--;
+    host_enqueue_execution(h, r, NULL);
+}

@@ -151,6 +151,8 @@ void host_prepared_for_execution(pvf_host *h, host_request *r, const prepare_out
 void host_assign_execution(pvf_host *h, uint64_t worker, uint64_t job, uint64_t queued_ms);
 void host_execute_event(pvf_host *h, slot_event *ev);
 void host_execution_deadline(pvf_host *h, uint64_t job);
+/* An execution handed to a worker that turned out dead never started: queue it again (0: none). */
+void host_requeue_execution(pvf_host *h, uint64_t job);
 void host_run_due_retries(pvf_host *h, uint64_t now, uint64_t *next_wakeup);
 void host_fail_execution(pvf_host *h, host_request *r, pvf_verdict v, const char *reason, const char *msg);
 

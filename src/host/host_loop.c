@@ -162,6 +162,15 @@ static void handle_event(pvf_host *h, slot_event *ev)
     case SLOT_EXECUTED:
         host_execute_event(h, ev);
         break;
+    case SLOT_DIED:
+        fprintf(stderr, "pvf host: %s\n", ev->err);
+        if (kind == HOST_WORKER_PREPARE) {
+            prepare_queue_worker_died(h->pq, id, now);     /* its job, if any, goes back to the front */
+        } else {
+            exec_queue_worker_died(h->eq, id, now);
+            host_requeue_execution(h, ev->job);            /* it never started */
+        }
+        break;
     case SLOT_CLOSED:
         break;
     }

@@ -3,21 +3,25 @@
  *
  *   spawn ─┬─ failed ──────────────────────────────▶ post SPAWN_FAILED (gone), end
  *          └─ up: post SPAWNED
- *               loop: wait for a command
+ *               loop: wait for a command, watching the worker
+ *                 (the worker died while idle → post DIED, end)
+ *                 (the worker is dead when a job arrives → post DIED naming the job, end)
  *                 PREPARE → worker_prepare, move the artifact, post PREPARED
  *                 EXECUTE → worker_execute, post EXECUTED
  *                 (the worker died or must be retired → the event is `gone`, end)
  *                 CLOSE   → worker_close, post CLOSED (gone), end
  *                 CANCEL  → worker_kill, end without an event
  *
- * Commands come through a mutex + condition variable; cancellation also
- * writes the slot's eventfd, which worker_interface polls in every wait, so
- * a blocked request ends at once.
+ * Commands come through a mutex-protected field plus an eventfd (cmd_fd), so
+ * the idle thread can poll for a command and the worker's death together.
+ * Cancellation also writes the slot's cancel eventfd, which worker_interface
+ * polls in every wait, so a blocked request ends at once.
  */
 #define _GNU_SOURCE
 #include "host/worker_slot.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef enum slot_cmd { CMD_NONE, CMD_PREPARE, CMD_EXECUTE, CMD_CLOSE, CMD_CANCEL } slot_cmd;
+typedef enum slot_cmd { CMD_NONE, CMD_PREPARE, CMD_EXECUTE, CMD_CLOSE, CMD_CANCEL, CMD_WORKER_DIED } slot_cmd;
 
 struct worker_slot {
     host_worker_kind kind;
@@ -37,9 +41,9 @@ struct worker_slot {
     mailbox *events;
     pthread_t thread;
     int cancel_fd;
+    int cmd_fd;                     /* eventfd: a command is waiting */
     atomic_int pid;
     pthread_mutex_t lock;
-    pthread_cond_t cond;
     slot_cmd cmd;
     bool cancelled;
     slot_prepare_job prep;
@@ -89,16 +93,52 @@ static void post(worker_slot *s, slot_event *ev)
     mailbox_push(s->events, &ev->node);
 }
 
-static slot_cmd wait_command(worker_slot *s)
+/* True when the idle worker is gone: its process exited or its socket
+ * closed (a live worker never writes between jobs). */
+static bool worker_gone(const worker_handle *w, int timeout_ms, int cmd_fd)
+{
+    struct pollfd p[3] = {{w->sock, POLLIN, 0}, {w->pidfd, POLLIN, 0}, {cmd_fd, POLLIN, 0}};
+    int n = poll(p, cmd_fd >= 0 ? 3 : 2, timeout_ms);
+    return n > 0 && (p[0].revents || p[1].revents);
+}
+
+static slot_cmd take_command(worker_slot *s)
 {
     pthread_mutex_lock(&s->lock);
-    while (s->cmd == CMD_NONE)
-        pthread_cond_wait(&s->cond, &s->lock);
     slot_cmd c = s->cmd;
     if (c != CMD_CANCEL)
         s->cmd = CMD_NONE;
+    uint64_t n;
+    (void)!read(s->cmd_fd, &n, sizeof n);
     pthread_mutex_unlock(&s->lock);
     return c;
+}
+
+/* The next command; CMD_WORKER_DIED when the worker dies first. A command
+ * that finds the worker already dead is still returned (the caller checks). */
+static slot_cmd wait_command(worker_slot *s)
+{
+    for (;;) {
+        slot_cmd c = take_command(s);
+        if (c != CMD_NONE)
+            return c;
+        if (worker_gone(&s->w, -1, s->cmd_fd)) {
+            c = take_command(s);
+            return c != CMD_NONE ? c : CMD_WORKER_DIED;
+        }
+    }
+}
+
+/* The worker is dead: reap it and say so; `job` is the job it never got (0 if none). */
+static void post_died(worker_slot *s, uint64_t job)
+{
+    worker_kill(&s->w);
+    slot_event *ev = new_event(s, SLOT_DIED);
+    ev->job = job;
+    ev->gone = true;
+    snprintf(ev->err, sizeof ev->err, "%s worker died while idle (%s)",
+             s->kind == HOST_WORKER_PREPARE ? "prepare" : "execute", s->w.death[0] ? s->w.death : "connection closed");
+    post(s, ev);
 }
 
 static void run_prepare(worker_slot *s)
@@ -158,7 +198,15 @@ static void *slot_main(void *arg)
     atomic_store(&s->pid, s->w.pid);
     post(s, ev);
     for (;;) {
-        switch (wait_command(s)) {
+        slot_cmd c = wait_command(s);
+        if ((c == CMD_PREPARE || c == CMD_EXECUTE) && worker_gone(&s->w, 0, -1)) {
+            post_died(s, c == CMD_PREPARE ? s->prep.job : s->exec.job);
+            return NULL;
+        }
+        switch (c) {
+        case CMD_WORKER_DIED:
+            post_died(s, 0);
+            return NULL;
         case CMD_PREPARE:
             run_prepare(s);
             break;
@@ -203,9 +251,12 @@ worker_slot *worker_slot_start(host_worker_kind kind, uint64_t id, const worker_
     s->cfg = *cfg;
     atomic_init(&s->pid, -1);
     s->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (s->cancel_fd < 0 || !copy_params(&s->ep, cfg->executor_params)) {
+    s->cmd_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (s->cancel_fd < 0 || s->cmd_fd < 0 || !copy_params(&s->ep, cfg->executor_params)) {
         if (s->cancel_fd >= 0)
             close(s->cancel_fd);
+        if (s->cmd_fd >= 0)
+            close(s->cmd_fd);
         executor_params_free(&s->ep);
         free(s);
         return NULL;
@@ -213,11 +264,10 @@ worker_slot *worker_slot_start(host_worker_kind kind, uint64_t id, const worker_
     s->cfg.executor_params = &s->ep;
     s->cfg.cancel_fd = s->cancel_fd;
     pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->cond, NULL);
     if (pthread_create(&s->thread, NULL, slot_main, s) != 0) {
         pthread_mutex_destroy(&s->lock);
-        pthread_cond_destroy(&s->cond);
         close(s->cancel_fd);
+        close(s->cmd_fd);
         executor_params_free(&s->ep);
         free(s);
         return NULL;
@@ -230,7 +280,8 @@ static void command(worker_slot *s, slot_cmd c)
     pthread_mutex_lock(&s->lock);
     if (s->cmd != CMD_CANCEL)
         s->cmd = c;
-    pthread_cond_signal(&s->cond);
+    uint64_t one = 1;
+    (void)!write(s->cmd_fd, &one, sizeof one);
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -268,8 +319,8 @@ void worker_slot_join(worker_slot *s)
         return;
     pthread_join(s->thread, NULL);
     pthread_mutex_destroy(&s->lock);
-    pthread_cond_destroy(&s->cond);
     close(s->cancel_fd);
+    close(s->cmd_fd);
     executor_params_free(&s->ep);
     free(s);
 }

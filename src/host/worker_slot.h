@@ -5,8 +5,11 @@
  * slot, whose thread spawns the worker (worker_interface.h), then runs the
  * jobs the host hands it one at a time with the blocking, deadline-bounded
  * primitives, and posts a slot_event to the host's mailbox after each step.
- * A slot whose worker is gone (spawn failed, died, retired) posts its last
- * event with `gone` set and its thread ends; the host then joins and frees
+ * While idle the thread also watches the worker's pidfd and socket, so a
+ * worker that dies between jobs is noticed at once (SLOT_DIED) instead of
+ * being handed the next job and blaming it. A slot whose worker is gone
+ * (spawn failed, died, retired) posts its last event with `gone` set and its
+ * thread ends; the host then joins and frees
  * it. worker_slot_cancel ends whatever the thread waits for at once and
  * kills the worker (shutdown).
  *
@@ -32,6 +35,8 @@ typedef enum slot_event_kind {
     SLOT_PREPARED,      /* a prepare job ended: prep */
     SLOT_EXECUTED,      /* an execute job ended: exec */
     SLOT_CLOSED,        /* worker_slot_close/cancel finished: gone */
+    SLOT_DIED,          /* the worker died while idle, or before the job it was handed
+                         * reached it (then `job` names that job, which never started): gone */
 } slot_event_kind;
 
 typedef struct slot_event {
