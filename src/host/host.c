@@ -10,6 +10,7 @@
 #include "host/host_internal.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,10 +359,12 @@ bool pvf_host_update_active_leaves(pvf_host *h, const uint8_t activated[32], con
     m->has_activated = activated != NULL;
     if (activated)
         memcpy(m->activated, activated, 32);
-    bool ok = true;
-    m->ancestors = (uint8_t(*)[32])dup_bytes(activated ? ancestors[0] : NULL, activated ? n_ancestors * 32 : 0, &ok);
-    m->n_ancestors = activated ? n_ancestors : 0;
-    m->deactivated = (uint8_t(*)[32])dup_bytes(n_deactivated ? deactivated[0] : NULL, n_deactivated * 32, &ok);
+    bool ok = n_ancestors <= SIZE_MAX / 32 && n_deactivated <= SIZE_MAX / 32;
+    size_t n_anc = activated && ok ? n_ancestors : 0;
+    m->ancestors = (uint8_t(*)[32])dup_bytes(n_anc ? ancestors[0] : NULL, n_anc * 32, &ok);
+    m->n_ancestors = n_anc;
+    m->deactivated = (uint8_t(*)[32])dup_bytes(n_deactivated && ok ? deactivated[0] : NULL,
+                                               ok ? n_deactivated * 32 : 0, &ok);
     m->n_deactivated = n_deactivated;
     if (!ok) {
         free(m->ancestors);
