@@ -20,6 +20,9 @@ CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -ffp-contract=off -fno-strict-al
                -pthread -Iinclude -Isrc $(PKG_CFLAGS)
 CFLAGS   += $(OPT) $(CFLAGS_BASE) -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm -pthread
+# Bind every symbol at start-up: a job process (a fresh fork of its worker) then never pays
+# for lazy PLT resolution, and the GOT is read-only (full RELRO).
+LDFLAGS  += -Wl,-z,now -Wl,-z,relro
 
 # src/worker/main/*.c: one main() per worker binary (pvf-prepare-worker, pvf-execute-worker)
 LIB_SRCS := $(sort $(wildcard src/wasm/*.c src/runtime/*.c src/host/*.c src/worker/*.c src/util/*.c))

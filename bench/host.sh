@@ -36,7 +36,7 @@ j() { node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1]))
 {
     echo "$SECTION"
     echo
-    echo "Command: \`bench/host.sh\` (run by \`make bench\`), i.e. \`pvf bench-host --code $(basename "$CODE\`") --params inputs/adder/000.params.scale --runs $RUNS --jobs $JOBS\`."
+    echo "Command: \`bench/host.sh\` (run by \`make bench\`), i.e. \`pvf bench-host --code $(basename "$CODE") --params inputs/adder/000.params.scale --runs $RUNS --jobs $JOBS\`."
     echo "Machine: $(nproc) cores, $(date -u +%Y-%m-%d), load average at start $load_start."
     echo "Each validation goes host thread → execute queue → execute worker (Unix socket) → a fresh job"
     echo "process (clone3, pipe) → back; the adder itself runs for microseconds, so this is the host's own cost."
