@@ -67,7 +67,10 @@ typedef struct pvf_host_config {
     const char *execute_worker_path; /* pvf-execute-worker */
     const char *node_version;        /* sent in the versioned handshake; NULL ⇒ the workers' version */
     const char *worker_log_path;     /* workers' stderr appended here; NULL ⇒ inherit ours */
-    bool secure_validator_mode;      /* passed to the workers in their handshake */
+    bool secure_validator_mode;      /* [true] refuse to start without seccomp, or without both landlock
+                                      * and pivot_root; false is the reference's
+                                      * --insecure-validator-i-know-what-i-do: refusals become warnings
+                                      * and the workers use whatever layers work */
     /* Worker counts (reference defaults 4 / 1 / 2). */
     unsigned execute_workers_max;
     unsigned prepare_workers_soft_max;
@@ -87,6 +90,7 @@ typedef struct pvf_host_config {
     uint64_t artifact_cache_limit;         /* [10 GiB] pruning starts above this total size */
     uint64_t artifact_min_stale_ms;        /* [24 h] artifacts needed more recently are kept */
     bool disable_metrics;                  /* record nothing (the reference's Metrics(None)) */
+    bool quiet;                            /* no informational lines on stderr (errors still) */
 } pvf_host_config;
 
 /* Every field to its reference default (paths NULL). */
@@ -249,6 +253,30 @@ bool pvf_host_update_active_leaves(pvf_host *h, const uint8_t activated[32], con
 /* The host's metrics in the Prometheus text format, snprintf-style (see
  * src/host/metrics.h for the families); 0 when metrics are disabled. */
 size_t pvf_host_metrics_render(const pvf_host *h, char *buf, size_t cap);
+
+/* ---------------------------------------------------------------- security */
+
+/* One sandbox layer as the start-up check found it. */
+typedef struct pvf_security_layer {
+    bool available;         /* the check applied the layer and proved its effect */
+    char detail[256];       /* the check's line ("landlock: available, ABI 7") or why not */
+} pvf_security_layer;
+
+typedef struct pvf_security_status {
+    pvf_security_layer landlock, seccomp, userns_pivot_root, job_clone;
+    int landlock_abi;       /* the kernel's landlock ABI; 0 when unavailable */
+    bool secure_mode_ok;    /* seccomp, and landlock or userns_pivot_root */
+} pvf_security_status;
+
+/* Run the worker binary's four check modes in parallel (each in its own
+ * process, empty environment); the pivot check gets a temporary dir under
+ * work_dir. False only when the checks could not be run (err says why). */
+bool pvf_security_check(const char *worker_path, const char *work_dir, pvf_security_status *out, char *err,
+                        size_t errlen);
+/* NULL when secure mode can start; else why not, in buf. */
+const char *pvf_security_refusal(const pvf_security_status *st, char *buf, size_t size);
+/* What pvf_host_start found (the workers apply exactly these layers). */
+const pvf_security_status *pvf_host_security(const pvf_host *h);
 
 /* ---------------------------------------------------------------- introspection */
 

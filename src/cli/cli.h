@@ -24,10 +24,11 @@ int cmd_validate(int argc, char **argv);
 int cmd_call(int argc, char **argv);
 int cmd_precheck(int argc, char **argv);
 int cmd_bench_host(int argc, char **argv);
+int cmd_check_security(int argc, char **argv);
 
 /* cmd_precheck.c: the options that run a command through the libpvf host
  * (--cache-dir, --workers-path, --prep-timeout-ms, --exec-timeout-ms, --kind,
- * --execute-workers, --in-process, --via host|in-process). */
+ * --execute-workers, --insecure, --in-process, --via host|in-process). */
 struct pvf_host;
 typedef struct cli_host_opts {
     const char *cache_dir;          /* NULL: a temporary dir, removed by cli_host_stop */
@@ -35,12 +36,15 @@ typedef struct cli_host_opts {
     uint64_t prep_timeout_ms, exec_timeout_ms;     /* 0: the executor params' defaults */
     int kind;                       /* pvf_exec_request_kind; backing by default */
     unsigned execute_workers;       /* 0: the host's default (4) */
+    bool insecure;                  /* --insecure: start without a secure sandbox (warnings only) */
     bool in_process, via_set;
     char prepare_path[4200], execute_path[4200], temp_cache[256];
 } cli_host_opts;
 /* 1: argv[*i] (and its value, *i advanced) was a host option; 0: not one; -1: bad value (reported). */
 int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o);
 struct pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen);
+/* Only the worker paths and the (temporary) cache dir of cli_host_start. */
+bool cli_host_paths(cli_host_opts *o, char *err, size_t errlen);
 void cli_host_stop(struct pvf_host *h, cli_host_opts *o);
 
 /* runtime_code.c: read and prepare a runtime with the PVF defaults; NULL with err set. */

@@ -45,6 +45,10 @@ int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
         o->in_process = true;
         return 1;
     }
+    if (!strcmp(a, "--insecure")) {
+        o->insecure = true;
+        return 1;
+    }
     if (!strcmp(a, "--cache-dir") || !strcmp(a, "--workers-path") || !strcmp(a, "--prep-timeout-ms") ||
         !strcmp(a, "--exec-timeout-ms") || !strcmp(a, "--kind") || !strcmp(a, "--via") ||
         !strcmp(a, "--execute-workers")) {
@@ -94,26 +98,33 @@ static bool own_dir(char *buf, size_t size)
     return true;
 }
 
-pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
+bool cli_host_paths(cli_host_opts *o, char *err, size_t errlen)
 {
     char dir[4096];
     if (o->workers_path)
         snprintf(dir, sizeof dir, "%s", o->workers_path);
     else if (!own_dir(dir, sizeof dir)) {
         snprintf(err, errlen, "cannot find this executable's directory; use --workers-path");
-        return NULL;
+        return false;
     }
     snprintf(o->prepare_path, sizeof o->prepare_path, "%.4000s/pvf-prepare-worker", dir);
     snprintf(o->execute_path, sizeof o->execute_path, "%.4000s/pvf-execute-worker", dir);
-    if (!o->cache_dir) {
+    if (!o->cache_dir && !o->temp_cache[0]) {
         const char *tmp = getenv("TMPDIR");
         snprintf(o->temp_cache, sizeof o->temp_cache, "%.200s/pvf-cache-XXXXXX", tmp && *tmp ? tmp : "/tmp");
         if (!mkdtemp(o->temp_cache)) {
             snprintf(err, errlen, "cannot make a cache dir %s: %s", o->temp_cache, strerror(errno));
             o->temp_cache[0] = 0;
-            return NULL;
+            return false;
         }
     }
+    return true;
+}
+
+pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
+{
+    if (!cli_host_paths(o, err, errlen))
+        return NULL;
     pvf_host_config cfg;
     pvf_host_config_init(&cfg);
     cfg.cache_dir = o->cache_dir ? o->cache_dir : o->temp_cache;
@@ -121,6 +132,8 @@ pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
     cfg.execute_worker_path = o->execute_path;
     cfg.precheck_prep_timeout_ms = o->prep_timeout_ms;
     cfg.lenient_prep_timeout_ms = o->prep_timeout_ms;
+    cfg.secure_validator_mode = !o->insecure;
+    cfg.quiet = true;
     if (o->execute_workers)
         cfg.execute_workers_max = o->execute_workers;
     pvf_host *h = pvf_host_start(&cfg, err, errlen);

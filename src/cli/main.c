@@ -16,6 +16,7 @@ static const struct {
     { "validate", cmd_validate, "run validate_block of a PVF on ValidationParams" },
     { "precheck", cmd_precheck, "precheck a PVF through the host (prepare worker + job process)" },
     { "bench-host", cmd_bench_host, "end-to-end host numbers: validation latency, throughput per worker count" },
+    { "check-security", cmd_check_security, "run the sandbox start-up checks; which layers work here" },
     { "call", cmd_call, "call any export of a runtime with the PVF host functions" },
 };
 

@@ -58,6 +58,7 @@ void pvf_host_config_init(pvf_host_config *cfg)
     cfg->cleanup_pulse_ms = 3600ull * 1000;
     cfg->artifact_cache_limit = ARTIFACTS_CACHE_LIMIT_DEFAULT;
     cfg->artifact_min_stale_ms = ARTIFACTS_MIN_STALE_MS_DEFAULT;
+    cfg->secure_validator_mode = true;
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -124,11 +125,55 @@ static bool make_queues(pvf_host *h, char *err, size_t errlen)
     return true;
 }
 
+static void log_layer(const pvf_host *h, const char *name, const pvf_security_layer *l)
+{
+    if (!h->cfg.quiet)
+        fprintf(stderr, "pvf host: security: %-17s %s: %s\n", name, l->available ? "available" : "UNAVAILABLE",
+                l->detail);
+}
+
+/* Run the start-up checks, log one line per layer, apply the secure-mode
+ * policy; the workers will apply exactly the layers that passed. */
+static bool check_security(pvf_host *h, char *err, size_t errlen)
+{
+    pvf_security_status *st = &h->security;
+    if (!pvf_security_check(h->prepare_path, h->cache_dir, st, err, errlen))
+        return false;
+    log_layer(h, "landlock", &st->landlock);
+    log_layer(h, "seccomp", &st->seccomp);
+    log_layer(h, "userns_pivot_root", &st->userns_pivot_root);
+    log_layer(h, "job_clone", &st->job_clone);
+    h->worker_security = (proto_security_status){
+        .secure_validator_mode = h->cfg.secure_validator_mode,
+        .can_enable_landlock = st->landlock.available,
+        .can_enable_seccomp = st->seccomp.available,
+        .can_unshare_user_namespace_and_change_root = st->userns_pivot_root.available,
+        .can_do_secure_clone = st->job_clone.available,
+    };
+    char why[600];
+    if (!pvf_security_refusal(st, why, sizeof why))
+        return true;
+    if (h->cfg.secure_validator_mode) {
+        snprintf(err, errlen, "cannot start in secure validator mode: %s (the insecure option runs anyway)", why);
+        return false;
+    }
+    fprintf(stderr, "pvf host: WARNING: running without a secure sandbox: %s\n", why);
+    return true;
+}
+
 pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
 {
     if (!cfg->cache_dir || !cfg->prepare_worker_path || !cfg->execute_worker_path) {
         snprintf(err, errlen, "host config needs cache_dir, prepare_worker_path and execute_worker_path");
         return NULL;
+    }
+    const char *bins[2] = {cfg->prepare_worker_path, cfg->execute_worker_path};
+    for (int i = 0; i < 2; i++) {
+        if (access(bins[i], X_OK) != 0) {
+            snprintf(err, errlen, "cannot run the %s worker %s: %s", i ? "execute" : "prepare", bins[i],
+                     strerror(errno));
+            return NULL;
+        }
     }
     pvf_host *h = calloc(1, sizeof *h);
     if (!h) {
@@ -159,6 +204,10 @@ pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
     h->table = artifacts_open(&ac, host_now_ms(), NULL, why, sizeof why);
     if (!h->table) {
         snprintf(err, errlen, "cannot open the artifact cache %s: %s", h->cache_dir, why);
+        host_free(h);
+        return NULL;
+    }
+    if (!check_security(h, err, errlen)) {
         host_free(h);
         return NULL;
     }
@@ -546,6 +595,11 @@ int pvf_host_execute_worker_pid(const pvf_host *h)
 {
     int pid;
     return pvf_host_worker_pids(h, HOST_WORKER_EXECUTE, &pid, 1) ? pid : -1;
+}
+
+const pvf_security_status *pvf_host_security(const pvf_host *h)
+{
+    return &h->security;
 }
 
 size_t pvf_host_metrics_render(const pvf_host *h, char *buf, size_t cap)

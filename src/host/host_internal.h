@@ -98,6 +98,8 @@ struct pvf_host {
     pvf_host_config cfg;            /* strings point at the copies below */
     char *cache_dir, *prepare_path, *execute_path, *node_version, *log_path;
     metrics *metrics;
+    pvf_security_status security;   /* the start-up checks */
+    proto_security_status worker_security;  /* sent to every worker in its handshake */
     mailbox inbox;                  /* API callers → host thread */
     mailbox events;                 /* worker-slot threads → host thread */
     mailbox completions;            /* host thread → pvf_host_next_completion */

@@ -71,7 +71,7 @@ static void spawn_slot(pvf_host *h, host_worker_kind kind, uint64_t id, const ex
         .binary = kind == HOST_WORKER_PREPARE ? h->prepare_path : h->execute_path,
         .cache_dir = h->cache_dir,
         .node_version = h->node_version,
-        .security = {.secure_validator_mode = h->cfg.secure_validator_mode},
+        .security = h->worker_security,
         .executor_params = ep,
         .spawn_timeout_ms = h->cfg.spawn_timeout_ms,
         .log_path = h->log_path,

@@ -223,7 +223,7 @@ static bool run_job(const worker_ctx *w, const proto_execute_request *req, const
 {
     execute_job_arg arg = {artifact, artifact_len, params, params_len, w->sock};
     job_limits lim;
-    memset(&lim, 0, sizeof lim);
+    worker_job_limits(w, &lim);
     lim.cpu_ms = worker_budget_ms(req->execution_timeout);
     lim.max_result = PROTO_MAX_EXECUTE_RESPONSE;
     char msg[256];

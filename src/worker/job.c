@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE  /* pipe2, clone3 flags, pidfd_open */
 #include "worker/job.h"
+#include "worker/sandbox.h"
 #include "worker/job_internal.h"
 
 #include "host/protocol.h"
@@ -90,6 +91,13 @@ static bool lower_rlimit(int resource, rlim_t soft, rlim_t hard)
     return setrlimit(resource, &r) == 0;
 }
 
+/* Say on stderr why the job could not start (the worker's log), then give up. */
+static bool setup_failed(const char *why)
+{
+    dprintf(2, "pvf job %d: setup failed: %s\n", (int)getpid(), why);
+    return false;
+}
+
 /* In the child: everything before the job body. False ⇒ the child exits
  * JOB_EXIT_SETUP_FAILED without running it. */
 static bool setup_child(const job_limits *lim, pid_t worker, uint64_t data_base)
@@ -120,6 +128,15 @@ static bool setup_child(const job_limits *lim, pid_t worker, uint64_t data_base)
         if (!lower_rlimit(RLIMIT_DATA, limit, limit))
             return false;
     }
+    char err[256];
+    /* With RLIMIT_FSIZE 0 a file write fails with EFBIG instead of killing the job. */
+    if (lim->restrict_job && signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
+        return setup_failed("signal(SIGXFSZ)");
+    if (lim->restrict_job && !sandbox_job_restrict(JOB_MAX_FDS, err, sizeof err))
+        return setup_failed(err);
+    /* Last: after it, nothing but the job body runs. */
+    if (lim->job_seccomp && !sandbox_seccomp_job(err, sizeof err))
+        return setup_failed(err);
     return true;
 }
 

@@ -60,9 +60,14 @@ typedef struct job_limits {
     uint64_t wall_ms;           /* wall-clock limit (SIGSTOP backstop); 0 = none */
     uint64_t mem_bytes;         /* RLIMIT_DATA headroom for the job; 0 = none */
     size_t max_result;          /* largest result payload accepted; 0 = PROTO_MAX_SMALL_MESSAGE */
-    uint64_t extra_clone_flags; /* CLONE_NEW* for the sandbox (issue 5); 0 for now */
+    uint64_t extra_clone_flags; /* L4: CLONE_NEW* namespaces for the job (sandbox_job_clone_flags) */
     bool force_fork;            /* skip clone3 (tests, or when clone is known to fail) */
+    bool restrict_job;          /* L6 in the child: file size 0, few fds, no capabilities */
+    bool job_seccomp;           /* L5 in the child: the stricter job filter, last before the body */
 } job_limits;
+
+/* The job's RLIMIT_NOFILE under restrict_job: it needs its pipe, nothing more. */
+#define JOB_MAX_FDS 16
 
 typedef enum job_method {
     JOB_METHOD_CLONE3 = 0,      /* clone3 with CLONE_PIDFD and extra_clone_flags */
@@ -101,6 +106,8 @@ typedef struct job_outcome {
     uint64_t cpu_ns;            /* user + system CPU of the job (rusage from wait4) */
     uint64_t wall_ns;           /* spawn to reap */
     job_method method;
+    bool seccomp_violation;     /* killed by SIGSYS as pid 1 of its own pid namespace: only a seccomp
+                                 * kill can do that (a self-sent SIGSYS is ignored there) */
     char msg[160];              /* "received signal: SIGSEGV", "pipe closed without a result", … */
 } job_outcome;
 

@@ -30,6 +30,7 @@
 #include "host/protocol.h"
 
 #include <errno.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -267,6 +268,22 @@ static void describe_signal(job_outcome *o, int sig)
         outcome_msg(o, "received signal: %d", sig);
 }
 
+/*
+ * SIGSYS is what a seccomp KILL_PROCESS looks like, but a job can also send
+ * it to itself. As pid 1 of its own pid namespace it can't: the kernel
+ * ignores signals a namespace's init sends itself without a handler, so
+ * there the signal can only be seccomp's (sandbox-notes §3.1, §4.3). Either
+ * way the verdict stays the reference's (an ambiguous job death); only the
+ * message tells the two apart.
+ */
+static void note_sigsys(const job *j, job_outcome *o)
+{
+    o->seccomp_violation = j->method == JOB_METHOD_CLONE3 && (j->limits.extra_clone_flags & CLONE_NEWPID);
+    size_t n = strlen(o->msg);
+    snprintf(o->msg + n, sizeof o->msg - n, o->seccomp_violation ? " (seccomp violation)"
+                                                                 : " (possibly a seccomp violation)");
+}
+
 /* Hand the payload over when the frame arrived whole. */
 static void take_payload(monitor *m, job_outcome *o)
 {
@@ -335,6 +352,8 @@ static void classify(monitor *m, job_outcome *o, int status)
     } else if (signaled) {
         o->kind = JOB_DIED;
         describe_signal(o, sig);
+        if (sig == SIGSYS)
+            note_sigsys(m->j, o);
     } else if (WIFEXITED(status)) {
         classify_exit(m, o, WEXITSTATUS(status));
     } else {

@@ -262,7 +262,7 @@ static bool handle_request(const worker_ctx *w, const proto_pvf_prep_data *req)
 {
     prepare_job_arg arg = {req, w->sock, false};
     job_limits lim;
-    memset(&lim, 0, sizeof lim);
+    worker_job_limits(w, &lim);
     lim.cpu_ms = worker_budget_ms(req->prep_timeout);
     lim.max_result = PROTO_MAX_PREPARE_JOB_RESPONSE;
     uint64_t mem;

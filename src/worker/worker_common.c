@@ -36,13 +36,16 @@ static void usage(worker_kind kind, FILE *out)
 {
     fprintf(out,
             "usage: pvf-%s --socket PATH --worker-dir DIR [--node-version V]\n"
+            "       pvf-%s --check-landlock | --check-seccomp | --check-userns-pivot DIR | --check-job-clone\n"
             "       pvf-%s --version | --help\n"
             "\n"
             "A pvf %s process, started by the pvf host: it connects to the host's\n"
-            "Unix socket PATH, works in DIR, and runs every job in a one-off child.\n"
+            "Unix socket PATH, enters its sandbox with DIR as its root, and runs every\n"
+            "job in a one-off child. The check modes apply one sandbox layer and prove\n"
+            "its effect (exit 0, one line on stdout) or say why not (exit 1, stderr).\n"
             "Exit codes: 0 host closed the connection, 1 error, 2 usage,\n"
             "3 version mismatch with the host.\n",
-            kind_name(kind), kind_name(kind), kind_name(kind));
+            kind_name(kind), kind_name(kind), kind_name(kind), kind_name(kind));
 }
 
 /* Returns -1 to go on, else an exit code. */
@@ -58,6 +61,8 @@ static int parse_args(worker_ctx *w, int argc, char **argv)
             usage(w->kind, stdout);
             return WORKER_EXIT_OK;
         }
+        if (!strncmp(a, "--check-", 8))
+            return worker_run_check(a, i + 1 < argc ? argv[i + 1] : NULL);
         const char **slot = !strcmp(a, "--socket")       ? &w->socket_path
                            : !strcmp(a, "--worker-dir")   ? &w->worker_dir
                            : !strcmp(a, "--node-version") ? &w->node_version
@@ -223,6 +228,8 @@ int worker_start(worker_kind kind, int argc, char **argv, worker_ctx *w)
     if (rc >= 0)
         return rc;
     if (!security_handshake(w))
+        return WORKER_EXIT_ERROR;
+    if (!worker_enter_sandbox(w))
         return WORKER_EXIT_ERROR;
     return -1;
 }

@@ -20,10 +20,19 @@
  *      "node X, worker Y"), then stop with WORKER_EXIT_VERSION_MISMATCH if
  *      the protocol version or the node version differ from ours (or from
  *      --node-version, when given);
- *   5. read WorkerHandshake{SecurityStatus}. The host sends all false until
- *      the sandbox exists (issue 5); the status is kept in the context for it.
+ *   5. read WorkerHandshake{SecurityStatus}: which sandbox layers the host's
+ *      startup checks found available, and whether secure mode is on;
+ *   6. enter the sandbox (worker_sandbox.c): L0 hygiene, L1 pivot_root into
+ *      the worker dir, L2 landlock, L3 seccomp — after this the worker dir is
+ *      "/" and w->worker_dir says so.
  *
- * Workers are single-threaded: job_spawn (clone3) relies on it.
+ * Check modes (security_checks.c), instead of all that:
+ *   --check-landlock | --check-seccomp | --check-userns-pivot DIR | --check-job-clone
+ * each applies one layer in a child and proves its effect; exit 0 and one
+ * line on stdout when it works, exit 1 and the reason on stderr when not.
+ *
+ * Workers are single-threaded: unshare(CLONE_NEWUSER) and job_spawn (clone3)
+ * rely on it.
  */
 #ifndef PVF_WORKER_COMMON_H
 #define PVF_WORKER_COMMON_H
@@ -65,7 +74,20 @@ typedef struct worker_ctx {
     const char *node_version;           /* from argv; NULL when not given */
     int sock;                           /* connected to the host */
     proto_security_status security;     /* from WorkerHandshake */
+    bool in_own_userns;                 /* L1 applied: the worker dir is "/" */
+    bool seccomp_on;                    /* L3 applied: jobs get the stricter L5 filter too */
+    bool job_clone;                     /* L4: jobs get their own namespaces */
 } worker_ctx;
+
+struct job_limits;
+
+/* Step 6 (worker_sandbox.c); false ⇒ exit WORKER_EXIT_ERROR (logged). */
+bool worker_enter_sandbox(worker_ctx *w);
+/* Zero *lim, then the job-side layers (L4–L6) that go with what the worker applied. */
+void worker_job_limits(const worker_ctx *w, struct job_limits *lim);
+
+/* A check mode (security_checks.c): returns the exit code. */
+int worker_run_check(const char *mode, const char *dir);
 
 /* Steps 1–5 above. Returns -1 when the worker should run its loop, else the
  * exit code to return from main (the reason is already on stderr). */

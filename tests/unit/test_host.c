@@ -40,6 +40,7 @@ static pvf_host *hfix_start(hfix *f)
 {
     pvf_host_config cfg;
     pvf_host_config_init(&cfg);
+    cfg.quiet = true;   /* the security check lines */
     cfg.cache_dir = f->w.cache;
     cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
     cfg.execute_worker_path = "build/bin/pvf-execute-worker";
@@ -677,6 +678,7 @@ static bool hfix_restart_with(hfix *f, hfix_tweak tweak, const void *arg)
     }
     pvf_host_config cfg;
     pvf_host_config_init(&cfg);
+    cfg.quiet = true;   /* the security check lines */
     cfg.cache_dir = f->w.cache;
     cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
     cfg.execute_worker_path = "build/bin/pvf-execute-worker";
@@ -974,9 +976,10 @@ TEST(pvfhost_prepare_timeout_precheck_failed)
     free(code);
 }
 
-/* A prepare worker binary that does not exist: not the code's fault, so precheck is Failed
- * (never Invalid), answered at once (the execve error, not the 3 s spawn timeout), nothing
- * remembered and nothing left behind. */
+/* A prepare worker binary that does not exist: pvf_host_start refuses with an error naming it.
+ * One that vanishes after the start: not the code's fault, so precheck is Failed (never
+ * Invalid), answered at once (the execve error, not the 3 s spawn timeout), nothing
+ * remembered, nothing left behind, and later requests are answered the same way. */
 TEST(pvfhost_prepare_worker_spawn_failure_failed)
 {
     size_t len;
@@ -986,7 +989,33 @@ TEST(pvfhost_prepare_worker_spawn_failure_failed)
         free(code);
         return;
     }
-    if (hfix_restart_with(&f, tweak_prepare_path, "build/bin/pvf-no-such-prepare-worker")) {
+    note_pids(&f);
+    pvf_host_stop(f.h);
+    f.h = NULL;
+    pvf_host_config cfg;
+    pvf_host_config_init(&cfg);
+    cfg.quiet = true;   /* the security check lines */
+    cfg.cache_dir = f.w.cache;
+    cfg.prepare_worker_path = "build/bin/pvf-no-such-prepare-worker";
+    cfg.execute_worker_path = "build/bin/pvf-execute-worker";
+    cfg.quiet = true;
+    char err[512] = "";
+    CHECK(pvf_host_start(&cfg, err, sizeof err) == NULL);
+    CHECK_STR_CONTAINS(err, "pvf-no-such-prepare-worker");
+
+    /* A copy of the real binary that is deleted once the host runs. */
+    char copy[600];
+    snprintf(copy, sizeof copy, "%s/pvf-prepare-worker-copy", f.w.root);
+    size_t blen;
+    uint8_t *bin = test_read_file("build/bin/pvf-prepare-worker", &blen);
+    FILE *out = bin ? fopen(copy, "wb") : NULL;
+    CHECK(out && fwrite(bin, 1, blen, out) == blen);
+    if (out)
+        fclose(out);
+    free(bin);
+    chmod(copy, 0755);
+    if (hfix_restart_with(&f, tweak_prepare_path, copy)) {
+        unlink(copy);
         pvf_precheck_result pr;
         for (int i = 0; i < 2; i++) {
             uint64_t t0 = test_now_ms();
@@ -994,7 +1023,7 @@ TEST(pvfhost_prepare_worker_spawn_failure_failed)
             uint64_t took = test_now_ms() - t0;
             CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
             CHECK(pr.reason[0] != 0);
-            CHECK_STR_CONTAINS(pr.message, "pvf-no-such-prepare-worker");
+            CHECK_STR_CONTAINS(pr.message, "pvf-prepare-worker-copy");
             CHECK(!pr.cached);      /* it tried to prepare: not an answer from the cache */
             CHECK(took < 1000);
             CHECK_EQ_U64(pvf_host_prepare_worker_pid(f.h), (uint64_t)-1);
@@ -1010,6 +1039,7 @@ TEST(pvfhost_prepare_worker_spawn_failure_failed)
         CHECK_EQ_U64(r.attempts, 0);
         pvf_execute_result_free(&r);
     }
+    unlink(copy);
     hfix_done(&f);
     free(code);
 }

@@ -202,6 +202,7 @@ static bool ffix_start(ffix *f, ffix_tweak tweak, const void *arg)
 {
     pvf_host_config cfg;
     pvf_host_config_init(&cfg);
+    cfg.quiet = true;   /* the security check lines */
     cfg.cache_dir = f->w.cache;
     cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
     cfg.execute_worker_path = "build/bin/pvf-execute-worker";

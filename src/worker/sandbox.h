@@ -1,0 +1,120 @@
+/*
+ * sandbox.h — the sandbox layers of the workers and their job processes
+ * (sandbox-notes.md §4.1–§4.3; reference-behaviour.md §1.8, §2.1–§2.6).
+ *
+ *   L0 hygiene      sandbox_hygiene.c   empty environment, no core files, not
+ *                                       dumpable, die with the parent, no new
+ *                                       privileges, no inherited fds
+ *   L1 file system  sandbox_pivot.c     user + mount namespace with identity
+ *                                       uid/gid maps, the worker dir bind-mounted
+ *                                       (re-mounted read-only for execute), pivot_root
+ *   L2 landlock     sandbox_landlock.c  FS rights pinned to ABI 1, with exactly the
+ *                                       worker's exceptions; TCP (ABI ≥ 4) and
+ *                                       scope (ABI ≥ 6) where the kernel has them
+ *   L3 seccomp      sandbox_seccomp.c   hand-written BPF denylist, applied last:
+ *                                       socket, socketpair, connect, io_uring_*,
+ *                                       ptrace, process_vm_readv/writev kill the
+ *                                       process; arch and x32 checks
+ *   L4 job clone    sandbox_job.c       each job is pid 1 of new pid/net/ipc/uts/
+ *                                       mount/cgroup namespaces (job.c does the
+ *                                       clone3; fork fallback recorded)
+ *   L5 job seccomp  sandbox_seccomp.c   a stricter filter inside the job: no new
+ *                                       processes, exec, namespaces, mounts, bpf…
+ *   L6 job limits   sandbox_job.c       rlimits (data, CPU backstop, file size 0,
+ *                                       few fds), every capability dropped
+ *
+ * A worker applies L0–L3 once at start-up, in that order (namespaces and
+ * pivot_root must come before landlock; seccomp last, after the host
+ * connection exists); every job inherits them and adds L4–L6. Each function
+ * does one layer, returns false with a specific message (the failing step
+ * and errno) and leaves the process usable for a clean exit.
+ */
+#ifndef PVF_WORKER_SANDBOX_H
+#define PVF_WORKER_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- L0 */
+
+/* True when the process has no environment variable at all. */
+bool sandbox_env_is_empty(void);
+
+/*
+ * PR_SET_PDEATHSIG(SIGKILL) (then check the parent is still `parent`, when
+ * parent > 0), PR_SET_DUMPABLE 0, RLIMIT_CORE 0, PR_SET_NO_NEW_PRIVS, and
+ * close every fd >= 3 except those in keep[0..n_keep).
+ */
+bool sandbox_hygiene(int parent, const int *keep, size_t n_keep, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- L1 */
+
+/*
+ * unshare(CLONE_NEWUSER | CLONE_NEWNS) in a single-threaded process; write
+ * "deny" to setgroups and identity maps ("U U 1", "G G 1"); make every mount
+ * private; bind-mount dir onto itself and remount it nosuid/nodev/noexec
+ * (and read-only when read_only — checked by a write that must fail with
+ * EROFS); pivot_root into it and detach the old root. Afterwards "/" is the
+ * worker dir and getcwd() is "/".
+ */
+bool sandbox_pivot_into(const char *dir, bool read_only, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- L2 */
+
+/* The FS rights pinned for determinism (reference: ABI 1). */
+#define SANDBOX_LANDLOCK_FS_ABI 1
+
+/* The kernel's landlock ABI version (> 0), or -errno (EOPNOTSUPP: built in but
+ * disabled; ENOSYS: not built). */
+int sandbox_landlock_abi(void);
+
+typedef enum sandbox_fs_access {
+    SANDBOX_FS_NONE,        /* no exception at all (check mode) */
+    SANDBOX_FS_READ,        /* execute worker: read files beneath `dir` */
+    SANDBOX_FS_WRITE,       /* prepare worker: create, write, remove files beneath `dir` */
+} sandbox_fs_access;
+
+/*
+ * Restrict the process (and its future children) with landlock: every FS
+ * right of SANDBOX_LANDLOCK_FS_ABI handled, `access` allowed beneath dir
+ * (ignored for SANDBOX_FS_NONE); TCP bind/connect handled with no port
+ * allowed when the ABI is >= 4; abstract Unix sockets and signals scoped when
+ * the ABI is >= 6. Requires NO_NEW_PRIVS (set here). *abi_out (may be NULL)
+ * gets the ABI used. Fails when the ruleset isn't fully enforced.
+ */
+bool sandbox_landlock(sandbox_fs_access access, const char *dir, int *abi_out, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- L3, L5 */
+
+/* The worker's denylist (L3): arch check (anything but x86-64 is killed), the
+ * x32 bit killed, socket/socketpair/connect/io_uring_setup/_enter/_register/
+ * ptrace/process_vm_readv/process_vm_writev ⇒ SECCOMP_RET_KILL_PROCESS;
+ * everything else allowed. Sets NO_NEW_PRIVS. */
+bool sandbox_seccomp_worker(char *err, size_t errlen);
+
+/* The job's stricter filter (L5), on top of L3: clone, clone3, fork, vfork,
+ * execve, execveat, unshare, setns, mount, umount2, pivot_root, chroot,
+ * bpf, perf_event_open, userfaultfd, keyctl, add_key, request_key, ptrace,
+ * kexec_*, init/finit/delete_module, reboot, swapon/off, and the new mount
+ * API (open_tree, move_mount, fsopen, fsconfig, fsmount, fspick,
+ * mount_setattr) ⇒ KILL_PROCESS. A job can't start threads after it (clone). */
+bool sandbox_seccomp_job(char *err, size_t errlen);
+
+/* For tests and check modes: a filter where the given syscalls fail with
+ * `errnum` (e.g. EPERM for unshare/clone3, to simulate a container). */
+bool sandbox_seccomp_errno(const int *syscalls, size_t n, int errnum, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- L4, L6 */
+
+/* The job's clone3 flags: CLONE_NEWPID | NEWNET | NEWIPC | NEWUTS | NEWNS |
+ * NEWCGROUP, plus CLONE_NEWUSER when the worker is not in its own user
+ * namespace (in_own_userns false). */
+uint64_t sandbox_job_clone_flags(bool in_own_userns);
+
+/* In the job, before untrusted code: RLIMIT_FSIZE 0, RLIMIT_NOFILE
+ * max_fds (0 ⇒ leave it), then drop every capability (bounding set, then
+ * effective/permitted/inheritable, ambient cleared). */
+bool sandbox_job_restrict(unsigned max_fds, char *err, size_t errlen);
+
+#endif

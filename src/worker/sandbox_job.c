@@ -1,0 +1,141 @@
+/*
+ * sandbox_job.c — layers L4 (the job's namespaces) and L6 (the job's limits
+ * and capabilities) of the sandbox (sandbox.h; sandbox-notes §4.1, §4.2
+ * "In the job", §3.1).
+ *
+ * L4 is only the clone flags: job.c does the clone3 itself. As pid 1 of its
+ * own PID namespace the job cannot send itself a fatal SIGSYS (self-sent
+ * default-action signals are ignored for pid 1), so a SIGSYS death can only
+ * be a seccomp kill; NEWNET leaves it only a loopback that is down, NEWIPC
+ * hides the host's SysV objects.
+ *
+ * L6 is a linear list of steps run in the job before untrusted code: no file
+ * may grow (RLIMIT_FSIZE 0), few fds, then every capability dropped — the
+ * job would otherwise hold all capabilities of the worker's user namespace.
+ */
+#define _GNU_SOURCE  /* CLONE_NEW* */
+#include "worker/sandbox.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static bool fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+uint64_t sandbox_job_clone_flags(bool in_own_userns)
+{
+    uint64_t flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWCGROUP;
+    /* Without a user namespace of its own the worker has no CAP_SYS_ADMIN to
+     * create the others; with one (L1), a nested one is unnecessary. */
+    if (!in_own_userns)
+        flags |= CLONE_NEWUSER;
+    return flags;
+}
+
+/* Lower a limit to at most `value`, soft and hard; never raise either. */
+static bool lower_rlimit(int resource, const char *name, rlim_t value, char *err, size_t errlen)
+{
+    struct rlimit rl;
+    if (getrlimit(resource, &rl) != 0)
+        return fail(err, errlen, "getrlimit(%s): %s", name, strerror(errno));
+    if (rl.rlim_cur > value)
+        rl.rlim_cur = value;
+    if (rl.rlim_max > value)
+        rl.rlim_max = value;
+    if (setrlimit(resource, &rl) != 0)
+        return fail(err, errlen, "setrlimit(%s, %llu): %s", name, (unsigned long long)value, strerror(errno));
+    return true;
+}
+
+static bool read_caps(struct __user_cap_data_struct data[2], char *err, size_t errlen)
+{
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    if (syscall(SYS_capget, &hdr, data) != 0)
+        return fail(err, errlen, "capget: %s", strerror(errno));
+    return true;
+}
+
+/* Empty the bounding set: PR_CAPBSET_DROP for 0, 1, … until the kernel says
+ * EINVAL (past its last capability, whatever our headers know). */
+static bool drop_bounding_set(char *err, size_t errlen)
+{
+    for (unsigned long cap = 0;; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+            continue;
+        if (errno == EINVAL && cap > 0)
+            return true;
+        if (errno == EPERM && cap == 0) {
+            /* Dropping needs CAP_SETPCAP in our user namespace. A plain
+             * unprivileged process (no user namespace of its own, e.g. the
+             * fork fallback of an unprivileged worker without L1) lacks it and
+             * cannot change the bounding set; the set only limits what execve
+             * of a file-capability binary could grant, and NO_NEW_PRIVS (L0)
+             * already prevents any such gain. So skip it — but only when we
+             * really lack CAP_SETPCAP; otherwise EPERM is unexplained. */
+            struct __user_cap_data_struct data[2];
+            if (!read_caps(data, err, errlen))
+                return false;
+            if (data[CAP_TO_INDEX(CAP_SETPCAP)].effective & CAP_TO_MASK(CAP_SETPCAP))
+                return fail(err, errlen, "prctl(PR_CAPBSET_DROP, 0): EPERM although CAP_SETPCAP is effective");
+            return true;
+        }
+        return fail(err, errlen, "prctl(PR_CAPBSET_DROP, %lu): %s", cap, strerror(errno));
+    }
+}
+
+bool sandbox_job_restrict(unsigned max_fds, char *err, size_t errlen)
+{
+    /* Execute jobs never write files; a write past the limit fails with EFBIG
+     * (SIGXFSZ, whose default action kills, if the job does not ignore it). */
+    if (!lower_rlimit(RLIMIT_FSIZE, "RLIMIT_FSIZE", 0, err, errlen))
+        return false;
+
+    if (max_fds > 0 && !lower_rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", max_fds, err, errlen))
+        return false;
+
+    /* The bounding set first: dropping from it needs CAP_SETPCAP, which the
+     * capset below takes away. */
+    if (!drop_bounding_set(err, errlen))
+        return false;
+
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
+        return fail(err, errlen, "prctl(PR_CAP_AMBIENT_CLEAR_ALL): %s", strerror(errno));
+
+    /* Effective, permitted and inheritable all empty; lowering is always
+     * allowed, privileged or not. */
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct none[2];
+    memset(none, 0, sizeof none);
+    if (syscall(SYS_capset, &hdr, none) != 0)
+        return fail(err, errlen, "capset (all sets empty): %s", strerror(errno));
+
+    /* Read back: a capset that "succeeded" must have left nothing. */
+    struct __user_cap_data_struct now[2];
+    if (!read_caps(now, err, errlen))
+        return false;
+    for (int i = 0; i < 2; i++) {
+        if (now[i].effective || now[i].permitted || now[i].inheritable)
+            return fail(err, errlen, "capset: capabilities remain (word %d: eff 0x%x prm 0x%x inh 0x%x)", i,
+                        now[i].effective, now[i].permitted, now[i].inheritable);
+    }
+    return true;
+}
