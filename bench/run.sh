@@ -17,6 +17,8 @@
 #    docs/BENCHMARKS.md. Its exit status (1 when an output differs) is run.sh's.
 # 5. bench/host.sh (about 30 s): validation latency through the host and throughput with
 #    1, 2 and 4 execute workers; its own section of docs/BENCHMARKS.md.
+# 6. bench/sandbox.sh (about 40 s): each sandbox layer's cost, and a validation's with and
+#    without the sandbox; its own section.
 #
 # Environment: BUILD (build), PVF_TESTDATA (../shared/testdata), BENCH_RUNS (3),
 # BENCH_LONG_MS (5000), BENCH_BUDGET_S (540: benchmarks not started by then are skipped),
@@ -218,4 +220,8 @@ status=$?
 # ---- 5. the host end to end (latency, throughput per worker count) --------------------
 
 BUILD=$BUILD PVF_TESTDATA=$DATA BENCH_OUT=$OUT bench/host.sh || status=2
+
+# ---- 6. the sandbox's cost, per layer and per validation ------------------------------
+
+BUILD=$BUILD PVF_TESTDATA=$DATA BENCH_OUT=$OUT bench/sandbox.sh || status=2
 exit $status

@@ -91,6 +91,8 @@ typedef struct pvf_host_config {
     uint64_t artifact_min_stale_ms;        /* [24 h] artifacts needed more recently are kept */
     bool disable_metrics;                  /* record nothing (the reference's Metrics(None)) */
     bool quiet;                            /* no informational lines on stderr (errors still) */
+    bool no_sandbox;                       /* workers apply no layer at all (benchmarks, debugging);
+                                            * only with secure_validator_mode false */
 } pvf_host_config;
 
 /* Every field to its reference default (paths NULL). */

@@ -49,6 +49,10 @@ int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
         o->insecure = true;
         return 1;
     }
+    if (!strcmp(a, "--no-sandbox")) {
+        o->insecure = o->no_sandbox = true;
+        return 1;
+    }
     if (!strcmp(a, "--cache-dir") || !strcmp(a, "--workers-path") || !strcmp(a, "--prep-timeout-ms") ||
         !strcmp(a, "--exec-timeout-ms") || !strcmp(a, "--kind") || !strcmp(a, "--via") ||
         !strcmp(a, "--execute-workers")) {
@@ -133,6 +137,7 @@ pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
     cfg.precheck_prep_timeout_ms = o->prep_timeout_ms;
     cfg.lenient_prep_timeout_ms = o->prep_timeout_ms;
     cfg.secure_validator_mode = !o->insecure;
+    cfg.no_sandbox = o->no_sandbox;
     cfg.quiet = true;
     if (o->execute_workers)
         cfg.execute_workers_max = o->execute_workers;

@@ -137,6 +137,15 @@ static void log_layer(const pvf_host *h, const char *name, const pvf_security_la
 static bool check_security(pvf_host *h, char *err, size_t errlen)
 {
     pvf_security_status *st = &h->security;
+    if (h->cfg.no_sandbox) {
+        if (h->cfg.secure_validator_mode) {
+            snprintf(err, errlen, "no_sandbox needs secure_validator_mode off");
+            return false;
+        }
+        memset(&h->worker_security, 0, sizeof h->worker_security);
+        fprintf(stderr, "pvf host: WARNING: running without any sandbox (no_sandbox)\n");
+        return true;
+    }
     if (!pvf_security_check(h->prepare_path, h->cache_dir, st, err, errlen))
         return false;
     log_layer(h, "landlock", &st->landlock);

@@ -998,7 +998,6 @@ TEST(pvfhost_prepare_worker_spawn_failure_failed)
     cfg.cache_dir = f.w.cache;
     cfg.prepare_worker_path = "build/bin/pvf-no-such-prepare-worker";
     cfg.execute_worker_path = "build/bin/pvf-execute-worker";
-    cfg.quiet = true;
     char err[512] = "";
     CHECK(pvf_host_start(&cfg, err, sizeof err) == NULL);
     CHECK_STR_CONTAINS(err, "pvf-no-such-prepare-worker");
