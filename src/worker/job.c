@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -62,18 +63,36 @@ static uint64_t monotonic_ns(void)
  * 0 when /proc is not there (a pivoted worker): the limit is then absolute,
  * which is stricter, never looser.
  */
+/* /proc/self/status, opened before the worker's pivot_root hides /proc
+ * (job_keep_proc_status); -1: open it by path each time. */
+static int proc_status_fd = -1;
+
+void job_keep_proc_status(void)
+{
+    if (proc_status_fd < 0)
+        proc_status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+}
+
+/* The worker's VmData: the job's memory limit counts only what the job adds. */
 static uint64_t current_data_bytes(void)
 {
-    FILE *f = fopen("/proc/self/status", "re");
-    if (!f)
-        return 0;
-    char line[256];
-    unsigned long long kib = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (sscanf(line, "VmData: %llu kB", &kib) == 1)
-            break;
+    char buf[4096];
+    ssize_t n;
+    if (proc_status_fd >= 0) {
+        n = pread(proc_status_fd, buf, sizeof buf - 1, 0);
+    } else {
+        int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+        if (fd >= 0)
+            close(fd);
     }
-    fclose(f);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    const char *line = strstr(buf, "\nVmData:");
+    unsigned long long kib = 0;
+    if (!line || sscanf(line + 1, "VmData: %llu kB", &kib) != 1)
+        return 0;
     return (uint64_t)kib * 1024;
 }
 
@@ -100,19 +119,30 @@ static bool setup_failed(const char *why)
 
 /* In the child: everything before the job body. False ⇒ the child exits
  * JOB_EXIT_SETUP_FAILED without running it. */
-static bool setup_child(const job_limits *lim, pid_t worker, uint64_t data_base)
+static bool setup_child(const job_limits *lim, pid_t worker, int worker_pidfd, uint64_t data_base)
 {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
 
-    /* Die with the worker; if it is already gone (re-parented), stop now.
-     * In a new PID namespace getppid() is 0, which is fine too. */
+    /* Die with the worker; if it is already gone, stop now. getppid() can't
+     * tell in a new pid namespace (it is 0 there), so the worker's pidfd,
+     * opened before the clone, says whether it exited in between. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
         return false;
     pid_t parent = getppid();
     if (parent != worker && parent != 0)
         return false;
+    if (worker_pidfd >= 0) {
+        struct pollfd p = {worker_pidfd, POLLIN, 0};
+        if (poll(&p, 1, 0) != 0)
+            return false;
+        close(worker_pidfd);
+    }
+    if (proc_status_fd >= 0) {
+        close(proc_status_fd);      /* the worker's, not the job's business */
+        proc_status_fd = -1;
+    }
 
     if (!lower_rlimit(RLIMIT_CORE, 0, 0))
         return false;
@@ -141,10 +171,10 @@ static bool setup_child(const job_limits *lim, pid_t worker, uint64_t data_base)
 }
 
 static _Noreturn void run_child(job_fn fn, void *arg, int fds[2], const job_limits *lim,
-                                pid_t worker, uint64_t data_base)
+                                pid_t worker, int worker_pidfd, uint64_t data_base)
 {
     close(fds[0]);
-    if (!setup_child(lim, worker, data_base))
+    if (!setup_child(lim, worker, worker_pidfd, data_base))
         _exit(JOB_EXIT_SETUP_FAILED);
     fn(arg, fds[1]);
     _exit(0);
@@ -161,6 +191,12 @@ static pid_t clone3_fork(uint64_t extra_flags, int *pidfd)
     return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
 }
 
+static void close_if_open(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
+
 /* Creates the child; in the child, never returns. */
 static bool start_process(job_fn fn, void *arg, int fds[2], job *j, char *err, size_t errlen)
 {
@@ -168,12 +204,14 @@ static bool start_process(job_fn fn, void *arg, int fds[2], job *j, char *err, s
     uint64_t data_base = j->limits.mem_bytes ? current_data_bytes() : 0;
     int pidfd = -1;
     pid_t pid = -1;
+    /* The child polls it to see whether we died before its PDEATHSIG was set. */
+    int self_pidfd = (int)syscall(SYS_pidfd_open, worker, 0);
 
     j->clone_errno = 0;
     if (!j->limits.force_fork) {
         pid = clone3_fork(j->limits.extra_clone_flags, &pidfd);
         if (pid == 0)
-            run_child(fn, arg, fds, &j->limits, worker, data_base);
+            run_child(fn, arg, fds, &j->limits, worker, self_pidfd, data_base);
         if (pid > 0) {
             j->method = JOB_METHOD_CLONE3;
         } else {
@@ -181,6 +219,7 @@ static bool start_process(job_fn fn, void *arg, int fds[2], job *j, char *err, s
             if (errno != ENOSYS && errno != EPERM && errno != EINVAL && errno != EUSERS &&
                 errno != ENOSPC) {
                 set_err(err, errlen, "clone3: %s", strerror(errno));
+                close_if_open(self_pidfd);
                 return false;
             }
         }
@@ -188,9 +227,10 @@ static bool start_process(job_fn fn, void *arg, int fds[2], job *j, char *err, s
     if (pid < 0) {
         pid = fork();
         if (pid == 0)
-            run_child(fn, arg, fds, &j->limits, worker, data_base);
+            run_child(fn, arg, fds, &j->limits, worker, self_pidfd, data_base);
         if (pid < 0) {
             set_err(err, errlen, "fork: %s", strerror(errno));
+            close_if_open(self_pidfd);
             return false;
         }
         j->method = JOB_METHOD_FORK;
@@ -199,6 +239,7 @@ static bool start_process(job_fn fn, void *arg, int fds[2], job *j, char *err, s
         if (pidfd >= 0)
             (void)fcntl(pidfd, F_SETFD, FD_CLOEXEC);
     }
+    close_if_open(self_pidfd);
     j->pid = pid;
     j->pidfd = pidfd;
     return true;

@@ -131,6 +131,10 @@ const char *job_outcome_name(job_outcome_kind kind);
  * _exit(JOB_EXIT_OUT_OF_MEMORY). For when an allocation fails under mem_bytes. */
 _Noreturn void job_exit_out_of_memory(int result_fd, const uint8_t *payload, size_t len);
 
+/* Keep /proc/self/status open, for a worker about to pivot_root away from
+ * /proc: the memory limit (mem_bytes) counts from the worker's own data size. */
+void job_keep_proc_status(void);
+
 /* CPU time (user + system) a live child has used so far, from its CPU clock;
  * false when it cannot be read (e.g. the child is already a zombie). */
 bool job_cpu_time_ns(pid_t pid, uint64_t *ns);

@@ -46,6 +46,7 @@ bool worker_enter_sandbox(worker_ctx *w)
         return false;
     }
     if (st->can_unshare_user_namespace_and_change_root) {
+        job_keep_proc_status();     /* /proc is gone after the pivot */
         if (!sandbox_pivot_into(w->worker_dir, w->kind == WORKER_EXECUTE, err, sizeof err)) {
             worker_log(w, "pivot_root into %s: %s", w->worker_dir, err);
             return false;

@@ -77,6 +77,15 @@ bool test_under_asan(void)
     return __asan_init != NULL;
 }
 
+/* Sandbox tests run code that must stay inside its namespaces; a test that
+ * touched the real system (e.g. removed /dev/null) fails by name. */
+static void check_system_intact(void)
+{
+    struct stat st;
+    if (stat("/dev/null", &st) != 0 || !S_ISCHR(st.st_mode))
+        test_fail(__FILE__, __LINE__, "/dev/null is no longer a character device after this test");
+}
+
 int main(int argc, char **argv)
 {
     const char *filter = argc > 1 ? argv[1] : NULL;
@@ -86,6 +95,7 @@ int main(int argc, char **argv)
             continue;
         current_failures = 0;
         tests[i].fn();
+        check_system_intact();
         if (current_failures) {
             fprintf(stderr, "FAIL %s\n", tests[i].name);
             failed++;
