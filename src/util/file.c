@@ -53,8 +53,40 @@ uint8_t *file_read(const char *path, size_t *len)
     return buf;
 }
 
+static bool write_all(int fd, const uint8_t *bytes, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, bytes + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return false;
+        off += (size_t)w;
+    }
+    return true;
+}
+
+/* Into something that isn't a plain file (/dev/null, a FIFO, a symlink):
+ * write through it; renaming over it would replace the device or the link. */
+static bool write_in_place(const char *path, const uint8_t *bytes, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool ok = write_all(fd, bytes, len);
+    int e = errno;
+    if (close(fd) != 0 && ok)
+        return false;
+    errno = e;
+    return ok;
+}
+
 bool file_write(const char *path, const uint8_t *bytes, size_t len)
 {
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return write_in_place(path, bytes, len);
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof tmp) {
         errno = ENAMETOOLONG;
@@ -63,19 +95,12 @@ bool file_write(const char *path, const uint8_t *bytes, size_t len)
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return false;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, bytes + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            errno = e;
-            return false;
-        }
-        off += (size_t)w;
+    if (!write_all(fd, bytes, len)) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        errno = e;
+        return false;
     }
     if (close(fd) != 0 || rename(tmp, path) != 0) {
         int e = errno;

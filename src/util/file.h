@@ -9,7 +9,9 @@
 /* Read all of `path` into a malloc'd buffer. NULL on error, with errno set. */
 uint8_t *file_read(const char *path, size_t *len);
 
-/* Write `len` bytes to `path` atomically (temp file + rename). */
+/* Write `len` bytes to `path`: atomically (temp file + rename) for a plain or
+ * missing file; through the path for anything else (a device such as
+ * /dev/null, a FIFO, a symlink), which a rename would replace. */
 bool file_write(const char *path, const uint8_t *bytes, size_t len);
 
 #endif
