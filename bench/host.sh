@@ -12,20 +12,12 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-BUILD=${BUILD:-build}
-PVF=$BUILD/bin/pvf
-DATA=${PVF_TESTDATA:-$ROOT/../shared/testdata}
-OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
+source bench/common.sh
 RUNS=${BENCH_HOST_RUNS:-1000}
 JOBS=${BENCH_HOST_JOBS:-1000}
 SECTION="## Host end to end (issue 4)"
-CODE=$DATA/pvf/kagome__pvf_hex_adder.wasm
-PARAMS=$DATA/inputs/adder/000.params.scale
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-source bench/section.sh
-
-die() { echo "bench/host.sh: $*" >&2; exit 2; }
+CODE=$ADDER_CODE
+PARAMS=$ADDER_PARAMS
 [[ -x $PVF ]] || die "$PVF is not built (run make)"
 [[ -f $CODE && -f $PARAMS ]] || die "no adder in $DATA (set PVF_TESTDATA; see README.md, 'Test data')"
 

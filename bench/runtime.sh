@@ -35,21 +35,13 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-BUILD=${BUILD:-build}
-PVF=$BUILD/bin/pvf
-DATA=${PVF_TESTDATA:-$ROOT/../shared/testdata}
-OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
+source bench/common.sh
 SECTION="## Runtime calls (issue 3)"
 EXPORTS=(Core_version Metadata_metadata)
 RUNS=3
 V8_RUNS=${BENCH_V8_RUNS:-10}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 SECONDS=0
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-
-die() { echo "bench/runtime.sh: $*" >&2; exit 2; }
-source bench/section.sh
 [[ -x $PVF ]] || die "$PVF is not built (run make)"
 command -v node >/dev/null || die "node is not installed (apt-get install nodejs)"
 command -v zstd >/dev/null || die "the zstd command is not installed (apt-get install zstd)"

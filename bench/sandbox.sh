@@ -14,19 +14,11 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-BUILD=${BUILD:-build}
-PVF=$BUILD/bin/pvf
-DATA=${PVF_TESTDATA:-$ROOT/../shared/testdata}
-OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
+source bench/common.sh
 RUNS=${BENCH_SANDBOX_RUNS:-500}
 SECTION="## Sandbox cost (issue 5)"
-CODE=$DATA/pvf/kagome__pvf_hex_adder.wasm
-PARAMS=$DATA/inputs/adder/000.params.scale
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-source bench/section.sh
-
-die() { echo "bench/sandbox.sh: $*" >&2; exit 2; }
+CODE=$ADDER_CODE
+PARAMS=$ADDER_PARAMS
 [[ -x $PVF && -x $BUILD/bin/pvf-unit-tests ]] || die "not built (run make)"
 [[ -f $CODE && -f $PARAMS ]] || die "no adder in $DATA (set PVF_TESTDATA; see README.md, 'Test data')"
 

@@ -117,4 +117,11 @@ uint64_t sandbox_job_clone_flags(bool in_own_userns);
  * effective/permitted/inheritable, ambient cleared). */
 bool sandbox_job_restrict(unsigned max_fds, char *err, size_t errlen);
 
+/* ---------------------------------------------------------------- shared by the layer files */
+
+/* snprintf the message into err (when there is room) and return false. */
+bool sandbox_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* "EACCES", or "errno N" (in num) for a number glibc has no name for. */
+const char *sandbox_errno_name(int e, char num[static 24]);
+
 #endif

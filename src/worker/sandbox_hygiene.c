@@ -28,20 +28,6 @@ extern char **environ;
  * perhaps a log or artifact fd; anything near this is a bug. */
 #define HYGIENE_MAX_KEEP 32
 
-static bool fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static bool fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
-
 bool sandbox_env_is_empty(void)
 {
     return environ == NULL || environ[0] == NULL;
@@ -77,16 +63,16 @@ static bool close_all_but(const int *keep, size_t n_keep, char *err, size_t errl
     int sorted[HYGIENE_MAX_KEEP];
     int n = sorted_keep_fds(keep, n_keep, sorted);
     if (n < 0)
-        return fail(err, errlen, "close_range: more than %d fds to keep (%zu)", HYGIENE_MAX_KEEP, n_keep);
+        return sandbox_fail(err, errlen, "close_range: more than %d fds to keep (%zu)", HYGIENE_MAX_KEEP, n_keep);
     unsigned first = 3;
     for (int i = 0; i < n; i++) {
         unsigned kept = (unsigned)sorted[i];
         if (kept > first && close_range(first, kept - 1, 0) != 0)
-            return fail(err, errlen, "close_range(%u, %u): %s", first, kept - 1, strerror(errno));
+            return sandbox_fail(err, errlen, "close_range(%u, %u): %s", first, kept - 1, strerror(errno));
         first = kept + 1;
     }
     if (close_range(first, ~0U, 0) != 0)
-        return fail(err, errlen, "close_range(%u, ~0): %s", first, strerror(errno));
+        return sandbox_fail(err, errlen, "close_range(%u, ~0): %s", first, strerror(errno));
     return true;
 }
 
@@ -96,23 +82,23 @@ bool sandbox_hygiene(int parent, const int *keep, size_t n_keep, char *err, size
      * only for a parent that dies after this call: check getppid() afterwards
      * so a parent that died just before is caught too. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
-        return fail(err, errlen, "prctl(PR_SET_PDEATHSIG, SIGKILL): %s", strerror(errno));
+        return sandbox_fail(err, errlen, "prctl(PR_SET_PDEATHSIG, SIGKILL): %s", strerror(errno));
     if (parent > 0 && getppid() != parent)
-        return fail(err, errlen, "getppid: parent %d is gone (parent is now %d)", parent, (int)getppid());
+        return sandbox_fail(err, errlen, "getppid: parent %d is gone (parent is now %d)", parent, (int)getppid());
 
     /* Not dumpable: no ptrace or /proc/pid/mem access by other processes of the
      * same uid, and a fatal signal ends as CLD_KILLED, never CLD_DUMPED. */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-        return fail(err, errlen, "prctl(PR_SET_DUMPABLE, 0): %s", strerror(errno));
+        return sandbox_fail(err, errlen, "prctl(PR_SET_DUMPABLE, 0): %s", strerror(errno));
 
     /* No core files, and the hard limit too so nothing can raise it again. */
     struct rlimit no_core = { 0, 0 };
     if (setrlimit(RLIMIT_CORE, &no_core) != 0)
-        return fail(err, errlen, "setrlimit(RLIMIT_CORE, 0): %s", strerror(errno));
+        return sandbox_fail(err, errlen, "setrlimit(RLIMIT_CORE, 0): %s", strerror(errno));
 
     /* execve can never grant privileges (setuid bits, file capabilities). */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        return fail(err, errlen, "prctl(PR_SET_NO_NEW_PRIVS, 1): %s", strerror(errno));
+        return sandbox_fail(err, errlen, "prctl(PR_SET_NO_NEW_PRIVS, 1): %s", strerror(errno));
 
     /* Inherited fds that nobody meant to give us (non-CLOEXEC leaks). */
     return close_all_but(keep, n_keep, err, errlen);

@@ -27,20 +27,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static bool fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static bool fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
-
 uint64_t sandbox_job_clone_flags(bool in_own_userns)
 {
     uint64_t flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWCGROUP;
@@ -56,13 +42,13 @@ static bool lower_rlimit(int resource, const char *name, rlim_t value, char *err
 {
     struct rlimit rl;
     if (getrlimit(resource, &rl) != 0)
-        return fail(err, errlen, "getrlimit(%s): %s", name, strerror(errno));
+        return sandbox_fail(err, errlen, "getrlimit(%s): %s", name, strerror(errno));
     if (rl.rlim_cur > value)
         rl.rlim_cur = value;
     if (rl.rlim_max > value)
         rl.rlim_max = value;
     if (setrlimit(resource, &rl) != 0)
-        return fail(err, errlen, "setrlimit(%s, %llu): %s", name, (unsigned long long)value, strerror(errno));
+        return sandbox_fail(err, errlen, "setrlimit(%s, %llu): %s", name, (unsigned long long)value, strerror(errno));
     return true;
 }
 
@@ -70,7 +56,7 @@ static bool read_caps(struct __user_cap_data_struct data[2], char *err, size_t e
 {
     struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
     if (syscall(SYS_capget, &hdr, data) != 0)
-        return fail(err, errlen, "capget: %s", strerror(errno));
+        return sandbox_fail(err, errlen, "capget: %s", strerror(errno));
     return true;
 }
 
@@ -95,10 +81,10 @@ static bool drop_bounding_set(char *err, size_t errlen)
             if (!read_caps(data, err, errlen))
                 return false;
             if (data[CAP_TO_INDEX(CAP_SETPCAP)].effective & CAP_TO_MASK(CAP_SETPCAP))
-                return fail(err, errlen, "prctl(PR_CAPBSET_DROP, 0): EPERM although CAP_SETPCAP is effective");
+                return sandbox_fail(err, errlen, "prctl(PR_CAPBSET_DROP, 0): EPERM although CAP_SETPCAP is effective");
             return true;
         }
-        return fail(err, errlen, "prctl(PR_CAPBSET_DROP, %lu): %s", cap, strerror(errno));
+        return sandbox_fail(err, errlen, "prctl(PR_CAPBSET_DROP, %lu): %s", cap, strerror(errno));
     }
 }
 
@@ -118,7 +104,7 @@ bool sandbox_job_restrict(unsigned max_fds, char *err, size_t errlen)
         return false;
 
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
-        return fail(err, errlen, "prctl(PR_CAP_AMBIENT_CLEAR_ALL): %s", strerror(errno));
+        return sandbox_fail(err, errlen, "prctl(PR_CAP_AMBIENT_CLEAR_ALL): %s", strerror(errno));
 
     /* Effective, permitted and inheritable all empty; lowering is always
      * allowed, privileged or not. */
@@ -126,7 +112,7 @@ bool sandbox_job_restrict(unsigned max_fds, char *err, size_t errlen)
     struct __user_cap_data_struct none[2];
     memset(none, 0, sizeof none);
     if (syscall(SYS_capset, &hdr, none) != 0)
-        return fail(err, errlen, "capset (all sets empty): %s", strerror(errno));
+        return sandbox_fail(err, errlen, "capset (all sets empty): %s", strerror(errno));
 
     /* Read back: a capset that "succeeded" must have left nothing. */
     struct __user_cap_data_struct now[2];
@@ -134,7 +120,7 @@ bool sandbox_job_restrict(unsigned max_fds, char *err, size_t errlen)
         return false;
     for (int i = 0; i < 2; i++) {
         if (now[i].effective || now[i].permitted || now[i].inheritable)
-            return fail(err, errlen, "capset: capabilities remain (word %d: eff 0x%x prm 0x%x inh 0x%x)", i,
+            return sandbox_fail(err, errlen, "capset: capabilities remain (word %d: eff 0x%x prm 0x%x inh 0x%x)", i,
                         now[i].effective, now[i].permitted, now[i].inheritable);
     }
     return true;

@@ -39,24 +39,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* "EACCES", or "errno N" for a number glibc has no name for. */
-static const char *errno_name(int e, char num[static 24])
-{
-    const char *name = strerrorname_np(e);
-    if (name)
-        return name;
-    snprintf(num, 24, "errno %d", e);
-    return num;
-}
-
 /* "step: EACCES", or "step(path): EACCES" when there is a path. */
 static bool fail_errno(char *err, size_t errlen, const char *step, const char *path, int e)
 {
     char num[24];
     if (path)
-        snprintf(err, errlen, "%s(%s): %s", step, path, errno_name(e, num));
+        snprintf(err, errlen, "%s(%s): %s", step, path, sandbox_errno_name(e, num));
     else
-        snprintf(err, errlen, "%s: %s", step, errno_name(e, num));
+        snprintf(err, errlen, "%s: %s", step, sandbox_errno_name(e, num));
     return false;
 }
 
@@ -149,7 +139,7 @@ bool sandbox_landlock(sandbox_fs_access access, const char *dir, int *abi_out, c
     if (abi < 0) {
         char num[24];
         snprintf(err, errlen, "landlock_create_ruleset(LANDLOCK_CREATE_RULESET_VERSION): %s%s",
-                 errno_name(-abi, num), abi_hint(-abi));
+                 sandbox_errno_name(-abi, num), abi_hint(-abi));
         return false;
     }
     struct ll_ruleset_attr attr = ruleset_for_abi(abi);

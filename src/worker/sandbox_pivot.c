@@ -34,35 +34,21 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static bool fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static bool fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
-
 /* Write all of text to a /proc file in one write(), as the kernel requires
  * for the id maps. */
 static bool write_proc_file(const char *path, const char *text, char *err, size_t errlen)
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
-        return fail(err, errlen, "open %s: %s", path, strerror(errno));
+        return sandbox_fail(err, errlen, "open %s: %s", path, strerror(errno));
     size_t len = strlen(text);
     ssize_t n = write(fd, text, len);
     int saved = errno;
     close(fd);
     if (n < 0)
-        return fail(err, errlen, "write \"%s\" to %s: %s", text, path, strerror(saved));
+        return sandbox_fail(err, errlen, "write \"%s\" to %s: %s", text, path, strerror(saved));
     if ((size_t)n != len)
-        return fail(err, errlen, "write \"%s\" to %s: short write (%zd of %zu bytes)", text, path, n, len);
+        return sandbox_fail(err, errlen, "write \"%s\" to %s: short write (%zd of %zu bytes)", text, path, n, len);
     return true;
 }
 
@@ -91,12 +77,12 @@ static bool write_id_maps_dumpable(uid_t uid, gid_t gid, char *err, size_t errle
 {
     int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
     if (dumpable < 0)
-        return fail(err, errlen, "prctl(PR_GET_DUMPABLE): %s", strerror(errno));
+        return sandbox_fail(err, errlen, "prctl(PR_GET_DUMPABLE): %s", strerror(errno));
     if (dumpable == 0 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
-        return fail(err, errlen, "prctl(PR_SET_DUMPABLE, 1) for the id maps: %s", strerror(errno));
+        return sandbox_fail(err, errlen, "prctl(PR_SET_DUMPABLE, 1) for the id maps: %s", strerror(errno));
     bool ok = write_id_maps(uid, gid, err, errlen);
     if (dumpable == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-        return fail(err, errlen, "prctl(PR_SET_DUMPABLE, 0) after the id maps: %s", strerror(errno));
+        return sandbox_fail(err, errlen, "prctl(PR_SET_DUMPABLE, 0) after the id maps: %s", strerror(errno));
     return ok;
 }
 
@@ -127,15 +113,15 @@ static bool check_confined(char *err, size_t errlen)
 {
     char cwd[16];
     if (!getcwd(cwd, sizeof cwd))
-        return fail(err, errlen, "getcwd after pivot_root: %s", strerror(errno));
+        return sandbox_fail(err, errlen, "getcwd after pivot_root: %s", strerror(errno));
     if (strcmp(cwd, "/") != 0)
-        return fail(err, errlen, "getcwd after pivot_root is \"%s\", not \"/\"", cwd);
+        return sandbox_fail(err, errlen, "getcwd after pivot_root is \"%s\", not \"/\"", cwd);
     if (chdir("..") != 0)
-        return fail(err, errlen, "chdir(\"..\") after pivot_root: %s", strerror(errno));
+        return sandbox_fail(err, errlen, "chdir(\"..\") after pivot_root: %s", strerror(errno));
     if (!getcwd(cwd, sizeof cwd))
-        return fail(err, errlen, "getcwd after chdir(\"..\"): %s", strerror(errno));
+        return sandbox_fail(err, errlen, "getcwd after chdir(\"..\"): %s", strerror(errno));
     if (strcmp(cwd, "/") != 0)
-        return fail(err, errlen, "chdir(\"..\") left the new root: getcwd is \"%s\"", cwd);
+        return sandbox_fail(err, errlen, "chdir(\"..\") left the new root: getcwd is \"%s\"", cwd);
     return true;
 }
 
@@ -147,10 +133,10 @@ static bool check_read_only(char *err, size_t errlen)
     if (fd >= 0) {
         close(fd);
         unlink(probe);
-        return fail(err, errlen, "read-only remount: creating %s succeeded, the root is writable", probe);
+        return sandbox_fail(err, errlen, "read-only remount: creating %s succeeded, the root is writable", probe);
     }
     if (errno != EROFS)
-        return fail(err, errlen, "read-only remount: creating %s failed with %s, expected EROFS",
+        return sandbox_fail(err, errlen, "read-only remount: creating %s failed with %s, expected EROFS",
                     probe, strerror(errno));
     return true;
 }
@@ -164,10 +150,10 @@ bool sandbox_pivot_into(const char *dir, bool read_only, char *err, size_t errle
 
     if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
         if (errno == EINVAL)
-            return fail(err, errlen, "unshare(CLONE_NEWUSER|CLONE_NEWNS): %s "
+            return sandbox_fail(err, errlen, "unshare(CLONE_NEWUSER|CLONE_NEWNS): %s "
                         "(the caller must be single-threaded: a process with more than one thread "
                         "cannot enter a new user namespace)", strerror(errno));
-        return fail(err, errlen, "unshare(CLONE_NEWUSER|CLONE_NEWNS): %s", strerror(errno));
+        return sandbox_fail(err, errlen, "unshare(CLONE_NEWUSER|CLONE_NEWNS): %s", strerror(errno));
     }
 
     if (!write_id_maps_dumpable(uid, gid, err, errlen))
@@ -176,32 +162,32 @@ bool sandbox_pivot_into(const char *dir, bool read_only, char *err, size_t errle
     /* Our mount changes must not propagate to the host's namespace, and
      * pivot_root refuses a shared root. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-        return fail(err, errlen, "mount(\"/\", MS_REC|MS_PRIVATE): %s", strerror(errno));
+        return sandbox_fail(err, errlen, "mount(\"/\", MS_REC|MS_PRIVATE): %s", strerror(errno));
 
     /* pivot_root needs the new root to be a mount point. */
     if (mount(dir, dir, NULL, MS_BIND | MS_REC, NULL) != 0)
-        return fail(err, errlen, "bind mount %s onto itself: %s", dir, strerror(errno));
+        return sandbox_fail(err, errlen, "bind mount %s onto itself: %s", dir, strerror(errno));
 
     /* MS_RDONLY and friends take effect only on a remount of the bind. */
     struct statvfs st;
     if (statvfs(dir, &st) != 0)
-        return fail(err, errlen, "statvfs %s: %s", dir, strerror(errno));
+        return sandbox_fail(err, errlen, "statvfs %s: %s", dir, strerror(errno));
     unsigned long flags = remount_flags(&st, read_only);
     if (mount(NULL, dir, NULL, flags, NULL) != 0)
-        return fail(err, errlen, "remount %s (%s nosuid,nodev,noexec, flags 0x%lx): %s", dir,
+        return sandbox_fail(err, errlen, "remount %s (%s nosuid,nodev,noexec, flags 0x%lx): %s", dir,
                     (flags & MS_RDONLY) ? "ro" : "rw", flags, strerror(errno));
 
     /* pivot_root(".", ".") stacks the old root on top of the new one at "/";
      * detaching "." then removes it, with no need for a directory to put the
      * old root in (pivot_root(2), as runc and LXC do). */
     if (chdir(dir) != 0)
-        return fail(err, errlen, "chdir %s: %s", dir, strerror(errno));
+        return sandbox_fail(err, errlen, "chdir %s: %s", dir, strerror(errno));
     if (syscall(SYS_pivot_root, ".", ".") != 0)
-        return fail(err, errlen, "pivot_root(\".\", \".\") in %s: %s", dir, strerror(errno));
+        return sandbox_fail(err, errlen, "pivot_root(\".\", \".\") in %s: %s", dir, strerror(errno));
     if (umount2(".", MNT_DETACH) != 0)
-        return fail(err, errlen, "umount2(\".\", MNT_DETACH) of the old root: %s", strerror(errno));
+        return sandbox_fail(err, errlen, "umount2(\".\", MNT_DETACH) of the old root: %s", strerror(errno));
     if (chdir("/") != 0)
-        return fail(err, errlen, "chdir(\"/\") after pivot_root: %s", strerror(errno));
+        return sandbox_fail(err, errlen, "chdir(\"/\") after pivot_root: %s", strerror(errno));
 
     if (!check_confined(err, errlen))
         return false;

@@ -97,19 +97,10 @@ static void build_denylist(bpf_program_buf *p, const int *nrs, size_t n, uint32_
     emit(p, BPF_RET | BPF_K, 0, 0, deny);
 }
 
-static const char *errno_name(int e, char num[static 24])
-{
-    const char *name = strerrorname_np(e);
-    if (name)
-        return name;
-    snprintf(num, 24, "errno %d", e);
-    return num;
-}
-
 static bool fail_errno(char *err, size_t errlen, const char *step, int e)
 {
     char num[24];
-    snprintf(err, errlen, "%s: %s", step, errno_name(e, num));
+    snprintf(err, errlen, "%s: %s", step, sandbox_errno_name(e, num));
     return false;
 }
 

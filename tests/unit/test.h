@@ -50,6 +50,10 @@ typedef struct test_workdir {
 } test_workdir;
 bool test_workdir_init(test_workdir *w, const char *prefix, bool make_cache);
 void test_workdir_restore_tmpdir(test_workdir *w);
+/* After a host test (workers already stopped): CHECK that the cache holds no worker dir or
+ * temp file (artifacts and the manifest may stay) and that no socket is left in tmp; then
+ * put TMPDIR back and remove the whole work dir. */
+void test_workdir_finish(test_workdir *w);
 
 /* test_files.c: a JSON document (a failed check when unreadable or malformed; NULL then),
  * from a path relative to the repository root or (test_load_json) under the test data. */

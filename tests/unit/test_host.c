@@ -72,44 +72,6 @@ static void note_pids(hfix *f)
         f->exec_pids[f->n_exec++] = e;
 }
 
-/* Cache entries that are neither artifacts nor the manifest (worker dirs, temp files). */
-static int count_stray(const char *dir)
-{
-    int n = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        const char *s = e->d_name;
-        size_t l = strlen(s);
-        if (!strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, "pvf-manifest"))
-            continue;
-        if (l > 4 && !strcmp(s + l - 4, ".pvf") && s[0] == '0')
-            continue;
-        n++;
-    }
-    closedir(d);
-    return n;
-}
-
-static void remove_dir_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static void hfix_done(hfix *f)
 {
     if (f->h) {
@@ -120,13 +82,7 @@ static void hfix_done(hfix *f)
         CHECK(test_pid_gone(f->prep_pids[i]));
     for (int i = 0; i < f->n_exec; i++)
         CHECK(test_pid_gone(f->exec_pids[i]));
-    CHECK_EQ_U64(count_stray(f->w.cache), 0);     /* no worker dir, no temp file */
-    CHECK_EQ_U64(test_count_entries(f->w.tmp, NULL), 0);      /* no socket left */
-    test_workdir_restore_tmpdir(&f->w);
-    remove_dir_files(f->w.cache);
-    rmdir(f->w.tmp);
-    unlink(f->w.log);
-    CHECK(rmdir(f->w.root) == 0);
+    test_workdir_finish(&f->w);
 }
 
 static bool file_exists(const char *path)

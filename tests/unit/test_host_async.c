@@ -154,43 +154,6 @@ static bool pid_dead_within(int pid, unsigned ms)
     return true;
 }
 
-/* Cache entries that are neither artifacts nor the manifest (worker dirs, temp files). */
-static int count_stray(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        const char *s = e->d_name;
-        size_t l = strlen(s);
-        bool artifact = l > 4 && !strcmp(s + l - 4, ".pvf");
-        if (!strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, "pvf-manifest") || artifact)
-            continue;
-        n++;
-    }
-    closedir(d);
-    return n;
-}
-
-static void remove_tree_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static void afix_done(afix *f)
 {
     if (f->h) {
@@ -204,13 +167,7 @@ static void afix_done(afix *f)
     for (int i = 0; i < f->n_jobs; i++)
         if (!pid_dead_within(f->jobs[i], 1000))
             test_fail(__FILE__, __LINE__, "job process %d outlived the host", f->jobs[i]);
-    CHECK_EQ_U64(count_stray(f->w.cache), 0);               /* no worker dir, no temp file */
-    CHECK_EQ_U64(test_count_entries(f->w.tmp, NULL), 0);    /* no socket left */
-    test_workdir_restore_tmpdir(&f->w);
-    remove_tree_files(f->w.cache);
-    rmdir(f->w.tmp);
-    unlink(f->w.log);
-    CHECK(rmdir(f->w.root) == 0);
+    test_workdir_finish(&f->w);
 }
 
 /* The first child of process `pid` (its job process), or -1. */

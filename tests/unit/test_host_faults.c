@@ -225,44 +225,6 @@ static bool ffix_init(ffix *f, ffix_tweak tweak, const void *arg)
     return ffix_start(f, tweak, arg);
 }
 
-/* Cache entries that are neither artifacts nor the manifest (worker dirs, temp files). */
-static int count_stray(const char *dir)
-{
-    int n = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        const char *s = e->d_name;
-        size_t l = strlen(s);
-        if (!strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, "pvf-manifest"))
-            continue;
-        if (l > 4 && !strcmp(s + l - 4, ".pvf"))
-            continue;
-        n++;
-    }
-    closedir(d);
-    return n;
-}
-
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static void ffix_done(ffix *f)
 {
     if (f->h) {
@@ -278,15 +240,9 @@ static void ffix_done(ffix *f)
             test_fail(__FILE__, __LINE__, "job process %ld survived its worker", f->jobs[i]);
     long left[8];
     CHECK_EQ_U64(worker_like_children(left, 8), 0);
-    CHECK_EQ_U64(count_stray(f->w.cache), 0);                /* no worker dir, no temp file */
-    CHECK_EQ_U64(test_count_entries(f->w.tmp, NULL), 0);     /* no socket left */
-    test_workdir_restore_tmpdir(&f->w);
-    remove_dir(f->w.cache);
-    rmdir(f->w.tmp);
-    unlink(f->w.log);
     if (f->extra[0])
         unlink(f->extra);
-    CHECK(rmdir(f->w.root) == 0);
+    test_workdir_finish(&f->w);
 }
 
 /* ================================================================ asynchronous requests */

@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "test.h"
+#include <unistd.h>
+#include <string.h>
 
 uint64_t test_now_ms(void)
 {
@@ -71,4 +73,47 @@ void test_workdir_restore_tmpdir(test_workdir *w)
         unsetenv("TMPDIR");
     free(w->old_tmpdir);
     w->old_tmpdir = NULL;
+}
+
+/* Cache entries that are neither artifacts nor the manifest (worker dirs, temp files). */
+static int count_cache_strays(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *s = e->d_name;
+        size_t l = strlen(s);
+        bool artifact = l > 4 && !strcmp(s + l - 4, ".pvf");
+        if (strcmp(s, ".") && strcmp(s, "..") && strcmp(s, "pvf-manifest") && !artifact)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void remove_flat_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
+    rmdir(dir);
+}
+
+void test_workdir_finish(test_workdir *w)
+{
+    CHECK_EQ_U64(count_cache_strays(w->cache), 0);      /* no worker dir, no temp file */
+    CHECK_EQ_U64(test_count_entries(w->tmp, NULL), 0);  /* no socket left */
+    test_workdir_restore_tmpdir(w);
+    remove_flat_dir(w->cache);
+    rmdir(w->tmp);
+    unlink(w->log);
+    CHECK(rmdir(w->root) == 0);
 }
