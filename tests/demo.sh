@@ -3,7 +3,8 @@
 #
 # Shows each command and its output: `pvf inspect` describes a module, `pvf prepare`
 # accepts the MVP fixtures and rejects the post-MVP ones (pvf profile), then both run on a
-# real parachain runtime (a compressed code blob) from $PVF_TESTDATA.
+# real parachain runtime (a compressed code blob) from $PVF_TESTDATA; last the host:
+# `pvf check-security`, prechecks, and a validation that runs out of CPU time.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -42,3 +43,15 @@ if [[ -f $RUNTIME ]]; then
 else
     echo "(skipped: $RUNTIME not found; set PVF_TESTDATA, see README.md 'Test data')"
 fi
+
+echo
+echo "== the host: which sandbox layers work here, then a precheck and a validation through"
+echo "   the workers and their sandboxed job processes"
+show check-security
+show precheck --code tests/fixtures/adder.wasm
+show precheck --code tests/fixtures/halt.wasm --json
+# halt.wasm loops forever in validate_block: any ValidationParams will do (here the smallest:
+# empty parent head, empty block, relay parent 0, zero storage root = 38 zero bytes); it runs
+# out of CPU time.
+head -c 38 /dev/zero >"$tmp/params.scale"
+show validate --code tests/fixtures/halt.wasm --params "$tmp/params.scale" --exec-timeout-ms 300
