@@ -159,10 +159,10 @@ static bool setup_child(const job_limits *lim, pid_t worker, int worker_pidfd, u
             return false;
     }
     char err[256];
-    /* With RLIMIT_FSIZE 0 a file write fails with EFBIG instead of killing the job. */
+    /* Past RLIMIT_FSIZE a write fails with EFBIG instead of killing the job. */
     if (lim->restrict_job && signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
         return setup_failed("signal(SIGXFSZ)");
-    if (lim->restrict_job && !sandbox_job_restrict(JOB_MAX_FDS, err, sizeof err))
+    if (lim->restrict_job && !sandbox_job_restrict(SANDBOX_JOB_MAX_FILE_BYTES, JOB_MAX_FDS, err, sizeof err))
         return setup_failed(err);
     /* Last: after it, nothing but the job body runs. */
     if (lim->job_seccomp && !sandbox_seccomp_job(err, sizeof err))

@@ -112,10 +112,15 @@ bool sandbox_seccomp_errno(const int *syscalls, size_t n, int errnum, char *err,
  * namespace (in_own_userns false). */
 uint64_t sandbox_job_clone_flags(bool in_own_userns);
 
-/* In the job, before untrusted code: RLIMIT_FSIZE 0, RLIMIT_NOFILE
- * max_fds (0 ⇒ leave it), then drop every capability (bounding set, then
- * effective/permitted/inheritable, ambient cleared). */
-bool sandbox_job_restrict(unsigned max_fds, char *err, size_t errlen);
+/* The largest file a job may write: a wasm memory's initial image (at most
+ * 65536 pages of 64 KiB) lives in a memfd, which RLIMIT_FSIZE also limits.
+ * Real files a job can't write at all (read-only root, landlock). */
+#define SANDBOX_JOB_MAX_FILE_BYTES (1ull << 32)
+
+/* In the job, before untrusted code: RLIMIT_FSIZE max_file_bytes,
+ * RLIMIT_NOFILE max_fds (0 ⇒ leave it), then drop every capability (bounding
+ * set, then effective/permitted/inheritable, ambient cleared). */
+bool sandbox_job_restrict(uint64_t max_file_bytes, unsigned max_fds, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------- shared by the layer files */
 

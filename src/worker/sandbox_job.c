@@ -10,7 +10,7 @@
  * hides the host's SysV objects.
  *
  * L6 is a linear list of steps run in the job before untrusted code: no file
- * may grow (RLIMIT_FSIZE 0), few fds, then every capability dropped — the
+ * may grow past what a wasm memory image needs (RLIMIT_FSIZE), few fds, then every capability dropped — the
  * job would otherwise hold all capabilities of the worker's user namespace.
  */
 #define _GNU_SOURCE  /* CLONE_NEW* */
@@ -88,11 +88,11 @@ static bool drop_bounding_set(char *err, size_t errlen)
     }
 }
 
-bool sandbox_job_restrict(unsigned max_fds, char *err, size_t errlen)
+bool sandbox_job_restrict(uint64_t max_file_bytes, unsigned max_fds, char *err, size_t errlen)
 {
-    /* Execute jobs never write files; a write past the limit fails with EFBIG
-     * (SIGXFSZ, whose default action kills, if the job does not ignore it). */
-    if (!lower_rlimit(RLIMIT_FSIZE, "RLIMIT_FSIZE", 0, err, errlen))
+    /* A write past the limit fails with EFBIG (SIGXFSZ, whose default action
+     * kills, if the job does not ignore it). */
+    if (!lower_rlimit(RLIMIT_FSIZE, "RLIMIT_FSIZE", (rlim_t)max_file_bytes, err, errlen))
         return false;
 
     if (max_fds > 0 && !lower_rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", max_fds, err, errlen))

@@ -859,6 +859,33 @@ TEST(sandbox_e2e_no_environment)
 
 /* ------------------------------------------------------------ 5. leaked fds */
 
+/* What the engine needs in a job still works in the full sandbox: a 16 MiB
+ * memfd (the copy-on-write image of a memory's initial data) and its mapping.
+ * RLIMIT_FSIZE 0 once made the ftruncate fail. */
+static void job_memfd_image(void *arg, int fd)
+{
+    (void)arg;
+    errno = 0;
+    int m = memfd_create("pvf-e2e-image", MFD_CLOEXEC);
+    int ok = m >= 0 && ftruncate(m, 16 << 20) == 0;
+    void *p = ok ? mmap(NULL, 16 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE, m, 0) : MAP_FAILED;
+    int e = errno;
+    ok = p != MAP_FAILED;
+    if (ok)
+        ((volatile char *)p)[(16 << 20) - 1] = 1;
+    job_reply(fd, ok ? 0 : -1, ok ? 0 : e);
+}
+
+TEST(sandbox_e2e_engine_memfd_image_works)
+{
+    if (!need_layers("sandbox_e2e_engine_memfd_image_works", ALL_LAYERS))
+        return;
+    e2e_report r;
+    e2e_spec s = sandboxed(WORKER_EXECUTE, all_layers(), job_memfd_image, NULL);
+    if (e2e_run_job(&s, &r, __LINE__))
+        expect_reply(__LINE__, &r, 0, 0, "memfd_create + ftruncate + mmap in a sandboxed job");
+}
+
 TEST(sandbox_e2e_no_leaked_fds)
 {
     if (!need_layers("sandbox_e2e_no_leaked_fds", ALL_LAYERS))

@@ -774,13 +774,17 @@ static int bounding_set_count(void)
     return n;
 }
 
-/* Writing one byte to a new file at path: 0, or the errno. */
+/* The file-size limit the tests restrict to. */
+#define TEST_MAX_FILE 4096
+
+/* Writing one byte at offset TEST_MAX_FILE of a new file at path (a sparse
+ * file one byte past the limit): 0, or the errno. */
 static int write_one_byte(const char *path)
 {
     int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return errno;
-    int rc = write(fd, "x", 1) == 1 ? 0 : errno;
+    int rc = pwrite(fd, "x", 1, TEST_MAX_FILE) == 1 ? 0 : errno;
     close(fd);
     return rc;
 }
@@ -801,11 +805,11 @@ static int restrict_in_userns_child(void *arg)
     EXPECT(bounding_set_count() > 0);
     EXPECT(write_one_byte("/before") == 0);
 
-    EXPECT_OK(sandbox_job_restrict(16, err, sizeof err), err);
+    EXPECT_OK(sandbox_job_restrict(TEST_MAX_FILE, 16, err, sizeof err), err);
 
     EXPECT(write_one_byte("/after") == EFBIG);
     struct rlimit rl;
-    EXPECT(getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur == 0 && rl.rlim_max == 0);
+    EXPECT(getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur == TEST_MAX_FILE && rl.rlim_max == TEST_MAX_FILE);
     EXPECT(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur <= 16 && rl.rlim_max <= 16);
     int last = -1;
     for (int i = 0; i < 64; i++) {
@@ -857,7 +861,7 @@ static int restrict_plain_child(void *arg)
     bool could_drop_bounding = has_cap(d, CAP_SETPCAP, true);
     int bounding_before = bounding_set_count();
 
-    EXPECT_OK(sandbox_job_restrict(64, err, sizeof err), err);
+    EXPECT_OK(sandbox_job_restrict(TEST_MAX_FILE, 64, err, sizeof err), err);
 
     EXPECT(write_one_byte(after) == EFBIG);
     EXPECT(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 8 && rl.rlim_max == 8);
@@ -875,7 +879,7 @@ static int restrict_sigxfsz_child(void *arg)
     char err[512], path[300];
     snprintf(path, sizeof path, "%s/killed", worker_dir);
     EXPECT(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0);
-    EXPECT_OK(sandbox_job_restrict(0, err, sizeof err), err);
+    EXPECT_OK(sandbox_job_restrict(TEST_MAX_FILE, 0, err, sizeof err), err);
     write_one_byte(path);
     return CHILD_FAILED;
 }
@@ -916,7 +920,7 @@ static int restrict_once(void)
 {
     char err[512];
     double t0 = now_us();
-    if (!sandbox_job_restrict(64, err, sizeof err)) {
+    if (!sandbox_job_restrict(TEST_MAX_FILE, 64, err, sizeof err)) {
         fprintf(stderr, "  job: %s\n", err);
         return CHILD_FAILED;
     }
