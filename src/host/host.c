@@ -152,6 +152,11 @@ static bool check_security(pvf_host *h, char *err, size_t errlen)
     log_layer(h, "seccomp", &st->seccomp);
     log_layer(h, "userns_pivot_root", &st->userns_pivot_root);
     log_layer(h, "job_clone", &st->job_clone);
+    metrics_sandbox_layer(h->metrics, METRICS_LAYER_LANDLOCK, st->landlock.available);
+    metrics_sandbox_layer(h->metrics, METRICS_LAYER_SECCOMP, st->seccomp.available);
+    metrics_sandbox_layer(h->metrics, METRICS_LAYER_USERNS_PIVOT_ROOT, st->userns_pivot_root.available);
+    metrics_sandbox_layer(h->metrics, METRICS_LAYER_JOB_CLONE, st->job_clone.available);
+    metrics_sandbox_layer(h->metrics, METRICS_LAYER_SECURE_MODE, st->secure_mode_ok);
     h->worker_security = (proto_security_status){
         .secure_validator_mode = h->cfg.secure_validator_mode,
         .can_enable_landlock = st->landlock.available,

@@ -49,6 +49,7 @@ static void finish(pvf_host *h, host_request *r, exec_outcome *o)
     o->result = NULL;
     o->result_len = 0;
     metrics_validation_requests(h->metrics, validity_of(out->verdict));
+    metrics_execution_verdict(h->metrics, (unsigned)out->verdict);
     metrics_validate_candidate_exhaustive(h->metrics, (double)(host_now_ms() - r->submitted_ms) / 1000.0);
     host_complete(h, r);
 }
@@ -170,6 +171,8 @@ void host_execute_event(pvf_host *h, slot_event *ev)
         return;
     exec_outcome *o = &ev->exec;
     r->done.execute.execute_ns = o->execute_ns;
+    if (!strcmp(o->reason, "CorruptedArtifact"))
+        metrics_checksum_mismatch(h->metrics);
     if (o->retry == RETRY_ARTIFACT)
         host_remove_artifact(h, &r->aid);
     retry_class rc = retry_for(h, r, o);

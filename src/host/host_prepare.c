@@ -234,6 +234,8 @@ void host_start_prepare_job(pvf_host *h, uint64_t worker, uint64_t job)
 static void record_prepare_metrics(pvf_host *h, const slot_event *ev)
 {
     metrics_prepare_concluded(h->metrics);
+    if (!ev->prep.ok)
+        metrics_preparation_failure(h->metrics, (unsigned)ev->prep.error_kind);
     metrics_preparation_time(h->metrics, (double)(ev->done_ms - ev->sent_ms) / 1000.0);
     if (ev->prep.ok) {
         if (ev->prep.max_rss_kib)

@@ -19,9 +19,9 @@
 #include <string.h>
 
 #define MAX_BOUNDS 15     /* the longest bucket list of the reference */
-#define MAX_SERIES 4      /* the most label values of one family */
+#define MAX_SERIES 13     /* the most label values of one family (PrepareError's 13) */
 
-enum family_type { COUNTER, HISTOGRAM };
+enum family_type { COUNTER, GAUGE, HISTOGRAM };
 
 struct family {
     const char *name;
@@ -68,10 +68,23 @@ static const char *const priority_values[] = {
     "dispute", "approval", "backing_system_paras", "backing",
 };
 static const char *const validity_values[] = { "valid", "invalid", "validation failure" };
+/* pvf's own families (beyond the reference: its §11 "Observability"). */
+static const char *const prepare_error_values[] = {   /* PrepareError, in codec-index order */
+    "Prevalidation", "Preparation", "RuntimeConstruction", "JobError", "TimedOut", "IoErr",
+    "CreateTmpFile", "RenameTmpFile", "OutOfMemory", "ClearWorkerDir", "JobDied", "Kernel",
+    "CouldNotDecompressCodeBlob",
+};
+static const char *const verdict_values[] = {         /* pvf_verdict order */
+    "Valid", "Invalid", "PossiblyInvalid", "Preparation", "Internal", "ExecutionDeadline",
+};
+static const char *const layer_values[] = {           /* enum metrics_sandbox_layer order */
+    "landlock", "seccomp", "userns_pivot_root", "job_clone", "secure_mode",
+};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define PLAIN_COUNTER(nm, hp) { nm, hp, COUNTER, NULL, NULL, 1, NULL, 0 }
 #define LABELLED_COUNTER(nm, hp, lb, vals) { nm, hp, COUNTER, lb, vals, N(vals), NULL, 0 }
+#define LABELLED_GAUGE(nm, hp, lb, vals) { nm, hp, GAUGE, lb, vals, N(vals), NULL, 0 }
 #define PLAIN_HISTOGRAM(nm, hp, bnds) { nm, hp, HISTOGRAM, NULL, NULL, 1, bnds, N(bnds) }
 #define LABELLED_HISTOGRAM(nm, hp, lb, vals, bnds) { nm, hp, HISTOGRAM, lb, vals, N(vals), bnds, N(bnds) }
 
@@ -84,6 +97,7 @@ enum family_id {
     F_POV_SIZE, F_CODE_SIZE,
     F_EXEC_KIND_SELECTED,
     F_VALIDATION_REQUESTS, F_VALIDATE_FROM_EXHAUSTIVE, F_VALIDATE_CANDIDATE_EXHAUSTIVE,
+    F_PREPARATION_FAILURES, F_EXECUTION_VERDICTS, F_CHECKSUM_MISMATCHES, F_SANDBOX_LAYER,
     F_COUNT
 };
 
@@ -137,6 +151,15 @@ static const struct family families[F_COUNT] = {
         "polkadot_parachain_candidate_validation_validate_candidate_exhaustive",
         "Time spent within `candidate_validation::validate_candidate_exhaustive`",
         default_bounds),
+    [F_PREPARATION_FAILURES] = LABELLED_COUNTER("pvf_preparation_failures_total",
+        "Preparations that failed, by PrepareError", "error", prepare_error_values),
+    [F_EXECUTION_VERDICTS] = LABELLED_COUNTER("pvf_execution_verdicts_total",
+        "Execution requests answered, by verdict class", "verdict", verdict_values),
+    [F_CHECKSUM_MISMATCHES] = PLAIN_COUNTER("pvf_artifact_checksum_mismatches_total",
+        "Executions refused because the artifact's checksum did not match (CorruptedArtifact)"),
+    [F_SANDBOX_LAYER] = LABELLED_GAUGE("pvf_sandbox_layer_available",
+        "1 when the start-up check found the sandbox layer working (secure_mode: secure mode could start)",
+        "layer", layer_values),
 };
 
 /* One series: a counter's value in counts[0]; a histogram's per-bucket counts in
@@ -167,6 +190,13 @@ void metrics_free(metrics *m)
 }
 
 /* ---- recording ---- */
+
+static void set_gauge(metrics *m, enum family_id f, size_t label, uint64_t v)
+{
+    if (!m || label >= families[f].series)
+        return;
+    atomic_store_explicit(&m->series[f][label].counts[0], v, memory_order_relaxed);
+}
 
 static void count(metrics *m, enum family_id f, size_t label)
 {
@@ -236,6 +266,14 @@ void metrics_validate_from_exhaustive(metrics *m, double seconds) { observe(m, F
 void metrics_validate_candidate_exhaustive(metrics *m, double seconds)
 {
     observe(m, F_VALIDATE_CANDIDATE_EXHAUSTIVE, 0, seconds);
+}
+
+void metrics_preparation_failure(metrics *m, unsigned prepare_error) { count(m, F_PREPARATION_FAILURES, prepare_error); }
+void metrics_execution_verdict(metrics *m, unsigned verdict) { count(m, F_EXECUTION_VERDICTS, verdict); }
+void metrics_checksum_mismatch(metrics *m) { count(m, F_CHECKSUM_MISMATCHES, 0); }
+void metrics_sandbox_layer(metrics *m, enum metrics_sandbox_layer layer, bool available)
+{
+    set_gauge(m, F_SANDBOX_LAYER, layer, available);
 }
 
 /* ---- rendering ---- */
@@ -382,9 +420,9 @@ static void render_family(struct sink *o, const metrics *m, enum family_id f)
     put_help(o, fam->help);
     put(o, "\n# TYPE ");
     put(o, fam->name);
-    put(o, fam->type == COUNTER ? " counter\n" : " histogram\n");
+    put(o, fam->type == COUNTER ? " counter\n" : fam->type == GAUGE ? " gauge\n" : " histogram\n");
     for (size_t s = 0; s < fam->series; s++) {
-        if (fam->type == COUNTER)
+        if (fam->type != HISTOGRAM)
             render_counter(o, fam, &m->series[f][s], s);
         else
             render_histogram(o, fam, &m->series[f][s], s);

@@ -26,6 +26,13 @@
  *   polkadot_parachain_candidate_validation_validate_from_exhaustive     histogram (s), default buckets
  *   polkadot_parachain_candidate_validation_validate_candidate_exhaustive histogram (s), default buckets
  *
+ * pvf's own families (beyond the reference; its §11 asks for them):
+ *
+ *   pvf_preparation_failures_total{error}       counter   PrepareError name
+ *   pvf_execution_verdicts_total{verdict}       counter   Valid|Invalid|PossiblyInvalid|Preparation|Internal|ExecutionDeadline
+ *   pvf_artifact_checksum_mismatches_total      counter
+ *   pvf_sandbox_layer_available{layer}          gauge     landlock|seccomp|userns_pivot_root|job_clone|secure_mode
+ *
  * Every label combination exists from the start (value 0), unlike the reference's Rust
  * client, which shows a labelled series only after its first increment: a dashboard then
  * sees a flat zero instead of "no data".
@@ -111,6 +118,21 @@ void metrics_exec_kind_selected(metrics *m, enum metrics_exec_priority priority)
 void metrics_validation_requests(metrics *m, enum metrics_validity validity);
 void metrics_validate_from_exhaustive(metrics *m, double seconds);
 void metrics_validate_candidate_exhaustive(metrics *m, double seconds);
+
+/* pvf's own: a failed preparation (its PrepareError codec index, 0–12), an answered
+ * execution request (its pvf_verdict, 0–5), a CorruptedArtifact, a sandbox layer's
+ * start-up check (1 available, 0 not). Out-of-range indices are ignored. */
+enum metrics_sandbox_layer {
+    METRICS_LAYER_LANDLOCK,
+    METRICS_LAYER_SECCOMP,
+    METRICS_LAYER_USERNS_PIVOT_ROOT,
+    METRICS_LAYER_JOB_CLONE,
+    METRICS_LAYER_SECURE_MODE,
+};
+void metrics_preparation_failure(metrics *m, unsigned prepare_error);
+void metrics_execution_verdict(metrics *m, unsigned verdict);
+void metrics_checksum_mismatch(metrics *m);
+void metrics_sandbox_layer(metrics *m, enum metrics_sandbox_layer layer, bool available);
 
 /* Render the Prometheus text exposition format (version 0.0.4) into buf, like snprintf:
  * writes at most cap-1 bytes plus a NUL (nothing when cap is 0) and returns the full

@@ -465,6 +465,14 @@ TEST(pvfhost_corrupted_artifact_possibly_invalid_then_reprepared)
     CHECK_EQ_U64(r.preparations, 1);
     pvf_execute_result_free(&r);
     CHECK(file_exists(pvf_host_artifact_path(f.h, code, len, NULL)));
+
+    /* The metrics saw both mismatches, the verdicts, and a host in secure mode. */
+    static char text[65536];
+    CHECK(pvf_host_metrics_render(f.h, text, sizeof text) < sizeof text);
+    CHECK_STR_CONTAINS(text, "pvf_artifact_checksum_mismatches_total 2\n");
+    CHECK_STR_CONTAINS(text, "pvf_execution_verdicts_total{verdict=\"PossiblyInvalid\"} 1\n");
+    CHECK_STR_CONTAINS(text, "pvf_execution_verdicts_total{verdict=\"Valid\"} 3\n");
+    CHECK_STR_CONTAINS(text, "pvf_sandbox_layer_available{layer=\"secure_mode\"} 1\n");
     hfix_done(&f);
     free(code);
     free(params);

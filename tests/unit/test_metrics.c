@@ -169,9 +169,10 @@ TEST(metrics_empty_registry_lists_every_metric)
     char *t = render(m);
     int families = 0;
     /* Sample lines, counted from the reference: counters 3×2 + 4 + 4 + 3 = 17;
-     * histograms (bounds + 1 + sum + count): 16 + 18 + 18 + 4×13 + 2×13 + 13 + 2×14 = 171. */
-    CHECK_EQ_U64(check_exposition(t, &families), 188);
-    CHECK_EQ_U64(families, 20);
+     * histograms (bounds + 1 + sum + count): 16 + 18 + 18 + 4×13 + 2×13 + 13 + 2×14 = 171;
+     * pvf's own: 13 PrepareErrors + 6 verdicts + 1 + 5 layers = 25. */
+    CHECK_EQ_U64(check_exposition(t, &families), 213);
+    CHECK_EQ_U64(families, 24);
 
     static const char *const names[] = {
         "polkadot_pvf_worker_spawning", "polkadot_pvf_worker_spawned", "polkadot_pvf_worker_retired",
@@ -274,7 +275,7 @@ TEST(metrics_histogram_buckets_are_cumulative)
         CHECK_LINE(t, want);
     }
     int families;
-    CHECK_EQ_U64(check_exposition(t, &families), 188);
+    CHECK_EQ_U64(check_exposition(t, &families), 213);
     free(t);
     metrics_free(m);
 }
@@ -328,7 +329,7 @@ TEST(metrics_labelled_series_and_sizes)
     CHECK_LINE(t, "polkadot_pvf_execution_queued_time_bucket{le=\"0.01\"} 0");
     CHECK_LINE(t, "polkadot_pvf_execution_queued_time_bucket{le=\"0.025\"} 1");
     int families;
-    CHECK_EQ_U64(check_exposition(t, &families), 188);
+    CHECK_EQ_U64(check_exposition(t, &families), 213);
     free(t);
     metrics_free(m);
 }
@@ -420,6 +421,36 @@ TEST(metrics_concurrent_recording_loses_nothing)
     CHECK_LINE(t, "polkadot_pvf_execution_time_bucket{le=\"0.5\"} 400000");
     CHECK_LINE(t, "polkadot_pvf_execution_time_count 400000");
     CHECK_LINE(t, "polkadot_pvf_execution_time_sum 200000");   /* 0.5 sums exactly */
+    free(t);
+    metrics_free(m);
+}
+
+/* pvf's own families: labelled counters and the sandbox gauge, every series present at 0. */
+TEST(metrics_pvf_families)
+{
+    metrics *m = metrics_new();
+    CHECK(m != NULL);
+    char *t = render(m);
+    CHECK_STR_CONTAINS(t, "# TYPE pvf_sandbox_layer_available gauge\n");
+    CHECK_STR_CONTAINS(t, "pvf_preparation_failures_total{error=\"CouldNotDecompressCodeBlob\"} 0\n");
+    CHECK_STR_CONTAINS(t, "pvf_execution_verdicts_total{verdict=\"ExecutionDeadline\"} 0\n");
+    free(t);
+    metrics_preparation_failure(m, 4);          /* TimedOut */
+    metrics_preparation_failure(m, 4);
+    metrics_preparation_failure(m, 13);         /* out of range: ignored */
+    metrics_execution_verdict(m, 2);            /* PossiblyInvalid */
+    metrics_checksum_mismatch(m);
+    metrics_sandbox_layer(m, METRICS_LAYER_SECCOMP, true);
+    metrics_sandbox_layer(m, METRICS_LAYER_LANDLOCK, true);
+    metrics_sandbox_layer(m, METRICS_LAYER_LANDLOCK, false);   /* a gauge: set, not added */
+    t = render(m);
+    CHECK_STR_CONTAINS(t, "pvf_preparation_failures_total{error=\"TimedOut\"} 2\n");
+    CHECK_STR_CONTAINS(t, "pvf_execution_verdicts_total{verdict=\"PossiblyInvalid\"} 1\n");
+    CHECK_STR_CONTAINS(t, "pvf_artifact_checksum_mismatches_total 1\n");
+    CHECK_STR_CONTAINS(t, "pvf_sandbox_layer_available{layer=\"seccomp\"} 1\n");
+    CHECK_STR_CONTAINS(t, "pvf_sandbox_layer_available{layer=\"landlock\"} 0\n");
+    int families = 0;
+    CHECK_EQ_U64(check_exposition(t, &families), 213);
     free(t);
     metrics_free(m);
 }
