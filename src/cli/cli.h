@@ -28,7 +28,7 @@ int cmd_check_security(int argc, char **argv);
 
 /* cmd_precheck.c: the options that run a command through the libpvf host
  * (--cache-dir, --workers-path, --prep-timeout-ms, --exec-timeout-ms, --kind,
- * --execute-workers, --insecure, --no-sandbox, --in-process, --via host|in-process). */
+ * --execute-workers, --insecure, --no-sandbox, --metrics FILE, --in-process, --via host|in-process). */
 struct pvf_host;
 typedef struct cli_host_opts {
     const char *cache_dir;          /* NULL: a temporary dir, removed by cli_host_stop */
@@ -38,6 +38,7 @@ typedef struct cli_host_opts {
     unsigned execute_workers;       /* 0: the host's default (4) */
     bool insecure;                  /* --insecure: start without a secure sandbox (warnings only) */
     bool no_sandbox;                /* --no-sandbox: no layer at all (implies --insecure; benchmarks) */
+    const char *metrics_path;       /* --metrics FILE: the host's Prometheus text, written at the end */
     bool in_process, via_set;
     char prepare_path[4200], execute_path[4200], temp_cache[256];
 } cli_host_opts;

@@ -55,7 +55,7 @@ int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
     }
     if (!strcmp(a, "--cache-dir") || !strcmp(a, "--workers-path") || !strcmp(a, "--prep-timeout-ms") ||
         !strcmp(a, "--exec-timeout-ms") || !strcmp(a, "--kind") || !strcmp(a, "--via") ||
-        !strcmp(a, "--execute-workers")) {
+        !strcmp(a, "--execute-workers") || !strcmp(a, "--metrics")) {
         if (!has_value) {
             fprintf(stderr, "pvf: %s needs a value\n", a);
             return -1;
@@ -63,6 +63,8 @@ int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
         const char *v = argv[++*i];
         if (!strcmp(a, "--cache-dir"))
             o->cache_dir = v;
+        else if (!strcmp(a, "--metrics"))
+            o->metrics_path = v;
         else if (!strcmp(a, "--workers-path"))
             o->workers_path = v;
         else if (!strcmp(a, "--via") && (!strcmp(v, "host") || !strcmp(v, "in-process")))
@@ -165,8 +167,25 @@ static void remove_temp_cache(const char *dir)
     rmdir(dir);
 }
 
+/* --metrics FILE: the host's Prometheus text, as it stands when the command is done. */
+static void write_metrics(pvf_host *h, const char *path)
+{
+    size_t n = pvf_host_metrics_render(h, NULL, 0);
+    char *text = malloc(n + 1);
+    FILE *f = text ? fopen(path, "w") : NULL;
+    if (f) {
+        pvf_host_metrics_render(h, text, n + 1);
+        fwrite(text, 1, n, f);
+    }
+    if (!f || fclose(f) != 0)
+        fprintf(stderr, "pvf: cannot write the metrics to %s: %s\n", path, strerror(errno));
+    free(text);
+}
+
 void cli_host_stop(pvf_host *h, cli_host_opts *o)
 {
+    if (h && o->metrics_path)
+        write_metrics(h, o->metrics_path);
     pvf_host_stop(h);
     if (o->temp_cache[0])
         remove_temp_cache(o->temp_cache);

@@ -511,10 +511,24 @@ TEST(pvfhost_cli_precheck_and_validate)
     snprintf(cmd, sizeof cmd, "build/bin/pvf precheck --code tests/fixtures/halt.wat --json 2>/dev/null");
     CHECK_EQ_U64(run_cli(cmd, out, sizeof out), 1);
     CHECK_STR_CONTAINS(out, "\"outcome\":\"invalid\"");
-    snprintf(cmd, sizeof cmd, "build/bin/pvf validate --code '%s' --params '%s' --kind approval --json 2>/dev/null",
-             code_path, params);
+    char metrics_path[128];
+    snprintf(metrics_path, sizeof metrics_path, "/tmp/pvf-cli-metrics-%d.txt", (int)getpid());
+    snprintf(cmd, sizeof cmd,
+             "build/bin/pvf validate --code '%s' --params '%s' --kind approval --json --metrics %s 2>/dev/null",
+             code_path, params, metrics_path);
     CHECK_EQ_U64(run_cli(cmd, out, sizeof out), 0);
     CHECK_STR_CONTAINS(out, "\"via\":\"host\",\"verdict\":\"Valid\"");
+    size_t mlen = 0;
+    char *metrics = (char *)test_read_file(metrics_path, &mlen);
+    CHECK(metrics != NULL);
+    if (metrics) {
+        metrics = realloc(metrics, mlen + 1);
+        metrics[mlen] = 0;
+        CHECK_STR_CONTAINS(metrics, "pvf_execution_verdicts_total{verdict=\"Valid\"} 1\n");
+        CHECK_STR_CONTAINS(metrics, "polkadot_pvf_exec_kind_selected{priority=\"approval\"} 1\n");
+        free(metrics);
+    }
+    unlink(metrics_path);
     snprintf(cmd, sizeof cmd,
              "build/bin/pvf validate --code tests/fixtures/halt.wasm --params '%s' --exec-timeout-ms 200 2>/dev/null",
              params);
