@@ -118,7 +118,7 @@ void host_complete_precheck(pvf_host *h, host_request *r, const prepare_outcome 
     host_complete(h, r);
 }
 
-/* The artifact can't be used as it is: answer from the table or re-prepare. */
+/* The entry failed and may not be retried now: answer with the stored error. */
 static void answer_failed(pvf_host *h, host_request *r, const artifact_entry *e)
 {
     prepare_outcome po = stored_failure(e);
