@@ -1020,3 +1020,83 @@ TEST(pvfhost_prepare_worker_spawn_failure_failed)
     hfix_done(&f);
     free(code);
 }
+
+/* ================================================================ pruning */
+
+typedef struct prune_cfg {
+    uint64_t limit, min_stale_ms;
+} prune_cfg;
+
+static void tweak_pruning(pvf_host_config *cfg, const void *arg)
+{
+    const prune_cfg *p = arg;
+    cfg->cleanup_pulse_ms = 50;
+    cfg->artifact_cache_limit = p->limit;
+    cfg->artifact_min_stale_ms = p->min_stale_ms;
+}
+
+static uint64_t file_size(const char *path)
+{
+    struct stat st;
+    return path && stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* Wait up to timeout_ms for the artifact of code to leave the table. */
+static bool artifact_gone_within(hfix *f, const uint8_t *code, size_t len, uint64_t timeout_ms)
+{
+    uint64_t end = test_now_ms() + timeout_ms;
+    while (pvf_host_artifact_path(f->h, code, len, NULL)) {
+        if (test_now_ms() >= end)
+            return false;
+        usleep(10 * 1000);
+    }
+    return true;
+}
+
+/* §1.6 pruning on the cleanup pulse: with the cache over its limit, the least recently
+ * needed artifact goes (file deleted) until the rest fits; artifacts needed less than the
+ * minimum stale time ago are never pruned. The size is the artifact's own (the reference
+ * measures the cache dir's inode: its §11). */
+TEST(pvfhost_prunes_least_recently_needed_artifacts)
+{
+    size_t alen, hlen;
+    uint8_t *adder = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &alen);
+    uint8_t *halt = test_read_file("tests/fixtures/halt.wasm", &hlen);
+    hfix f;
+    if (!adder || !halt || !hfix_init(&f)) {
+        free(adder), free(halt);
+        return;
+    }
+    /* Learn the sizes, on a host that never prunes. */
+    pvf_precheck_result pr;
+    pvf_host_precheck(f.h, adder, alen, NULL, &pr);
+    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
+    uint64_t adder_size = file_size(pvf_host_artifact_path(f.h, adder, alen, NULL));
+    CHECK(adder_size > 0);
+
+    /* Over the limit, but everything was needed within the stale time: nothing goes. */
+    prune_cfg fresh = {.limit = adder_size, .min_stale_ms = 3600 * 1000};
+    if (hfix_restart_with(&f, tweak_pruning, &fresh)) {
+        pvf_host_precheck(f.h, halt, hlen, NULL, &pr);
+        CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
+        usleep(300 * 1000);     /* several pulses */
+        CHECK(pvf_host_artifact_path(f.h, adder, alen, NULL) != NULL);
+        CHECK(pvf_host_artifact_path(f.h, halt, hlen, NULL) != NULL);
+    }
+    /* Stale allowed at once: the adder (needed longest ago) goes, halt fits and stays. */
+    prune_cfg stale = {.limit = adder_size, .min_stale_ms = 0};
+    if (hfix_restart_with(&f, tweak_pruning, &stale)) {
+        char adder_path[4096] = "";
+        const char *p = pvf_host_artifact_path(f.h, adder, alen, NULL);
+        if (p)
+            snprintf(adder_path, sizeof adder_path, "%s", p);
+        pvf_host_precheck(f.h, halt, hlen, NULL, &pr);      /* halt: needed last */
+        CHECK(artifact_gone_within(&f, adder, alen, 3000));
+        CHECK(adder_path[0] && !file_exists(adder_path));
+        CHECK(file_exists(pvf_host_artifact_path(f.h, halt, hlen, NULL)));
+    }
+    note_pids(&f);
+    hfix_done(&f);
+    free(adder);
+    free(halt);
+}
