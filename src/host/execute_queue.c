@@ -139,6 +139,16 @@ static bool deque_push_back(exec_queue *q, eq_deque *d, const eq_job *j)
     return true;
 }
 
+static bool deque_push_front(exec_queue *q, eq_deque *d, const eq_job *j)
+{
+    if (!grow((void **)&d->jobs, &d->cap, d->len + 1, sizeof *d->jobs))
+        return fail_oom(q);
+    memmove(d->jobs + 1, d->jobs, d->len * sizeof *d->jobs);
+    d->jobs[0] = *j;
+    d->len++;
+    return true;
+}
+
 static eq_job deque_remove(eq_deque *d, size_t i)
 {
     eq_job j = d->jobs[i];
@@ -325,6 +335,16 @@ bool exec_queue_enqueue(exec_queue *q, const exec_job_desc *job, uint64_t now_ms
         return true; /* not a priority: nothing sensible to schedule */
     eq_job j = {.desc = *job, .enqueued_at = now_ms};
     if (!deque_push_back(q, &q->unscheduled[job->priority], &j))
+        return false;
+    return try_assign_next_job(q, NULL, now_ms);
+}
+
+bool exec_queue_requeue_front(exec_queue *q, const exec_job_desc *job, uint64_t enqueued_at_ms, uint64_t now_ms)
+{
+    if ((unsigned)job->priority >= EXEC_PRIORITY_COUNT)
+        return true;
+    eq_job j = {.desc = *job, .enqueued_at = enqueued_at_ms};
+    if (!deque_push_front(q, &q->unscheduled[job->priority], &j))
         return false;
     return try_assign_next_job(q, NULL, now_ms);
 }

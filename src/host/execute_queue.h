@@ -111,6 +111,10 @@ exec_queue *exec_queue_new(const exec_queue_config *config);
 void exec_queue_free(exec_queue *q);
 
 bool exec_queue_enqueue(exec_queue *q, const exec_job_desc *job, uint64_t now_ms);
+/* A job that was assigned but never started (its worker turned out dead) goes
+ * back to the front of its deque, keeping the time it was first enqueued, as
+ * the prepare queue does with a job whose worker died. */
+bool exec_queue_requeue_front(exec_queue *q, const exec_job_desc *job, uint64_t enqueued_at_ms, uint64_t now_ms);
 
 /* The worker of an EXEC_ACTION_SPAWN is up: its job is assigned to it. */
 bool exec_queue_worker_spawned(exec_queue *q, uint64_t worker, uint64_t now_ms);

@@ -68,17 +68,23 @@ void host_fail_execution(pvf_host *h, host_request *r, pvf_verdict v, const char
     finish(h, r, &o);
 }
 
+static void job_desc_of(const host_request *r, exec_job_desc *d)
+{
+    memset(d, 0, sizeof *d);
+    d->id = r->id;
+    d->artifact = r->aid;
+    memcpy(d->params_hash, r->params_hash, 32);
+    d->priority = priority_of(r->kind);
+    memcpy(d->relay_parent, r->relay_parent, 32);
+}
+
 void host_enqueue_execution(pvf_host *h, host_request *r, artifact_entry *e)
 {
     (void)e;
     exec_job_desc d;
-    memset(&d, 0, sizeof d);
-    d.id = r->id;
-    d.artifact = r->aid;
-    memcpy(d.params_hash, r->params_hash, 32);
-    d.priority = priority_of(r->kind);
-    memcpy(d.relay_parent, r->relay_parent, 32);
-    if (!exec_queue_enqueue(h->eq, &d, host_now_ms())) {
+    job_desc_of(r, &d);
+    r->exec_enqueued_ms = host_now_ms();
+    if (!exec_queue_enqueue(h->eq, &d, r->exec_enqueued_ms)) {
         host_fail_execution(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not queue the execution");
         return;
     }
@@ -228,5 +234,8 @@ void host_requeue_execution(pvf_host *h, uint64_t job)
         return;
     if (r->done.execute.attempts)
         r->done.execute.attempts--;
-    host_enqueue_execution(h, r, NULL);
+    exec_job_desc d;
+    job_desc_of(r, &d);
+    if (!exec_queue_requeue_front(h->eq, &d, r->exec_enqueued_ms, host_now_ms()))
+        host_fail_execution(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not queue the execution again");
 }

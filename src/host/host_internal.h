@@ -50,6 +50,7 @@ typedef struct host_request {
     uint8_t storage_root[32], relay_parent[32];
     pvf_exec_request_kind kind;
     uint64_t timeout_ms;            /* the whole request's execution budget */
+    uint64_t exec_enqueued_ms;      /* when it last entered the execute queue */
     bool retry_used[RETRY_CLASS_COUNT];
     uint64_t retry_at_ms;           /* > 0: execute again at this time */
     bool repreparing;               /* an artifact-class retry is re-preparing */

@@ -167,8 +167,8 @@ static void handle_event(pvf_host *h, slot_event *ev)
         if (kind == HOST_WORKER_PREPARE) {
             prepare_queue_worker_died(h->pq, id, now);     /* its job, if any, goes back to the front */
         } else {
+            host_requeue_execution(h, ev->job);            /* it never started: first in line again */
             exec_queue_worker_died(h->eq, id, now);
-            host_requeue_execution(h, ev->job);            /* it never started */
         }
         break;
     case SLOT_CLOSED:

@@ -463,3 +463,30 @@ TEST(exec_queue_no_pruning_before_first_leaf_update)
     CHECK(exec_queue_new(&c) == NULL);
     exec_queue_free(q);
 }
+
+/* A job handed to a worker that turned out dead never ran: it goes back to the front of
+ * its deque (ahead of jobs enqueued after it) with its first enqueue time kept. */
+TEST(exec_queue_requeue_front_keeps_place_and_age)
+{
+    exec_queue *q = new_queue(1);
+    enqueue(q, job(1, B, 1, 0), 0);
+    uint64_t w = EXPECT(q, EXEC_ACTION_SPAWN).worker;
+    CHECK(exec_queue_worker_spawned(q, w, 10));
+    CHECK_EQ_U64(EXPECT(q, EXEC_ACTION_ASSIGN).job.id, 1);
+    enqueue(q, job(2, B, 1, 0), 20);
+    enqueue(q, job(3, B, 1, 0), 30);
+    EXPECT_NONE(q);
+    /* The worker died before job 1 reached it. */
+    CHECK(exec_queue_worker_died(q, w, 40));
+    exec_action a = EXPECT(q, EXEC_ACTION_SPAWN);   /* the freed slot goes to the eldest waiting job */
+    CHECK_EQ_U64(a.job.id, 2);
+    exec_job_desc j1 = job(1, B, 1, 0);
+    CHECK(exec_queue_requeue_front(q, &j1, 0, 50));
+    CHECK(exec_queue_worker_spawned(q, a.worker, 60));
+    CHECK_EQ_U64(EXPECT(q, EXEC_ACTION_ASSIGN).job.id, 2);
+    CHECK(exec_queue_job_finished(q, a.worker, true, 70));
+    a = EXPECT(q, EXEC_ACTION_ASSIGN);
+    CHECK_EQ_U64(a.job.id, 1);                      /* ahead of job 3, enqueued later */
+    CHECK_EQ_U64(a.queued_ms, 70);                  /* waited since its first enqueue at 0 */
+    exec_queue_free(q);
+}
