@@ -16,6 +16,10 @@
  * the idle thread can poll for a command and the worker's death together.
  * Cancellation also writes the slot's cancel eventfd, which worker_interface
  * polls in every wait, so a blocked request ends at once.
+ *
+ * The worker's PR_SET_PDEATHSIG (sandbox L0) fires when the *thread* that
+ * forked it exits: that is this slot's thread, which always outlives its
+ * worker (it reaps it before ending), so the signal means "the host is gone".
  */
 #define _GNU_SOURCE
 #include "host/worker_slot.h"
