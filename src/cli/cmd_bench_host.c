@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "cli/cli.h"
+#include "util/cputime.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -29,13 +30,6 @@
 #include "pvf/host.h"
 #include "runtime/validation.h"
 #include "util/file.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -66,7 +60,7 @@ static stats summarise(double *v, size_t n)
 static bool bare_clone(double *samples, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        double t0 = now_ms();
+        double t0 = walltime_ms();
         pid_t pid = fork();
         if (pid < 0)
             return false;
@@ -74,7 +68,7 @@ static bool bare_clone(double *samples, size_t n)
             _exit(0);
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
             ;
-        samples[i] = now_ms() - t0;
+        samples[i] = walltime_ms() - t0;
     }
     return true;
 }
@@ -92,9 +86,9 @@ static bool latency(pvf_host *h, const pvf_execute_request *rq, double *samples,
 {
     pvf_execute_result r;
     for (size_t i = 0; i < n + 3; i++) {     /* 3 warm-up runs */
-        double t0 = now_ms();
+        double t0 = walltime_ms();
         pvf_host_execute(h, rq, &r);
-        double t = now_ms() - t0;
+        double t = walltime_ms() - t0;
         bool ok = check_valid(&r);
         pvf_execute_result_free(&r);
         if (!ok)
@@ -108,7 +102,7 @@ static bool latency(pvf_host *h, const pvf_execute_request *rq, double *samples,
 /* Submit m at once, wait for all; the wall time in ms, or -1 on a failure. */
 static double burst(pvf_host *h, const pvf_execute_request *rq, size_t m)
 {
-    double t0 = now_ms();
+    double t0 = walltime_ms();
     for (size_t i = 0; i < m; i++)
         if (!pvf_host_submit_execute(h, rq, NULL, NULL))
             return -1;
@@ -125,7 +119,7 @@ static double burst(pvf_host *h, const pvf_execute_request *rq, size_t m)
             done++;
         }
     }
-    return ok ? now_ms() - t0 : -1;
+    return ok ? walltime_ms() - t0 : -1;
 }
 
 static pvf_host *start_host(cli_host_opts *o, unsigned workers)

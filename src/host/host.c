@@ -19,26 +19,10 @@
 
 #include "pvf/version.h"
 
-uint64_t host_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 const executor_params *host_params_or_empty(const executor_params *ep)
 {
     static const executor_params empty = {NULL, 0, 0};
     return ep ? ep : &empty;
-}
-
-bool host_copy_params(executor_params *dst, const executor_params *src)
-{
-    executor_params_init(dst);
-    for (size_t i = 0; src && i < src->count; i++)
-        if (!executor_params_push(dst, src->items[i]))
-            return false;
-    return true;
 }
 
 void pvf_host_config_init(pvf_host_config *cfg)
@@ -215,7 +199,7 @@ pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
     }
     artifacts_config ac = {.cache_dir = h->cache_dir, .engine_version = PVF_ENGINE_VERSION, .target = NULL};
     char why[512];
-    h->table = artifacts_open(&ac, host_now_ms(), NULL, why, sizeof why);
+    h->table = artifacts_open(&ac, monotonic_ms(), NULL, why, sizeof why);
     if (!h->table) {
         snprintf(err, errlen, "cannot open the artifact cache %s: %s", h->cache_dir, why);
         host_free(h);
@@ -225,7 +209,7 @@ pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
         host_free(h);
         return NULL;
     }
-    h->next_cleanup_ms = host_now_ms() + h->cfg.cleanup_pulse_ms;
+    h->next_cleanup_ms = monotonic_ms() + h->cfg.cleanup_pulse_ms;
     int e = pthread_create(&h->thread, NULL, host_thread_main, h);
     if (e != 0) {
         snprintf(err, errlen, "cannot start the host thread: %s", strerror(e));
@@ -316,14 +300,14 @@ static host_request *new_request(pvf_host *h, pvf_request_type type, const uint8
     r->user_data = user_data;
     r->code = dup_bytes(code, code_len, &ok);
     r->code_len = code_len;
-    ok = ok && host_copy_params(&r->ep, ep) && artifact_id_compute(code, code_len, &r->ep, &r->aid) &&
+    ok = ok && executor_params_copy(&r->ep, ep) && artifact_id_compute(code, code_len, &r->ep, &r->aid) &&
          executor_params_hash(&r->ep, r->params_hash);
     if (!ok) {
         host_request_free(r);
         return NULL;
     }
     r->id = atomic_fetch_add(&h->next_id, 1);
-    r->submitted_ms = host_now_ms();
+    r->submitted_ms = monotonic_ms();
     r->done.id = r->id;
     r->done.type = type;
     r->done.user_data = user_data;
@@ -396,7 +380,7 @@ bool pvf_host_heads_up(pvf_host *h, const pvf_heads_up_item *pvfs, size_t n)
             tail = &j->next;
             j->code = dup_bytes(pvfs[i].code, pvfs[i].code_len, &ok);
             j->code_len = pvfs[i].code_len;
-            ok = ok && host_copy_params(&j->ep, pvfs[i].executor_params) &&
+            ok = ok && executor_params_copy(&j->ep, pvfs[i].executor_params) &&
                  artifact_id_compute(j->code, j->code_len, &j->ep, &j->aid);
         }
         if (!ok) {

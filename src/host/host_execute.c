@@ -50,11 +50,11 @@ static void finish(pvf_host *h, host_request *r, exec_outcome *o)
     o->result_len = 0;
     metrics_validation_requests(h->metrics, validity_of(out->verdict));
     metrics_execution_verdict(h->metrics, (unsigned)out->verdict);
-    metrics_validate_candidate_exhaustive(h->metrics, (double)(host_now_ms() - r->submitted_ms) / 1000.0);
+    metrics_validate_candidate_exhaustive(h->metrics, (double)(monotonic_ms() - r->submitted_ms) / 1000.0);
     host_complete(h, r);
 }
 
-void host_fail_execution(pvf_host *h, host_request *r, pvf_verdict v, const char *reason, const char *msg)
+void host_fail_request(pvf_host *h, host_request *r, pvf_verdict v, const char *reason, const char *msg)
 {
     if (r->type == PVF_REQUEST_PRECHECK) {
         prepare_outcome po = {0};
@@ -83,9 +83,9 @@ void host_enqueue_execution(pvf_host *h, host_request *r, artifact_entry *e)
     (void)e;
     exec_job_desc d;
     job_desc_of(r, &d);
-    r->exec_enqueued_ms = host_now_ms();
+    r->exec_enqueued_ms = monotonic_ms();
     if (!exec_queue_enqueue(h->eq, &d, r->exec_enqueued_ms)) {
-        host_fail_execution(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not queue the execution");
+        host_fail_request(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not queue the execution");
         return;
     }
     metrics_execute_enqueued(h->metrics);
@@ -118,7 +118,7 @@ static uint64_t attempt_budget(const host_request *r)
 {
     if (r->done.execute.attempts == 0)
         return r->timeout_ms;
-    uint64_t elapsed = host_now_ms() - r->submitted_ms;
+    uint64_t elapsed = monotonic_ms() - r->submitted_ms;
     return elapsed < r->timeout_ms ? r->timeout_ms - elapsed : 1;
 }
 
@@ -130,7 +130,7 @@ void host_assign_execution(pvf_host *h, uint64_t worker, uint64_t job, uint64_t 
     if (!r || !s || !e || e->state != ARTIFACT_PREPARED) {
         /* Answered meanwhile, or its artifact was removed while it waited: free the
          * worker and (if it still waits) send the request back to its artifact. */
-        exec_queue_job_finished(h->eq, worker, s != NULL, host_now_ms());
+        exec_queue_job_finished(h->eq, worker, s != NULL, monotonic_ms());
         if (r)
             host_route_to_artifact(h, r, false);
         return;
@@ -161,7 +161,7 @@ static retry_class retry_for(const pvf_host *h, const host_request *r, const exe
     if (!may_retry || o->retry == RETRY_NONE || r->retry_used[o->retry])
         return RETRY_NONE;
     /* §6.2: stop when the retry delay no longer fits in the timeout. */
-    uint64_t elapsed = host_now_ms() - r->submitted_ms;
+    uint64_t elapsed = monotonic_ms() - r->submitted_ms;
     if (elapsed + h->cfg.execution_retry_delay_ms > r->timeout_ms)
         return RETRY_NONE;
     return o->retry;
@@ -169,7 +169,7 @@ static retry_class retry_for(const pvf_host *h, const host_request *r, const exe
 
 void host_execute_event(pvf_host *h, slot_event *ev)
 {
-    exec_queue_job_finished(h->eq, worker_slot_id(ev->slot), !ev->gone, host_now_ms());
+    exec_queue_job_finished(h->eq, worker_slot_id(ev->slot), !ev->gone, monotonic_ms());
     metrics_execute_finished(h->metrics);
     metrics_execution_time(h->metrics, (double)(ev->done_ms - ev->sent_ms) / 1000.0);
     host_request *r = host_find_request(h, ev->job);
@@ -195,7 +195,7 @@ void host_execute_event(pvf_host *h, slot_event *ev)
         r->repreparing = true;
         host_route_to_artifact(h, r, true);
     } else {
-        r->retry_at_ms = host_now_ms() + h->cfg.execution_retry_delay_ms;
+        r->retry_at_ms = monotonic_ms() + h->cfg.execution_retry_delay_ms;
     }
 }
 
@@ -223,7 +223,7 @@ void host_execution_deadline(pvf_host *h, uint64_t job)
 {
     host_request *r = host_find_request(h, job);
     if (r)
-        host_fail_execution(h, r, PVF_VERDICT_EXECUTION_DEADLINE, "ExecutionDeadline",
+        host_fail_request(h, r, PVF_VERDICT_EXECUTION_DEADLINE, "ExecutionDeadline",
                             "the relay parent left the active leaves before the job could run");
 }
 
@@ -236,6 +236,6 @@ void host_requeue_execution(pvf_host *h, uint64_t job)
         r->done.execute.attempts--;
     exec_job_desc d;
     job_desc_of(r, &d);
-    if (!exec_queue_requeue_front(h->eq, &d, r->exec_enqueued_ms, host_now_ms()))
-        host_fail_execution(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not queue the execution again");
+    if (!exec_queue_requeue_front(h->eq, &d, r->exec_enqueued_ms, monotonic_ms()))
+        host_fail_request(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not queue the execution again");
 }

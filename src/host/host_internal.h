@@ -30,6 +30,7 @@
 #include "host/verdict.h"
 #include "host/worker_slot.h"
 #include "runtime/executor_params.h"
+#include "util/cputime.h"
 
 /* A precheck or execute request, from submission to completion. */
 typedef struct host_request {
@@ -123,9 +124,7 @@ struct pvf_host {
     char path_buf[4096];
 };
 
-uint64_t host_now_ms(void);
 const executor_params *host_params_or_empty(const executor_params *ep);
-bool host_copy_params(executor_params *dst, const executor_params *src);
 
 /* host.c */
 host_request *host_find_request(pvf_host *h, uint64_t id);
@@ -157,6 +156,8 @@ void host_execution_deadline(pvf_host *h, uint64_t job);
 /* An execution handed to a worker that turned out dead never started: queue it again (0: none). */
 void host_requeue_execution(pvf_host *h, uint64_t job);
 void host_run_due_retries(pvf_host *h, uint64_t now, uint64_t *next_wakeup);
-void host_fail_execution(pvf_host *h, host_request *r, pvf_verdict v, const char *reason, const char *msg);
+/* Answer r without its work: an execution with verdict v and reason; a precheck
+ * Failed (IoErr: never a vote) with msg. */
+void host_fail_request(pvf_host *h, host_request *r, pvf_verdict v, const char *reason, const char *msg);
 
 #endif

@@ -85,7 +85,7 @@ static void spawn_slot(pvf_host *h, host_worker_kind kind, uint64_t id, const ex
         worker_slot_join(s);
     }
     /* No thread or no memory: a spawn failure as far as the queues know. */
-    uint64_t now = host_now_ms();
+    uint64_t now = monotonic_ms();
     if (kind == HOST_WORKER_PREPARE)
         prepare_queue_spawn_failed(h->pq, id, now);
     else
@@ -95,21 +95,10 @@ static void spawn_slot(pvf_host *h, host_worker_kind kind, uint64_t id, const ex
 /* ---------------------------------------------------------------- fatal errors */
 
 /* Answer r without doing its work (the host can't, or is stopping). */
-static void refuse(pvf_host *h, host_request *r, const char *reason, const char *msg)
-{
-    if (r->type == PVF_REQUEST_PRECHECK) {
-        prepare_outcome po = {0};
-        prepare_outcome_fail(&po, PREP_ERR_IO_ERR, msg);
-        host_complete_precheck(h, r, &po, false);
-    } else {
-        host_fail_execution(h, r, PVF_VERDICT_INTERNAL, reason, msg);
-    }
-}
-
 static void refuse_all(pvf_host *h, const char *reason, const char *msg)
 {
     while (h->requests)
-        refuse(h, h->requests, reason, msg);
+        host_fail_request(h, h->requests, PVF_VERDICT_INTERNAL, reason, msg);
 }
 
 /* The host can't work (no worker binary, wrong version): answer everything, now and later. */
@@ -136,7 +125,7 @@ static void handle_event(pvf_host *h, slot_event *ev)
 {
     worker_slot *s = ev->slot;
     host_worker_kind kind = worker_slot_kind(s);
-    uint64_t id = worker_slot_id(s), now = host_now_ms();
+    uint64_t id = worker_slot_id(s), now = monotonic_ms();
     switch (ev->kind) {
     case SLOT_SPAWNED:
         metrics_worker_spawned(h->metrics, flavor(kind));
@@ -202,7 +191,7 @@ static void accept_request(pvf_host *h, host_request *r)
     r->next = h->requests;
     h->requests = r;
     if (h->fatal[0]) {
-        refuse(h, r, "CouldNotSpawnWorker", h->fatal);
+        host_fail_request(h, r, PVF_VERDICT_INTERNAL, "CouldNotSpawnWorker", h->fatal);
         return;
     }
     if (r->type == PVF_REQUEST_EXECUTE)
@@ -228,7 +217,7 @@ static bool handle_inbox(pvf_host *h, inbox_msg *m)
     case INBOX_LEAVES:
         exec_queue_update_active_leaves(h->eq, m->has_activated ? m->activated : NULL,
                                         (const uint8_t(*)[32])m->ancestors, m->n_ancestors,
-                                        (const uint8_t(*)[32])m->deactivated, m->n_deactivated, host_now_ms());
+                                        (const uint8_t(*)[32])m->deactivated, m->n_deactivated, monotonic_ms());
         break;
     case INBOX_STOP:
         stop = true;
@@ -361,7 +350,7 @@ static bool run_batch(pvf_host *h, uint64_t *next_timer)
         stop |= handle_inbox(h, (inbox_msg *)n);
     }
     host_drain_actions(h);
-    *next_timer = run_timers(h, host_now_ms());
+    *next_timer = run_timers(h, monotonic_ms());
     host_drain_actions(h);
     return stop || atomic_load(&h->stopping);
 }
@@ -401,7 +390,7 @@ void *host_thread_main(void *arg)
     pvf_host *h = arg;
     uint64_t next_timer = UINT64_MAX;
     for (;;) {
-        uint64_t now = host_now_ms();
+        uint64_t now = monotonic_ms();
         int timeout = next_timer == UINT64_MAX ? -1
                       : next_timer <= now     ? 0
                       : next_timer - now > 60000 ? 60000

@@ -60,7 +60,7 @@ static bool enqueue_job(pvf_host *h, prep_job *j, proto_prep_kind kind, bool pre
     j->kind = kind;
     j->cpu_ms = prep_cpu_ms(h, &j->ep, precheck_timeout);
     uint64_t existing;
-    prepare_enqueue_result er = prepare_queue_enqueue(h->pq, j->id, &j->aid, priority, host_now_ms(), &existing);
+    prepare_enqueue_result er = prepare_queue_enqueue(h->pq, j->id, &j->aid, priority, monotonic_ms(), &existing);
     if (er != PREPARE_ENQUEUED) {
         /* Coalesced can't happen (the entry was not Preparing); both end the same way. */
         prep_job_free(j);
@@ -80,7 +80,7 @@ static prep_job *job_for_request(const host_request *r)
     j->aid = r->aid;
     j->code_len = r->code_len;
     j->code = malloc(r->code_len ? r->code_len : 1);
-    if (!j->code || !host_copy_params(&j->ep, &r->ep)) {
+    if (!j->code || !executor_params_copy(&j->ep, &r->ep)) {
         prep_job_free(j);
         return NULL;
     }
@@ -131,13 +131,13 @@ static void answer_failed(pvf_host *h, host_request *r, const artifact_entry *e)
 
 void host_route_to_artifact(pvf_host *h, host_request *r, bool as_precheck)
 {
-    uint64_t now = host_now_ms();
+    uint64_t now = monotonic_ms();
     artifact_entry *e = artifacts_lookup(h->table, &r->aid);
     char *old = NULL;
     struct stat st;
     if (e && e->state == ARTIFACT_PREPARING) {
         if (!artifacts_add_waiter(e, r->id))
-            host_fail_execution(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not wait for the preparation");
+            host_fail_request(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not wait for the preparation");
         return;
     }
     if (e && e->state == ARTIFACT_PREPARED) {
@@ -175,13 +175,13 @@ void host_route_to_artifact(pvf_host *h, host_request *r, bool as_precheck)
                      request_priority(r, precheck_kind))) {
         if (e)
             free(artifacts_remove(h->table, e));
-        host_fail_execution(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not queue the preparation");
+        host_fail_request(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not queue the preparation");
     }
 }
 
 void host_heads_up(pvf_host *h, prep_job *list)
 {
-    uint64_t now = host_now_ms();
+    uint64_t now = monotonic_ms();
     for (prep_job *j = list, *next; j; j = next) {
         next = j->next;
         j->next = NULL;
@@ -248,7 +248,7 @@ static void record_prepare_metrics(pvf_host *h, const slot_event *ev)
 static bool conclude_entry(pvf_host *h, artifact_entry *e, const prep_job *j, const slot_event *ev,
                            prepare_outcome *po)
 {
-    uint64_t now = host_now_ms();
+    uint64_t now = monotonic_ms();
     if (po->ok) {
         artifact_prepare_stats stats = {.cpu_time_ns = po->cpu_ns, .peak_memory_bytes = po->peak_memory_bytes};
         if (artifacts_mark_prepared(h->table, e, j->dest, po->checksum, ev->artifact_size, &stats, now))
@@ -264,7 +264,7 @@ static bool conclude_entry(pvf_host *h, artifact_entry *e, const prep_job *j, co
 void host_prepare_event(pvf_host *h, slot_event *ev)
 {
     prepare_job_info info;
-    prepare_queue_worker_concluded(h->pq, worker_slot_id(ev->slot), ev->gone, host_now_ms(), &info);
+    prepare_queue_worker_concluded(h->pq, worker_slot_id(ev->slot), ev->gone, monotonic_ms(), &info);
     record_prepare_metrics(h, ev);
     prep_job *j = find_prep_job(h, ev->job);
     if (!j)

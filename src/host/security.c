@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "pvf/host.h"
+#include "util/cputime.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,13 +39,6 @@ typedef struct check_proc {
     char out[256];
     size_t len;
 } check_proc;
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* fork + execve with an empty environment; stdout and stderr into c->fd. */
 static bool start_check(check_proc *c, const char *worker, const char *dir)
@@ -85,7 +79,7 @@ static void collect_output(check_proc *cs, size_t n, uint64_t deadline)
                 pf[k] = (struct pollfd){cs[i].fd, POLLIN, 0};
                 map[k++] = i;
             }
-        uint64_t now = mono_ms();
+        uint64_t now = monotonic_ms();
         if (k == 0 || now >= deadline)
             return;
         if (poll(pf, k, (int)(deadline - now)) < 0 && errno != EINTR)
@@ -158,7 +152,7 @@ bool pvf_security_check(const char *worker_path, const char *work_dir, pvf_secur
             break;
         }
     }
-    collect_output(cs, started, mono_ms() + SECURITY_CHECK_TIMEOUT_MS);
+    collect_output(cs, started, monotonic_ms() + SECURITY_CHECK_TIMEOUT_MS);
     for (size_t i = 0; i < started; i++)
         finish_check(&cs[i]);
     rmdir(dir);     /* empty: the pivot check's only write must have failed */

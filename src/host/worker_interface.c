@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE     /* accept4, pipe2, close_range, pidfd_open, sigabbrev_np */
 #include "host/worker_interface.h"
+#include "util/cputime.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -49,13 +50,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
-}
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static const char *kind_name(host_worker_kind kind)
@@ -94,14 +88,14 @@ static void describe_status(int status, char *buf, size_t size)
  * *status) when it did and is now reaped. */
 static bool wait_exit(worker_handle *w, uint64_t timeout_ms, int *status)
 {
-    uint64_t deadline = now_ms() + timeout_ms;
+    uint64_t deadline = monotonic_ms() + timeout_ms;
     for (;;) {
         pid_t r = waitpid(w->pid, status, WNOHANG);
         if (r == w->pid)
             return true;
         if (r < 0 && errno != EINTR)
             return false;   /* not our child any more: nothing to reap */
-        uint64_t now = now_ms();
+        uint64_t now = monotonic_ms();
         if (now >= deadline)
             return false;
         if (w->pidfd >= 0) {
@@ -223,7 +217,7 @@ static worker_io_status hard_timeout(worker_handle *w, uint64_t timeout_ms, char
 /* Bound each send/recv on the socket by what is left until deadline. */
 static void set_socket_deadline(int sock, uint64_t deadline)
 {
-    uint64_t now = now_ms();
+    uint64_t now = monotonic_ms();
     uint64_t left = deadline > now ? deadline - now : 1;
     struct timeval tv = {(time_t)(left / 1000), (suseconds_t)(left % 1000) * 1000};
     (void)setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -238,7 +232,7 @@ typedef enum wait_result { WAIT_READABLE, WAIT_EXITED, WAIT_TIMEOUT, WAIT_CANCEL
 static wait_result wait_readable(const worker_handle *w, uint64_t deadline)
 {
     for (;;) {
-        uint64_t now = now_ms();
+        uint64_t now = monotonic_ms();
         if (now >= deadline)
             return WAIT_TIMEOUT;
         struct pollfd p[3] = {{w->sock, POLLIN, 0}, {w->pidfd, POLLIN, 0}, {w->cancel_fd, POLLIN, 0}};
@@ -272,7 +266,7 @@ static worker_io_status send_request(worker_handle *w, scale_writer *sw, uint64_
     set_socket_deadline(w->sock, deadline);
     if (proto_send(w->sock, sw, why, sizeof why))
         return WORKER_IO_OK;
-    if (now_ms() >= deadline)
+    if (monotonic_ms() >= deadline)
         return hard_timeout(w, timeout_ms, err, errlen);
     return bury(w, EXIT_GRACE_MS, WORKER_IO_DIED, why, err, errlen);
 }
@@ -298,7 +292,7 @@ static worker_io_status recv_response(worker_handle *w, size_t max_len, uint64_t
         return WORKER_IO_OK;
     if (fs == FRAME_CLOSED)
         return bury(w, EXIT_GRACE_MS, WORKER_IO_DIED, why, err, errlen);
-    if (now_ms() >= deadline)
+    if (monotonic_ms() >= deadline)
         return hard_timeout(w, timeout_ms, err, errlen);
     return bury(w, BROKEN_FRAME_GRACE_MS, WORKER_IO_MALFORMED, why, err, errlen);
 }
@@ -333,7 +327,7 @@ worker_io_status worker_prepare(worker_handle *w, const proto_pvf_prep_data *req
                 PROTO_MAX_CODE_SIZE);
         return WORKER_IO_HOST_ERROR;
     }
-    uint64_t deadline = now_ms() + wall_timeout_ms;
+    uint64_t deadline = monotonic_ms() + wall_timeout_ms;
     scale_writer sw;
     scale_writer_init(&sw);
     proto_pvf_prep_data_write(&sw, req);
@@ -411,7 +405,7 @@ worker_io_status worker_execute(worker_handle *w, const char *artifact_path, con
     char link_path[sizeof w->dir + 16];
     if (!link_artifact(w, artifact_path, link_path, sizeof link_path, err, errlen))
         return WORKER_IO_HOST_ERROR;
-    uint64_t deadline = now_ms() + wall_timeout_ms;
+    uint64_t deadline = monotonic_ms() + wall_timeout_ms;
     scale_writer sw;
     scale_writer_init(&sw);
     proto_execute_request_write(&sw, req);
@@ -564,9 +558,9 @@ static int start_process(const worker_spawn_cfg *cfg, const char *sock_path, con
 /* Poll the listener and the child: the connection, or why there is none. */
 static worker_spawn_status accept_worker(worker_handle *w, int lfd, uint32_t timeout_ms, char *err, size_t errlen)
 {
-    uint64_t deadline = now_ms() + timeout_ms;
+    uint64_t deadline = monotonic_ms() + timeout_ms;
     for (;;) {
-        uint64_t now = now_ms();
+        uint64_t now = monotonic_ms();
         if (now >= deadline) {
             set_err(err, errlen, "%s worker did not connect within %u ms", kind_name(w->kind), timeout_ms);
             return WORKER_SPAWN_ACCEPT_TIMEOUT;
@@ -684,7 +678,7 @@ static worker_spawn_status config_handshakes(worker_handle *w, const worker_spaw
 static worker_spawn_status handshakes(worker_handle *w, const worker_spawn_cfg *cfg, uint32_t timeout_ms,
                                       char *err, size_t errlen)
 {
-    uint64_t deadline = now_ms() + timeout_ms;
+    uint64_t deadline = monotonic_ms() + timeout_ms;
     worker_spawn_status st = version_handshake(w, cfg, deadline, err, errlen);
     free(w->resp);
     w->resp = NULL;

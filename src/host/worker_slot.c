@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include "host/worker_slot.h"
+#include "util/cputime.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -54,13 +55,6 @@ struct worker_slot {
     slot_execute_job exec;
     worker_handle w;
 };
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 uint64_t worker_slot_id(const worker_slot *s) { return s->id; }
 host_worker_kind worker_slot_kind(const worker_slot *s) { return s->kind; }
@@ -151,9 +145,9 @@ static void run_prepare(worker_slot *s)
     ev->job = s->prep.job;
     proto_prepare_result r;
     memset(&r, 0, sizeof r);
-    ev->sent_ms = mono_ms();
+    ev->sent_ms = monotonic_ms();
     worker_io_status st = worker_prepare(&s->w, &s->prep.req, s->prep.wall_ms, &r, ev->err, sizeof ev->err);
-    ev->done_ms = mono_ms();
+    ev->done_ms = monotonic_ms();
     verdict_from_prepare(st, &r, s->prep.cpu_ms, ev->err, &ev->prep);
     if (ev->prep.ok) {
         char why[512];
@@ -176,10 +170,10 @@ static void run_execute(worker_slot *s)
     ev->job = s->exec.job;
     proto_execute_result r;
     memset(&r, 0, sizeof r);
-    ev->sent_ms = mono_ms();
+    ev->sent_ms = monotonic_ms();
     worker_io_status st = worker_execute(&s->w, s->exec.artifact_path, &s->exec.req, s->exec.wall_ms, &r, ev->err,
                                          sizeof ev->err);
-    ev->done_ms = mono_ms();
+    ev->done_ms = monotonic_ms();
     verdict_from_execute(st, &r, ev->err, &ev->exec);
     if (st == WORKER_IO_OK)
         proto_execute_result_free(&r);
@@ -235,15 +229,6 @@ static void *slot_main(void *arg)
     }
 }
 
-static bool copy_params(executor_params *dst, const executor_params *src)
-{
-    executor_params_init(dst);
-    for (size_t i = 0; src && i < src->count; i++)
-        if (!executor_params_push(dst, src->items[i]))
-            return false;
-    return true;
-}
-
 worker_slot *worker_slot_start(host_worker_kind kind, uint64_t id, const worker_spawn_cfg *cfg, mailbox *events)
 {
     worker_slot *s = calloc(1, sizeof *s);
@@ -256,7 +241,7 @@ worker_slot *worker_slot_start(host_worker_kind kind, uint64_t id, const worker_
     atomic_init(&s->pid, -1);
     s->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     s->cmd_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (s->cancel_fd < 0 || s->cmd_fd < 0 || !copy_params(&s->ep, cfg->executor_params)) {
+    if (s->cancel_fd < 0 || s->cmd_fd < 0 || !executor_params_copy(&s->ep, cfg->executor_params)) {
         if (s->cancel_fd >= 0)
             close(s->cancel_fd);
         if (s->cmd_fd >= 0)

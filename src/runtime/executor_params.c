@@ -36,6 +36,15 @@ bool executor_params_push(executor_params *ep, executor_param p)
     return true;
 }
 
+bool executor_params_copy(executor_params *dst, const executor_params *src)
+{
+    executor_params_init(dst);
+    for (size_t i = 0; src && i < src->count; i++)
+        if (!executor_params_push(dst, src->items[i]))
+            return false;
+    return true;
+}
+
 /* The reference's name of a param: timeouts are named by their kind, as in check_consistency. */
 static const char *param_ident(const executor_param *p)
 {

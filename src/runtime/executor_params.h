@@ -77,6 +77,9 @@ typedef struct executor_params {
 void executor_params_init(executor_params *ep);     /* empty list */
 void executor_params_free(executor_params *ep);
 bool executor_params_push(executor_params *ep, executor_param p);   /* false: out of memory */
+/* dst = a copy of src (NULL: the empty list); dst need not be initialised.
+ * False: out of memory (dst is then a valid list to free). */
+bool executor_params_copy(executor_params *dst, const executor_params *src);
 
 /* Decode a prefix (*consumed = bytes read, may be NULL) or the whole input.
  * Unknown variant or kind indices fail. On failure *ep is empty. */

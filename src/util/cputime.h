@@ -2,6 +2,7 @@
 #ifndef PVF_UTIL_CPUTIME_H
 #define PVF_UTIL_CPUTIME_H
 
+#include <stdint.h>
 #include <time.h>
 
 static inline double cputime_thread_ms(void)
@@ -16,6 +17,14 @@ static inline double walltime_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The monotonic clock in whole milliseconds: deadlines and timers. */
+static inline uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 #endif

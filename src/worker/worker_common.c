@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "worker/worker_common.h"
+#include "util/cputime.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -97,13 +98,6 @@ static bool worker_dir_readable(const worker_ctx *w)
     return true;
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Connect, retrying while the host's socket is not there yet or not listening. */
 static int connect_host(const worker_ctx *w)
 {
@@ -116,7 +110,7 @@ static int connect_host(const worker_ctx *w)
         return -1;
     }
     strcpy(addr.sun_path, w->socket_path);
-    uint64_t deadline = now_ms() + WORKER_CONNECT_TIMEOUT_MS;
+    uint64_t deadline = monotonic_ms() + WORKER_CONNECT_TIMEOUT_MS;
     for (;;) {
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
@@ -128,7 +122,7 @@ static int connect_host(const worker_ctx *w)
         int e = errno;
         close(fd);
         bool retry = e == ENOENT || e == ECONNREFUSED || e == EAGAIN || e == EINTR;
-        if (!retry || now_ms() >= deadline) {
+        if (!retry || monotonic_ms() >= deadline) {
             worker_log(w, "cannot connect to %s: %s", w->socket_path, strerror(e));
             return -1;
         }
