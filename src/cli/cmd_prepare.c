@@ -3,10 +3,12 @@
  *                 [--bulk-memory] [--stack-limit N]`
  *
  * The prepare step of the PVF host, by hand: decompress the code blob (with
- * the code bomb limit), then decode, validate, instrument and compile it
- * with pvf_prepare(), and optionally write the artifact. Prints the sizes,
- * the number of functions and stack-limiter thunks, and the CPU time of the
- * prepare step (this thread only, as the reference measures a job).
+ * the code bomb limit), then decode, set up the memory (pvf profile: the
+ * reference's PVF heap, as the prepare worker does), validate, instrument and
+ * compile it with pvf_prepare(), and optionally write the artifact. Prints
+ * the sizes, the number of functions and stack-limiter thunks, the CPU time
+ * of the prepare step (this thread only, as the reference measures a job)
+ * and the command's peak resident memory.
  *
  * Exit: 0 accepted, 1 rejected ("rejected: reason"), 2 usage or I/O error.
  */
@@ -14,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli/cli.h"
 #include "pvf/engine.h"
+#include "pvf/runtime.h"
 #include "runtime/blob.h"
 #include "util/cputime.h"
 #include "util/file.h"
@@ -116,6 +120,8 @@ static int parse_options(int argc, char **argv, prepare_options *o)
         return EXIT_USAGE;
     }
     pvf_engine_config_default(&o->cfg, profile);
+    if (profile == PVF_PROFILE_PVF)
+        o->cfg.heap_max_pages = PVF_DEFAULT_HEAP_PAGES;
     if (bulk_memory)
         o->cfg.bulk_memory = true;
     if (have_limit)
@@ -135,13 +141,22 @@ static int report_rejected(const prepare_options *o, const char *reason)
     return EXIT_REJECTED;
 }
 
+/* Peak resident memory of this process so far, in KiB (0 when unknown). */
+static long peak_rss_kib(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+}
+
 static void report_accepted(const prepare_options *o, const prepare_result *r)
 {
     if (o->json) {
         printf("{\"ok\":true,\"compressed\":%s,\"input_size\":%zu,\"wasm_size\":%zu,"
-               "\"artifact_size\":%zu,\"functions\":%u,\"thunks\":%u,\"cpu_ms\":%.3f}\n",
+               "\"artifact_size\":%zu,\"functions\":%u,\"thunks\":%u,\"cpu_ms\":%.3f,"
+               "\"peak_rss_kib\":%ld}\n",
                r->compressed ? "true" : "false", r->input_size, r->wasm_size,
-               r->stats.artifact_size, r->stats.functions, r->stats.thunks, r->cpu_ms);
+               r->stats.artifact_size, r->stats.functions, r->stats.thunks, r->cpu_ms,
+               peak_rss_kib());
         return;
     }
     printf("input:      %s, %zu bytes%s\n", o->path, r->input_size,
@@ -155,6 +170,7 @@ static void report_accepted(const prepare_options *o, const prepare_result *r)
                (double)r->wasm_size / 1e6 / (r->cpu_ms / 1e3));
     else
         printf("prepare:    %.1f ms CPU\n", r->cpu_ms);
+    printf("memory:     %.1f MiB peak resident\n", peak_rss_kib() / 1024.0);
 }
 
 int cmd_prepare(int argc, char **argv)

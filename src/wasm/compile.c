@@ -81,8 +81,10 @@ typedef struct compiler {
 static void emit(compiler *c, uint32_t w)
 {
     if (c->ncode == c->cap) {
+        /* Word indices are 32-bit: a module that would need 2^31 words (GiBs of wasm,
+         * far past any memory limit of a prepare job) fails as out of memory. */
         uint32_t ncap = c->cap ? c->cap * 2 : 4096;
-        uint32_t *n = realloc(c->code, (size_t)ncap * sizeof *n);
+        uint32_t *n = c->cap > UINT32_MAX / 2 ? NULL : realloc(c->code, (size_t)ncap * sizeof *n);
         if (!n) {
             c->oom = true;
             c->ncode = 0;   /* keep writing into the old buffer harmlessly */

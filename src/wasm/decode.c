@@ -10,8 +10,11 @@
  * decoding is one linear pass over the small sections and a skip over each
  * body: well under a millisecond for a multi-megabyte runtime.
  *
- * Every count is checked against the implementation limits of module.h and
- * against the bytes left before anything is allocated for it. Error
+ * Decoding is the reference's first step, parity-wasm's parse, which has no
+ * implementation limits (wasm/limits.h): the wasmparser limits are the
+ * validator's, so that a module past one fails where the reference fails
+ * it (Preparation, not Prevalidation). Every count is checked against the
+ * bytes left before anything is allocated for it. Error
  * messages use the wording of the spec test suite where it has one
  * ("unexpected end", "section size mismatch", "malformed UTF-8 encoding"...),
  * followed by details, and carry the byte offset of the culprit.
@@ -62,17 +65,15 @@ static int section_rank(unsigned id)
 /* ---- small readers --------------------------------------------------------------------------- */
 
 /*
- * A vector length. Refused when above the implementation limit, or when
- * there are fewer bytes left than entries (each entry takes at least one
- * byte), so that a few hostile bytes can never make us allocate much.
+ * A vector length. Refused when there are fewer bytes left than entries
+ * (each entry takes at least one byte), so that a few hostile bytes can
+ * never make us allocate much.
  */
-static bool read_count(wasm_reader *r, uint32_t limit, const char *what, uint32_t *out)
+static bool read_count(wasm_reader *r, const char *what, uint32_t *out)
 {
     size_t at = wasm_reader_offset(r);
     if (!wasm_read_u32(r, out))
         return false;
-    if (*out > limit)
-        return wasm_fail_at(r->err, at, "too many %s: %u > limit %u", what, *out, limit);
     if (*out > wasm_reader_left(r))
         return wasm_fail_at(r->err, at, SECTION_END_TEXT ": %u %s declared, %zu bytes left", *out,
                             what, wasm_reader_left(r));
@@ -94,9 +95,6 @@ static bool read_name(wasm_reader *r, wasm_name *out)
                             len > module_len ? "length out of bounds" : SECTION_END_TEXT, len,
                             wasm_reader_left(r));
     }
-    if (len > WASM_MAX_STRING_SIZE)
-        return wasm_fail_at(r->err, at, "name too long: %u bytes > limit %u", len,
-                            WASM_MAX_STRING_SIZE);
     const uint8_t *bytes;
     if (!wasm_read_bytes(r, len, &bytes))
         return false;
@@ -169,17 +167,13 @@ static bool read_limits(wasm_reader *r, wasm_limits *out)
     return !out->has_max || wasm_read_u32(r, &out->max);
 }
 
+/*
+ * Sizes are the validator's to check (parity-wasm takes any u32, and the
+ * reference rewrites a PVF's memory limits before its validator sees them).
+ */
 static bool read_memory_type(wasm_reader *r, wasm_limits *out)
 {
-    size_t at = wasm_reader_offset(r);
-    if (!read_limits(r, out))
-        return false;
-    if (out->min > WASM_MAX_PAGES || (out->has_max && out->max > WASM_MAX_PAGES))
-        return wasm_fail_at(r->err, at, "memory size must be at most %u pages (4GiB)", WASM_MAX_PAGES);
-    if (out->has_max && out->min > out->max)
-        return wasm_fail_at(r->err, at, "size minimum must not be greater than maximum (%u > %u)",
-                            out->min, out->max);
-    return true;
+    return read_limits(r, out);
 }
 
 static bool read_table_type(wasm_reader *r, wasm_tabletype *out)
@@ -189,17 +183,7 @@ static bool read_table_type(wasm_reader *r, wasm_tabletype *out)
         return false;
     if (out->elem_type != WASM_FUNCREF && out->elem_type != WASM_EXTERNREF)
         return wasm_fail_at(r->err, at, "malformed reference type 0x%02x", out->elem_type);
-    at = wasm_reader_offset(r);
-    if (!read_limits(r, &out->limits))
-        return false;
-    const wasm_limits *l = &out->limits;
-    if (l->has_max && l->min > l->max)
-        return wasm_fail_at(r->err, at, "size minimum must not be greater than maximum (%u > %u)",
-                            l->min, l->max);
-    if (l->min > WASM_MAX_TABLE_ENTRIES)
-        return wasm_fail_at(r->err, at, "minimum table size is out of bounds: %u > limit %u entries",
-                            l->min, WASM_MAX_TABLE_ENTRIES);
-    return true;
+    return read_limits(r, &out->limits);
 }
 
 static bool read_global_type(wasm_reader *r, wasm_globaltype *out)
@@ -310,8 +294,9 @@ static bool read_const_expr(decoder *d, wasm_reader *r, wasm_const_expr *out)
 /* ---- index spaces ---------------------------------------------------------------------------- */
 
 /*
- * Grow an index-space array by `more` zeroed entries. The count is already
- * checked against its limit, so the product cannot overflow.
+ * Grow an index-space array by `more` zeroed entries. Both counts are below
+ * the module's size (< 4 GiB, one byte an entry at least), so neither the
+ * sum nor the product can overflow.
  */
 static bool grow_array(void **array, uint32_t count, uint32_t more, size_t size, wasm_error *err)
 {
@@ -325,26 +310,13 @@ static bool grow_array(void **array, uint32_t count, uint32_t more, size_t size,
     return true;
 }
 
-/* Check that an index space can take `more` entries, at offset `at` of the section. */
-static bool check_space(wasm_error *err, size_t at, uint32_t have, uint32_t more, uint32_t limit,
-                        const char *what)
-{
-    uint64_t total = (uint64_t)have + more;
-    if (total <= limit)
-        return true;
-    if (limit == 1)
-        return wasm_fail_at(err, at, "multiple %s: %llu declared, limit %u", what,
-                            (unsigned long long)total, limit);
-    return wasm_fail_at(err, at, "too many %s: %llu > limit %u", what, (unsigned long long)total, limit);
-}
-
 /* ---- sections -------------------------------------------------------------------------------- */
 
 static bool decode_types(decoder *d, wasm_reader *r)
 {
     wasm_module *m = d->m;
     uint32_t n;
-    if (!read_count(r, WASM_MAX_TYPES, "types", &n))
+    if (!read_count(r, "types", &n))
         return false;
     m->types = calloc(n ? n : 1, sizeof *m->types);
     if (!m->types)
@@ -359,9 +331,9 @@ static bool decode_types(decoder *d, wasm_reader *r)
             return wasm_fail_at(d->err, at, "malformed function type: form 0x%02x, 0x60 expected", form);
         uint32_t np, nr;
         const uint8_t *params, *results;
-        if (!read_count(r, WASM_MAX_PARAMS, "parameters", &np) || !read_value_types(r, np, &params))
+        if (!read_count(r, "parameters", &np) || !read_value_types(r, np, &params))
             return false;
-        if (!read_count(r, WASM_MAX_RESULTS, "results", &nr) || !read_value_types(r, nr, &results))
+        if (!read_count(r, "results", &nr) || !read_value_types(r, nr, &results))
             return false;
         wasm_functype *t = &m->types[i];
         t->nparams = np;
@@ -396,17 +368,12 @@ static bool read_import(decoder *d, wasm_reader *r, wasm_import *im)
 }
 
 /* Put the imports at the front of the four index spaces. */
-static bool index_imports(decoder *d, size_t at)
+static bool index_imports(decoder *d)
 {
     wasm_module *m = d->m;
     uint32_t count[4] = { 0 };
     for (uint32_t i = 0; i < m->nimports; i++)
         count[m->imports[i].kind]++;
-    if (!check_space(d->err, at, 0, count[WASM_EXTERN_FUNC], WASM_MAX_FUNCTIONS, "functions") ||
-        !check_space(d->err, at, 0, count[WASM_EXTERN_TABLE], WASM_MAX_TABLES, "tables") ||
-        !check_space(d->err, at, 0, count[WASM_EXTERN_MEMORY], WASM_MAX_MEMORIES, "memories") ||
-        !check_space(d->err, at, 0, count[WASM_EXTERN_GLOBAL], WASM_MAX_GLOBALS, "globals"))
-        return false;
     if (!grow_array((void **)&m->funcs, 0, count[WASM_EXTERN_FUNC], sizeof *m->funcs, d->err) ||
         !grow_array((void **)&m->tables, 0, count[WASM_EXTERN_TABLE], sizeof *m->tables, d->err) ||
         !grow_array((void **)&m->memories, 0, count[WASM_EXTERN_MEMORY], sizeof *m->memories, d->err) ||
@@ -441,9 +408,8 @@ static bool index_imports(decoder *d, size_t at)
 static bool decode_imports(decoder *d, wasm_reader *r)
 {
     wasm_module *m = d->m;
-    size_t at = wasm_reader_offset(r);
     uint32_t n;
-    if (!read_count(r, WASM_MAX_IMPORTS, "imports", &n))
+    if (!read_count(r, "imports", &n))
         return false;
     m->imports = calloc(n ? n : 1, sizeof *m->imports);
     if (!m->imports)
@@ -453,16 +419,14 @@ static bool decode_imports(decoder *d, wasm_reader *r)
             return false;
         m->nimports = i + 1;
     }
-    return index_imports(d, at);
+    return index_imports(d);
 }
 
 static bool decode_functions(decoder *d, wasm_reader *r)
 {
     wasm_module *m = d->m;
-    size_t at = wasm_reader_offset(r);
     uint32_t n;
-    if (!read_count(r, WASM_MAX_FUNCTIONS, "functions", &n) ||
-        !check_space(d->err, at, m->nfuncs, n, WASM_MAX_FUNCTIONS, "functions") ||
+    if (!read_count(r, "functions", &n) ||
         !grow_array((void **)&m->funcs, m->nfuncs, n, sizeof *m->funcs, d->err))
         return false;
     for (uint32_t i = 0; i < n; i++)
@@ -476,10 +440,8 @@ static bool decode_functions(decoder *d, wasm_reader *r)
 static bool decode_tables(decoder *d, wasm_reader *r)
 {
     wasm_module *m = d->m;
-    size_t at = wasm_reader_offset(r);
     uint32_t n;
-    if (!read_count(r, WASM_MAX_TABLES, "tables", &n) ||
-        !check_space(d->err, at, m->ntables, n, WASM_MAX_TABLES, "tables") ||
+    if (!read_count(r, "tables", &n) ||
         !grow_array((void **)&m->tables, m->ntables, n, sizeof *m->tables, d->err))
         return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -493,10 +455,8 @@ static bool decode_tables(decoder *d, wasm_reader *r)
 static bool decode_memories(decoder *d, wasm_reader *r)
 {
     wasm_module *m = d->m;
-    size_t at = wasm_reader_offset(r);
     uint32_t n;
-    if (!wasm_read_u32(r, &n) ||
-        !check_space(d->err, at, m->nmemories, n, WASM_MAX_MEMORIES, "memories") ||
+    if (!read_count(r, "memories", &n) ||
         !grow_array((void **)&m->memories, m->nmemories, n, sizeof *m->memories, d->err))
         return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -510,10 +470,8 @@ static bool decode_memories(decoder *d, wasm_reader *r)
 static bool decode_globals(decoder *d, wasm_reader *r)
 {
     wasm_module *m = d->m;
-    size_t at = wasm_reader_offset(r);
     uint32_t n;
-    if (!read_count(r, WASM_MAX_GLOBALS, "globals", &n) ||
-        !check_space(d->err, at, m->nglobals, n, WASM_MAX_GLOBALS, "globals") ||
+    if (!read_count(r, "globals", &n) ||
         !grow_array((void **)&m->globals, m->nglobals, n, sizeof *m->globals, d->err))
         return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -529,7 +487,7 @@ static bool decode_exports(decoder *d, wasm_reader *r)
 {
     wasm_module *m = d->m;
     uint32_t n;
-    if (!read_count(r, WASM_MAX_EXPORTS, "exports", &n))
+    if (!read_count(r, "exports", &n))
         return false;
     m->exports = calloc(n ? n : 1, sizeof *m->exports);
     if (!m->exports)
@@ -561,7 +519,7 @@ static bool decode_start(decoder *d, wasm_reader *r)
 /* The function indices of an element segment: a plain vector of u32. */
 static bool read_elem_indices(wasm_reader *r, wasm_elem_segment *seg, wasm_error *err)
 {
-    if (!read_count(r, UINT32_MAX, "elements", &seg->count))
+    if (!read_count(r, "elements", &seg->count))
         return false;
     seg->funcs = malloc(seg->count ? (size_t)seg->count * sizeof *seg->funcs : 1);
     if (!seg->funcs)
@@ -575,7 +533,7 @@ static bool read_elem_indices(wasm_reader *r, wasm_elem_segment *seg, wasm_error
 /* Elements given as expressions: `ref.func i end` or `ref.null func end`. */
 static bool read_elem_exprs(wasm_reader *r, wasm_elem_segment *seg, wasm_error *err)
 {
-    if (!read_count(r, UINT32_MAX, "elements", &seg->count))
+    if (!read_count(r, "elements", &seg->count))
         return false;
     seg->funcs = malloc(seg->count ? (size_t)seg->count * sizeof *seg->funcs : 1);
     if (!seg->funcs)
@@ -661,7 +619,7 @@ static bool decode_elements(decoder *d, wasm_reader *r)
 {
     wasm_module *m = d->m;
     uint32_t n;
-    if (!read_count(r, WASM_MAX_ELEM_SEGMENTS, "element segments", &n))
+    if (!read_count(r, "element segments", &n))
         return false;
     m->elems = calloc(n ? n : 1, sizeof *m->elems);
     if (!m->elems)
@@ -690,14 +648,16 @@ static bool decode_elements(decoder *d, wasm_reader *r)
 
 /* ---- code ------------------------------------------------------------------------------------ */
 
-/* Local declarations of one body: groups of (count, type); params + locals within the limit. */
+/*
+ * Local declarations of one body: groups of (count, type). parity-wasm's one
+ * limit: the declared locals (parameters not counted) must sum to at most
+ * u32::MAX (Error::TooManyLocals); wasmparser's 50,000 is the validator's.
+ */
 static bool read_locals(decoder *d, wasm_reader *b, wasm_func *f)
 {
-    const wasm_module *m = d->m;
-    /* An unknown type index is the validator's to report; count no params then. */
-    uint64_t total = f->type_index < m->ntypes ? m->types[f->type_index].nparams : 0;
+    uint64_t total = 0;
     uint32_t ngroups;
-    if (!read_count(b, WASM_MAX_LOCALS, "local groups", &ngroups))
+    if (!read_count(b, "local groups", &ngroups))
         return false;
     if (ngroups) {
         f->local_groups = malloc((size_t)ngroups * sizeof *f->local_groups);
@@ -710,9 +670,9 @@ static bool read_locals(decoder *d, wasm_reader *b, wasm_func *f)
         if (!wasm_read_u32(b, &g->count))
             return false;
         total += g->count;
-        if (total > WASM_MAX_LOCALS)
-            return wasm_fail_at(d->err, at, "too many locals: %llu params and locals > limit %u",
-                                (unsigned long long)total, WASM_MAX_LOCALS);
+        if (total > UINT32_MAX)
+            return wasm_fail_at(d->err, at, "too many locals: the declared locals add up to %llu, "
+                                "more than 2^32 - 1", (unsigned long long)total);
         if (!read_value_type(b, &g->type))
             return false;
         f->nlocal_groups = i + 1;
@@ -723,14 +683,11 @@ static bool read_locals(decoder *d, wasm_reader *b, wasm_func *f)
 
 static bool read_body(decoder *d, wasm_reader *r, wasm_func *f)
 {
-    size_t at = wasm_reader_offset(r);
     uint32_t size;
     const uint8_t *body;
     if (!wasm_read_u32(r, &size))
         return false;
-    if (size > WASM_MAX_BODY_SIZE)
-        return wasm_fail_at(d->err, at, "function body too large: %u bytes > limit %u", size,
-                            WASM_MAX_BODY_SIZE);
+    f->body_size = size;
     size_t body_offset = wasm_reader_offset(r);
     if (!wasm_read_bytes(r, size, &body))
         return false;
@@ -752,7 +709,7 @@ static bool decode_code(decoder *d, wasm_reader *r)
     wasm_module *m = d->m;
     size_t at = wasm_reader_offset(r);
     uint32_t n;
-    if (!read_count(r, WASM_MAX_FUNCTIONS, "function bodies", &n))
+    if (!read_count(r, "function bodies", &n))
         return false;
     if (n != d->nfunc_decls)
         return wasm_fail_at(d->err, at,
@@ -769,12 +726,8 @@ static bool decode_code(decoder *d, wasm_reader *r)
 
 static bool decode_data_count(decoder *d, wasm_reader *r)
 {
-    size_t at = wasm_reader_offset(r);
     if (!wasm_read_u32(r, &d->m->data_count))
         return false;
-    if (d->m->data_count > WASM_MAX_DATA_SEGMENTS)
-        return wasm_fail_at(d->err, at, "too many data segments: %u > limit %u", d->m->data_count,
-                            WASM_MAX_DATA_SEGMENTS);
     d->m->has_data_count = true;
     return true;
 }
@@ -808,7 +761,7 @@ static bool decode_data(decoder *d, wasm_reader *r)
     wasm_module *m = d->m;
     size_t at = wasm_reader_offset(r);
     uint32_t n;
-    if (!read_count(r, WASM_MAX_DATA_SEGMENTS, "data segments", &n))
+    if (!read_count(r, "data segments", &n))
         return false;
     if (m->has_data_count && n != m->data_count)
         return wasm_fail_at(d->err, at,
@@ -908,7 +861,8 @@ static bool decode_section(decoder *d, wasm_reader *r, int *last_rank)
     uint32_t size;
     if (!wasm_read_u8(r, &id))
         return false;
-    bool known = id <= WASM_SEC_DATA || (id == WASM_SEC_DATACOUNT && d->features->bulk_memory);
+    /* parity-wasm knows the data count section in every build; see also stack_limiter.c. */
+    bool known = id <= WASM_SEC_DATACOUNT;
     if (!known)
         return wasm_fail_at(d->err, at, "malformed section id %u", id);
     if (!wasm_read_u32(r, &size))

@@ -1,7 +1,10 @@
 /*
  * engine.c — the prepare pipeline and the descriptive side of pvf/engine.h.
  *
- *   decode → validate → (pvf profile) stack limiter → compile → serialise
+ *   decode → (PVF heap) memory rewrite → validate → (pvf profile) stack limiter
+ *   → compile → serialise
+ *
+ * Where each of the reference's limits is checked: wasm/limits.h.
  *
  * The feature set follows the profile: `pvf` accepts what the reference's
  * parser accepts (MVP + mutable globals; bulk memory only with the
@@ -65,12 +68,17 @@ bool pvf_prepare(const uint8_t *wasm, size_t len, const pvf_engine_config *cfg,
     bool ok = false;
     wasm_stack_limit sl = { 0 }, *slp = NULL;
     pvf_code *code = NULL;
+    /* The reference sets up the memory before its validator sees the module (limits.h). */
+    if (cfg->heap_max_pages && !wasm_rewrite_memory(&m, cfg->heap_max_pages, &e)) {
+        fail_with(&e, "memory setup", err, errlen);
+        goto out;
+    }
     if (!wasm_validate(&m, &features, &e)) {
         fail_with(&e, "invalid module", err, errlen);
         goto out;
     }
-    if (cfg->heap_max_pages && !wasm_rewrite_memory(&m, cfg->heap_max_pages, &e)) {
-        fail_with(&e, "memory setup", err, errlen);
+    if (cfg->profile == PVF_PROFILE_FULL && !wasm_check_body_sizes(&m, &e)) {
+        fail_with(&e, "invalid module", err, errlen);
         goto out;
     }
     if (cfg->profile == PVF_PROFILE_PVF) {

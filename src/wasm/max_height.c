@@ -59,18 +59,16 @@ typedef struct walk {
     size_t insn_offset;     /* where the current instruction starts, for errors */
 } walk;
 
-void wasm_height_walker_init(wasm_height_walker *w, uint32_t *calls_to)
+void wasm_height_walker_init(wasm_height_walker *w, bool log_calls)
 {
-    w->frames = NULL;
-    w->cap = 0;
-    w->calls_to = calls_to;
+    *w = (wasm_height_walker){ .log_calls = log_calls };
 }
 
 void wasm_height_walker_free(wasm_height_walker *w)
 {
     free(w->frames);
-    w->frames = NULL;
-    w->cap = 0;
+    free(w->calls);
+    *w = (wasm_height_walker){ 0 };
 }
 
 static bool fail(walk *k, const char *reason)
@@ -106,11 +104,9 @@ static bool push_frame(walk *k, uint32_t start_height, uint32_t end_arity, uint3
 {
     wasm_height_walker *w = k->w;
     if (k->nframes == w->cap) {
+        /* The crate's control stack is a Vec: no depth limit but the body size (a block
+         * takes two bytes, so the count stays far below 2^31 and the doubling can't wrap). */
         uint32_t cap = w->cap ? w->cap * 2 : 64;
-        if (cap > WASM_MAX_BLOCK_DEPTH + 1)
-            cap = WASM_MAX_BLOCK_DEPTH + 1;
-        if (k->nframes >= cap)
-            return fail(k, "blocks nested too deeply");
         struct height_frame *frames = realloc(w->frames, cap * sizeof *frames);
         if (!frames)
             return fail(k, "out of memory for the control stack");
@@ -240,6 +236,20 @@ static bool walk_br_table(walk *k)
     return true;
 }
 
+static bool log_call(wasm_height_walker *w, uint32_t callee)
+{
+    if (w->ncalls == w->calls_cap) {
+        size_t cap = w->calls_cap ? w->calls_cap * 2 : 256;
+        uint32_t *calls = realloc(w->calls, cap * sizeof *calls);
+        if (!calls)
+            return false;
+        w->calls = calls;
+        w->calls_cap = cap;
+    }
+    w->calls[w->ncalls++] = callee;
+    return true;
+}
+
 static bool walk_call(walk *k)
 {
     uint32_t callee;
@@ -247,8 +257,8 @@ static bool walk_call(walk *k)
         return false;
     if (callee >= k->m->nfuncs)
         return fail(k, "call to an unknown function");
-    if (k->w->calls_to)
-        k->w->calls_to[callee]++;
+    if (k->w->log_calls && !log_call(k->w, callee))
+        return fail(k, "out of memory for the call log");
     const wasm_functype *t = wasm_func_type(k->m, callee);
     return pop_values(k, t->nparams) && push_values(k, t->nresults);
 }
@@ -416,6 +426,7 @@ bool wasm_max_height(wasm_height_walker *w, const wasm_module *m, uint32_t func_
         if (!step(&k))
             return false;
     }
+    w->minimal_code_size = f->code_len - (uint32_t)k.r.overlong;
     *out = k.max;
     return true;
 }

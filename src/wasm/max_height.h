@@ -26,14 +26,22 @@ typedef struct wasm_height_walker {
     struct height_frame *frames;
     uint32_t cap;
     /*
-     * Optional (NULL to skip): calls_to[f] is incremented for every `call f`
-     * walked. The limiter charges calls by callee, so counting here spares it
-     * a second pass over every body.
+     * Call log, kept when log_calls is set: the callee of every `call`
+     * walked, in order, appended across functions. The limiter charges calls
+     * by callee and sizes the instrumented bodies from it, without a second
+     * pass over every body.
      */
-    uint32_t *calls_to;
+    bool log_calls;
+    uint32_t *calls;
+    size_t ncalls, calls_cap;
+    /*
+     * Of the last body walked: the size of its instructions re-encoded with
+     * minimal LEB128s, as parity-wasm writes them back (wasm/limits.h).
+     */
+    uint32_t minimal_code_size;
 } wasm_height_walker;
 
-void wasm_height_walker_init(wasm_height_walker *w, uint32_t *calls_to);
+void wasm_height_walker_init(wasm_height_walker *w, bool log_calls);
 void wasm_height_walker_free(wasm_height_walker *w);
 
 /*

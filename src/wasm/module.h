@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "wasm/error.h"
+#include "wasm/limits.h"
 
 /* Value types, encoded as in the binary format. */
 enum {
@@ -61,28 +62,6 @@ typedef struct wasm_features {
 
 extern const wasm_features WASM_FEATURES_PVF;
 extern const wasm_features WASM_FEATURES_FULL;
-
-/*
- * Implementation limits, aligned with wasmparser (the parser inside the
- * reference's Wasmtime). A module beyond one of them is rejected.
- */
-#define WASM_MAX_TYPES          1000000u
-#define WASM_MAX_FUNCTIONS      1000000u
-#define WASM_MAX_IMPORTS        100000u
-#define WASM_MAX_EXPORTS        100000u
-#define WASM_MAX_GLOBALS        1000000u
-#define WASM_MAX_DATA_SEGMENTS  100000u
-#define WASM_MAX_ELEM_SEGMENTS  100000u
-#define WASM_MAX_TABLES         100u
-#define WASM_MAX_MEMORIES       1u
-#define WASM_MAX_PARAMS         1000u
-#define WASM_MAX_RESULTS        1000u
-#define WASM_MAX_LOCALS         50000u       /* params + declared locals */
-#define WASM_MAX_BODY_SIZE      (128u * 1024u)
-#define WASM_MAX_STRING_SIZE    100000u
-#define WASM_MAX_TABLE_ENTRIES  10000000u
-#define WASM_MAX_PAGES          65536u       /* 4 GiB of 64 KiB pages */
-#define WASM_MAX_BLOCK_DEPTH    1000000u     /* nesting of block/loop/if (bounded by body size anyway) */
 
 typedef struct wasm_name {
     const char *bytes;  /* UTF-8, validated by the decoder, not NUL-terminated */
@@ -154,6 +133,7 @@ typedef struct wasm_func {
     const uint8_t *code;        /* first instruction after the local declarations */
     uint32_t code_len;          /* up to and including the final `end` */
     uint32_t code_offset;       /* offset of `code` in the module binary, for error messages */
+    uint32_t body_size;         /* bytes of the body as encoded: local declarations and code */
 } wasm_func;
 
 typedef struct wasm_global {
@@ -261,6 +241,20 @@ bool wasm_decode(const uint8_t *bytes, size_t len, const wasm_features *features
 
 /* Type-check every function body and every module-level rule of the spec. */
 bool wasm_validate(const wasm_module *m, const wasm_features *features, wasm_error *err);
+
+/*
+ * The reference's module-level limits (limits.h, limits.c): counts, name
+ * sizes, function-type arities, the effective type size. wasm_validate
+ * checks them first.
+ */
+bool wasm_check_limits(const wasm_module *m, wasm_error *err);
+
+/*
+ * Function-body sizes as encoded, for a module the reference's parser sees
+ * as it is (the full profile). With the pvf profile the stack limiter checks
+ * the sizes of the bodies it rewrites instead (stack_limiter.c).
+ */
+bool wasm_check_body_sizes(const wasm_module *m, wasm_error *err);
 
 /*
  * The reference's memory setup for Substrate runtimes (memory_rewrite.c):

@@ -65,6 +65,9 @@ static bool read_uleb(wasm_reader *r, unsigned bits, uint64_t *out)
             return wasm_reader_fail(r, "integer representation too long");
         }
     }
+    uint32_t used = shift / 7;
+    if (used > 1)
+        r->overlong += used - wasm_uleb_size(result);
     *out = result;
     return true;
 }
@@ -99,6 +102,9 @@ static bool read_sleb(wasm_reader *r, unsigned bits, int64_t *out)
     }
     if (shift < 64 && (byte & 0x40))
         result |= ~(uint64_t)0 << shift;
+    uint32_t used = shift / 7;
+    if (used > 1)
+        r->overlong += used - wasm_sleb_size((int64_t)result);
     *out = (int64_t)result;
     return true;
 }

@@ -33,6 +33,7 @@
 
 #include "wasm/max_height.h"
 #include "wasm/opcodes.h"
+#include "wasm/reader.h"
 
 #define NO_THUNK UINT32_MAX
 
@@ -50,35 +51,41 @@ static bool types_known(const wasm_module *m, wasm_error *err)
     return true;
 }
 
-/* Costs of every function and, if calls_to is given, how often each is called. */
-static bool compute_costs(const wasm_module *m, uint32_t *costs, uint32_t *calls_to,
-                          wasm_error *err)
+/*
+ * Costs of every function. With a walker that logs calls, also each defined
+ * function's minimal instruction size and where its calls end in the log.
+ */
+static bool compute_costs(const wasm_module *m, wasm_height_walker *w, uint32_t *costs,
+                          uint32_t *code_size, size_t *calls_end, wasm_error *err)
 {
     if (!types_known(m, err))
         return false;
-    wasm_height_walker w;
-    wasm_height_walker_init(&w, calls_to);
-    bool ok = true;
-    for (uint32_t i = 0; i < m->nfuncs && ok; i++) {
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
         const wasm_func *f = &m->funcs[i];
         uint32_t height;
-        if (f->is_import) {
-            costs[i] = 0;
+        costs[i] = 0;
+        if (f->is_import)
             continue;
+        if (!wasm_max_height(w, m, i, &height, err))
+            return false;
+        if (height > UINT32_MAX - f->nlocals)
+            return wasm_fail(err, "stack limiter: cost of function %u overflows", i);
+        costs[i] = f->nlocals + height;
+        if (code_size) {
+            code_size[i] = w->minimal_code_size;
+            calls_end[i] = w->ncalls;
         }
-        ok = wasm_max_height(&w, m, i, &height, err);
-        if (ok && height > UINT32_MAX - f->nlocals)
-            ok = wasm_fail(err, "stack limiter: cost of function %u overflows", i);
-        if (ok)
-            costs[i] = f->nlocals + height;
     }
-    wasm_height_walker_free(&w);
-    return ok;
+    return true;
 }
 
 bool wasm_stack_costs(const wasm_module *m, uint32_t *costs, wasm_error *err)
 {
-    return compute_costs(m, costs, NULL, err);
+    wasm_height_walker w;
+    wasm_height_walker_init(&w, false);
+    bool ok = compute_costs(m, &w, costs, NULL, NULL, err);
+    wasm_height_walker_free(&w);
+    return ok;
 }
 
 void wasm_stack_limit_free(wasm_stack_limit *sl)
@@ -132,14 +139,66 @@ static bool plan_thunks(const wasm_module *m, wasm_stack_limit *sl, uint32_t *th
     return true;
 }
 
-static uint32_t count_charged_calls(const wasm_stack_limit *sl, const uint32_t *calls_to)
+static uint32_t count_charged_calls(const wasm_stack_limit *sl, const wasm_height_walker *w)
 {
     uint32_t n = 0;
-    for (uint32_t f = 0; f < sl->nfuncs; f++) {
-        if (sl->costs[f] > 0)
-            n += calls_to[f];
-    }
+    for (size_t i = 0; i < w->ncalls; i++)
+        n += sl->costs[w->calls[i]] > 0;
     return n;
+}
+
+/*
+ * Bytes the crate's `instrument_call!` adds around a call to a function of
+ * `cost`: global.get g, i32.const cost, i32.add, global.set g, global.get g,
+ * i32.const limit, i32.gt_u, if (empty), unreachable, end before the call,
+ * and global.get g, i32.const cost, i32.sub, global.set g after it.
+ */
+static uint64_t call_wrapping_size(const wasm_stack_limit *sl, uint32_t cost)
+{
+    uint64_t global_op = 1 + wasm_uleb_size(sl->global_index);
+    uint64_t cost_const = 1 + wasm_sleb_size((int32_t)cost);    /* the crate writes `cost as i32` */
+    uint64_t limit_const = 1 + wasm_sleb_size((int32_t)sl->limit);
+    return 4 * global_op + 2 * cost_const + limit_const + 5 /* add gt_u unreachable end sub */
+           + 2 /* if 0x40 */;
+}
+
+/* Local declarations as parity-wasm writes them back: minimal LEB128 counts. */
+static uint64_t locals_size(const wasm_func *f)
+{
+    uint64_t size = wasm_uleb_size(f->nlocal_groups);
+    for (uint32_t i = 0; i < f->nlocal_groups; i++)
+        size += wasm_uleb_size(f->local_groups[i].count) + 1;
+    return size;
+}
+
+/*
+ * wasmparser's function-size limit applies to the module Wasmtime is given:
+ * every body as parity-wasm re-encodes it (minimal LEB128s), with the
+ * crate's wrapping around every charged call. Thunk bodies (parameters,
+ * one wrapped call, end) stay far below it: at most 1,000 parameters.
+ */
+static bool check_body_sizes(const wasm_module *m, const wasm_stack_limit *sl,
+                             const wasm_height_walker *w, const uint32_t *code_size,
+                             const size_t *calls_end, wasm_error *err)
+{
+    size_t call = 0;
+    for (uint32_t i = 0; i < sl->nfuncs; i++) {
+        const wasm_func *f = &m->funcs[i];
+        if (f->is_import)
+            continue;
+        uint64_t size = locals_size(f) + code_size[i];
+        for (; call < calls_end[i]; call++) {
+            uint32_t cost = sl->costs[w->calls[call]];
+            if (cost > 0)
+                size += call_wrapping_size(sl, cost);
+        }
+        if (size > WASM_MAX_FUNCTION_SIZE)
+            return wasm_fail_at(err, f->code_offset,
+                                "function body too large: function %u is %llu bytes as the "
+                                "reference instruments and re-encodes it > limit %u", i,
+                                (unsigned long long)size, WASM_MAX_FUNCTION_SIZE);
+    }
+    return true;
 }
 
 /*
@@ -162,16 +221,6 @@ static bool check_global(const wasm_module *m, const wasm_stack_limit *sl, wasm_
                      "(imported-global quirk)", g);
 }
 
-static uint32_t leb_u32_size(uint32_t v)
-{
-    uint32_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 static uint8_t *put_leb_u32(uint8_t *p, uint32_t v)
 {
     while (v >= 0x80) {
@@ -185,9 +234,9 @@ static uint8_t *put_leb_u32(uint8_t *p, uint32_t v)
 /* `local.get 0 .. local.get n-1; call f; end` */
 static size_t thunk_body_size(uint32_t nparams, uint32_t f)
 {
-    size_t size = 1 + leb_u32_size(f) + 1;
+    size_t size = 1 + wasm_uleb_size(f) + 1;
     for (uint32_t i = 0; i < nparams; i++)
-        size += 1 + leb_u32_size(i);
+        size += 1 + wasm_uleb_size(i);
     return size;
 }
 
@@ -304,9 +353,27 @@ static bool already_applied(const wasm_module *m)
     return false;
 }
 
+/*
+ * The crate rebuilds the module with parity-wasm's builder, which keeps a
+ * data count section among the "other" sections it writes after the data
+ * section; wasmparser then finds it out of order whenever a code or data
+ * section follows in the spec's order (empty ones are dropped). So the
+ * reference refuses every such module, bulk memory or not.
+ */
+static bool check_data_count(const wasm_module *m, wasm_error *err)
+{
+    if (!m->has_data_count || (m->nfuncs == m->nfunc_imports && m->ndatas == 0))
+        return true;
+    return wasm_fail(err, "stack limiter: the data count section ends up after the data section "
+                     "when the reference rebuilds the module (parity-wasm's builder), which its "
+                     "validator rejects as out of order");
+}
+
 bool wasm_stack_limiter_apply(wasm_module *m, uint32_t limit, wasm_stack_limit *out,
                               wasm_error *err)
 {
+    if (!check_data_count(m, err))
+        return false;
     memset(out, 0, sizeof *out);
     if (already_applied(m))
         return wasm_fail(err, "stack limiter: module already instrumented");
@@ -315,15 +382,19 @@ bool wasm_stack_limiter_apply(wasm_module *m, uint32_t limit, wasm_stack_limit *
     out->global_index = m->nglobals - m->nglobal_imports;
     size_t n = m->nfuncs ? m->nfuncs : 1;
     out->costs = malloc(n * sizeof *out->costs);
-    uint32_t *calls_to = calloc(n, sizeof *calls_to);
+    uint32_t *code_size = malloc(n * sizeof *code_size);
+    size_t *calls_end = malloc(n * sizeof *calls_end);
     uint32_t *thunk_of = malloc(n * sizeof *thunk_of);
     uint8_t *bodies = NULL;
-    bool ok = out->costs && calls_to && thunk_of;
+    wasm_height_walker w;
+    wasm_height_walker_init(&w, true);
+    bool ok = out->costs && code_size && calls_end && thunk_of;
     if (!ok)
         wasm_fail(err, "stack limiter: out of memory for %u functions", m->nfuncs);
-    ok = ok && compute_costs(m, out->costs, calls_to, err);
+    ok = ok && compute_costs(m, &w, out->costs, code_size, calls_end, err);
     if (ok)
-        out->call_sites = count_charged_calls(out, calls_to);
+        out->call_sites = count_charged_calls(out, &w);
+    ok = ok && check_body_sizes(m, out, &w, code_size, calls_end, err);
     ok = ok && plan_thunks(m, out, thunk_of, err);
     ok = ok && check_global(m, out, err);
     ok = ok && make_room(m, out, thunk_of, &bodies, err);
@@ -334,7 +405,9 @@ bool wasm_stack_limiter_apply(wasm_module *m, uint32_t limit, wasm_stack_limit *
     } else {
         wasm_stack_limit_free(out);
     }
-    free(calls_to);
+    wasm_height_walker_free(&w);
+    free(code_size);
+    free(calls_end);
     free(thunk_of);
     return ok;
 }

@@ -3,10 +3,10 @@
  * (1.1 era) plus the feature gates of wasm_features; function bodies are
  * type-checked by validate_body.c.
  *
- * The decoder already rejects what is malformed (bad encodings, counts over
- * the implementation limits, memory sizes); everything here is about
- * meaning: indices that must exist, types that must agree, names that must
- * be unique. Some checks repeat the decoder's (memory limits) because a
+ * The decoder already rejects what is malformed (bad encodings); the
+ * reference's implementation limits are checked first (limits.c, as
+ * wasmparser does while it parses); everything else here is about meaning:
+ * indices that must exist, types that must agree, names that must be unique. Some checks repeat the decoder's (memory limits) because a
  * module can also be built or changed in memory (the stack limiter adds
  * functions and a global), and validation must not depend on who made it.
  *
@@ -278,10 +278,8 @@ static bool check_elems(const wasm_module *m, const wasm_features *features, was
 
 static bool check_datas(const wasm_module *m, const wasm_features *features, wasm_error *err)
 {
+    /* wasmparser takes a data count section with bulk memory off too (validator.rs:958). */
     if (m->has_data_count) {
-        if (!features->bulk_memory)
-            return wasm_fail(err, "the data count section requires the bulk-memory feature, "
-                             "which is not enabled (not allowed in the pvf profile)");
         if (m->data_count != m->ndatas)
             return wasm_fail(err, "data count and data section have inconsistent lengths "
                              "(%u and %u)", m->data_count, m->ndatas);
@@ -316,8 +314,9 @@ static bool check_bodies(const wasm_module *m, const wasm_features *features, wa
 
 bool wasm_validate(const wasm_module *m, const wasm_features *features, wasm_error *err)
 {
-    /* Types and function type indices first: everything after relies on them. */
-    return check_types(m, features, err) &&
+    /* The reference's limits, then types and function type indices: everything after relies on them. */
+    return wasm_check_limits(m, err) &&
+           check_types(m, features, err) &&
            check_functions(m, err) &&
            check_tables(m, err) &&
            check_memories(m, err) &&

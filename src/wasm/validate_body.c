@@ -37,10 +37,11 @@
 enum { ANY = 0 };
 
 /*
- * Hard caps on the stacks. The control stack cannot exceed the body size
- * (every block takes at least two bytes); the operand stack could only by
- * calls to multi-result functions, so 16 M entries (16 MiB) is far above any
- * real body and still harmless to allocate.
+ * pvf's own cap on the operand stack (wasmparser has none), harmless to
+ * allocate. It cannot fire before a reference limit: without multi-value (the
+ * pvf profile) each push takes an instruction of two bytes or more, so a body
+ * within WASM_MAX_FUNCTION_SIZE pushes at most 3.9 M values. Only the full
+ * profile's multi-result calls could reach it.
  */
 #define MAX_OPERANDS (1u << 24)
 
@@ -352,10 +353,9 @@ static void set_unreachable(body_checker *c)
 
 /* ---- control frames ------------------------------------------------------ */
 
+/* No depth limit (none in wasmparser): a block takes two bytes, so the body size bounds it. */
 COLD static bool grow_ctrls(body_checker *c)
 {
-    if (c->nctrls >= WASM_MAX_BLOCK_DEPTH)
-        return fail(c, "blocks nested too deeply (more than %u)", WASM_MAX_BLOCK_DEPTH);
     uint32_t cap = c->ctrls_cap ? c->ctrls_cap * 2 : 64;
     ctrl_frame *f = realloc(c->ctrls, cap * sizeof *f);
     if (!f)
@@ -541,6 +541,9 @@ static bool op_br_table(body_checker *c)
     uint32_t dn, n;
     if (!read_u32(c, &count))
         return false;
+    if (count > WASM_MAX_BR_TABLE_SIZE)
+        return fail(c, "br_table size is out of bounds: %u targets > limit %u", count,
+                    WASM_MAX_BR_TABLE_SIZE);
     const uint8_t *targets = c->p;
     for (uint32_t i = 0; i < count; i++)
         if (!read_u32(c, &depth))
@@ -1007,7 +1010,8 @@ static bool setup_locals(body_checker *c)
             return false;
         total += f->local_groups[i].count;
         if (total > WASM_MAX_LOCALS)
-            return fail(c, "too many locals (more than %u)", WASM_MAX_LOCALS);
+            return fail(c, "too many locals: %llu parameters and declared locals > limit %u",
+                        (unsigned long long)total, WASM_MAX_LOCALS);
         c->group_ends[i] = (uint32_t)total;
     }
     c->nlocals = (uint32_t)total;

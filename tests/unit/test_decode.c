@@ -18,6 +18,7 @@
 #include "runtime/blob.h"
 #include "util/cputime.h"
 #include "wasm/module.h"
+#include "wasm/reader.h"
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
@@ -515,8 +516,16 @@ TEST(decode_rejects_bad_sections)
     PUT(&o, 0x0D, 0x00);
     EXPECT_MALFORMED(&o, &WASM_FEATURES_FULL, "malformed section id", 8);
     o = module_header();
-    PUT(&o, 0x0C, 0x01, 0x00);
+    PUT(&o, 0x0D, 0x00);
     EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "malformed section id", 8);
+    /* parity-wasm knows the data count section in every build, so the pvf profile too. */
+    o = module_header();
+    PUT(&o, 0x0C, 0x01, 0x00);
+    wasm_module m;
+    if (DECODE_OK(&o, &WASM_FEATURES_PVF, &m)) {
+        CHECK(m.has_data_count && m.data_count == 0);
+        wasm_module_free(&m);
+    }
 
     /* Declared 5 bytes, contents use 4; declared 3, contents use 4. */
     o = module_header();
@@ -553,7 +562,6 @@ TEST(decode_rejects_bad_sections)
     SECTION(&o, WASM_SEC_CUSTOM, 0x02, 'b', 'c');
     SECTION(&o, WASM_SEC_DATACOUNT, 0x00);
     SECTION(&o, WASM_SEC_CUSTOM, 0x01, 'a', 0x03);
-    wasm_module m;
     if (DECODE_OK(&o, &WASM_FEATURES_FULL, &m)) {
         CHECK_EQ_U64(m.ncustoms, 4);
         CHECK(name_is(m.customs[0].name, "a") && m.customs[0].len == 2 && m.customs[0].offset == 12);
@@ -586,6 +594,23 @@ static bytes one_function(const uint8_t *body, size_t n, uint8_t nparams)
     return o;
 }
 
+/* Decode and validate; the validation error must contain `msg`. */
+static void expect_invalid(const bytes *o, const wasm_features *f, const char *msg, int line)
+{
+    wasm_module m;
+    if (!decode_ok(o->b, o->n, f, &m, line))
+        return;
+    wasm_error err;
+    memset(&err, 0, sizeof err);
+    if (wasm_validate(&m, f, &err))
+        test_fail(__FILE__, line, "validated, but should fail with \"%s\"", msg);
+    else if (!strstr(err.msg, msg))
+        test_fail(__FILE__, line, "error \"%s\" does not contain \"%s\"", err.msg, msg);
+    wasm_module_free(&m);
+}
+
+#define EXPECT_INVALID(o, f, msg) expect_invalid(o, f, msg, __LINE__)
+
 TEST(decode_local_declarations)
 {
     /* 50000 locals: the limit exactly. 50000 = d0 86 03. */
@@ -595,21 +620,29 @@ TEST(decode_local_declarations)
     if (DECODE_OK(&o, &WASM_FEATURES_PVF, &m)) {
         CHECK_EQ_U64(m.funcs[0].nlocals, 50000);
         CHECK(m.funcs[0].code_len == 1 && m.funcs[0].code[0] == 0x0B);
+        wasm_error err;
+        CHECK(wasm_validate(&m, &WASM_FEATURES_PVF, &err));
         wasm_module_free(&m);
     }
-    /* One more. The local count is at offset 23: header 8, type section 6, function
-     * section 4, code id/size/count/body size 4, group count 1. */
+    /* One more parses (parity-wasm has no such limit) and is invalid (wasmparser's). */
     static const uint8_t over[] = { 0x01, 0xD1, 0x86, 0x03, 0x7F, 0x0B };
     o = one_function(over, sizeof over, 0);
-    EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "too many locals", 23);
+    EXPECT_INVALID(&o, &WASM_FEATURES_PVF, "too many locals: 50001 parameters and declared locals > limit 50000");
     /* Parameters count too: 2 params + 49999 locals (cf 86 03) = 50001. */
     static const uint8_t with_params[] = { 0x01, 0xCF, 0x86, 0x03, 0x7F, 0x0B };
     o = one_function(with_params, sizeof with_params, 2);
-    EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "too many locals", SIZE_MAX);
-    /* Two groups whose sum overflows 32 bits (the spec suite's case). */
+    EXPECT_INVALID(&o, &WASM_FEATURES_PVF, "too many locals: 50001");
+    /* Two groups whose sum overflows 32 bits (the spec suite's case): parity-wasm's TooManyLocals. */
     static const uint8_t huge[] = { 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x7F, 0x02, 0x7E, 0x0B };
     o = one_function(huge, sizeof huge, 0);
     EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "too many locals", SIZE_MAX);
+    /* Groups of zero locals are no limit's business: 3 of them, then the code. */
+    static const uint8_t empty_groups[] = { 0x03, 0x00, 0x7F, 0x00, 0x7E, 0x00, 0x7D, 0x0B };
+    o = one_function(empty_groups, sizeof empty_groups, 0);
+    if (DECODE_OK(&o, &WASM_FEATURES_PVF, &m)) {
+        CHECK(m.funcs[0].nlocal_groups == 3 && m.funcs[0].nlocals == 0);
+        wasm_module_free(&m);
+    }
     static const uint8_t bad_type[] = { 0x01, 0x01, 0x40, 0x0B };
     o = one_function(bad_type, sizeof bad_type, 0);
     EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "malformed value type", 24);
@@ -637,44 +670,55 @@ TEST(decode_function_and_code_counts_agree)
     EXPECT_MALFORMED(&o, &WASM_FEATURES_FULL, "data count and data section have inconsistent lengths", o.n);
 }
 
-TEST(decode_enforces_limits_before_allocating)
+/*
+ * The decoder is the reference's parity-wasm step, which has no count or size
+ * limits: it bounds every count by the bytes left instead, before allocating.
+ * What wasmparser limits, the validator refuses (limits.c, tests/t-limits.sh).
+ */
+TEST(decode_bounds_counts_by_bytes_before_allocating)
 {
-    /* 1000001 functions (c1 84 3d) in a 5-byte section: the limit speaks first. */
+    /* 1000001 functions (c1 84 3d) in a 5-byte section: refused without allocating. */
     bytes o = module_header();
     SECTION(&o, WASM_SEC_FUNCTION, 0xC1, 0x84, 0x3D);
-    EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "too many functions: 1000001 > limit 1000000", 10);
-    /* Within the limit but more entries than bytes: refused without allocating 1M entries. */
-    o = module_header();
-    SECTION(&o, WASM_SEC_FUNCTION, 0xC0, 0x84, 0x3D);
     EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "unexpected end", 10);
     o = module_header();
-    SECTION(&o, WASM_SEC_TYPE, 0x01, 0x60, 0xE9, 0x07);     /* 1001 params */
-    EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "too many parameters", 12);
+    SECTION(&o, WASM_SEC_TYPE, 0x01, 0x60, 0xE9, 0x07);     /* 1001 params, no bytes for them */
+    EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "unexpected end", 12);
+    /* Two memories parse; one is the validator's rule (no multi-memory). */
     o = module_header();
     SECTION(&o, WASM_SEC_MEMORY, 0x02, 0x00, 0x00, 0x00, 0x00);
-    EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "multiple memories", 10);
+    EXPECT_INVALID(&o, &WASM_FEATURES_PVF, "multiple memories");
+    /* 65537 pages parse (the reference rewrites a PVF's memory before validating it). */
     o = module_header();
-    SECTION(&o, WASM_SEC_MEMORY, 0x01, 0x00, 0x81, 0x80, 0x04);  /* 65537 pages */
-    EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "memory size must be at most 65536 pages (4GiB)", 11);
+    SECTION(&o, WASM_SEC_MEMORY, 0x01, 0x00, 0x81, 0x80, 0x04);
+    EXPECT_INVALID(&o, &WASM_FEATURES_PVF, "memory size must be at most 65536 pages (4GiB)");
     o = module_header();
     SECTION(&o, WASM_SEC_MEMORY, 0x01, 0x01, 0x00, 0x80, 0x80, 0x04);  /* max 65536: fine */
     wasm_module m;
     if (DECODE_OK(&o, &WASM_FEATURES_PVF, &m)) {
         CHECK(m.memories[0].limits.has_max && m.memories[0].limits.max == 65536);
+        wasm_error err;
+        CHECK(wasm_validate(&m, &WASM_FEATURES_PVF, &err));
         wasm_module_free(&m);
     }
     o = module_header();
     SECTION(&o, WASM_SEC_MEMORY, 0x01, 0x02, 0x00);
     EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "integer too large", 11);
+    /* Tables have no size limit but u32 (wasmparser): 10000001 entries are valid. */
     o = module_header();
-    SECTION(&o, WASM_SEC_TABLE, 0x01, 0x70, 0x00, 0x81, 0xAD, 0xE2, 0x04);  /* 10000001 entries */
-    EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "minimum table size is out of bounds", 12);
-    /* A body above 128 KiB is refused from its size alone. */
+    SECTION(&o, WASM_SEC_TABLE, 0x01, 0x70, 0x00, 0x81, 0xAD, 0xE2, 0x04);
+    if (DECODE_OK(&o, &WASM_FEATURES_PVF, &m)) {
+        CHECK_EQ_U64(m.tables[0].type.limits.min, 10000001);
+        wasm_error err;
+        CHECK(wasm_validate(&m, &WASM_FEATURES_PVF, &err));
+        wasm_module_free(&m);
+    }
+    /* A body is bounded by the bytes left, not by a size limit. */
     o = module_header();
     SECTION(&o, WASM_SEC_TYPE, 0x01, 0x60, 0x00, 0x00);
     SECTION(&o, WASM_SEC_FUNCTION, 0x01, 0x00);
     SECTION(&o, WASM_SEC_CODE, 0x01, 0x81, 0x80, 0x08, 0x00);
-    EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "function body too large", 21);
+    EXPECT_MALFORMED(&o, &WASM_FEATURES_PVF, "unexpected end", SIZE_MAX);
 }
 
 /* An export section with one export named by `name` (n bytes). */
@@ -877,4 +921,48 @@ TEST(decode_mutated_real_module)
     CHECK(failures > 0);
     free(copy);
     free(orig);
+}
+
+/*
+ * The reader counts the bytes of each LEB128 beyond its minimal encoding: the
+ * reference re-encodes every module minimally before its size limits apply.
+ */
+TEST(reader_counts_overlong_leb128)
+{
+    static const uint8_t bytes[] = {
+        0x05,                           /* u32 5: minimal */
+        0x85, 0x00,                     /* u32 5 in 2 bytes: 1 over */
+        0x80, 0x80, 0x80, 0x80, 0x00,   /* u32 0 in 5 bytes: 4 over */
+        0xFF, 0x00,                     /* u32 127 in 2 bytes: 1 over */
+        0x80, 0x01,                     /* u32 128: minimal in 2 */
+        0x40,                           /* s32 -64: minimal */
+        0xC0, 0x7F,                     /* s32 -64 in 2 bytes: 1 over */
+        0xC0, 0x00,                     /* s32 64: minimal in 2 */
+        0xFF, 0xFF, 0xFF, 0xFF, 0x7F,   /* s32 -1 in 5 bytes: 4 over */
+    };
+    wasm_error err;
+    wasm_reader r;
+    wasm_reader_init(&r, bytes, sizeof bytes, 0, &err);
+    uint32_t u;
+    int32_t v;
+    static const uint32_t want_u[] = { 5, 5, 0, 127, 128 };
+    static const size_t over_u[] = { 0, 1, 5, 6, 6 };
+    for (int i = 0; i < 5; i++) {
+        CHECK(wasm_read_u32(&r, &u));
+        CHECK_EQ_U64(u, want_u[i]);
+        CHECK_EQ_U64(r.overlong, over_u[i]);
+    }
+    static const int32_t want_s[] = { -64, -64, 64, -1 };
+    static const size_t over_s[] = { 6, 7, 7, 11 };
+    for (int i = 0; i < 4; i++) {
+        CHECK(wasm_read_s32(&r, &v));
+        CHECK(v == want_s[i]);
+        CHECK_EQ_U64(r.overlong, over_s[i]);
+    }
+    CHECK(wasm_reader_eof(&r));
+    /* The minimal sizes themselves, at the 7-bit boundaries. */
+    CHECK(wasm_uleb_size(127) == 1 && wasm_uleb_size(128) == 2 && wasm_uleb_size(UINT32_MAX) == 5);
+    CHECK(wasm_sleb_size(63) == 1 && wasm_sleb_size(64) == 2 && wasm_sleb_size(-64) == 1);
+    CHECK(wasm_sleb_size(-65) == 2 && wasm_sleb_size(65536) == 3 && wasm_sleb_size(INT32_MIN) == 5);
+    CHECK(wasm_sleb_size(INT64_MIN) == 10 && wasm_uleb_size(UINT64_MAX) == 10);
 }
