@@ -147,7 +147,11 @@ static bool read_value_types(wasm_reader *r, uint32_t n, const uint8_t **out)
     return true;
 }
 
-/* Limits flags: the spec reads them as a 1-bit LEB128, hence its two messages. */
+/*
+ * Limits flags: the spec reads them as a 1-bit LEB128, hence its two messages.
+ * Sizes are the validator's to check (parity-wasm takes any u32, and the
+ * reference rewrites a PVF's memory limits before its validator sees them).
+ */
 static bool read_limits(wasm_reader *r, wasm_limits *out)
 {
     size_t at = wasm_reader_offset(r);
@@ -165,15 +169,6 @@ static bool read_limits(wasm_reader *r, wasm_limits *out)
     if (!wasm_read_u32(r, &out->min))
         return false;
     return !out->has_max || wasm_read_u32(r, &out->max);
-}
-
-/*
- * Sizes are the validator's to check (parity-wasm takes any u32, and the
- * reference rewrites a PVF's memory limits before its validator sees them).
- */
-static bool read_memory_type(wasm_reader *r, wasm_limits *out)
-{
-    return read_limits(r, out);
 }
 
 static bool read_table_type(wasm_reader *r, wasm_tabletype *out)
@@ -360,7 +355,7 @@ static bool read_import(decoder *d, wasm_reader *r, wasm_import *im)
     case WASM_EXTERN_TABLE:
         return read_table_type(r, &im->u.table);
     case WASM_EXTERN_MEMORY:
-        return read_memory_type(r, &im->u.memory);
+        return read_limits(r, &im->u.memory);
     case WASM_EXTERN_GLOBAL:
         return read_global_type(r, &im->u.global);
     }
@@ -460,7 +455,7 @@ static bool decode_memories(decoder *d, wasm_reader *r)
         !grow_array((void **)&m->memories, m->nmemories, n, sizeof *m->memories, d->err))
         return false;
     for (uint32_t i = 0; i < n; i++) {
-        if (!read_memory_type(r, &m->memories[m->nmemories].limits))
+        if (!read_limits(r, &m->memories[m->nmemories].limits))
             return false;
         m->nmemories++;
     }

@@ -6,9 +6,10 @@
  * The decoder already rejects what is malformed (bad encodings); the
  * reference's implementation limits are checked first (limits.c, as
  * wasmparser does while it parses); everything else here is about meaning:
- * indices that must exist, types that must agree, names that must be unique. Some checks repeat the decoder's (memory limits) because a
- * module can also be built or changed in memory (the stack limiter adds
- * functions and a global), and validation must not depend on who made it.
+ * indices that must exist, types that must agree, names that must be
+ * unique, memory and table sizes. Validation does not depend on who made
+ * the module: it may also have been built or changed in memory (the PVF
+ * memory set-up runs before it).
  *
  * Module-level errors have no byte offset: the decoded model does not keep
  * one for each import, export or segment, so the message names the item by

@@ -578,7 +578,7 @@ TEST(validate_locals_beyond_the_flat_prefix)
 
 TEST(validate_hostile_nesting_and_stack)
 {
-    enum { DEPTH = 40000 };     /* 3 bytes a level: within the 128 KiB body limit */
+    enum { DEPTH = 40000 };     /* 3 bytes a level: 120 KB of body */
     uint8_t *code = malloc(3 * DEPTH + 1);
     for (int i = 0; i < DEPTH; i++) {
         code[2 * i] = 0x02;
