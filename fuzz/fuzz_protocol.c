@@ -149,8 +149,8 @@ static void inspect_job_response(const proto_job_response *r)
     REQUIRE((unsigned)r->kind < JOB_RESP_COUNT);
     REQUIRE(strcmp(proto_job_response_name(r->kind), "?") != 0);
     REQUIRE(r->kind == JOB_RESP_OK || result_empty(&r->result));
-    REQUIRE(r->result.n_upward_messages <= VALIDATION_MAX_UPWARD_MESSAGES);
-    REQUIRE(r->result.n_horizontal_messages <= VALIDATION_MAX_HORIZONTAL_MESSAGES);
+    REQUIRE(r->result.n_upward_messages <= PVF_REF_MAX_UPWARD_MESSAGES);
+    REQUIRE(r->result.n_horizontal_messages <= PVF_REF_MAX_HORIZONTAL_MESSAGES);
 }
 
 static void inspect_job_error(const proto_job_error *e)

@@ -78,8 +78,8 @@ static void fuzz_result(const uint8_t *data, size_t size)
     validation_result_free(&all);
     if (!ok)
         return;
-    REQUIRE(res.n_upward_messages <= VALIDATION_MAX_UPWARD_MESSAGES);
-    REQUIRE(res.n_horizontal_messages <= VALIDATION_MAX_HORIZONTAL_MESSAGES);
+    REQUIRE(res.n_upward_messages <= PVF_REF_MAX_UPWARD_MESSAGES);
+    REQUIRE(res.n_horizontal_messages <= PVF_REF_MAX_HORIZONTAL_MESSAGES);
     scale_writer w;
     scale_writer_init(&w);
     validation_result_encode(&res, &w);

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pvf/reference.h"
+
 /* Value types (binary-format codes). */
 #define PVF_I32 0x7F
 #define PVF_I64 0x7E
@@ -57,8 +59,6 @@ typedef struct pvf_engine_config {
      */
     uint32_t heap_max_pages;
 } pvf_engine_config;
-
-#define PVF_DEFAULT_STACK_LOGICAL_MAX 65536u
 
 /* Fill *cfg with the defaults of `profile`. */
 void pvf_engine_config_default(pvf_engine_config *cfg, pvf_profile profile);

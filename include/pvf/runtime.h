@@ -20,14 +20,11 @@
 #include <stdint.h>
 
 #include "pvf/engine.h"
-
-#define PVF_DEFAULT_HEAP_PAGES 2080u        /* 2048 + 32: the reference's default maximum */
-#define PVF_CODE_BOMB_LIMIT_DEFAULT (30u << 20)
-#define PVF_POV_BOMB_LIMIT (40u << 20)
+#include "pvf/reference.h"
 
 typedef struct pvf_runtime_params {
-    uint32_t heap_max_pages;        /* MaxMemoryPages(n) gives n + 32; default 2080 */
-    uint32_t stack_logical_max;     /* StackLogicalMax; default 65536 */
+    uint32_t heap_max_pages;        /* MaxMemoryPages(n) gives n + 32; default PVF_REF_HEAP_MAX_PAGES */
+    uint32_t stack_logical_max;     /* StackLogicalMax; default PVF_REF_LOGICAL_STACK_MAX */
     bool bulk_memory;               /* WasmExtBulkMemory */
     size_t code_bomb_limit;         /* decompression limit for the code blob */
 } pvf_runtime_params;

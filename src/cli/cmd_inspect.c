@@ -546,7 +546,7 @@ int cmd_inspect(int argc, char **argv)
     uint8_t *wasm;
     size_t wasm_size;
     char reason[512];
-    bool ok = blob_decompress(input, in.input_size, BLOB_CODE_BOMB_LIMIT_DEFAULT, &wasm, &wasm_size,
+    bool ok = blob_decompress(input, in.input_size, PVF_REF_CODE_BOMB_LIMIT, &wasm, &wasm_size,
                               &in.compressed, reason, sizeof reason);
     free(input);
     if (!ok)

@@ -54,7 +54,7 @@ static void usage(FILE *out)
             "  --bulk-memory     pvf profile: the WasmExtBulkMemory executor parameter\n"
             "  --stack-limit N   pvf profile: the deterministic stack limit (default %u)\n\n"
             "Exit 0: accepted; 1: rejected; 2: usage or I/O error.\n",
-            BLOB_CODE_BOMB_LIMIT_DEFAULT >> 20, PVF_DEFAULT_STACK_LOGICAL_MAX);
+            PVF_REF_CODE_BOMB_LIMIT >> 20, PVF_REF_LOGICAL_STACK_MAX);
 }
 
 /* A positive 32-bit count. */
@@ -121,7 +121,7 @@ static int parse_options(int argc, char **argv, prepare_options *o)
     }
     pvf_engine_config_default(&o->cfg, profile);
     if (profile == PVF_PROFILE_PVF)
-        o->cfg.heap_max_pages = PVF_DEFAULT_HEAP_PAGES;
+        o->cfg.heap_max_pages = PVF_REF_HEAP_MAX_PAGES;
     if (bulk_memory)
         o->cfg.bulk_memory = true;
     if (have_limit)
@@ -188,7 +188,7 @@ int cmd_prepare(int argc, char **argv)
     }
     uint8_t *wasm;
     char reason[512];
-    bool ok = blob_decompress(input, r.input_size, BLOB_CODE_BOMB_LIMIT_DEFAULT, &wasm, &r.wasm_size,
+    bool ok = blob_decompress(input, r.input_size, PVF_REF_CODE_BOMB_LIMIT, &wasm, &r.wasm_size,
                               &r.compressed, reason, sizeof reason);
     free(input);
     if (!ok)

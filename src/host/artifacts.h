@@ -37,9 +37,8 @@
 
 #define ARTIFACTS_MANIFEST_NAME "pvf-manifest"
 #define ARTIFACTS_DEFAULT_TARGET "x86_64-linux"
-/* Reference defaults for pruning (§1.6). */
-#define ARTIFACTS_CACHE_LIMIT_DEFAULT (10ull << 30)          /* 10 GiB */
-#define ARTIFACTS_MIN_STALE_MS_DEFAULT (24ull * 3600 * 1000) /* 24 h */
+/* Pruning defaults: PVF_REF_ARTIFACT_CACHE_LIMIT, PVF_REF_ARTIFACT_MIN_STALE_MS (pvf/reference.h). */
+#include "pvf/reference.h"
 
 typedef struct artifact_id {
     uint8_t code_hash[32]; /* blake2b-256 of the code blob as given */

@@ -299,7 +299,7 @@ exec_queue_config exec_queue_default_config(void)
 {
     return (exec_queue_config){.max_workers = EXEC_QUEUE_MAX_WORKERS_DEFAULT,
                                .max_keep_waiting_ms = EXEC_QUEUE_MAX_KEEP_WAITING_MS_DEFAULT,
-                               .spawn_retry_ms = EXEC_QUEUE_SPAWN_RETRY_MS_DEFAULT};
+                               .spawn_retry_ms = PVF_REF_SPAWN_RETRY_MS};
 }
 
 exec_queue *exec_queue_new(const exec_queue_config *config)

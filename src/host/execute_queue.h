@@ -48,10 +48,10 @@
 
 #include "host/artifacts.h"
 #include "host/priority.h"
+#include "pvf/reference.h"    /* PVF_REF_SPAWN_RETRY_MS */
 
 #define EXEC_QUEUE_MAX_WORKERS_DEFAULT 4
 #define EXEC_QUEUE_MAX_KEEP_WAITING_MS_DEFAULT 4000
-#define EXEC_QUEUE_SPAWN_RETRY_MS_DEFAULT 3000
 #define EXEC_SCHEDULING_WINDOW_SIZE 12
 
 /* ---- the scheduling window (exposed for tests and metrics) ---- */

@@ -31,17 +31,17 @@ void pvf_host_config_init(pvf_host_config *cfg)
     cfg->execute_workers_max = EXEC_QUEUE_MAX_WORKERS_DEFAULT;
     cfg->prepare_workers_soft_max = PREPARE_QUEUE_SOFT_CAP_DEFAULT;
     cfg->prepare_workers_hard_max = PREPARE_QUEUE_HARD_CAP_DEFAULT;
-    cfg->spawn_timeout_ms = WORKER_SPAWN_TIMEOUT_MS;
-    cfg->wall_clock_factor = 4;
-    cfg->execution_retry_delay_ms = 3000;
-    cfg->prepare_failure_cooldown_ms = 15ull * 60 * 1000;
-    cfg->prepare_max_retries = 5;
-    cfg->validation_code_bomb_limit = 30u << 20;
-    cfg->spawn_retry_ms = 3000;
+    cfg->spawn_timeout_ms = PVF_REF_SPAWN_TIMEOUT_MS;
+    cfg->wall_clock_factor = PVF_REF_WALL_CLOCK_FACTOR;
+    cfg->execution_retry_delay_ms = PVF_REF_EXECUTION_RETRY_DELAY_MS;
+    cfg->prepare_failure_cooldown_ms = PVF_REF_PREPARE_FAILURE_COOLDOWN_MS;
+    cfg->prepare_max_retries = PVF_REF_PREPARE_MAX_RETRIES;
+    cfg->validation_code_bomb_limit = PVF_REF_CODE_BOMB_LIMIT;
+    cfg->spawn_retry_ms = PVF_REF_SPAWN_RETRY_MS;
     cfg->max_keep_waiting_ms = EXEC_QUEUE_MAX_KEEP_WAITING_MS_DEFAULT;
-    cfg->cleanup_pulse_ms = 3600ull * 1000;
-    cfg->artifact_cache_limit = ARTIFACTS_CACHE_LIMIT_DEFAULT;
-    cfg->artifact_min_stale_ms = ARTIFACTS_MIN_STALE_MS_DEFAULT;
+    cfg->cleanup_pulse_ms = PVF_REF_CLEANUP_PULSE_MS;
+    cfg->artifact_cache_limit = PVF_REF_ARTIFACT_CACHE_LIMIT;
+    cfg->artifact_min_stale_ms = PVF_REF_ARTIFACT_MIN_STALE_MS;
     cfg->secure_validator_mode = true;
 }
 
@@ -76,11 +76,11 @@ static bool copy_config(pvf_host *h, const pvf_host_config *cfg)
     h->node_version = strdup(cfg->node_version ? cfg->node_version : PVF_VERSION);
     h->log_path = cfg->worker_log_path ? strdup(cfg->worker_log_path) : NULL;
     if (!h->cfg.wall_clock_factor)
-        h->cfg.wall_clock_factor = 4;
+        h->cfg.wall_clock_factor = PVF_REF_WALL_CLOCK_FACTOR;
     if (!h->cfg.validation_code_bomb_limit)
-        h->cfg.validation_code_bomb_limit = 30u << 20;
+        h->cfg.validation_code_bomb_limit = PVF_REF_CODE_BOMB_LIMIT;
     if (!h->cfg.cleanup_pulse_ms)
-        h->cfg.cleanup_pulse_ms = 3600ull * 1000;
+        h->cfg.cleanup_pulse_ms = PVF_REF_CLEANUP_PULSE_MS;
     return h->cache_dir && h->prepare_path && h->execute_path && h->node_version &&
            (!cfg->worker_log_path || h->log_path);
 }
@@ -335,7 +335,6 @@ uint64_t pvf_host_submit_precheck(pvf_host *h, const uint8_t *code, size_t code_
     return submit(h, new_request(h, PVF_REQUEST_PRECHECK, code, code_len, ep, cb, user_data));
 }
 
-#define HOST_MAX_POV_SIZE (10u << 20)   /* MAX_POV_SIZE, the default pvd.max_pov_size */
 
 uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request *rq, pvf_completion_fn cb,
                                  void *user_data)
@@ -350,7 +349,7 @@ uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request *rq, pvf
     r->pov = dup_bytes(rq->pov, rq->pov_len, &ok);
     r->pov_len = rq->pov_len;
     r->relay_parent_number = rq->relay_parent_number;
-    r->max_pov_size = rq->max_pov_size ? rq->max_pov_size : HOST_MAX_POV_SIZE;
+    r->max_pov_size = rq->max_pov_size ? rq->max_pov_size : PVF_REF_MAX_POV_SIZE;
     memcpy(r->storage_root, rq->relay_parent_storage_root, 32);
     memcpy(r->relay_parent, rq->relay_parent, 32);
     r->kind = rq->kind;

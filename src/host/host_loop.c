@@ -24,6 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define MAX_POLL_MS 60000   /* the longest single poll: timers further away are re-checked */
+
 /* ---------------------------------------------------------------- slots */
 
 worker_slot *host_find_slot(pvf_host *h, host_worker_kind kind, uint64_t id)
@@ -391,9 +393,11 @@ void *host_thread_main(void *arg)
     uint64_t next_timer = UINT64_MAX;
     for (;;) {
         uint64_t now = monotonic_ms();
+        /* poll takes an int of ms: a timer further away than a minute (the hourly cleanup
+         * pulse) is waited for in steps of a minute, each re-reading the clock. */
         int timeout = next_timer == UINT64_MAX ? -1
                       : next_timer <= now     ? 0
-                      : next_timer - now > 60000 ? 60000
+                      : next_timer - now > MAX_POLL_MS ? MAX_POLL_MS
                                               : (int)(next_timer - now);
         struct pollfd p[2] = {{mailbox_fd(&h->inbox), POLLIN, 0}, {mailbox_fd(&h->events), POLLIN, 0}};
         if (poll(p, 2, timeout) < 0 && errno != EINTR)

@@ -236,7 +236,7 @@ prepare_queue_config prepare_queue_default_config(void)
 {
     return (prepare_queue_config){.soft_capacity = PREPARE_QUEUE_SOFT_CAP_DEFAULT,
                                   .hard_capacity = PREPARE_QUEUE_HARD_CAP_DEFAULT,
-                                  .spawn_retry_ms = PREPARE_QUEUE_SPAWN_RETRY_MS_DEFAULT};
+                                  .spawn_retry_ms = PVF_REF_SPAWN_RETRY_MS};
 }
 
 prepare_queue *prepare_queue_new(const prepare_queue_config *config)

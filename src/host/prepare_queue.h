@@ -41,10 +41,10 @@
 
 #include "host/artifacts.h"
 #include "host/priority.h"
+#include "pvf/reference.h"    /* PVF_REF_SPAWN_RETRY_MS */
 
 #define PREPARE_QUEUE_SOFT_CAP_DEFAULT 1
 #define PREPARE_QUEUE_HARD_CAP_DEFAULT 2
-#define PREPARE_QUEUE_SPAWN_RETRY_MS_DEFAULT 3000
 
 typedef struct prepare_queue_config {
     size_t soft_capacity; /* workers wanted; at least 1 */

@@ -718,7 +718,7 @@ worker_spawn_status worker_spawn(host_worker_kind kind, const worker_spawn_cfg *
     out->pidfd = -1;
     out->sock = -1;
     out->cancel_fd = cfg->cancel_fd > 0 ? cfg->cancel_fd : -1;
-    uint32_t timeout_ms = cfg->spawn_timeout_ms ? cfg->spawn_timeout_ms : WORKER_SPAWN_TIMEOUT_MS;
+    uint32_t timeout_ms = cfg->spawn_timeout_ms ? cfg->spawn_timeout_ms : PVF_REF_SPAWN_TIMEOUT_MS;
 
     int n = snprintf(out->dir, sizeof out->dir, "%s/worker-dir-%s-XXXXXX", cfg->cache_dir, kind_name(kind));
     if (n < 0 || (size_t)n >= sizeof out->dir || !mkdtemp(out->dir)) {

@@ -44,8 +44,8 @@
 
 typedef enum host_worker_kind { HOST_WORKER_PREPARE = 0, HOST_WORKER_EXECUTE = 1 } host_worker_kind;
 
-/* The reference's spawn timeout: how long a fresh worker has to connect. */
-#define WORKER_SPAWN_TIMEOUT_MS 3000u
+/* The spawn timeout, how long a fresh worker has to connect: PVF_REF_SPAWN_TIMEOUT_MS. */
+#include "pvf/reference.h"
 
 typedef struct worker_spawn_cfg {
     const char *binary;             /* path of pvf-prepare-worker / pvf-execute-worker */
@@ -53,7 +53,7 @@ typedef struct worker_spawn_cfg {
     const char *node_version;       /* sent in the version handshake and as --node-version */
     proto_security_status security; /* WorkerHandshake */
     const executor_params *executor_params; /* execute only: Handshake{executor_params}; NULL ⇒ empty */
-    uint32_t spawn_timeout_ms;      /* 0 ⇒ WORKER_SPAWN_TIMEOUT_MS; bounds accept and each handshake frame */
+    uint32_t spawn_timeout_ms;      /* 0 ⇒ PVF_REF_SPAWN_TIMEOUT_MS; bounds accept and each handshake frame */
     const char *log_path;           /* the worker's stderr is appended here; NULL ⇒ inherit ours */
     int cancel_fd;                  /* > 0: once readable (an eventfd the caller writes), every wait on this
                                      * worker ends at once and the worker is killed; 0 ⇒ none */

@@ -16,10 +16,8 @@
 #define BLOB_MAGIC_LEN 8
 extern const uint8_t BLOB_MAGIC[BLOB_MAGIC_LEN];
 
-/* Code bomb limit used by the CLI and tests (the reference's test default, 30 MiB). */
-#define BLOB_CODE_BOMB_LIMIT_DEFAULT (30u << 20)
-/* POV_BOMB_LIMIT = 4 × MAX_POV_SIZE (10 MiB). */
-#define BLOB_POV_BOMB_LIMIT (40u << 20)
+/* Bomb limits: PVF_REF_CODE_BOMB_LIMIT, PVF_REF_POV_BOMB_LIMIT (pvf/reference.h). */
+#include "pvf/reference.h"
 
 /* True when `in` starts with the compressed-blob magic. */
 bool blob_is_compressed(const uint8_t *in, size_t len);

@@ -283,17 +283,17 @@ executor_params_check_result executor_params_check(const executor_params *ep, ch
             return res;
     }
 
-    uint64_t logical = value_or(ep, EXEC_PARAM_STACK_LOGICAL_MAX, 0, EXEC_DEFAULT_LOGICAL_STACK_MAX);
-    uint64_t native = value_or(ep, EXEC_PARAM_STACK_NATIVE_MAX, 0, EXEC_DEFAULT_NATIVE_STACK_MAX);
+    uint64_t logical = value_or(ep, EXEC_PARAM_STACK_LOGICAL_MAX, 0, PVF_REF_LOGICAL_STACK_MAX);
+    uint64_t native = value_or(ep, EXEC_PARAM_STACK_NATIVE_MAX, 0, PVF_REF_NATIVE_STACK_MAX);
     if (native < 128 * logical)
         return report(EXEC_PARAMS_INCOMPATIBLE, msg, msglen,
                       "incompatible executor parameters StackLogicalMax and StackNativeMax: "
                       "native %" PRIu64 " < 128 * logical %" PRIu64, native, logical);
 
     uint64_t precheck = value_or(ep, EXEC_PARAM_PVF_PREP_TIMEOUT, PVF_PREP_PRECHECK,
-                                 EXEC_DEFAULT_PRECHECK_PREP_TIMEOUT_MS);
+                                 PVF_REF_PRECHECK_PREP_TIMEOUT_MS);
     uint64_t prepare = value_or(ep, EXEC_PARAM_PVF_PREP_TIMEOUT, PVF_PREP_PREPARE,
-                                EXEC_DEFAULT_LENIENT_PREP_TIMEOUT_MS);
+                                PVF_REF_LENIENT_PREP_TIMEOUT_MS);
     if (precheck >= prepare)
         return report(EXEC_PARAMS_INCOMPATIBLE, msg, msglen,
                       "incompatible executor parameters PvfPrepKind::Precheck and "
@@ -301,9 +301,9 @@ executor_params_check_result executor_params_check(const executor_params *ep, ch
                       precheck, prepare);
 
     uint64_t backing = value_or(ep, EXEC_PARAM_PVF_EXEC_TIMEOUT, PVF_EXEC_BACKING,
-                                EXEC_DEFAULT_BACKING_EXEC_TIMEOUT_MS);
+                                PVF_REF_BACKING_EXEC_TIMEOUT_MS);
     uint64_t approval = value_or(ep, EXEC_PARAM_PVF_EXEC_TIMEOUT, PVF_EXEC_APPROVAL,
-                                 EXEC_DEFAULT_APPROVAL_EXEC_TIMEOUT_MS);
+                                 PVF_REF_APPROVAL_EXEC_TIMEOUT_MS);
     if (backing >= approval)
         return report(EXEC_PARAMS_INCOMPATIBLE, msg, msglen,
                       "incompatible executor parameters PvfExecKind::Backing and "
@@ -328,21 +328,21 @@ uint32_t executor_params_heap_max_pages(const executor_params *ep)
 {
     const executor_param *p = last_of(ep, EXEC_PARAM_MAX_MEMORY_PAGES);
     if (!p)
-        return EXEC_DEFAULT_HEAP_MAX_PAGES;
-    uint64_t pages = p->value + EXEC_DEFAULT_HEAP_PAGES_ESTIMATE;     /* saturating_add on u32 */
+        return PVF_REF_HEAP_MAX_PAGES;
+    uint64_t pages = p->value + PVF_REF_HEAP_PAGES_ESTIMATE;     /* saturating_add on u32 */
     return pages > UINT32_MAX ? UINT32_MAX : (uint32_t)pages;
 }
 
 uint32_t executor_params_stack_logical_max(const executor_params *ep)
 {
     const executor_param *p = last_of(ep, EXEC_PARAM_STACK_LOGICAL_MAX);
-    return p ? (uint32_t)p->value : EXEC_DEFAULT_LOGICAL_STACK_MAX;
+    return p ? (uint32_t)p->value : PVF_REF_LOGICAL_STACK_MAX;
 }
 
 uint32_t executor_params_stack_native_max(const executor_params *ep)
 {
     const executor_param *p = last_of(ep, EXEC_PARAM_STACK_NATIVE_MAX);
-    return p ? (uint32_t)p->value : EXEC_DEFAULT_NATIVE_STACK_MAX;
+    return p ? (uint32_t)p->value : PVF_REF_NATIVE_STACK_MAX;
 }
 
 bool executor_params_bulk_memory(const executor_params *ep)
@@ -363,15 +363,15 @@ bool executor_params_prechecking_max_memory(const executor_params *ep, uint64_t 
 uint64_t executor_params_prep_timeout_ms(const executor_params *ep, pvf_prep_kind kind)
 {
     return value_or(ep, EXEC_PARAM_PVF_PREP_TIMEOUT, (uint8_t)kind,
-                    kind == PVF_PREP_PRECHECK ? EXEC_DEFAULT_PRECHECK_PREP_TIMEOUT_MS
-                                              : EXEC_DEFAULT_LENIENT_PREP_TIMEOUT_MS);
+                    kind == PVF_PREP_PRECHECK ? PVF_REF_PRECHECK_PREP_TIMEOUT_MS
+                                              : PVF_REF_LENIENT_PREP_TIMEOUT_MS);
 }
 
 uint64_t executor_params_exec_timeout_ms(const executor_params *ep, pvf_exec_kind kind)
 {
     return value_or(ep, EXEC_PARAM_PVF_EXEC_TIMEOUT, (uint8_t)kind,
-                    kind == PVF_EXEC_BACKING ? EXEC_DEFAULT_BACKING_EXEC_TIMEOUT_MS
-                                             : EXEC_DEFAULT_APPROVAL_EXEC_TIMEOUT_MS);
+                    kind == PVF_EXEC_BACKING ? PVF_REF_BACKING_EXEC_TIMEOUT_MS
+                                             : PVF_REF_APPROVAL_EXEC_TIMEOUT_MS);
 }
 
 /* ------------------------------------------------------------ human form */

@@ -59,20 +59,16 @@ typedef struct executor_params {
     size_t cap;
 } executor_params;
 
-/* Constants of executor_params.rs and the pvf crates (§4 of reference-behaviour.md). */
-#define EXEC_DEFAULT_LOGICAL_STACK_MAX 65536u
-#define EXEC_DEFAULT_NATIVE_STACK_MAX (256u * 1024 * 1024)
+/*
+ * ExecutorParams::check_consistency's bounds (polkadot-primitives executor_params.rs,
+ * reference-behaviour.md §4.1); the defaults are in pvf/reference.h.
+ */
+#include "pvf/reference.h"
 #define EXEC_MEMORY_PAGES_MAX 65536u
 #define EXEC_LOGICAL_MAX_LO 1024u
 #define EXEC_LOGICAL_MAX_HI (2u * 65536)
 #define EXEC_PRECHECK_MEM_MAX_LO (256ull * 1024 * 1024)
 #define EXEC_PRECHECK_MEM_MAX_HI (16ull * 1024 * 1024 * 1024)
-#define EXEC_DEFAULT_HEAP_PAGES_ESTIMATE 32u        /* added to MaxMemoryPages */
-#define EXEC_DEFAULT_HEAP_MAX_PAGES (2048u + 32u)   /* EXTRA_HEAP_PAGES + estimate */
-#define EXEC_DEFAULT_PRECHECK_PREP_TIMEOUT_MS 60000ull
-#define EXEC_DEFAULT_LENIENT_PREP_TIMEOUT_MS 360000ull
-#define EXEC_DEFAULT_BACKING_EXEC_TIMEOUT_MS 2000ull
-#define EXEC_DEFAULT_APPROVAL_EXEC_TIMEOUT_MS 12000ull
 
 void executor_params_init(executor_params *ep);     /* empty list */
 void executor_params_free(executor_params *ep);

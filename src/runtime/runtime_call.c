@@ -33,10 +33,10 @@ void pvf_runtime_set_log(void *file)
 void pvf_runtime_params_default(pvf_runtime_params *p)
 {
     *p = (pvf_runtime_params){
-        .heap_max_pages = PVF_DEFAULT_HEAP_PAGES,
-        .stack_logical_max = PVF_DEFAULT_STACK_LOGICAL_MAX,
+        .heap_max_pages = PVF_REF_HEAP_MAX_PAGES,
+        .stack_logical_max = PVF_REF_LOGICAL_STACK_MAX,
         .bulk_memory = false,
-        .code_bomb_limit = PVF_CODE_BOMB_LIMIT_DEFAULT,
+        .code_bomb_limit = PVF_REF_CODE_BOMB_LIMIT,
     };
 }
 

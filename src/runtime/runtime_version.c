@@ -178,7 +178,7 @@ bool runtime_version_read(const uint8_t *blob, size_t len, uint8_t **encoded, si
     uint8_t *code = NULL;
     size_t code_len = 0;
     char why[512];
-    if (!blob_decompress(blob, len, RUNTIME_VERSION_BOMB_LIMIT, &code, &code_len, NULL, why, sizeof why))
+    if (!blob_decompress(blob, len, PVF_REF_CODE_BLOB_BOMB_LIMIT, &code, &code_len, NULL, why, sizeof why))
         return fail(err, errlen, "failed to read the runtime blob: %s", why);
 
     wasm_module m;

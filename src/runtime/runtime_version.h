@@ -32,8 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* sp_maybe_compressed_blob::CODE_BLOB_BOMB_LIMIT, used by the reference's ReadRuntimeVersion. */
-#define RUNTIME_VERSION_BOMB_LIMIT (50u << 20)
+#include "pvf/reference.h"     /* PVF_REF_CODE_BLOB_BOMB_LIMIT: ReadRuntimeVersion's bomb limit */
+
 /* blake2b-64("Core"): the id of the Core runtime api. */
 extern const uint8_t RUNTIME_API_CORE_ID[8];
 

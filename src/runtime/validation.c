@@ -54,7 +54,7 @@ static bool read_upward_messages(scale_reader *r, validation_result *out)
 {
     uint32_t n;
     /* each message is at least its one-byte compact length */
-    if (!scale_read_vec_len(r, 1, VALIDATION_MAX_UPWARD_MESSAGES, &n))
+    if (!scale_read_vec_len(r, 1, PVF_REF_MAX_UPWARD_MESSAGES, &n))
         return false;
     if (n == 0)
         return true;
@@ -72,7 +72,7 @@ static bool read_horizontal_messages(scale_reader *r, validation_result *out)
 {
     uint32_t n;
     /* recipient (4 bytes) + at least one byte of data length */
-    if (!scale_read_vec_len(r, 5, VALIDATION_MAX_HORIZONTAL_MESSAGES, &n))
+    if (!scale_read_vec_len(r, 5, PVF_REF_MAX_HORIZONTAL_MESSAGES, &n))
         return false;
     if (n == 0)
         return true;

@@ -35,9 +35,7 @@
 #include "runtime/scale.h"
 #include "wasm/error.h"
 
-/* MAX_UPWARD_MESSAGE_NUM and MAX_HORIZONTAL_MESSAGE_NUM. */
-#define VALIDATION_MAX_UPWARD_MESSAGES 16384u
-#define VALIDATION_MAX_HORIZONTAL_MESSAGES 16384u
+#include "pvf/reference.h"     /* PVF_REF_MAX_UPWARD_MESSAGES, PVF_REF_MAX_HORIZONTAL_MESSAGES */
 
 typedef struct validation_params {
     scale_bytes parent_head;

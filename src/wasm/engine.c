@@ -22,7 +22,7 @@ void pvf_engine_config_default(pvf_engine_config *cfg, pvf_profile profile)
     *cfg = (pvf_engine_config){
         .profile = profile,
         .bulk_memory = false,
-        .stack_logical_max = profile == PVF_PROFILE_PVF ? PVF_DEFAULT_STACK_LOGICAL_MAX : 0,
+        .stack_logical_max = profile == PVF_PROFILE_PVF ? PVF_REF_LOGICAL_STACK_MAX : 0,
         .canonicalize_nans = profile == PVF_PROFILE_PVF,
     };
 }
@@ -82,7 +82,7 @@ bool pvf_prepare(const uint8_t *wasm, size_t len, const pvf_engine_config *cfg,
         goto out;
     }
     if (cfg->profile == PVF_PROFILE_PVF) {
-        uint32_t limit = cfg->stack_logical_max ? cfg->stack_logical_max : PVF_DEFAULT_STACK_LOGICAL_MAX;
+        uint32_t limit = cfg->stack_logical_max ? cfg->stack_logical_max : PVF_REF_LOGICAL_STACK_MAX;
         if (!wasm_stack_limiter_apply(&m, limit, &sl, &e)) {
             fail_with(&e, "stack limiter", err, errlen);
             goto out;

@@ -23,6 +23,16 @@
 #include "wasm/numeric.h"
 #include "wasm/runtime.h"
 
+/*
+ * pvf's own bounds, none of which can fire before the deterministic stack
+ * limit on a PVF (docs/ARCHITECTURE.md, "Accepted modules"): a charged frame
+ * costs at least 2 logical units and StackLogicalMax is at most 131,072, so a
+ * PVF reaches at most ~65,536 charged frames (plus as many thunks) and a few
+ * slots per unit. MAX_NESTED_RUNS bounds the C recursion of calls that leave
+ * an instance (host functions calling back, cross-instance calls in the spec
+ * suite): PVF host functions never call back into wasm, and 1,000 C frames of
+ * run() stay far inside the job thread's native stack.
+ */
 #define VALUE_STACK_SLOTS (128u << 20)      /* 1 GiB reserved, committed on use */
 #define CALL_STACK_FRAMES (1u << 20)
 #define MAX_NESTED_RUNS 1000                /* C recursion through call_external */

@@ -268,7 +268,7 @@ static bool handle_request(const worker_ctx *w, const proto_execute_request *req
     uint8_t *block;
     size_t block_len;
     char err[256];
-    if (!blob_decompress(req->pov.ptr, req->pov.len, BLOB_POV_BOMB_LIMIT, &block, &block_len, NULL,
+    if (!blob_decompress(req->pov.ptr, req->pov.len, PVF_REF_POV_BOMB_LIMIT, &block, &block_len, NULL,
                          err, sizeof err)) {
         free(artifact);
         worker_log(w, "PoV decompression failed: %s", err);

@@ -43,6 +43,7 @@
 
 /* Without a pidfd, how often the loop looks for the job's exit. */
 #define POLL_WITHOUT_PIDFD_MS 10
+#define MAX_CHECK_INTERVAL_MS 1000  /* the longest sleep between two budget checks */
 /* The payload buffer grows as bytes arrive, so a job announcing a huge frame
  * and sending little costs little. */
 #define FIRST_CHUNK (64u << 10)
@@ -179,8 +180,13 @@ static void kill_job(monitor *m, kill_reason why)
     m->killed = why;
 }
 
-/* Check the budgets; kill when one is spent. Returns how long the loop may
- * sleep before the next check (ms; -1 = no limit). */
+/*
+ * Check the budgets; kill when one is spent. Returns how long the loop may
+ * sleep before the next check (ms; -1 = no limit): half the CPU budget left
+ * (CPU time can't run out faster than wall time on one thread), at most
+ * MAX_CHECK_INTERVAL_MS so that a job killed from outside or stuck in the
+ * kernel is seen within a second.
+ */
 static int check_limits(monitor *m)
 {
     const job_limits *lim = &m->j->limits;
@@ -195,7 +201,7 @@ static int check_limits(monitor *m)
                 return 0;
             }
             uint64_t half = (budget - cpu) / 2 / 1000000u;
-            sleep_ms = half < 1 ? 1 : half > 1000 ? 1000 : (int)half;
+            sleep_ms = half < 1 ? 1 : half > MAX_CHECK_INTERVAL_MS ? MAX_CHECK_INTERVAL_MS : (int)half;
         } else {
             sleep_ms = POLL_WITHOUT_PIDFD_MS;   /* exiting: the next turn will see it */
         }
@@ -207,7 +213,7 @@ static int check_limits(monitor *m)
             return 0;
         }
         uint64_t left = (limit - elapsed + 999999u) / 1000000u;
-        int left_ms = left > 1000 ? 1000 : (int)left;
+        int left_ms = left > MAX_CHECK_INTERVAL_MS ? MAX_CHECK_INTERVAL_MS : (int)left;
         if (sleep_ms < 0 || left_ms < sleep_ms)
             sleep_ms = left_ms;
     }

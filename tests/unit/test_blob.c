@@ -82,7 +82,7 @@ TEST(blob_real_runtime_decompresses)
     size_t out_len = 0;
     bool compressed = false;
     char err[256];
-    CHECK(blob_decompress(blob, len, BLOB_CODE_BOMB_LIMIT_DEFAULT, &out, &out_len, &compressed, err,
+    CHECK(blob_decompress(blob, len, PVF_REF_CODE_BOMB_LIMIT, &out, &out_len, &compressed, err,
                           sizeof err));
     CHECK(compressed);
     /* 1326291 bytes: the size `zstd -d` gives (tests/data/decode_expectations.tsv). */
@@ -98,8 +98,8 @@ TEST(blob_real_runtime_decompresses)
     EXPECT_ERROR(blob, len, out_len - 1, "possible compression bomb: decompressed size exceeds 1326290 bytes");
 
     /* Cut the frame short: invalid, not a bomb and not a partial result. */
-    EXPECT_ERROR(blob, len / 2, BLOB_CODE_BOMB_LIMIT_DEFAULT, "invalid compressed blob");
-    EXPECT_ERROR(blob, len - 1, BLOB_CODE_BOMB_LIMIT_DEFAULT, "invalid compressed blob");
+    EXPECT_ERROR(blob, len / 2, PVF_REF_CODE_BOMB_LIMIT, "invalid compressed blob");
+    EXPECT_ERROR(blob, len - 1, PVF_REF_CODE_BOMB_LIMIT, "invalid compressed blob");
     free(out);
     free(blob);
 }
@@ -115,13 +115,13 @@ TEST(blob_bomb_is_refused)
         free(zeros);
         return;
     }
-    EXPECT_ERROR(blob, blob_len, BLOB_CODE_BOMB_LIMIT_DEFAULT,
+    EXPECT_ERROR(blob, blob_len, PVF_REF_CODE_BOMB_LIMIT,
                  "possible compression bomb: decompressed size exceeds 31457280 bytes");
     /* Under the PoV limit (40 MiB) the same blob is fine. */
     uint8_t *out = NULL;
     size_t out_len = 0;
     char err[256];
-    CHECK(blob_decompress(blob, blob_len, BLOB_POV_BOMB_LIMIT, &out, &out_len, NULL, err, sizeof err));
+    CHECK(blob_decompress(blob, blob_len, PVF_REF_POV_BOMB_LIMIT, &out, &out_len, NULL, err, sizeof err));
     CHECK_EQ_U64(out_len, big);
     CHECK(out && out[0] == 0 && out[big - 1] == 0);
     free(out);

@@ -176,7 +176,7 @@ static void check_runtime_row(char *cols[NCOLS])
     uint8_t *raw = test_read_file(path, &len), *wasm = NULL;
     char err[256];
     CHECK(raw != NULL);
-    if (!raw || !blob_decompress(raw, len, BLOB_CODE_BOMB_LIMIT_DEFAULT, &wasm, &wasm_len, NULL,
+    if (!raw || !blob_decompress(raw, len, PVF_REF_CODE_BOMB_LIMIT, &wasm, &wasm_len, NULL,
                                  err, sizeof err)) {
         test_fail(__FILE__, __LINE__, "%s: %s", cols[COL_FILE], raw ? err : "unreadable");
         free(raw);

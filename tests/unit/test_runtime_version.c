@@ -347,7 +347,7 @@ TEST(runtime_version_reads_compressed_blobs_and_refuses_bombs)
     free(packed_enc);
 
     /* One byte over the 50 MiB limit: a possible bomb, whatever it holds. */
-    size_t big = (size_t)RUNTIME_VERSION_BOMB_LIMIT + 1;
+    size_t big = (size_t)PVF_REF_CODE_BLOB_BOMB_LIMIT + 1;
     uint8_t *zeros = calloc(big, 1);
     cap = ZSTD_compressBound(big) + BLOB_MAGIC_LEN;
     blob = malloc(cap);

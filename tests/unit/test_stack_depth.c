@@ -344,7 +344,7 @@ TEST(stack_depth_adder_runtime_prepares)
         return;
     pvf_engine_config cfg;
     pvf_engine_config_default(&cfg, PVF_PROFILE_PVF);
-    CHECK_EQ_U64(cfg.stack_logical_max, PVF_DEFAULT_STACK_LOGICAL_MAX);
+    CHECK_EQ_U64(cfg.stack_logical_max, PVF_REF_LOGICAL_STACK_MAX);
     uint8_t *art = NULL;
     size_t art_len = 0;
     pvf_prepare_stats st = { 0 };

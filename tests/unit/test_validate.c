@@ -725,7 +725,7 @@ static uint8_t *load_runtime(const char *path, size_t *len)
     size_t n;
     uint8_t *raw = test_read_file(path, &n), *out = NULL;
     char why[256];
-    if (raw && !blob_decompress(raw, n, BLOB_CODE_BOMB_LIMIT_DEFAULT, &out, len, NULL, why,
+    if (raw && !blob_decompress(raw, n, PVF_REF_CODE_BOMB_LIMIT, &out, len, NULL, why,
                                 sizeof why))
         test_fail(__FILE__, __LINE__, "%s: %s", path, why);
     free(raw);
