@@ -72,7 +72,4 @@ void pvf_runtime_validate(const pvf_code *code, const uint8_t *params, size_t pa
  */
 bool pvf_runtime_check_linkable(const pvf_code *code, char *err, size_t errlen);
 
-/* Where print_* and log output goes (NULL: discarded). Default: NULL. */
-void pvf_runtime_set_log(void *file /* FILE* */);
-
 #endif

@@ -26,7 +26,6 @@
 typedef struct host_env {
     fb_allocator alloc;
     bool alloc_ready;           /* set once __heap_base is known */
-    FILE *log;                  /* print_* and logging output, or NULL */
     bool batch_active;          /* legacy start_batch_verify … finish_batch_verify */
     bool batch_ok;
 } host_env;

@@ -1,7 +1,11 @@
 /*
- * host_logging.c — ext_logging_*. Logging never changes a result: messages go
- * to the configured log (or nowhere), and max_level reports what is shown.
- * Bad pointers still trap, as any host-function argument does.
+ * host_logging.c — ext_logging_*. Logging never changes a result or what the
+ * runtime sees: messages are checked and discarded, and max_level is always
+ * Off, whatever the host's configuration — as upstream's PVF host functions do
+ * (polkadot/node/core/pvf/common/src/custom_host_functions.rs, 2026: `log`
+ * a no-op, `max_level` Off unless an EnableLogging extension is registered,
+ * which PVF execution never does). Bad pointers still trap, as any
+ * host-function argument does.
  */
 #include "runtime/host_abi.h"
 #include "util/utf8.h"
@@ -11,11 +15,9 @@
  * (0 error … 4 trace; anything else panics); the target must be UTF-8 ("Invalid utf8
  * data provided" otherwise), the message need not be. Checked in the reference's order.
  */
-static const char *const level_names[] = { "error", "warn", "info", "debug", "trace" };
-
 static int logging_log(pvf_caller *c, void *ctx, uint64_t *slots)
 {
-    host_env *env = ctx;
+    (void)ctx;
     uint8_t level = (uint8_t)slots[0];
     if (level > 4)
         return pvf_caller_trap(c, "ext_logging_log_version_1: invalid log level %u", level);
@@ -25,21 +27,13 @@ static int logging_log(pvf_caller *c, void *ctx, uint64_t *slots)
         return 1;
     if (!utf8_valid(target, tlen))
         return pvf_caller_trap(c, "Invalid utf8 data provided");
-    const uint8_t *msg = host_span(c, slots[2], &mlen);
-    if (!msg)
-        return 1;
-    if (env->log)
-        fprintf(env->log, "[%s] %.*s: %.*s\n", level_names[level], (int)tlen, (const char *)target,
-                (int)mlen, (const char *)msg);
-    return 0;
+    return host_span(c, slots[2], &mlen) ? 0 : 1;
 }
 
 static int logging_max_level(pvf_caller *c, void *ctx, uint64_t *slots)
 {
-    (void)c;
-    host_env *env = ctx;
-    /* LevelFilter: 0 off … 5 trace. With no log attached nothing is shown: say Off. */
-    slots[0] = env->log ? 3 : 0;
+    (void)c, (void)ctx;
+    slots[0] = 0;   /* LevelFilter::Off (0 off … 5 trace) */
     return 0;
 }
 

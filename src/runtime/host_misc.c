@@ -1,8 +1,11 @@
 /*
- * host_misc.c — ext_misc_*: debug printing (never affects results) and
- * runtime_version, which reads the `runtime_version` section of a (maybe
- * compressed) runtime blob given by the runtime — parachains use it when a
- * block upgrades their code.
+ * host_misc.c — ext_misc_*: debug printing and runtime_version, which reads
+ * the `runtime_version` section of a (maybe compressed) runtime blob given by
+ * the runtime — parachains use it when a block upgrades their code.
+ *
+ * Printing is discarded: a validation's outcome and cost must not depend on
+ * where output would go. Its arguments are still checked (a bad pointer
+ * traps, as any host-function argument does).
  */
 #include <stdlib.h>
 
@@ -12,39 +15,16 @@
 
 static int print_num(pvf_caller *c, void *ctx, uint64_t *slots)
 {
-    (void)c;
-    host_env *env = ctx;
-    if (env->log)
-        fprintf(env->log, "runtime: %llu\n", (unsigned long long)slots[0]);
+    (void)c, (void)ctx, (void)slots;
     return 0;
 }
 
-static int print_utf8(pvf_caller *c, void *ctx, uint64_t *slots)
+/* print_utf8 and print_hex: the span must lie in memory (the reference reads it). */
+static int print_span(pvf_caller *c, void *ctx, uint64_t *slots)
 {
-    host_env *env = ctx;
+    (void)ctx;
     uint32_t len;
-    const uint8_t *s = host_span(c, slots[0], &len);
-    if (!s)
-        return 1;
-    if (env->log)
-        fprintf(env->log, "runtime: %.*s\n", (int)len, (const char *)s);
-    return 0;
-}
-
-static int print_hex(pvf_caller *c, void *ctx, uint64_t *slots)
-{
-    host_env *env = ctx;
-    uint32_t len;
-    const uint8_t *s = host_span(c, slots[0], &len);
-    if (!s)
-        return 1;
-    if (env->log) {
-        fputs("runtime: ", env->log);
-        for (uint32_t i = 0; i < len; i++)
-            fprintf(env->log, "%02x", s[i]);
-        fputc('\n', env->log);
-    }
-    return 0;
+    return host_span(c, slots[0], &len) ? 0 : 1;
 }
 
 /* Option<Vec<u8>>: None = 0x00; Some(v) = 0x01 + compact(len) + v. */
@@ -60,8 +40,6 @@ static int runtime_version(pvf_caller *c, void *ctx, uint64_t *slots)
     char err[256];
     uint64_t span;
     if (!runtime_version_read(blob, len, &enc, &enc_len, err, sizeof err)) {
-        if (env->log)
-            fprintf(env->log, "runtime_version: %s\n", err);
         static const uint8_t none = 0;
         if (!host_return_span(c, env, &none, 1, &span))
             return 1;
@@ -86,8 +64,8 @@ static int runtime_version(pvf_caller *c, void *ctx, uint64_t *slots)
 
 const host_fn_def host_misc_fns[] = {
     { "ext_misc_print_num_version_1", "I:", print_num },
-    { "ext_misc_print_utf8_version_1", "I:", print_utf8 },
-    { "ext_misc_print_hex_version_1", "I:", print_hex },
+    { "ext_misc_print_utf8_version_1", "I:", print_span },
+    { "ext_misc_print_hex_version_1", "I:", print_span },
     { "ext_misc_runtime_version_version_1", "I:I", runtime_version },
     { NULL, NULL, NULL },
 };

@@ -23,13 +23,6 @@
 #include "runtime/host_functions.h"
 #include "util/cputime.h"
 
-static FILE *runtime_log;
-
-void pvf_runtime_set_log(void *file)
-{
-    runtime_log = file;
-}
-
 void pvf_runtime_params_default(pvf_runtime_params *p)
 {
     *p = (pvf_runtime_params){
@@ -162,7 +155,7 @@ void pvf_runtime_call(const pvf_code *code, const char *name, const uint8_t *inp
     memset(out, 0, sizeof *out);
     double t0 = cputime_thread_ms();
     pvf_store *store = pvf_store_new();
-    host_env env = { .log = runtime_log };
+    host_env env = { 0 };
     if (!store) {
         set_outcome(out, PVF_OUTCOME_ERROR, "out of memory");
         return;
@@ -183,7 +176,7 @@ void pvf_runtime_call(const pvf_code *code, const char *name, const uint8_t *inp
 bool pvf_runtime_check_linkable(const pvf_code *code, char *err, size_t errlen)
 {
     pvf_store *store = pvf_store_new();
-    host_env env = { .log = NULL };
+    host_env env = { 0 };
     pvf_extern *imports = NULL;
     if (!store) {
         snprintf(err, errlen, "out of memory");
