@@ -13,8 +13,26 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define EXIT_REJECTED 1
-#define EXIT_USAGE 2
+/* Exit codes (README.md, "Exit status"); 2 covers both of the last two. */
+enum cli_exit {
+    EXIT_OK = 0,
+    EXIT_REJECTED = 1,  /* the input was rejected, a test failed, the candidate is invalid */
+    EXIT_USAGE = 2,     /* bad arguments */
+    EXIT_ERROR = 2,     /* an unreadable file, a failed write, an internal error: no verdict */
+};
+
+/* What a run of a candidate or an export came to, for display and the exit code. */
+typedef enum cli_outcome { CLI_OUTCOME_VALID, CLI_OUTCOME_INVALID, CLI_OUTCOME_ERROR } cli_outcome;
+
+static inline const char *cli_outcome_name(cli_outcome o)
+{
+    return o == CLI_OUTCOME_VALID ? "valid" : o == CLI_OUTCOME_INVALID ? "invalid" : "error";
+}
+
+static inline int cli_outcome_exit(cli_outcome o)
+{
+    return o == CLI_OUTCOME_VALID ? EXIT_OK : o == CLI_OUTCOME_INVALID ? EXIT_REJECTED : EXIT_ERROR;
+}
 
 int cmd_wast(int argc, char **argv);
 int cmd_prepare(int argc, char **argv);
@@ -52,8 +70,8 @@ void cli_host_stop(struct pvf_host *h, cli_host_opts *o);
 /* runtime_code.c: read and prepare a runtime with the PVF defaults; NULL with err set. */
 struct pvf_code;
 struct pvf_code *cli_load_runtime(const char *path, char *err, size_t errlen);
-/* "valid", "invalid" or "error" for a pvf_outcome. */
-const char *cli_outcome_name(int outcome);
+/* A pvf_outcome (an int here: cli.h does not include the runtime API) as a cli_outcome. */
+cli_outcome runtime_outcome(int outcome);
 
 /* Print `s` as a JSON string literal (quotes and escapes included). */
 void json_print_string(FILE *out, const char *s);

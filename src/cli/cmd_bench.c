@@ -386,7 +386,7 @@ static pvf_code *compile(const uint8_t *wasm, size_t len, const bench_opts *o, b
     free(artifact);
     if (!code) {
         fprintf(stderr, "pvf bench: %s: loading the artifact failed: %s\n", o->path, err);
-        *status = EXIT_USAGE;       /* we just produced it: an internal error */
+        *status = EXIT_ERROR;       /* we just produced it: an internal error */
     }
     return code;
 }
@@ -400,7 +400,7 @@ static int instantiate_and_run(const pvf_code *code, const bench_opts *o, bench_
     pvf_store *store = pvf_store_new();
     if (!store) {
         fprintf(stderr, "pvf bench: out of memory\n");
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     pvf_extern *imports = link_imports(store, code, &h, err, sizeof err);
     if (!imports) {
@@ -504,7 +504,7 @@ int cmd_bench(int argc, char **argv)
     uint8_t *wasm = file_read(o.path, &len);
     if (!wasm) {
         fprintf(stderr, "pvf bench: cannot read %s: %m\n", o.path);
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     pvf_code *code = compile(wasm, len, &o, &r, &status);
     free(wasm);

@@ -176,12 +176,12 @@ int cmd_bench_host(int argc, char **argv)
     if (!code || !params) {
         fprintf(stderr, "pvf bench-host: cannot read %s: %s\n", code ? params_path : code_path, strerror(errno));
         free(code), free(params);
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     if (!validation_params_decode_all(params, params_len, &vp, &we)) {
         fprintf(stderr, "pvf bench-host: %s: %s\n", params_path, we.msg);
         free(code), free(params);
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     pvf_execute_request rq;
     memset(&rq, 0, sizeof rq);

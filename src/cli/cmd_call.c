@@ -29,7 +29,7 @@ static void print_result(const pvf_call_result *r, bool json)
             hex_print(stdout, r->output, r->output_len);
             printf("\",\"cpu_ms\":%.3f}\n", r->cpu_ms);
         } else {
-            printf("{\"ok\":false,\"outcome\":\"%s\",\"error\":", cli_outcome_name(r->outcome));
+            printf("{\"ok\":false,\"outcome\":\"%s\",\"error\":", cli_outcome_name(runtime_outcome(r->outcome)));
             json_print_string(stdout, r->reason);
             printf(",\"cpu_ms\":%.3f}\n", r->cpu_ms);
         }
@@ -63,7 +63,7 @@ int cmd_call(int argc, char **argv)
     size_t input_len = 0;
     if (input_path && !(input = file_read(input_path, &input_len))) {
         fprintf(stderr, "pvf call: cannot read %s: %s\n", input_path, strerror(errno));
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     if (input_hex && !hex_decode(input_hex, &input, &input_len)) {
         fprintf(stderr, "pvf call: --input-hex: not a hex string\n");
@@ -80,7 +80,7 @@ int cmd_call(int argc, char **argv)
             fprintf(stderr, "pvf call: %s\n", err);
         }
         free(input);
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     pvf_call_result r;
     pvf_runtime_call(code, export, input, input_len, &r);
@@ -88,5 +88,5 @@ int cmd_call(int argc, char **argv)
     free(r.output);
     free(input);
     pvf_code_free(code);
-    return r.outcome == PVF_OUTCOME_OK ? 0 : r.outcome == PVF_OUTCOME_INVALID ? EXIT_REJECTED : EXIT_USAGE;
+    return cli_outcome_exit(runtime_outcome(r.outcome));
 }

@@ -62,7 +62,7 @@ int cmd_check_security(int argc, char **argv)
     char err[512];
     if (!cli_host_paths(&o, err, sizeof err)) {
         fprintf(stderr, "pvf check-security: %s\n", err);
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     pvf_security_status st;
     const char *dir = o.cache_dir ? o.cache_dir : o.temp_cache;
@@ -70,7 +70,7 @@ int cmd_check_security(int argc, char **argv)
     cli_host_stop(NULL, &o);
     if (!ran) {
         fprintf(stderr, "pvf check-security: %s\n", err);
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     char why[600];
     const char *refusal = pvf_security_refusal(&st, why, sizeof why);

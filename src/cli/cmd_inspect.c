@@ -541,7 +541,7 @@ int cmd_inspect(int argc, char **argv)
     uint8_t *input = file_read(path, &in.input_size);
     if (!input) {
         fprintf(stderr, "pvf inspect: cannot read %s: %s\n", path, strerror(errno));
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     uint8_t *wasm;
     size_t wasm_size;

@@ -265,19 +265,19 @@ int cmd_precheck(int argc, char **argv)
     uint8_t *code = file_read(code_path, &len);
     if (!code) {
         fprintf(stderr, "pvf precheck: cannot read %s: %s\n", code_path, strerror(errno));
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     char err[1024];
     pvf_host *h = cli_host_start(&o, err, sizeof err);
     if (!h) {
         fprintf(stderr, "pvf precheck: %s\n", err);
         free(code);
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     pvf_precheck_result r;
     pvf_host_precheck(h, code, len, NULL, &r);
     cli_host_stop(h, &o);
     free(code);
     print_precheck(&r, json);
-    return r.outcome == PVF_PRECHECK_VALID ? 0 : r.outcome == PVF_PRECHECK_INVALID ? EXIT_REJECTED : EXIT_USAGE;
+    return r.outcome == PVF_PRECHECK_VALID ? EXIT_OK : r.outcome == PVF_PRECHECK_INVALID ? EXIT_REJECTED : EXIT_ERROR;
 }

@@ -184,7 +184,7 @@ int cmd_prepare(int argc, char **argv)
     uint8_t *input = file_read(o.path, &r.input_size);
     if (!input) {
         fprintf(stderr, "pvf prepare: cannot read %s: %s\n", o.path, strerror(errno));
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     uint8_t *wasm;
     char reason[512];
@@ -208,7 +208,7 @@ int cmd_prepare(int argc, char **argv)
     code = 0;
     if (o.output && !file_write(o.output, artifact, artifact_len)) {
         fprintf(stderr, "pvf prepare: cannot write %s: %s\n", o.output, strerror(errno));
-        code = EXIT_USAGE;
+        code = EXIT_ERROR;
     } else {
         report_accepted(&o, &r);
     }

@@ -42,7 +42,7 @@ static void print_result_json(const uint8_t *p, size_t n)
 
 static void print_json(const pvf_call_result *r)
 {
-    printf("{\"outcome\":\"%s\"", cli_outcome_name(r->outcome));
+    printf("{\"outcome\":\"%s\"", cli_outcome_name(runtime_outcome(r->outcome)));
     if (r->outcome == PVF_OUTCOME_OK) {
         print_result_json(r->output, r->output_len);
     } else {
@@ -74,15 +74,17 @@ static void print_text(const pvf_call_result *r)
         printf("valid (%.3f ms CPU)\n", r->cpu_ms);
         print_result_text(r->output, r->output_len);
     } else {
-        printf("%s: %s\n", cli_outcome_name(r->outcome), r->reason);
+        printf("%s: %s\n", cli_outcome_name(runtime_outcome(r->outcome)), r->reason);
     }
 }
 
 /* "valid" / "invalid" / "error", as the in-process path names its outcomes. */
-static const char *host_outcome(pvf_verdict v)
+/* Invalid and PossiblyInvalid both say no to the candidate; the other verdicts abstain. */
+static cli_outcome host_outcome(pvf_verdict v)
 {
-    return v == PVF_VERDICT_VALID ? "valid"
-           : v == PVF_VERDICT_INVALID || v == PVF_VERDICT_POSSIBLY_INVALID ? "invalid" : "error";
+    return v == PVF_VERDICT_VALID ? CLI_OUTCOME_VALID
+           : v == PVF_VERDICT_INVALID || v == PVF_VERDICT_POSSIBLY_INVALID ? CLI_OUTCOME_INVALID
+                                                                          : CLI_OUTCOME_ERROR;
 }
 
 static void print_host(const pvf_execute_result *r, bool json)
@@ -93,12 +95,12 @@ static void print_host(const pvf_execute_result *r, bool json)
                    r->prepare_cpu_ns / 1e6);
             print_result_text(r->result, r->result_len);
         } else {
-            printf("%s: %s(%s): %s\n", host_outcome(r->verdict), pvf_verdict_name(r->verdict), r->reason,
+            printf("%s: %s(%s): %s\n", cli_outcome_name(host_outcome(r->verdict)), pvf_verdict_name(r->verdict), r->reason,
                    r->message);
         }
         return;
     }
-    printf("{\"outcome\":\"%s\",\"via\":\"host\",\"verdict\":\"%s\"", host_outcome(r->verdict),
+    printf("{\"outcome\":\"%s\",\"via\":\"host\",\"verdict\":\"%s\"", cli_outcome_name(host_outcome(r->verdict)),
            pvf_verdict_name(r->verdict));
     if (r->verdict == PVF_VERDICT_VALID) {
         print_result_json(r->result, r->result_len);
@@ -119,20 +121,20 @@ static int validate_via_host(const char *code_path, const uint8_t *params, size_
     wasm_error werr = { 0 };
     if (!validation_params_decode_all(params, params_len, &vp, &werr)) {
         fprintf(stderr, "pvf validate: bad ValidationParams: %s\n", werr.msg);
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     size_t code_len;
     uint8_t *code = file_read(code_path, &code_len);
     if (!code) {
         fprintf(stderr, "pvf validate: cannot read %s: %s\n", code_path, strerror(errno));
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     char err[1024];
     pvf_host *h = cli_host_start(o, err, sizeof err);
     if (!h) {
         fprintf(stderr, "pvf validate: %s\n", err);
         free(code);
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     pvf_execute_request rq = {
         .code = code,
@@ -152,7 +154,7 @@ static int validate_via_host(const char *code_path, const uint8_t *params, size_
     free(code);
     print_host(&r, json);
     pvf_execute_result_free(&r);
-    return r.verdict == PVF_VERDICT_VALID ? 0 : !strcmp(host_outcome(r.verdict), "invalid") ? EXIT_REJECTED : EXIT_USAGE;
+    return cli_outcome_exit(host_outcome(r.verdict));
 }
 
 int cmd_validate(int argc, char **argv)
@@ -179,7 +181,7 @@ int cmd_validate(int argc, char **argv)
     uint8_t *params = file_read(params_path, &params_len);
     if (!params) {
         fprintf(stderr, "pvf validate: cannot read %s: %s\n", params_path, strerror(errno));
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     }
     if (!o.in_process) {
         int rc = validate_via_host(code_path, params, params_len, &o, json);
@@ -202,5 +204,5 @@ int cmd_validate(int argc, char **argv)
     free(r.output);
     free(params);
     pvf_code_free(code);
-    return r.outcome == PVF_OUTCOME_OK ? 0 : r.outcome == PVF_OUTCOME_INVALID ? EXIT_REJECTED : EXIT_USAGE;
+    return cli_outcome_exit(runtime_outcome(r.outcome));
 }

@@ -155,7 +155,7 @@ int cmd_wast(int argc, char **argv)
     int nfiles = 0;
     bool only_files = false;
     if (!files)
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (only_files || a[0] != '-') {
@@ -192,6 +192,6 @@ int cmd_wast(int argc, char **argv)
     printf("%lu passed, %lu failed, %lu skipped\n", total.passed, total.failed, total.skipped);
     free(files);
     if (!io_ok)
-        return EXIT_USAGE;
+        return EXIT_ERROR;
     return total.failed ? EXIT_REJECTED : 0;
 }

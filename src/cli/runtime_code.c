@@ -34,7 +34,8 @@ pvf_code *cli_load_runtime(const char *path, char *err, size_t errlen)
     return code;
 }
 
-const char *cli_outcome_name(int outcome)
+cli_outcome runtime_outcome(int outcome)
 {
-    return outcome == PVF_OUTCOME_OK ? "valid" : outcome == PVF_OUTCOME_INVALID ? "invalid" : "error";
+    return outcome == PVF_OUTCOME_OK ? CLI_OUTCOME_VALID
+           : outcome == PVF_OUTCOME_INVALID ? CLI_OUTCOME_INVALID : CLI_OUTCOME_ERROR;
 }

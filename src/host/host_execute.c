@@ -54,7 +54,7 @@ static void finish(pvf_host *h, host_request *r, exec_outcome *o)
     host_complete(h, r);
 }
 
-void host_fail_request(pvf_host *h, host_request *r, pvf_verdict v, const char *reason, const char *msg)
+void host_fail_request(pvf_host *h, host_request *r, pvf_verdict v, exec_reason why, const char *msg)
 {
     if (r->type == PVF_REQUEST_PRECHECK) {
         prepare_outcome po = {0};
@@ -64,7 +64,7 @@ void host_fail_request(pvf_host *h, host_request *r, pvf_verdict v, const char *
     }
     exec_outcome o;
     memset(&o, 0, sizeof o);
-    exec_outcome_set(&o, v, reason, msg, strlen(msg));
+    exec_outcome_set(&o, v, why, NULL, msg, strlen(msg));
     finish(h, r, &o);
 }
 
@@ -85,7 +85,7 @@ void host_enqueue_execution(pvf_host *h, host_request *r, artifact_entry *e)
     job_desc_of(r, &d);
     r->exec_enqueued_ms = monotonic_ms();
     if (!exec_queue_enqueue(h->eq, &d, r->exec_enqueued_ms)) {
-        host_fail_request(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not queue the execution");
+        host_fail_request(h, r, PVF_VERDICT_INTERNAL, EXEC_REASON_OUT_OF_MEMORY, "could not queue the execution");
         return;
     }
     metrics_execute_enqueued(h->metrics);
@@ -177,7 +177,7 @@ void host_execute_event(pvf_host *h, slot_event *ev)
         return;
     exec_outcome *o = &ev->exec;
     r->done.execute.execute_ns = o->execute_ns;
-    if (!strcmp(o->reason, "CorruptedArtifact"))
+    if (o->why == EXEC_REASON_CORRUPTED_ARTIFACT)
         metrics_checksum_mismatch(h->metrics);
     if (o->retry == RETRY_ARTIFACT)
         host_remove_artifact(h, &r->aid);
@@ -223,7 +223,7 @@ void host_execution_deadline(pvf_host *h, uint64_t job)
 {
     host_request *r = host_find_request(h, job);
     if (r)
-        host_fail_request(h, r, PVF_VERDICT_EXECUTION_DEADLINE, "ExecutionDeadline",
+        host_fail_request(h, r, PVF_VERDICT_EXECUTION_DEADLINE, EXEC_REASON_EXECUTION_DEADLINE,
                             "the relay parent left the active leaves before the job could run");
 }
 
@@ -237,5 +237,5 @@ void host_requeue_execution(pvf_host *h, uint64_t job)
     exec_job_desc d;
     job_desc_of(r, &d);
     if (!exec_queue_requeue_front(h->eq, &d, r->exec_enqueued_ms, monotonic_ms()))
-        host_fail_request(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not queue the execution again");
+        host_fail_request(h, r, PVF_VERDICT_INTERNAL, EXEC_REASON_OUT_OF_MEMORY, "could not queue the execution again");
 }

@@ -158,6 +158,6 @@ void host_requeue_execution(pvf_host *h, uint64_t job);
 void host_run_due_retries(pvf_host *h, uint64_t now, uint64_t *next_wakeup);
 /* Answer r without its work: an execution with verdict v and reason; a precheck
  * Failed (IoErr: never a vote) with msg. */
-void host_fail_request(pvf_host *h, host_request *r, pvf_verdict v, const char *reason, const char *msg);
+void host_fail_request(pvf_host *h, host_request *r, pvf_verdict v, exec_reason why, const char *msg);
 
 #endif

@@ -97,10 +97,10 @@ static void spawn_slot(pvf_host *h, host_worker_kind kind, uint64_t id, const ex
 /* ---------------------------------------------------------------- fatal errors */
 
 /* Answer r without doing its work (the host can't, or is stopping). */
-static void refuse_all(pvf_host *h, const char *reason, const char *msg)
+static void refuse_all(pvf_host *h, exec_reason why, const char *msg)
 {
     while (h->requests)
-        host_fail_request(h, h->requests, PVF_VERDICT_INTERNAL, reason, msg);
+        host_fail_request(h, h->requests, PVF_VERDICT_INTERNAL, why, msg);
 }
 
 /* The host can't work (no worker binary, wrong version): answer everything, now and later. */
@@ -110,7 +110,7 @@ static void set_fatal(pvf_host *h, const char *msg)
         return;
     snprintf(h->fatal, sizeof h->fatal, "%s", msg);
     fprintf(stderr, "pvf host: cannot run workers, refusing all work: %s\n", msg);
-    refuse_all(h, "CouldNotSpawnWorker", h->fatal);
+    refuse_all(h, EXEC_REASON_COULD_NOT_SPAWN_WORKER, h->fatal);
 }
 
 static bool spawn_failure_is_fatal(const pvf_host *h, const slot_event *ev)
@@ -193,7 +193,7 @@ static void accept_request(pvf_host *h, host_request *r)
     r->next = h->requests;
     h->requests = r;
     if (h->fatal[0]) {
-        host_fail_request(h, r, PVF_VERDICT_INTERNAL, "CouldNotSpawnWorker", h->fatal);
+        host_fail_request(h, r, PVF_VERDICT_INTERNAL, EXEC_REASON_COULD_NOT_SPAWN_WORKER, h->fatal);
         return;
     }
     if (r->type == PVF_REQUEST_EXECUTE)
@@ -379,7 +379,7 @@ static void shut_down(pvf_host *h)
         }
         free_inbox_msg(m);
     }
-    refuse_all(h, "HostStopped", "the host stopped before the request finished");
+    refuse_all(h, EXEC_REASON_HOST_STOPPED, "the host stopped before the request finished");
     while (h->prep_jobs) {
         prep_job *j = h->prep_jobs;
         h->prep_jobs = j->next;

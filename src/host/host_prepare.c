@@ -137,7 +137,7 @@ void host_route_to_artifact(pvf_host *h, host_request *r, bool as_precheck)
     struct stat st;
     if (e && e->state == ARTIFACT_PREPARING) {
         if (!artifacts_add_waiter(e, r->id))
-            host_fail_request(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not wait for the preparation");
+            host_fail_request(h, r, PVF_VERDICT_INTERNAL, EXEC_REASON_OUT_OF_MEMORY, "could not wait for the preparation");
         return;
     }
     if (e && e->state == ARTIFACT_PREPARED) {
@@ -175,7 +175,7 @@ void host_route_to_artifact(pvf_host *h, host_request *r, bool as_precheck)
                      request_priority(r, precheck_kind))) {
         if (e)
             free(artifacts_remove(h->table, e));
-        host_fail_request(h, r, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not queue the preparation");
+        host_fail_request(h, r, PVF_VERDICT_INTERNAL, EXEC_REASON_OUT_OF_MEMORY, "could not queue the preparation");
     }
 }
 

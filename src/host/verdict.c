@@ -80,17 +80,29 @@ void exec_outcome_free(exec_outcome *out)
     out->result_len = 0;
 }
 
-void exec_outcome_set(exec_outcome *out, pvf_verdict v, const char *reason, const char *msg, size_t msg_len)
+const char *exec_reason_name(exec_reason why)
+{
+    static const char *const names[] = {
+#define EXEC_REASON_NAME(id, name) [EXEC_REASON_##id] = name,
+        EXEC_REASONS(EXEC_REASON_NAME)
+#undef EXEC_REASON_NAME
+    };
+    return (size_t)why < sizeof names / sizeof names[0] ? names[why] : "?";
+}
+
+void exec_outcome_set(exec_outcome *out, pvf_verdict v, exec_reason why, const char *kind_name,
+                      const char *msg, size_t msg_len)
 {
     exec_outcome_free(out);
     out->verdict = v;
-    snprintf(out->reason, sizeof out->reason, "%s", reason);
+    out->why = why;
+    snprintf(out->reason, sizeof out->reason, "%s", kind_name ? kind_name : exec_reason_name(why));
     snprintf(out->message, sizeof out->message, "%.*s", (int)msg_len, msg ? msg : "");
 }
 
-static void set_str(exec_outcome *out, pvf_verdict v, const char *reason, const char *msg)
+static void set_str(exec_outcome *out, pvf_verdict v, exec_reason why, const char *msg)
 {
-    exec_outcome_set(out, v, reason, msg, msg ? strlen(msg) : 0);
+    exec_outcome_set(out, v, why, NULL, msg, msg ? strlen(msg) : 0);
 }
 
 static bool encode_result(const validation_result *vr, exec_outcome *out)
@@ -106,28 +118,29 @@ static retry_class from_job_response(const proto_job_response *jr, exec_outcome 
 {
     switch (jr->kind) {
     case JOB_RESP_OK:
-        set_str(out, PVF_VERDICT_VALID, "", NULL);
+        set_str(out, PVF_VERDICT_VALID, EXEC_REASON_NONE, NULL);
         if (!encode_result(&jr->result, out)) {
-            set_str(out, PVF_VERDICT_INTERNAL, "OutOfMemory", "could not encode the ValidationResult");
+            set_str(out, PVF_VERDICT_INTERNAL, EXEC_REASON_OUT_OF_MEMORY, "could not encode the ValidationResult");
             return RETRY_INTERNAL;
         }
         return RETRY_NONE;
     case JOB_RESP_INVALID_CANDIDATE:
-        exec_outcome_set(out, PVF_VERDICT_INVALID, "WorkerReportedInvalid", (const char *)jr->msg.ptr, jr->msg.len);
+        exec_outcome_set(out, PVF_VERDICT_INVALID, EXEC_REASON_WORKER_REPORTED_INVALID, NULL,
+                         (const char *)jr->msg.ptr, jr->msg.len);
         return RETRY_NONE;
     case JOB_RESP_POV_DECOMPRESSION_FAILURE:
-        set_str(out, PVF_VERDICT_INVALID, "PoVDecompressionFailure", NULL);
+        set_str(out, PVF_VERDICT_INVALID, EXEC_REASON_POV_DECOMPRESSION_FAILURE, NULL);
         return RETRY_NONE;
     case JOB_RESP_RUNTIME_CONSTRUCTION:
-        exec_outcome_set(out, PVF_VERDICT_POSSIBLY_INVALID, "RuntimeConstruction", (const char *)jr->msg.ptr,
-                         jr->msg.len);
+        exec_outcome_set(out, PVF_VERDICT_POSSIBLY_INVALID, EXEC_REASON_RUNTIME_CONSTRUCTION, NULL,
+                         (const char *)jr->msg.ptr, jr->msg.len);
         return RETRY_ARTIFACT;
     case JOB_RESP_CORRUPTED_ARTIFACT:
-        set_str(out, PVF_VERDICT_POSSIBLY_INVALID, "CorruptedArtifact",
+        set_str(out, PVF_VERDICT_POSSIBLY_INVALID, EXEC_REASON_CORRUPTED_ARTIFACT,
                 "the artifact's checksum did not match; it was removed");
         return RETRY_ARTIFACT;
     }
-    set_str(out, PVF_VERDICT_INTERNAL, "HostCommunication", "unknown job response");
+    set_str(out, PVF_VERDICT_INTERNAL, EXEC_REASON_HOST_COMMUNICATION, "unknown job response");
     return RETRY_INTERNAL;
 }
 
@@ -137,24 +150,25 @@ static retry_class from_worker_error(const proto_worker_error *we, exec_outcome 
     char msg[600];
     switch (we->kind) {
     case WORKER_ERR_JOB_TIMED_OUT:
-        set_str(out, PVF_VERDICT_INVALID, "HardTimeout", "the job ran out of CPU time");
+        set_str(out, PVF_VERDICT_INVALID, EXEC_REASON_HARD_TIMEOUT, "the job ran out of CPU time");
         return RETRY_NONE;
     case WORKER_ERR_JOB_DIED:
         snprintf(msg, sizeof msg, "job process %d: %.*s", (int)we->job_pid, (int)we->msg.len,
                  (const char *)we->msg.ptr);
-        set_str(out, PVF_VERDICT_POSSIBLY_INVALID, "AmbiguousJobDeath", msg);
+        set_str(out, PVF_VERDICT_POSSIBLY_INVALID, EXEC_REASON_AMBIGUOUS_JOB_DEATH, msg);
         return RETRY_DEATH;
     case WORKER_ERR_JOB_ERROR:
         snprintf(msg, sizeof msg, "%s: %.*s", proto_job_error_name(we->job_error.kind),
                  (int)we->job_error.msg.len, (const char *)we->job_error.msg.ptr);
-        set_str(out, PVF_VERDICT_POSSIBLY_INVALID, "JobError", msg);
+        set_str(out, PVF_VERDICT_POSSIBLY_INVALID, EXEC_REASON_JOB_ERROR, msg);
         return RETRY_JOB_ERROR;
     case WORKER_ERR_INTERNAL:
-        exec_outcome_set(out, PVF_VERDICT_INTERNAL, proto_internal_error_name(we->internal.kind),
-                         (const char *)we->internal.msg.ptr, we->internal.msg.len);
+        exec_outcome_set(out, PVF_VERDICT_INTERNAL, EXEC_REASON_WORKER_INTERNAL,
+                         proto_internal_error_name(we->internal.kind), (const char *)we->internal.msg.ptr,
+                         we->internal.msg.len);
         return RETRY_INTERNAL;
     }
-    set_str(out, PVF_VERDICT_INTERNAL, "HostCommunication", "unknown worker error");
+    set_str(out, PVF_VERDICT_INTERNAL, EXEC_REASON_HOST_COMMUNICATION, "unknown worker error");
     return RETRY_INTERNAL;
 }
 
@@ -172,18 +186,18 @@ void verdict_from_execute(worker_io_status st, const proto_execute_result *r, co
         }
         return;
     case WORKER_IO_HARD_TIMEOUT:
-        set_str(out, PVF_VERDICT_INVALID, "HardTimeout", err);
+        set_str(out, PVF_VERDICT_INVALID, EXEC_REASON_HARD_TIMEOUT, err);
         out->retry = RETRY_NONE;
         return;
     case WORKER_IO_HOST_ERROR:     /* the worker is untouched (e.g. CouldNotCreateLink) */
-        set_str(out, PVF_VERDICT_INTERNAL, "CouldNotCreateLink", err);
+        set_str(out, PVF_VERDICT_INTERNAL, EXEC_REASON_COULD_NOT_CREATE_LINK, err);
         out->retry = RETRY_INTERNAL;
         out->worker_kept = true;
         return;
     case WORKER_IO_DIED:
     case WORKER_IO_MALFORMED:
     default:
-        set_str(out, PVF_VERDICT_POSSIBLY_INVALID, "AmbiguousWorkerDeath", err);
+        set_str(out, PVF_VERDICT_POSSIBLY_INVALID, EXEC_REASON_AMBIGUOUS_WORKER_DEATH, err);
         out->retry = RETRY_DEATH;
         return;
     }
@@ -194,10 +208,11 @@ void exec_outcome_from_prepare(const prepare_outcome *po, exec_outcome *out)
     char msg[600];
     const char *name = proto_prepare_error_name(po->error_kind);
     if (po->deterministic) {
-        set_str(out, PVF_VERDICT_PREPARATION, name, po->message);
+        exec_outcome_set(out, PVF_VERDICT_PREPARATION, EXEC_REASON_PREPARATION, name, po->message,
+                         strlen(po->message));
     } else {
         snprintf(msg, sizeof msg, "%s: %s", name, po->message);
-        set_str(out, PVF_VERDICT_INTERNAL, "NonDeterministicPrepareError", msg);
+        set_str(out, PVF_VERDICT_INTERNAL, EXEC_REASON_NON_DETERMINISTIC_PREPARE_ERROR, msg);
     }
     out->retry = RETRY_NONE;
 }

@@ -50,10 +50,38 @@ typedef enum retry_class {
     RETRY_CLASS_COUNT,
 } retry_class;
 
+/*
+ * Why an execution ended: the ValidationError variants the reference tells
+ * apart (§6.1), and the host's own reasons for not running it. Decisions use
+ * the enum; the names are for display (the `reason` of pvf_execute_result).
+ * Preparation and a worker's internal error are named by their own kinds.
+ */
+#define EXEC_REASONS(X)                                                                        \
+    X(NONE, "") X(WORKER_REPORTED_INVALID, "WorkerReportedInvalid")                             \
+    X(POV_DECOMPRESSION_FAILURE, "PoVDecompressionFailure")                                    \
+    X(RUNTIME_CONSTRUCTION, "RuntimeConstruction") X(CORRUPTED_ARTIFACT, "CorruptedArtifact")   \
+    X(HARD_TIMEOUT, "HardTimeout") X(AMBIGUOUS_JOB_DEATH, "AmbiguousJobDeath")                  \
+    X(AMBIGUOUS_WORKER_DEATH, "AmbiguousWorkerDeath") X(JOB_ERROR, "JobError")                  \
+    X(HOST_COMMUNICATION, "HostCommunication") X(COULD_NOT_CREATE_LINK, "CouldNotCreateLink")   \
+    X(OUT_OF_MEMORY, "OutOfMemory") X(NON_DETERMINISTIC_PREPARE_ERROR, "NonDeterministicPrepareError") \
+    X(EXECUTION_DEADLINE, "ExecutionDeadline") X(COULD_NOT_SPAWN_WORKER, "CouldNotSpawnWorker") \
+    X(HOST_STOPPED, "HostStopped")                                                             \
+    X(PREPARATION, "Preparation") X(WORKER_INTERNAL, "Internal")
+
+typedef enum exec_reason {
+#define EXEC_REASON_ENUM(id, name) EXEC_REASON_##id,
+    EXEC_REASONS(EXEC_REASON_ENUM)
+#undef EXEC_REASON_ENUM
+} exec_reason;
+
+const char *exec_reason_name(exec_reason why);
+
 /* How one execution attempt ended. */
 typedef struct exec_outcome {
     pvf_verdict verdict;
-    char reason[48];
+    exec_reason why;
+    char reason[48];        /* for display: exec_reason_name, or the kind of a preparation or
+                             * internal error */
     char message[512];
     uint8_t *result;        /* Valid: SCALE ValidationResult (malloc'd) */
     size_t result_len;
@@ -64,7 +92,9 @@ typedef struct exec_outcome {
 
 /* An execute request's result (st, r, err as worker_execute left them). */
 void verdict_from_execute(worker_io_status st, const proto_execute_result *r, const char *err, exec_outcome *out);
-void exec_outcome_set(exec_outcome *out, pvf_verdict v, const char *reason, const char *msg, size_t msg_len);
+/* Set the verdict, the reason (its name, or `kind_name` when given) and the message. */
+void exec_outcome_set(exec_outcome *out, pvf_verdict v, exec_reason why, const char *kind_name,
+                      const char *msg, size_t msg_len);
 void exec_outcome_free(exec_outcome *out);
 
 /* From<PrepareError> for ValidationError (§6.1): deterministic ⇒
