@@ -831,13 +831,11 @@ static bool decode_section_contents(decoder *d, unsigned id, wasm_reader *r, siz
  */
 static void name_truncation(wasm_error *err)
 {
-    static const char prefix[] = "unexpected end";
-    const size_t plen = sizeof prefix - 1;
-    if (strncmp(err->msg, prefix, plen) != 0 ||
-        strncmp(err->msg, SECTION_END_TEXT, sizeof SECTION_END_TEXT - 1) == 0)
+    if (!err->truncated)
         return;
+    err->truncated = false;
     char detail[WASM_ERROR_MAX];
-    snprintf(detail, sizeof detail, "%s", err->msg + plen);
+    snprintf(detail, sizeof detail, "%s", err->msg + sizeof WASM_TRUNCATED_TEXT - 1);
     if (!strncmp(detail, " of ", 4))
         snprintf(err->msg, sizeof err->msg, SECTION_END_TEXT " (in %.160s)", detail + 4);
     else

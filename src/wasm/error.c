@@ -14,6 +14,7 @@ bool wasm_fail_at(wasm_error *err, size_t offset, const char *fmt, ...)
     va_end(ap);
     err->offset = offset;
     err->has_offset = true;
+    err->truncated = false;
     return false;
 }
 
@@ -27,6 +28,7 @@ bool wasm_fail(wasm_error *err, const char *fmt, ...)
     va_end(ap);
     err->offset = 0;
     err->has_offset = false;
+    err->truncated = false;
     return false;
 }
 

@@ -16,7 +16,11 @@ typedef struct wasm_error {
     char msg[WASM_ERROR_MAX];   /* the reason, without the offset */
     size_t offset;              /* byte offset in the input, valid when has_offset */
     bool has_offset;
+    bool truncated;             /* the input ran out: msg is WASM_TRUNCATED_TEXT + detail */
 } wasm_error;
+
+/* How the reader starts the message of an input that ended early. */
+#define WASM_TRUNCATED_TEXT "unexpected end"
 
 /* Record an error at byte `offset` of the input. Returns false, for `return wasm_fail(...)`. */
 bool wasm_fail_at(wasm_error *err, size_t offset, const char *fmt, ...)

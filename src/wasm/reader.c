@@ -15,13 +15,26 @@ bool wasm_reader_fail(wasm_reader *r, const char *fmt, ...)
     va_end(ap);
     r->err->offset = wasm_reader_offset(r);
     r->err->has_offset = true;
+    r->err->truncated = false;
+    return false;
+}
+
+/* The input ends before what is being read: an error the decoder may rename. */
+static bool fail_truncated(wasm_reader *r, const char *detail, size_t need, size_t left)
+{
+    if (need)
+        wasm_reader_fail(r, WASM_TRUNCATED_TEXT "%s: %zu bytes needed, %zu left", detail, need, left);
+    else
+        wasm_reader_fail(r, WASM_TRUNCATED_TEXT "%s", detail);
+    if (r->err)
+        r->err->truncated = true;
     return false;
 }
 
 bool wasm_read_u8(wasm_reader *r, uint8_t *out)
 {
     if (r->p >= r->end)
-        return wasm_reader_fail(r, "unexpected end");
+        return fail_truncated(r, "", 0, 0);
     *out = *r->p++;
     return true;
 }
@@ -29,8 +42,7 @@ bool wasm_read_u8(wasm_reader *r, uint8_t *out)
 bool wasm_read_bytes(wasm_reader *r, size_t n, const uint8_t **out)
 {
     if (n > wasm_reader_left(r))
-        return wasm_reader_fail(r, "unexpected end: %zu bytes needed, %zu left", n,
-                                wasm_reader_left(r));
+        return fail_truncated(r, "", n, wasm_reader_left(r));
     *out = r->p;
     r->p += n;
     return true;
@@ -46,7 +58,7 @@ static bool read_uleb(wasm_reader *r, unsigned bits, uint64_t *out)
     unsigned shift = 0;
     for (;;) {
         if (r->p >= r->end)
-            return wasm_reader_fail(r, "unexpected end of LEB128 integer");
+            return fail_truncated(r, " of LEB128 integer", 0, 0);
         uint8_t byte = *r->p++;
         unsigned remaining = bits - shift;  /* bits still to fill, > 0 */
         if (remaining < 7) {
@@ -83,7 +95,7 @@ static bool read_sleb(wasm_reader *r, unsigned bits, int64_t *out)
     uint8_t byte;
     for (;;) {
         if (r->p >= r->end)
-            return wasm_reader_fail(r, "unexpected end of LEB128 integer");
+            return fail_truncated(r, " of LEB128 integer", 0, 0);
         byte = *r->p++;
         unsigned remaining = bits - shift;
         if (remaining <= 7) {
