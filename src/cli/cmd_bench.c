@@ -32,6 +32,7 @@
 #include "pvf/engine.h"
 #include "util/cputime.h"
 #include "util/file.h"
+#include "util/parse.h"
 
 #define DEFAULT_FIB_N 40
 #define WASI_EBADF 8
@@ -450,16 +451,6 @@ static int usage(FILE *out, int status)
     return status;
 }
 
-static bool parse_u32(const char *s, uint32_t *out)
-{
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || v > UINT32_MAX || s[0] == '-')
-        return false;
-    *out = (uint32_t)v;
-    return true;
-}
-
 static bool parse_args(int argc, char **argv, bench_opts *o)
 {
     *o = (bench_opts){ .profile = PVF_PROFILE_FULL, .fib_n = DEFAULT_FIB_N };
@@ -476,7 +467,7 @@ static bool parse_args(int argc, char **argv, bench_opts *o)
             else
                 return false;
         } else if (!strcmp(a, "--fib-n") && i + 1 < argc) {
-            if (!parse_u32(argv[++i], &o->fib_n))
+            if (!parse_count_u32(argv[++i], &o->fib_n))
                 return false;
         } else if (a[0] == '-' || o->path) {
             return false;

@@ -30,6 +30,7 @@
 #include "pvf/host.h"
 #include "runtime/validation.h"
 #include "util/file.h"
+#include "util/parse.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -144,14 +145,21 @@ int cmd_bench_host(int argc, char **argv)
 {
     const char *code_path = NULL, *params_path = NULL;
     size_t runs = 300, jobs = 400;
+    uint32_t n;
     bool json = false;
     cli_host_opts o;
     memset(&o, 0, sizeof o);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--code") && i + 1 < argc) code_path = argv[++i];
         else if (!strcmp(argv[i], "--params") && i + 1 < argc) params_path = argv[++i];
-        else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = strtoul(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--jobs") && i + 1 < argc) jobs = strtoul(argv[++i], NULL, 10);
+        else if ((!strcmp(argv[i], "--runs") || !strcmp(argv[i], "--jobs")) && i + 1 < argc) {
+            if (!parse_count_u32(argv[i + 1], &n)) {
+                fprintf(stderr, "pvf bench-host: %s needs a count from 1 to %u\n", argv[i], UINT32_MAX);
+                return EXIT_USAGE;
+            }
+            *(!strcmp(argv[i], "--runs") ? &runs : &jobs) = n;
+            i++;
+        }
         else if (!strcmp(argv[i], "--json")) json = true;
         else if (!strcmp(argv[i], "--help")) { usage(); return 0; }
         else {
@@ -164,7 +172,7 @@ int cmd_bench_host(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (!code_path || !params_path || runs == 0 || jobs == 0) {
+    if (!code_path || !params_path) {
         usage();
         return EXIT_USAGE;
     }

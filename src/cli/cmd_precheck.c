@@ -24,16 +24,11 @@
 #include "pvf/host.h"
 #include "pvf/runtime.h"
 #include "util/file.h"
+#include "util/parse.h"
 
 static bool parse_u64(const char *s, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-')
-        return false;
-    *out = v;
-    return true;
+    return parse_decimal(s, UINT64_MAX, out);
 }
 
 int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)

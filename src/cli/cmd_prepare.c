@@ -24,6 +24,7 @@
 #include "runtime/blob.h"
 #include "util/cputime.h"
 #include "util/file.h"
+#include "util/parse.h"
 
 typedef struct prepare_options {
     const char *path;
@@ -57,17 +58,6 @@ static void usage(FILE *out)
             PVF_REF_CODE_BOMB_LIMIT >> 20, PVF_REF_LOGICAL_STACK_MAX);
 }
 
-/* A positive 32-bit count. */
-static bool parse_u32(const char *s, uint32_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-' || v == 0 || v > UINT32_MAX)
-        return false;
-    *out = (uint32_t)v;
-    return true;
-}
 
 /* Options may come in any order around FILE. Returns -1 when fine, else the exit code. */
 static int parse_options(int argc, char **argv, prepare_options *o)
@@ -98,7 +88,7 @@ static int parse_options(int argc, char **argv, prepare_options *o)
                 return EXIT_USAGE;
             }
         } else if (!strcmp(a, "--stack-limit") && has_value) {
-            if (!parse_u32(argv[++i], &stack_limit)) {
+            if (!parse_count_u32(argv[++i], &stack_limit)) {
                 fprintf(stderr, "pvf prepare: --stack-limit needs a count from 1 to %u\n", UINT32_MAX);
                 return EXIT_USAGE;
             }

@@ -8,6 +8,7 @@
  * one, either sign) and "nan:arithmetic" (any NaN with the quiet bit set).
  */
 #include "cli/wast.h"
+#include "util/parse.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -42,24 +43,6 @@ static bool type_from_name(const char *name, uint8_t *type)
         }
     }
     return false;
-}
-
-/* Strict unsigned decimal: digits only (strtoull would take spaces and '-'), at most `max`. */
-static bool parse_decimal(const char *s, uint64_t max, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (!*s)
-        return false;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        unsigned d = (unsigned)(*s - '0');
-        if (v > (max - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
 }
 
 static bool is_float(uint8_t type)

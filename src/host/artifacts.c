@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "runtime/hashing.h"
+#include "util/vec.h"
 
 /* ---- ids ---- */
 
@@ -130,14 +131,8 @@ bool artifacts_add_waiter(artifact_entry *e, uint64_t request_id)
 {
     if (e->state != ARTIFACT_PREPARING)
         return false;
-    if (e->n_waiters == e->cap_waiters) {
-        size_t cap = e->cap_waiters ? e->cap_waiters * 2 : 4;
-        uint64_t *grown = realloc(e->waiters, cap * sizeof *grown);
-        if (!grown)
-            return false;
-        e->waiters = grown;
-        e->cap_waiters = cap;
-    }
+    if (!vec_reserve((void **)&e->waiters, &e->cap_waiters, e->n_waiters + 1, sizeof *e->waiters, 4))
+        return false;
     e->waiters[e->n_waiters++] = request_id;
     return true;
 }

@@ -11,6 +11,7 @@
  * up, which is the order "the first idle worker" is looked for in.
  */
 #include "host/execute_queue.h"
+#include "util/vec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -110,19 +111,7 @@ void exec_window_mark_scheduled(exec_window *w, exec_priority p)
 
 static bool grow(void **items, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return true;
-    size_t n = *cap ? *cap * 2 : 8;
-    while (n < need)
-        n *= 2;
-    if (n > SIZE_MAX / elem)
-        return false;
-    void *p = realloc(*items, n * elem);
-    if (!p)
-        return false;
-    *items = p;
-    *cap = n;
-    return true;
+    return vec_reserve(items, cap, need, elem, 8);
 }
 
 static bool fail_oom(exec_queue *q)

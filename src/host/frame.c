@@ -8,6 +8,7 @@
  * byte is a clean close, which callers treat differently from an error.
  */
 #include "host/protocol.h"
+#include "util/errmsg.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -16,19 +17,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* One write; send() with MSG_NOSIGNAL on sockets so a vanished peer is an
  * EPIPE error instead of a process-killing SIGPIPE, write() on anything else. */
@@ -51,7 +39,7 @@ static bool write_all(int fd, const uint8_t *p, size_t n, bool *is_socket, char 
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0) {
-            set_err(err, errlen, "frame write failed: %s", k < 0 ? strerror(errno) : "wrote 0 bytes");
+            errmsg_set(err, errlen, "frame write failed: %s", k < 0 ? strerror(errno) : "wrote 0 bytes");
             return false;
         }
         p += k;
@@ -81,7 +69,7 @@ static bool read_full(int fd, uint8_t *p, size_t n, size_t *got, char *err, size
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0) {
-            set_err(err, errlen, "frame read failed: %s", strerror(errno));
+            errmsg_set(err, errlen, "frame read failed: %s", strerror(errno));
             return false;
         }
         if (k == 0)
@@ -98,11 +86,11 @@ static frame_status read_length(int fd, uint64_t *len, char *err, size_t errlen)
     if (!read_full(fd, header, sizeof header, &got, err, errlen))
         return FRAME_ERROR;
     if (got == 0) {
-        set_err(err, errlen, "connection closed");
+        errmsg_set(err, errlen, "connection closed");
         return FRAME_CLOSED;
     }
     if (got < sizeof header) {
-        set_err(err, errlen, "truncated frame: got %zu of %d length bytes", got, FRAME_HEADER_SIZE);
+        errmsg_set(err, errlen, "truncated frame: got %zu of %d length bytes", got, FRAME_HEADER_SIZE);
         return FRAME_ERROR;
     }
     *len = 0;
@@ -120,13 +108,13 @@ frame_status frame_recv(int fd, size_t max_len, uint8_t **p, size_t *n, char *er
     if (st != FRAME_OK)
         return st;
     if (len > max_len) {
-        set_err(err, errlen, "frame too large: %llu bytes, limit %zu", (unsigned long long)len,
+        errmsg_set(err, errlen, "frame too large: %llu bytes, limit %zu", (unsigned long long)len,
                 max_len);
         return FRAME_ERROR;
     }
     uint8_t *buf = malloc(len ? (size_t)len : 1);
     if (!buf) {
-        set_err(err, errlen, "out of memory for a frame of %llu bytes", (unsigned long long)len);
+        errmsg_set(err, errlen, "out of memory for a frame of %llu bytes", (unsigned long long)len);
         return FRAME_ERROR;
     }
     size_t got;
@@ -135,7 +123,7 @@ frame_status frame_recv(int fd, size_t max_len, uint8_t **p, size_t *n, char *er
         return FRAME_ERROR;
     }
     if (got < len) {
-        set_err(err, errlen, "truncated frame: got %zu of %llu bytes", got, (unsigned long long)len);
+        errmsg_set(err, errlen, "truncated frame: got %zu of %llu bytes", got, (unsigned long long)len);
         free(buf);
         return FRAME_ERROR;
     }
@@ -154,7 +142,7 @@ bool proto_send(int fd, scale_writer *w, char *err, size_t errlen)
     uint8_t *bytes;
     size_t len;
     if (!scale_writer_finish(w, &bytes, &len)) {
-        set_err(err, errlen, "out of memory encoding a message");
+        errmsg_set(err, errlen, "out of memory encoding a message");
         return false;
     }
     bool ok = frame_write(fd, bytes, len, err, errlen);

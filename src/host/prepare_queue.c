@@ -9,6 +9,7 @@
  * searches are simpler and faster than any index.
  */
 #include "host/prepare_queue.h"
+#include "util/vec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,19 +56,7 @@ struct prepare_queue {
 
 static bool grow(void **items, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return true;
-    size_t n = *cap ? *cap * 2 : 8;
-    while (n < need)
-        n *= 2;
-    if (n > SIZE_MAX / elem)
-        return false;
-    void *p = realloc(*items, n * elem);
-    if (!p)
-        return false;
-    *items = p;
-    *cap = n;
-    return true;
+    return vec_reserve(items, cap, need, elem, 8);
 }
 
 static bool deque_push(pq_deque *d, uint64_t id, bool front)

@@ -1,5 +1,6 @@
 /* executor_params.c — ExecutorParams codec, checks, hashes, human form (see executor_params.h). */
 #include "runtime/executor_params.h"
+#include "util/errmsg.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -223,12 +224,10 @@ static executor_params_check_result report(executor_params_check_result res, cha
 static executor_params_check_result report(executor_params_check_result res, char *msg,
                                            size_t msglen, const char *fmt, ...)
 {
-    if (msg && msglen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msglen, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    errmsg_vset(msg, msglen, fmt, ap);
+    va_end(ap);
     return res;
 }
 

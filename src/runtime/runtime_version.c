@@ -18,6 +18,7 @@
 #include "runtime/blob.h"
 #include "runtime/scale.h"
 #include "wasm/module.h"
+#include "util/errmsg.h"
 
 #define API_RECORD_SIZE 12      /* sp_api::RUNTIME_API_INFO_SIZE */
 
@@ -39,16 +40,6 @@ typedef struct version_fields {
     uint8_t system_version;
 } version_fields;
 
-static bool fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static bool fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return false;
-}
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -113,7 +104,7 @@ static bool decode_with_hint(scale_reader *r, bool has_hint, uint32_t hint, vers
 static bool parse_runtime_apis(const wasm_custom_section *cs, api_list *out, char *err, size_t errlen)
 {
     if (cs->len % API_RECORD_SIZE != 0)
-        return fail(err, errlen, "runtime_apis section: a clipped runtime api info declaration "
+        return errmsg_set(err, errlen, "runtime_apis section: a clipped runtime api info declaration "
                     "(%u bytes is not a multiple of %d)", cs->len, API_RECORD_SIZE);
     out->bytes = cs->bytes;
     out->count = cs->len / API_RECORD_SIZE;
@@ -143,7 +134,7 @@ static bool version_from_module(const wasm_module *m, uint8_t **encoded, size_t 
 {
     const wasm_custom_section *vs = wasm_find_custom(m, "runtime_version");
     if (!vs)
-        return fail(err, errlen, "runtime version section is not found");
+        return errmsg_set(err, errlen, "runtime version section is not found");
 
     api_list section_apis = { NULL, 0 };
     bool has_section_apis = false;
@@ -162,13 +153,13 @@ static bool version_from_module(const wasm_module *m, uint8_t **encoded, size_t 
     version_fields f;
     if (!decode_with_hint(&r, has_hint, hint, &f)) {
         char why[WASM_ERROR_MAX + 64];
-        return fail(err, errlen, "failed to decode version section: %s",
+        return errmsg_set(err, errlen, "failed to decode version section: %s",
                     wasm_error_text(&werr, why, sizeof why));
     }
     if (has_section_apis)
         f.apis = section_apis;
     if (!encode_version(&f, encoded, encoded_len))
-        return fail(err, errlen, "out of memory encoding the runtime version");
+        return errmsg_set(err, errlen, "out of memory encoding the runtime version");
     return true;
 }
 
@@ -179,14 +170,14 @@ bool runtime_version_read(const uint8_t *blob, size_t len, uint8_t **encoded, si
     size_t code_len = 0;
     char why[512];
     if (!blob_decompress(blob, len, PVF_REF_CODE_BLOB_BOMB_LIMIT, &code, &code_len, NULL, why, sizeof why))
-        return fail(err, errlen, "failed to read the runtime blob: %s", why);
+        return errmsg_set(err, errlen, "failed to read the runtime blob: %s", why);
 
     wasm_module m;
     wasm_error werr = { 0 };
     bool ok;
     if (!wasm_decode(code, code_len, &WASM_FEATURES_PVF, &m, &werr)) {
         char text[WASM_ERROR_MAX + 64];
-        ok = fail(err, errlen, "failed to read the runtime blob: cannot deserialize module: %s",
+        ok = errmsg_set(err, errlen, "failed to read the runtime blob: cannot deserialize module: %s",
                   wasm_error_text(&werr, text, sizeof text));
     } else {
         ok = version_from_module(&m, encoded, encoded_len, err, errlen);
@@ -213,7 +204,7 @@ bool runtime_version_decode(const uint8_t *enc, size_t len, runtime_version_info
     version_fields f;
     if (!decode_with_hint(&r, false, 0, &f)) {
         char why[WASM_ERROR_MAX + 64];
-        return fail(err, errlen, "invalid RuntimeVersion: %s", wasm_error_text(&werr, why, sizeof why));
+        return errmsg_set(err, errlen, "invalid RuntimeVersion: %s", wasm_error_text(&werr, why, sizeof why));
     }
     memset(out, 0, sizeof *out);
     copy_name(out->spec_name, &f.spec_name);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "runtime/trie_codec.h"
+#include "util/vec.h"
 
 /* ------------------------------------------------------------------ sorting */
 
@@ -178,18 +179,14 @@ static void append_child(const build *b, scale_writer *parent, const scale_write
     scale_write_byte_vec(parent, h, 32);
 }
 
+/* Room for `need` frames; the new ones get an empty encoder. */
 static bool grow_frames(frame **frames, size_t *cap, size_t need)
 {
-    if (need <= *cap)
-        return true;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    frame *nf = realloc(*frames, ncap * sizeof *nf);
-    if (!nf)
+    size_t old = *cap;
+    if (!vec_reserve((void **)frames, cap, need, sizeof **frames, 16))
         return false;
-    for (size_t i = *cap; i < ncap; i++)
-        scale_writer_init(&nf[i].enc);
-    *frames = nf;
-    *cap = ncap;
+    for (size_t i = old; i < *cap; i++)
+        scale_writer_init(&(*frames)[i].enc);
     return true;
 }
 

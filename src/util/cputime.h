@@ -19,6 +19,14 @@ static inline double walltime_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* The monotonic clock in nanoseconds: a job's wall time. */
+static inline uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* The monotonic clock in whole milliseconds: deadlines and timers. */
 static inline uint64_t monotonic_ms(void)
 {

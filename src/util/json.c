@@ -11,6 +11,7 @@
  */
 #include "util/json.h"
 #include "util/utf8.h"
+#include "util/vec.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -145,20 +146,10 @@ void json_free(json_value *v)
 /* Make room for one more element in a doubling array of `size`-byte elements. */
 static bool grow(parser *p, void **items, size_t len, size_t *cap, size_t size)
 {
-    if (len < *cap)
-        return true;
-    size_t new_cap = *cap ? *cap * 2 : 8;
-    if (new_cap > SIZE_MAX / size) {
-        fail_at(p, p->pos, "too many elements");
-        return false;
-    }
-    void *grown = realloc(*items, new_cap * size);
-    if (!grown) {
+    if (!vec_reserve(items, cap, len + 1, size, 8)) {
         fail_at(p, p->pos, "out of memory");
         return false;
     }
-    *items = grown;
-    *cap = new_cap;
     return true;
 }
 

@@ -29,6 +29,7 @@
 #include "util/big_alloc.h"
 #include "wasm/code.h"
 #include "wasm/runtime.h"
+#include "util/errmsg.h"
 
 #define ARTIFACT_MAGIC "PVFARTF"        /* 8 bytes with the NUL */
 #define ARTIFACT_FORMAT 1u
@@ -232,7 +233,7 @@ static bool fail(reader *r, const char *fmt, ...)
     if (!r->failed) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(r->err, r->errlen, fmt, ap);
+        errmsg_vset(r->err, r->errlen, fmt, ap);
         va_end(ap);
     }
     r->failed = true;

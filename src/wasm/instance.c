@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "wasm/runtime.h"
+#include "util/vec.h"
 
 struct pvf_store {
     void **allocs;
@@ -41,17 +42,10 @@ void pvf_store_free(pvf_store *store)
     free(store);
 }
 
+/* Room for one more pointer after the n there are. */
 static bool grow_ptrs(void ***arr, size_t n, size_t *cap)
 {
-    if (n < *cap)
-        return true;
-    size_t ncap = *cap ? *cap * 2 : 64;
-    void **p = realloc(*arr, ncap * sizeof *p);
-    if (!p)
-        return false;
-    *arr = p;
-    *cap = ncap;
-    return true;
+    return vec_reserve((void **)arr, cap, n + 1, sizeof **arr, 64);
 }
 
 void *store_alloc(pvf_store *store, size_t size)

@@ -36,6 +36,7 @@
 
 #include "wasm/opcodes.h"
 #include "wasm/reader.h"
+#include "util/vec.h"
 
 /* Cost of the activation frame, charged to every function (the crate's ACTIVATION_FRAME_COST). */
 #define ACTIVATION_FRAME_COST 2u
@@ -103,16 +104,9 @@ static struct height_frame *frame_at(walk *k, uint32_t depth)
 static bool push_frame(walk *k, uint32_t start_height, uint32_t end_arity, uint32_t branch_arity)
 {
     wasm_height_walker *w = k->w;
-    if (k->nframes == w->cap) {
-        /* The crate's control stack is a Vec: no depth limit but the body size (a block
-         * takes two bytes, so the count stays far below 2^31 and the doubling can't wrap). */
-        uint32_t cap = w->cap ? w->cap * 2 : 64;
-        struct height_frame *frames = realloc(w->frames, cap * sizeof *frames);
-        if (!frames)
-            return fail(k, "out of memory for the control stack");
-        w->frames = frames;
-        w->cap = cap;
-    }
+    /* The crate's control stack is a Vec: no depth limit but the body size. */
+    if (!vec_reserve((void **)&w->frames, &w->frames_cap, (size_t)k->nframes + 1, sizeof *w->frames, 64))
+        return fail(k, "out of memory for the control stack");
     w->frames[k->nframes++] = (struct height_frame){
         .start_height = start_height,
         .end_arity = end_arity,
@@ -238,14 +232,8 @@ static bool walk_br_table(walk *k)
 
 static bool log_call(wasm_height_walker *w, uint32_t callee)
 {
-    if (w->ncalls == w->calls_cap) {
-        size_t cap = w->calls_cap ? w->calls_cap * 2 : 256;
-        uint32_t *calls = realloc(w->calls, cap * sizeof *calls);
-        if (!calls)
-            return false;
-        w->calls = calls;
-        w->calls_cap = cap;
-    }
+    if (!vec_reserve((void **)&w->calls, &w->calls_cap, w->ncalls + 1, sizeof *w->calls, 256))
+        return false;
     w->calls[w->ncalls++] = callee;
     return true;
 }

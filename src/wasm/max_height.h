@@ -24,7 +24,7 @@ struct height_frame;
  */
 typedef struct wasm_height_walker {
     struct height_frame *frames;
-    uint32_t cap;
+    size_t frames_cap;
     /*
      * Call log, kept when log_calls is set: the callee of every `call`
      * walked, in order, appended across functions. The limiter charges calls

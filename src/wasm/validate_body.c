@@ -30,6 +30,7 @@
 
 #include "wasm/opcodes.h"
 #include "wasm/reader.h"
+#include "util/vec.h"
 
 #define COLD __attribute__((noinline, cold))
 
@@ -74,9 +75,11 @@ struct body_checker {
 
     /* Operand and control stacks, reused across functions. */
     uint8_t *vals;
-    uint32_t nvals, vals_cap;
+    uint32_t nvals;
+    size_t vals_cap;
     ctrl_frame *ctrls;
-    uint32_t nctrls, ctrls_cap;
+    uint32_t nctrls;
+    size_t ctrls_cap;
 
     /*
      * Local types. The first `nflat` (params included) are kept in a flat
@@ -86,9 +89,10 @@ struct body_checker {
      */
     uint32_t nlocals;           /* params + declared locals */
     uint8_t *flat;
-    uint32_t nflat, flat_cap;
+    uint32_t nflat;
+    size_t flat_cap;
     uint32_t *group_ends;       /* group_ends[i] = index one past group i */
-    uint32_t groups_cap;
+    size_t groups_cap;
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -266,14 +270,8 @@ COLD static bool grow_vals(body_checker *c, uint32_t need)
 {
     if (need > MAX_OPERANDS)
         return fail(c, "operand stack too large (more than %u values)", MAX_OPERANDS);
-    uint32_t cap = c->vals_cap ? c->vals_cap : 256;
-    while (cap < need)
-        cap *= 2;
-    uint8_t *v = realloc(c->vals, cap);
-    if (!v)
+    if (!vec_reserve((void **)&c->vals, &c->vals_cap, need, sizeof *c->vals, 256))
         return fail(c, "out of memory for the operand stack");
-    c->vals = v;
-    c->vals_cap = cap;
     return true;
 }
 
@@ -356,12 +354,8 @@ static void set_unreachable(body_checker *c)
 /* No depth limit (none in wasmparser): a block takes two bytes, so the body size bounds it. */
 COLD static bool grow_ctrls(body_checker *c)
 {
-    uint32_t cap = c->ctrls_cap ? c->ctrls_cap * 2 : 64;
-    ctrl_frame *f = realloc(c->ctrls, cap * sizeof *f);
-    if (!f)
+    if (!vec_reserve((void **)&c->ctrls, &c->ctrls_cap, (size_t)c->nctrls + 1, sizeof *c->ctrls, 64))
         return fail(c, "out of memory for the control stack");
-    c->ctrls = f;
-    c->ctrls_cap = cap;
     return true;
 }
 
@@ -972,21 +966,6 @@ static bool check_instructions(body_checker *c)
 
 /* ---- locals --------------------------------------------------------------------- */
 
-static bool ensure_capacity(void **buf, uint32_t *cap, uint32_t need, size_t elem)
-{
-    if (need <= *cap)
-        return true;
-    uint32_t n = *cap ? *cap : 64;
-    while (n < need)
-        n *= 2;
-    void *p = realloc(*buf, (size_t)n * elem);
-    if (!p)
-        return false;
-    *buf = p;
-    *cap = n;
-    return true;
-}
-
 /* A local's declared type must be a number type. */
 static bool check_local_type(body_checker *c, uint8_t type)
 {
@@ -1003,7 +982,7 @@ static bool setup_locals(body_checker *c)
     const wasm_func *f = c->func;
     uint64_t total = c->ftype->nparams;
     c->ip = c->code;
-    if (!ensure_capacity((void **)&c->group_ends, &c->groups_cap, f->nlocal_groups + 1, 4))
+    if (!vec_reserve((void **)&c->group_ends, &c->groups_cap, (size_t)f->nlocal_groups + 1, sizeof *c->group_ends, 64))
         return fail(c, "out of memory for %u local groups", f->nlocal_groups);
     for (uint32_t i = 0; i < f->nlocal_groups; i++) {
         if (!check_local_type(c, f->local_groups[i].type))
@@ -1019,7 +998,7 @@ static bool setup_locals(body_checker *c)
     /* Flatten a prefix whose size is bounded by the body size (see the struct). */
     uint64_t bound = 64 + 4 * (uint64_t)f->code_len;
     c->nflat = total < bound ? (uint32_t)total : (uint32_t)bound;
-    if (!ensure_capacity((void **)&c->flat, &c->flat_cap, c->nflat, 1))
+    if (!vec_reserve((void **)&c->flat, &c->flat_cap, c->nflat, 1, 64))
         return fail(c, "out of memory for %u locals", c->nflat);
     if (c->nflat == 0)
         return true;

@@ -18,6 +18,8 @@
 #include "worker/job_internal.h"
 
 #include "host/protocol.h"
+#include "util/errmsg.h"
+#include "util/cputime.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,26 +38,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /*
  * The process's current data size (VmData, what RLIMIT_DATA is compared
@@ -218,7 +200,7 @@ static bool start_process(job_fn fn, void *arg, int fds[2], job *j, char *err, s
             j->clone_errno = errno;
             if (errno != ENOSYS && errno != EPERM && errno != EINVAL && errno != EUSERS &&
                 errno != ENOSPC) {
-                set_err(err, errlen, "clone3: %s", strerror(errno));
+                errmsg_set(err, errlen, "clone3: %s", strerror(errno));
                 close_if_open(self_pidfd);
                 return false;
             }
@@ -229,7 +211,7 @@ static bool start_process(job_fn fn, void *arg, int fds[2], job *j, char *err, s
         if (pid == 0)
             run_child(fn, arg, fds, &j->limits, worker, self_pidfd, data_base);
         if (pid < 0) {
-            set_err(err, errlen, "fork: %s", strerror(errno));
+            errmsg_set(err, errlen, "fork: %s", strerror(errno));
             close_if_open(self_pidfd);
             return false;
         }
@@ -257,7 +239,7 @@ bool job_spawn(job_fn fn, void *arg, const job_limits *lim, job *out, char *err,
 
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
-        set_err(err, errlen, "pipe2: %s", strerror(errno));
+        errmsg_set(err, errlen, "pipe2: %s", strerror(errno));
         return false;
     }
     out->start_ns = monotonic_ns();
@@ -324,7 +306,3 @@ bool job_cpu_time_ns(pid_t pid, uint64_t *ns)
     return true;
 }
 
-uint64_t job_monotonic_ns(void)
-{
-    return monotonic_ns();
-}

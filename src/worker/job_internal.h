@@ -9,6 +9,5 @@
 
 /* Close the job's pipe and pidfd (idempotent). */
 void job_close_fds(job *j);
-uint64_t job_monotonic_ns(void);
 
 #endif

@@ -28,6 +28,7 @@
 #include "worker/job_internal.h"
 
 #include "host/protocol.h"
+#include "util/cputime.h"
 
 #include <errno.h>
 #include <linux/sched.h>
@@ -207,7 +208,7 @@ static int check_limits(monitor *m)
         }
     }
     if (lim->wall_ms) {
-        uint64_t elapsed = job_monotonic_ns() - m->j->start_ns, limit = lim->wall_ms * 1000000u;
+        uint64_t elapsed = monotonic_ns() - m->j->start_ns, limit = lim->wall_ms * 1000000u;
         if (elapsed >= limit) {
             kill_job(m, KILLED_WALL);
             return 0;
@@ -377,7 +378,7 @@ static void reap(monitor *m, job_outcome *o)
     while ((r = wait4(m->j->pid, &status, 0, &ru)) < 0 && errno == EINTR) {
     }
     m->j->pid = -1;
-    o->wall_ns = job_monotonic_ns() - m->j->start_ns;
+    o->wall_ns = monotonic_ns() - m->j->start_ns;
     if (r < 0) {
         o->kind = JOB_ERROR;
         outcome_msg(o, "wait4: %s", strerror(errno));

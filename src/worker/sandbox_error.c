@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "worker/sandbox.h"
+#include "util/errmsg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,12 +12,10 @@
 
 bool sandbox_fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    if (err && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    errmsg_vset(err, errlen, fmt, ap);
+    va_end(ap);
     return false;
 }
 
