@@ -101,10 +101,6 @@ size_t artifacts_count(const artifacts *t)
     return t->n;
 }
 
-const char *artifacts_cache_dir(const artifacts *t)
-{
-    return t->cache_dir;
-}
 
 artifact_entry *artifacts_insert_preparing(artifacts *t, const artifact_id *id)
 {

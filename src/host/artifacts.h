@@ -110,7 +110,6 @@ typedef struct artifacts artifacts;
 artifacts *artifacts_open(const artifacts_config *cfg, uint64_t now,
                           artifacts_startup_report *report, char *err, size_t errlen);
 void artifacts_close(artifacts *t);
-const char *artifacts_cache_dir(const artifacts *t);
 
 /* Lookup; the pointer stays valid until that id is removed or the table closed. */
 artifact_entry *artifacts_lookup(artifacts *t, const artifact_id *id);

@@ -196,8 +196,10 @@ static void accept_request(pvf_host *h, host_request *r)
         host_fail_request(h, r, PVF_VERDICT_INTERNAL, EXEC_REASON_COULD_NOT_SPAWN_WORKER, h->fatal);
         return;
     }
-    if (r->type == PVF_REQUEST_EXECUTE)
+    if (r->type == PVF_REQUEST_EXECUTE) {
         metrics_pov_size(h->metrics, r->pov_len, true);
+        metrics_code_size(h->metrics, r->code_len);
+    }
     host_route_to_artifact(h, r, r->type == PVF_REQUEST_PRECHECK);
 }
 

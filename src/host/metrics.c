@@ -92,7 +92,7 @@ enum family_id {
     F_WORKER_SPAWNING, F_WORKER_SPAWNED, F_WORKER_RETIRED,
     F_PREPARE_ENQUEUED, F_PREPARE_CONCLUDED, F_EXECUTE_ENQUEUED, F_EXECUTE_FINISHED,
     F_PREPARATION_TIME, F_EXECUTION_TIME, F_EXECUTION_QUEUED_TIME,
-    F_PREPARATION_MAX_RSS, F_PREPARATION_MAX_RESIDENT, F_PREPARATION_MAX_ALLOCATED,
+    F_PREPARATION_MAX_RSS,
     F_PREPARATION_PEAK_TRACKED_ALLOCATION,
     F_POV_SIZE, F_CODE_SIZE,
     F_EXEC_KIND_SELECTED,
@@ -127,10 +127,6 @@ static const struct family families[F_COUNT] = {
     [F_PREPARATION_MAX_RSS] = PLAIN_HISTOGRAM("polkadot_pvf_preparation_max_rss",
         "ru_maxrss (maximum resident set size) observed for preparation (in kilobytes)",
         memory_kib_bounds),
-    [F_PREPARATION_MAX_RESIDENT] = PLAIN_HISTOGRAM("polkadot_pvf_preparation_max_resident",
-        "max resident memory observed for preparation (in kilobytes)", memory_kib_bounds),
-    [F_PREPARATION_MAX_ALLOCATED] = PLAIN_HISTOGRAM("polkadot_pvf_preparation_max_allocated",
-        "max allocated memory observed for preparation (in kilobytes)", memory_kib_bounds),
     [F_PREPARATION_PEAK_TRACKED_ALLOCATION] = PLAIN_HISTOGRAM(
         "polkadot_pvf_preparation_peak_tracked_allocation",
         "peak allocation observed for preparation (in kilobytes)", memory_kib_bounds),
@@ -245,8 +241,6 @@ void metrics_execution_time(metrics *m, double seconds) { observe(m, F_EXECUTION
 void metrics_execution_queued_time(metrics *m, double seconds) { observe(m, F_EXECUTION_QUEUED_TIME, 0, seconds); }
 
 void metrics_preparation_max_rss(metrics *m, uint64_t kib) { observe(m, F_PREPARATION_MAX_RSS, 0, (double)kib); }
-void metrics_preparation_max_resident(metrics *m, uint64_t kib) { observe(m, F_PREPARATION_MAX_RESIDENT, 0, (double)kib); }
-void metrics_preparation_max_allocated(metrics *m, uint64_t kib) { observe(m, F_PREPARATION_MAX_ALLOCATED, 0, (double)kib); }
 void metrics_preparation_peak_tracked_allocation(metrics *m, uint64_t kib)
 {
     observe(m, F_PREPARATION_PEAK_TRACKED_ALLOCATION, 0, (double)kib);

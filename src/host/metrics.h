@@ -16,8 +16,8 @@
  *   polkadot_pvf_execution_time                 histogram (s)  0.01 … 12
  *   polkadot_pvf_execution_queued_time          histogram (s)  0.01 … 48
  *   polkadot_pvf_preparation_max_rss            histogram (KiB) 8192 ×2, 10 buckets
- *   polkadot_pvf_preparation_max_resident       histogram (KiB) idem
- *   polkadot_pvf_preparation_max_allocated      histogram (KiB) idem
+ *   (the reference's polkadot_pvf_preparation_max_resident and _max_allocated are
+ *   jemalloc's statistics: pvf has no jemalloc, so it does not export them)
  *   polkadot_pvf_preparation_peak_tracked_allocation histogram (KiB) idem
  *   polkadot_parachain_candidate_validation_pov_size{compressed} histogram (bytes) 16384 ×2, 10
  *   polkadot_parachain_candidate_validation_code_size            histogram (bytes) idem
@@ -101,8 +101,6 @@ void metrics_execution_queued_time(metrics *m, double seconds);
 /* Memory of a preparation job, in KiB (ru_maxrss's unit). The reference divides byte
  * counts by 1024 with truncation before observing; metrics_bytes_to_kib does that. */
 void metrics_preparation_max_rss(metrics *m, uint64_t kib);
-void metrics_preparation_max_resident(metrics *m, uint64_t kib);
-void metrics_preparation_max_allocated(metrics *m, uint64_t kib);
 void metrics_preparation_peak_tracked_allocation(metrics *m, uint64_t kib);
 static inline uint64_t metrics_bytes_to_kib(uint64_t bytes) { return bytes / 1024; }
 

@@ -64,11 +64,6 @@ const char *worker_spawn_status_name(worker_spawn_status s)
     return (unsigned)s < sizeof names / sizeof *names ? names[s] : "?";
 }
 
-const char *worker_io_status_name(worker_io_status s)
-{
-    static const char *const names[] = {"Ok", "WorkerDied", "HardTimeout", "Malformed", "HostError"};
-    return (unsigned)s < sizeof names / sizeof *names ? names[s] : "?";
-}
 
 /* ================================================================ process bookkeeping */
 

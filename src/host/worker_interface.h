@@ -96,7 +96,6 @@ typedef struct worker_handle {
 } worker_handle;
 
 const char *worker_spawn_status_name(worker_spawn_status s);   /* "AcceptTimeout" … */
-const char *worker_io_status_name(worker_io_status s);         /* "HardTimeout" … */
 
 /*
  * Start a worker and do all handshakes: version (a mismatch is
