@@ -1,13 +1,13 @@
 # pvf — build with make + pkg-config. See README.md.
 #
-#   make            build/bin/pvf, build/lib/libpvf.a, test binaries
+#   make            build/bin/pvf, the worker binaries, build/lib/libpvf.a, test binaries
 #   make test       every test; last line "N passed, M failed"
 #   make asan       the tests under ASan + UBSan (build-asan/)
 #   make bench      benchmarks against node (V8), writes docs/BENCHMARKS.md
-#   make fuzz       libFuzzer target (clang), build-fuzz/
-#   make demo       pvf on the project's own fixtures
+#   make fuzz       a libFuzzer target (clang; FUZZ_TARGET=fuzz_prepare|fuzz_scale|fuzz_protocol), build-fuzz/
+#   make demo       the host and its sandbox on the project's fixtures and a real runtime
 #   make deps       install missing Debian packages (as root) or list them
-#   make run        build, then prepare a real PVF (the main job, for now)
+#   make run        build, then prepare the adder PVF and validate a real block through the host
 
 BUILD    ?= build
 CC       ?= gcc
@@ -83,7 +83,7 @@ asan:
 	$(MAKE) BUILD=build-asan CC=clang OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" test
 
-# The main job for now: prepare a real parachain runtime.
+# The main job: prepare a real PVF and validate a real block with it, through the host.
 run: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory all
 	$(PVF) prepare $${PVF_TESTDATA:-../shared/testdata}/pvf/kagome__pvf_hex_adder.wasm

@@ -190,7 +190,9 @@ void cli_host_stop(pvf_host *h, cli_host_opts *o)
 static int usage(void)
 {
     fprintf(stderr, "usage: pvf precheck --code FILE [--json] [--in-process] [--cache-dir DIR]\n"
-                    "                    [--workers-path DIR] [--prep-timeout-ms N]\n");
+                    "                    [--workers-path DIR] [--prep-timeout-ms N]\n"
+                    "                    [--insecure | --no-sandbox] [--metrics FILE]\n"
+                    "Exit 0: valid; 1: invalid; 2: usage error or failed (no vote).\n");
     return EXIT_USAGE;
 }
 
