@@ -55,106 +55,38 @@ typedef struct inspection {
 /* ---- scanning instructions ------------------------------------------------------------------- */
 
 /* Skip `n` LEB128 u32 immediates. */
-static bool skip_u32s(wasm_reader *r, uint32_t n)
+/* Count the post-MVP feature `op` (its 0xFC sub-opcode fc) belongs to, from the opcode table. */
+static void count_feature(uint8_t op, uint32_t fc, features_used *fu)
 {
-    uint32_t v;
-    for (uint32_t i = 0; i < n; i++)
-        if (!wasm_read_u32(r, &v))
-            return false;
-    return true;
-}
-
-static bool skip_bytes(wasm_reader *r, size_t n)
-{
-    const uint8_t *p;
-    return wasm_read_bytes(r, n, &p);
-}
-
-static bool skip_fc_immediates(wasm_reader *r, features_used *fu)
-{
-    uint32_t sub;
-    if (!wasm_read_u32(r, &sub))
-        return false;
-    if (sub <= WASM_FC_I64_TRUNC_SAT_F64_U) {
-        fu->sat_float++;
-        return true;
+    const wasm_op_info *oi = op == WASM_OP_PREFIX_FC ? wasm_fc_op_info_of(fc) : wasm_op_info_of(op);
+    switch (oi->feature) {
+    case MVP: break;
+    case SIGN_EXT: fu->sign_ext++; break;
+    case SAT_FLOAT: fu->sat_float++; break;
+    case BULK_MEMORY: fu->bulk_ops++; break;
+    case REF_TYPES: fu->ref_ops++; break;
     }
-    fu->bulk_ops++;
-    switch (sub) {
-    case WASM_FC_MEMORY_INIT: return skip_u32s(r, 1) && skip_bytes(r, 1);
-    case WASM_FC_DATA_DROP: return skip_u32s(r, 1);
-    case WASM_FC_MEMORY_COPY: return skip_bytes(r, 2);
-    case WASM_FC_MEMORY_FILL: return skip_bytes(r, 1);
-    case WASM_FC_TABLE_INIT: return skip_u32s(r, 2);
-    case WASM_FC_ELEM_DROP: return skip_u32s(r, 1);
-    case WASM_FC_TABLE_COPY: return skip_u32s(r, 2);
-    case 15: case 16: case 17: return skip_u32s(r, 1);     /* table.grow/size/fill */
-    }
-    return false;
 }
 
 /*
- * Step over the immediates of `op`, counting the features they show.
- * False for an opcode this engine does not know (or a truncated body).
+ * Step over the immediates of `op`, counting the features they show (a block
+ * type that is a type index is multi-value). False for an opcode this engine
+ * does not know (or a truncated body).
  */
 static bool skip_immediates(wasm_reader *r, uint8_t op, features_used *fu)
 {
-    if (op >= WASM_OP_I32_LOAD && op <= WASM_OP_I64_STORE32)
-        return skip_u32s(r, 2);     /* memarg */
-    if (op >= WASM_OP_I32_EXTEND8_S && op <= WASM_OP_I64_EXTEND32_S) {
-        fu->sign_ext++;
-        return true;
-    }
-    if (op >= WASM_OP_I32_EQZ && op <= 0xBF)
-        return true;                /* numeric instructions */
-    switch (op) {
-    case WASM_OP_UNREACHABLE: case WASM_OP_NOP: case WASM_OP_ELSE: case WASM_OP_END:
-    case WASM_OP_RETURN: case WASM_OP_DROP: case WASM_OP_SELECT:
-        return true;
-    case WASM_OP_BLOCK: case WASM_OP_LOOP: case WASM_OP_IF: {
+    if (op == WASM_OP_BLOCK || op == WASM_OP_LOOP || op == WASM_OP_IF) {
         int64_t bt;
         if (!wasm_read_s33(r, &bt))
             return false;
-        if (bt >= 0)
-            fu->multi_value_blocks++;
+        fu->multi_value_blocks += bt >= 0;
         return true;
     }
-    case WASM_OP_BR: case WASM_OP_BR_IF: case WASM_OP_CALL:
-    case WASM_OP_LOCAL_GET: case WASM_OP_LOCAL_SET: case WASM_OP_LOCAL_TEE:
-    case WASM_OP_GLOBAL_GET: case WASM_OP_GLOBAL_SET:
-        return skip_u32s(r, 1);
-    case WASM_OP_BR_TABLE: {
-        uint32_t n;
-        return wasm_read_u32(r, &n) && n < wasm_reader_left(r) && skip_u32s(r, n + 1);
-    }
-    case WASM_OP_CALL_INDIRECT:
-        return skip_u32s(r, 1) && skip_bytes(r, 1);
-    case WASM_OP_SELECT_T: {
-        uint32_t n;
-        fu->ref_ops++;
-        return wasm_read_u32(r, &n) && skip_bytes(r, n);
-    }
-    case 0x25: case 0x26:           /* table.get, table.set */
-        fu->ref_ops++;
-        return skip_u32s(r, 1);
-    case WASM_OP_MEMORY_SIZE: case WASM_OP_MEMORY_GROW:
-        return skip_bytes(r, 1);
-    case WASM_OP_I32_CONST: {
-        int32_t v;
-        return wasm_read_s32(r, &v);
-    }
-    case WASM_OP_I64_CONST: {
-        int64_t v;
-        return wasm_read_s64(r, &v);
-    }
-    case WASM_OP_F32_CONST: return skip_bytes(r, 4);
-    case WASM_OP_F64_CONST: return skip_bytes(r, 8);
-    case WASM_OP_REF_NULL: fu->ref_ops++; return skip_bytes(r, 1);
-    case WASM_OP_REF_IS_NULL: fu->ref_ops++; return true;
-    case WASM_OP_REF_FUNC: fu->ref_ops++; return skip_u32s(r, 1);
-    case WASM_OP_PREFIX_FC: return skip_fc_immediates(r, fu);
-    }
-    return false;
+    uint32_t fc = 0;
+    if (!wasm_skip_immediates(r, op, &fc))
+        return false;
+    count_feature(op, fc, fu);
+    return true;
 }
 
 /* Walk one body linearly: no control-flow tracking, just opcodes and immediates. */

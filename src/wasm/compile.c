@@ -810,26 +810,13 @@ static enum ir_op canon_variant(compiler *c, enum ir_op op, bool canonicalised)
     return (c->canon && canonicalised) ? (enum ir_op)(op + 1) : op;
 }
 
-static bool skip_fc_immediates(wasm_reader *r, uint32_t sub)
-{
-    uint32_t a;
-    switch (sub) {
-    case WASM_FC_MEMORY_INIT: case WASM_FC_TABLE_INIT: case WASM_FC_TABLE_COPY:
-    case WASM_FC_MEMORY_COPY:
-        return wasm_read_u32(r, &a) && wasm_read_u32(r, &a);
-    case WASM_FC_DATA_DROP: case WASM_FC_ELEM_DROP: case WASM_FC_MEMORY_FILL:
-        return wasm_read_u32(r, &a);
-    }
-    return sub <= 7 ? true : wasm_reader_fail(r, "unknown 0xFC instruction %u", sub);
-}
-
 static bool compile_fc(compiler *c, wasm_reader *r)
 {
     uint32_t sub, a, b;
     if (!wasm_read_u32(r, &sub))
         return false;
     if (c->dead)
-        return skip_fc_immediates(r, sub);
+        return wasm_skip_fc_immediates(r, sub);
     switch (sub) {
 #define X(name, s) case s: compile_unop(c, IR_##name); return true;
         IR_SAT_OPS(X)
@@ -883,50 +870,6 @@ static bool compile_fc(compiler *c, wasm_reader *r)
 }
 
 /* Skip the immediates of an instruction in dead code (control instructions are handled by the caller). */
-static bool skip_immediates(wasm_reader *r, uint8_t op)
-{
-    uint32_t u;
-    int32_t s32;
-    int64_t s64;
-    const uint8_t *bytes;
-    switch (op) {
-    case WASM_OP_BR: case WASM_OP_BR_IF: case WASM_OP_CALL: case WASM_OP_LOCAL_GET:
-    case WASM_OP_LOCAL_SET: case WASM_OP_LOCAL_TEE: case WASM_OP_GLOBAL_GET:
-    case WASM_OP_GLOBAL_SET:
-        return wasm_read_u32(r, &u);
-    case WASM_OP_CALL_INDIRECT:
-        return wasm_read_u32(r, &u) && wasm_read_u32(r, &u);
-    case WASM_OP_BR_TABLE: {
-        uint32_t n;
-        if (!wasm_read_u32(r, &n))
-            return false;
-        for (uint64_t i = 0; i <= n; i++)
-            if (!wasm_read_u32(r, &u))
-                return false;
-        return true;
-    }
-    case WASM_OP_MEMORY_SIZE: case WASM_OP_MEMORY_GROW:
-        return wasm_read_bytes(r, 1, &bytes);
-    case WASM_OP_I32_CONST:
-        return wasm_read_s32(r, &s32);
-    case WASM_OP_I64_CONST:
-        return wasm_read_s64(r, &s64);
-    case WASM_OP_F32_CONST:
-        return wasm_read_bytes(r, 4, &bytes);
-    case WASM_OP_F64_CONST:
-        return wasm_read_bytes(r, 8, &bytes);
-    case WASM_OP_SELECT_T: {
-        uint32_t n;
-        if (!wasm_read_u32(r, &n) || n > wasm_reader_left(r))
-            return wasm_reader_fail(r, "bad select type vector");
-        return wasm_read_bytes(r, n, &bytes);
-    }
-    }
-    if (op >= WASM_OP_I32_LOAD && op <= WASM_OP_I64_STORE32)
-        return wasm_read_u32(r, &u) && wasm_read_u32(r, &u);
-    return true;
-}
-
 static bool compile_simple(compiler *c, wasm_reader *r, uint8_t op)
 {
     switch (op) {
@@ -980,7 +923,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, uint8_t op)
         return true;
     case WASM_OP_SELECT:
     case WASM_OP_SELECT_T: {
-        if (op == WASM_OP_SELECT_T && !skip_immediates(r, op))
+        if (op == WASM_OP_SELECT_T && !wasm_skip_immediates(r, op, NULL))
             return false;
         uint32_t p = c->sp - 3;
         uint32_t sa = read_slot(c, p), sb = read_slot(c, p + 1), sc = read_slot(c, p + 2);
@@ -1101,10 +1044,8 @@ static bool scan_written_locals(compiler *c, const wasm_func *f, uint32_t nlocal
             ok = wasm_read_u32(&r, &x);
             if (ok && x < nlocals_total)
                 c->written[x] = 1;
-        } else if (op == WASM_OP_PREFIX_FC) {
-            ok = wasm_read_u32(&r, &x) && skip_fc_immediates(&r, x);
         } else {
-            ok = skip_immediates(&r, op);
+            ok = wasm_skip_immediates(&r, op, NULL);
         }
         if (!ok)
             return false;
@@ -1139,7 +1080,7 @@ static bool compile_body(compiler *c, const wasm_func *f, const wasm_functype *f
             if (compile_end(c, ft))
                 break;
         } else if (c->dead) {
-            ok = op == WASM_OP_PREFIX_FC ? compile_fc(c, &r) : skip_immediates(&r, op);
+            ok = op == WASM_OP_PREFIX_FC ? compile_fc(c, &r) : wasm_skip_immediates(&r, op, NULL);
         } else {
             ok = compile_instr(c, &r, op);
         }

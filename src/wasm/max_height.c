@@ -275,12 +275,6 @@ static bool walk_call_indirect(walk *k)
     return pop_values(k, 1) && pop_values(k, t->nparams) && push_values(k, t->nresults);
 }
 
-static bool skip_memarg(walk *k)
-{
-    uint32_t align, offset;
-    return read_u32(k, &align) && read_u32(k, &offset);
-}
-
 static bool skip_u32(walk *k)
 {
     uint32_t v;
@@ -294,6 +288,8 @@ static bool unsupported(walk *k, uint8_t op)
                         "stack limiter: unsupported instruction 0x%02x (%s) in function %u", op,
                         name ? name : "unknown", k->func_index);
 }
+
+static bool fixed_signature(walk *k, uint8_t op);
 
 /* One instruction: sample the height, then apply the instruction's effect. */
 static bool step(walk *k)
@@ -333,8 +329,6 @@ static bool step(walk *k)
         return walk_call(k);
     case WASM_OP_CALL_INDIRECT:
         return walk_call_indirect(k);
-    case WASM_OP_DROP:
-        return pop_values(k, 1);
     case WASM_OP_SELECT:
         return pop_values(k, 2) && pop_values(k, 1) && push_values(k, 1);
     case WASM_OP_LOCAL_GET:
@@ -345,51 +339,27 @@ static bool step(walk *k)
         return skip_u32(k) && pop_values(k, 1);
     case WASM_OP_LOCAL_TEE:
         return skip_u32(k) && pop_values(k, 1) && push_values(k, 1);
-    case WASM_OP_I32_LOAD ... WASM_OP_I64_LOAD32_U:
-        return skip_memarg(k) && pop_values(k, 1) && push_values(k, 1);
-    case WASM_OP_I32_STORE ... WASM_OP_I64_STORE32:
-        return skip_memarg(k) && pop_values(k, 2);
     case WASM_OP_MEMORY_SIZE:
         return read_zero_byte(k, "memory.size operand is not a zero byte") && push_values(k, 1);
     case WASM_OP_MEMORY_GROW:
         return read_zero_byte(k, "memory.grow operand is not a zero byte") &&
                pop_values(k, 1) && push_values(k, 1);
-    case WASM_OP_I32_CONST: {
-        int32_t v;
-        return wasm_read_s32(&k->r, &v) && push_values(k, 1);
     }
-    case WASM_OP_I64_CONST: {
-        int64_t v;
-        return wasm_read_s64(&k->r, &v) && push_values(k, 1);
-    }
-    case WASM_OP_F32_CONST: {
-        uint32_t v;
-        return wasm_read_f32(&k->r, &v) && push_values(k, 1);
-    }
-    case WASM_OP_F64_CONST: {
-        uint64_t v;
-        return wasm_read_f64(&k->r, &v) && push_values(k, 1);
-    }
-    /* tests, unary operators, conversions and reinterpretations: one in, one out */
-    case WASM_OP_I32_EQZ:
-    case WASM_OP_I64_EQZ:
-    case WASM_OP_I32_CLZ ... WASM_OP_I32_POPCNT:
-    case WASM_OP_I64_CLZ ... WASM_OP_I64_POPCNT:
-    case WASM_OP_F32_ABS ... WASM_OP_F32_SQRT:
-    case WASM_OP_F64_ABS ... WASM_OP_F64_SQRT:
-    case WASM_OP_I32_WRAP_I64 ... WASM_OP_F64_REINTERPRET_I64:
-        return pop_values(k, 1) && push_values(k, 1);
-    /* comparisons and binary operators: two in, one out */
-    case WASM_OP_I32_EQ ... WASM_OP_I32_GE_U:
-    case WASM_OP_I64_EQ ... WASM_OP_I64_GE_U:
-    case WASM_OP_F32_EQ ... WASM_OP_F64_GE:
-    case WASM_OP_I32_ADD ... WASM_OP_I32_ROTR:
-    case WASM_OP_I64_ADD ... WASM_OP_I64_ROTR:
-    case WASM_OP_F32_ADD ... WASM_OP_F32_COPYSIGN:
-    case WASM_OP_F64_ADD ... WASM_OP_F64_COPYSIGN:
-        return pop_values(k, 2) && push_values(k, 1);
-    }
-    return unsupported(k, op);
+    return fixed_signature(k, op);
+}
+
+/*
+ * Every other MVP instruction has a fixed signature in the opcode table:
+ * constants, loads, stores, drop, nop and the numeric operators pop their
+ * operands in one step (the crate's `pop_values(n)`), then push their result.
+ */
+static bool fixed_signature(walk *k, uint8_t op)
+{
+    const wasm_op_info *oi = wasm_op_info_of(op);
+    if (!oi->name || oi->feature != MVP || oi->sig.npop == WASM_NO_SIG)
+        return unsupported(k, op);
+    return wasm_skip_immediates(&k->r, op, NULL) && pop_values(k, oi->sig.npop) &&
+           push_values(k, oi->sig.npush);
 }
 
 bool wasm_max_height(wasm_height_walker *w, const wasm_module *m, uint32_t func_index,

@@ -1,28 +1,108 @@
-/* opcodes.c — opcode names for error messages and `pvf inspect`. */
+/* opcodes.c — the instruction table (opcodes.h) and immediate skipping from it. */
 #include "wasm/opcodes.h"
 
 #include <stddef.h>
 
 #include "wasm/module.h"
+#include "wasm/reader.h"
+
+static const wasm_op_info OPS[256] = {
+#define X(code, NAME, text, imm, feat, sig) [code] = { text, imm, feat, sig },
+    WASM_OPCODE_LIST(X)
+#undef X
+};
+
+static const wasm_op_info FC_OPS[] = {
+#define X(code, NAME, text, imm, feat, sig) [code] = { text, imm, feat, sig },
+    WASM_FC_OPCODE_LIST(X)
+#undef X
+};
+
+static const wasm_op_info UNKNOWN = { NULL, IMM_NONE, MVP, SPECIAL };
+
+const wasm_op_info *wasm_op_info_of(unsigned byte)
+{
+    return byte < 256 ? &OPS[byte] : &UNKNOWN;
+}
+
+const wasm_op_info *wasm_fc_op_info_of(uint32_t subop)
+{
+    return subop < sizeof FC_OPS / sizeof FC_OPS[0] ? &FC_OPS[subop] : &UNKNOWN;
+}
 
 const char *wasm_opcode_name(unsigned byte)
 {
-    switch (byte) {
-#define X(code, name, text) case code: return text;
-        WASM_OPCODE_LIST(X)
-#undef X
-    }
-    return NULL;
+    return wasm_op_info_of(byte)->name;
 }
 
 const char *wasm_fc_opcode_name(unsigned subop)
 {
-    switch (subop) {
-#define X(code, name, text) case code: return text;
-        WASM_FC_OPCODE_LIST(X)
-#undef X
+    return wasm_fc_op_info_of(subop)->name;
+}
+
+static bool skip_u32s(wasm_reader *r, uint64_t n)
+{
+    uint32_t v;
+    for (uint64_t i = 0; i < n; i++)
+        if (!wasm_read_u32(r, &v))
+            return false;
+    return true;
+}
+
+static bool skip_bytes(wasm_reader *r, size_t n)
+{
+    const uint8_t *b;
+    return wasm_read_bytes(r, n, &b);
+}
+
+static bool skip_kind(wasm_reader *r, wasm_imm imm, uint32_t *fc_out)
+{
+    uint32_t n;
+    int32_t s32;
+    int64_t s64;
+    switch (imm) {
+    case IMM_NONE:          return true;
+    case IMM_INDEX:         return skip_u32s(r, 1);
+    case IMM_BLOCK:         return wasm_read_s33(r, &s64);
+    case IMM_BR_TABLE:      return wasm_read_u32(r, &n) && skip_u32s(r, (uint64_t)n + 1);
+    case IMM_CALL_INDIRECT: return skip_u32s(r, 2);
+    case IMM_MEMARG:        return skip_u32s(r, 2);
+    case IMM_ZERO_BYTE:     return skip_bytes(r, 1);
+    case IMM_I32:           return wasm_read_s32(r, &s32);
+    case IMM_I64:           return wasm_read_s64(r, &s64);
+    case IMM_F32:           return skip_bytes(r, 4);
+    case IMM_F64:           return skip_bytes(r, 8);
+    case IMM_SELECT_T:      return wasm_read_u32(r, &n) && skip_bytes(r, n);
+    case IMM_REF_TYPE:      return skip_bytes(r, 1);
+    case IMM_INDEX_ZERO:    return skip_u32s(r, 1) && skip_bytes(r, 1);
+    case IMM_TWO_ZEROS:     return skip_bytes(r, 2);
+    case IMM_TWO_INDICES:   return skip_u32s(r, 2);
+    case IMM_PREFIX: {
+        uint32_t sub;
+        if (!wasm_read_u32(r, &sub))
+            return false;
+        if (fc_out)
+            *fc_out = sub;
+        return wasm_skip_fc_immediates(r, sub);
     }
-    return NULL;
+    }
+    return false;
+}
+
+bool wasm_skip_fc_immediates(wasm_reader *r, uint32_t subop)
+{
+    const wasm_op_info *fi = wasm_fc_op_info_of(subop);
+    if (!fi->name)
+        return wasm_reader_fail(r, "unknown 0xFC sub-opcode %u", subop);
+    return skip_kind(r, fi->imm, NULL);
+}
+
+bool wasm_skip_immediates(wasm_reader *r, uint8_t op, uint32_t *fc_out)
+{
+    const wasm_op_info *oi = wasm_op_info_of(op);
+    if (!oi->name)
+        return wasm_reader_fail(r, "unknown opcode 0x%02x", op);
+    return skip_kind(r, oi->imm, fc_out);
 }
 
 const char *wasm_valtype_name(unsigned code)

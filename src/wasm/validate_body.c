@@ -678,29 +678,36 @@ static bool need_memory(body_checker *c)
     return true;
 }
 
-/* Loads 0x28..0x35 and stores 0x36..0x3E: value type and natural alignment (log2). */
-static const struct { uint8_t type, align; } MEMORY_ACCESS[0x3F - 0x28] = {
-    { WASM_I32, 2 }, { WASM_I64, 3 }, { WASM_F32, 2 }, { WASM_F64, 3 },   /* loads */
-    { WASM_I32, 0 }, { WASM_I32, 0 }, { WASM_I32, 1 }, { WASM_I32, 1 },
-    { WASM_I64, 0 }, { WASM_I64, 0 }, { WASM_I64, 1 }, { WASM_I64, 1 },
-    { WASM_I64, 2 }, { WASM_I64, 2 },
-    { WASM_I32, 2 }, { WASM_I64, 3 }, { WASM_F32, 2 }, { WASM_F64, 3 },   /* stores */
-    { WASM_I32, 0 }, { WASM_I32, 1 }, { WASM_I64, 0 }, { WASM_I64, 1 }, { WASM_I64, 2 },
+/*
+ * One- and two-operand numeric instructions: their operand and result types
+ * come from the opcode table (opcodes.h), as for every other walker.
+ */
+static inline bool apply_sig(body_checker *c, const wasm_sig *s)
+{
+    if (s->npop == 2 && !pop_expect(c, s->pop1))
+        return false;
+    if (s->npop >= 1 && !pop_expect(c, s->pop0))
+        return false;
+    return s->npush == 0 || push(c, s->push);
+}
+
+/* Loads 0x28..0x35 and stores 0x36..0x3E: natural alignment (log2), the access size. */
+static const uint8_t NATURAL_ALIGN[0x3F - 0x28] = {
+    2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2,   /* loads */
+    2, 3, 2, 3, 0, 1, 0, 1, 2,                  /* stores */
 };
 
+/* The value type and the operands come from the opcode table. */
 static bool op_memory_access(body_checker *c, uint8_t op)
 {
     uint32_t align, offset;
     if (!read_u32(c, &align) || !read_u32(c, &offset) || !need_memory(c))
         return false;
-    uint8_t type = MEMORY_ACCESS[op - WASM_OP_I32_LOAD].type;
-    uint8_t natural = MEMORY_ACCESS[op - WASM_OP_I32_LOAD].align;
+    uint8_t natural = NATURAL_ALIGN[op - WASM_OP_I32_LOAD];
     if (align > natural)
         return fail(c, "alignment must not be larger than natural: %s with 2^%u, natural 2^%u",
                     op_name(c), align, natural);
-    if (op < WASM_OP_I32_STORE)
-        return pop_expect(c, WASM_I32) && push(c, type);
-    return pop_expect(c, type) && pop_expect(c, WASM_I32);
+    return apply_sig(c, &wasm_op_info_of(op)->sig);
 }
 
 static bool op_memory_size_grow(body_checker *c, uint8_t op)
@@ -714,53 +721,6 @@ static bool op_memory_size_grow(body_checker *c, uint8_t op)
 
 /* ---- numeric instructions ---------------------------------------------------- */
 
-enum { FEAT_NONE, FEAT_SIGN_EXT };
-
-/* One- and two-operand numeric instructions: operands all of type `in`. */
-typedef struct numeric_sig {
-    uint8_t arity;      /* 0: not a plain numeric instruction */
-    uint8_t in, out;
-    uint8_t feature;
-} numeric_sig;
-
-#define UN(i, o) { 1, WASM_##i, WASM_##o, FEAT_NONE }
-#define BIN(i, o) { 2, WASM_##i, WASM_##o, FEAT_NONE }
-#define SIGN_EXT(t) { 1, WASM_##t, WASM_##t, FEAT_SIGN_EXT }
-
-static const numeric_sig NUMERIC[256] = {
-    [0x45] = UN(I32, I32),             [0x46 ... 0x4F] = BIN(I32, I32),
-    [0x50] = UN(I64, I32),             [0x51 ... 0x5A] = BIN(I64, I32),
-    [0x5B ... 0x60] = BIN(F32, I32),   [0x61 ... 0x66] = BIN(F64, I32),
-    [0x67 ... 0x69] = UN(I32, I32),    [0x6A ... 0x78] = BIN(I32, I32),
-    [0x79 ... 0x7B] = UN(I64, I64),    [0x7C ... 0x8A] = BIN(I64, I64),
-    [0x8B ... 0x91] = UN(F32, F32),    [0x92 ... 0x98] = BIN(F32, F32),
-    [0x99 ... 0x9F] = UN(F64, F64),    [0xA0 ... 0xA6] = BIN(F64, F64),
-    [0xA7] = UN(I64, I32),
-    [0xA8 ... 0xA9] = UN(F32, I32),    [0xAA ... 0xAB] = UN(F64, I32),
-    [0xAC ... 0xAD] = UN(I32, I64),    [0xAE ... 0xAF] = UN(F32, I64),
-    [0xB0 ... 0xB1] = UN(F64, I64),
-    [0xB2 ... 0xB3] = UN(I32, F32),    [0xB4 ... 0xB5] = UN(I64, F32),
-    [0xB6] = UN(F64, F32),
-    [0xB7 ... 0xB8] = UN(I32, F64),    [0xB9 ... 0xBA] = UN(I64, F64),
-    [0xBB] = UN(F32, F64),
-    [0xBC] = UN(F32, I32),             [0xBD] = UN(F64, I64),
-    [0xBE] = UN(I32, F32),             [0xBF] = UN(I64, F64),
-    [0xC0 ... 0xC1] = SIGN_EXT(I32),   [0xC2 ... 0xC4] = SIGN_EXT(I64),
-};
-
-/* 0xFC 0..7: the non-trapping float-to-int conversions. */
-static const numeric_sig TRUNC_SAT[8] = {
-    UN(F32, I32), UN(F32, I32), UN(F64, I32), UN(F64, I32),
-    UN(F32, I64), UN(F32, I64), UN(F64, I64), UN(F64, I64),
-};
-
-static inline bool apply_numeric(body_checker *c, const numeric_sig *s)
-{
-    if (!pop_expect(c, s->in) || (s->arity == 2 && !pop_expect(c, s->in)))
-        return false;
-    return push(c, s->out);
-}
-
 COLD static bool illegal_opcode(body_checker *c, uint8_t op)
 {
     return fail(c, "illegal opcode 0x%02x", op);
@@ -768,12 +728,12 @@ COLD static bool illegal_opcode(body_checker *c, uint8_t op)
 
 static bool op_numeric(body_checker *c, uint8_t op)
 {
-    const numeric_sig *s = &NUMERIC[op];
-    if (s->arity == 0)
+    const wasm_op_info *oi = wasm_op_info_of(op);
+    if (!oi->name || oi->sig.npop == WASM_NO_SIG || oi->imm != IMM_NONE || oi->sig.npush != 1)
         return illegal_opcode(c, op);
-    if (s->feature == FEAT_SIGN_EXT && !c->features->sign_ext)
+    if (oi->feature == SIGN_EXT && !c->features->sign_ext)
         return fail_feature(c, "sign-extension operator", "sign-ext");
-    return apply_numeric(c, s);
+    return apply_sig(c, &oi->sig);
 }
 
 /* ---- 0xFC prefix: saturating truncation and bulk memory ---------------------- */
@@ -855,7 +815,7 @@ static bool op_prefix_fc(body_checker *c)
     if (sub <= WASM_FC_I64_TRUNC_SAT_F64_U) {
         if (!c->features->sat_float)
             return fail_feature(c, "saturating conversion", "sat-float-to-int");
-        return apply_numeric(c, &TRUNC_SAT[sub]);
+        return apply_sig(c, &wasm_fc_op_info_of(sub)->sig);
     }
     if (sub <= WASM_FC_TABLE_COPY) {
         if (!c->features->bulk_memory)
