@@ -6,7 +6,7 @@
 #include "wasm/module.h"
 #include "wasm/reader.h"
 
-static const wasm_op_info OPS[256] = {
+const wasm_op_info WASM_OPS[256] = {
 #define X(code, NAME, text, imm, feat, sig) [code] = { text, imm, feat, sig },
     WASM_OPCODE_LIST(X)
 #undef X
@@ -20,11 +20,6 @@ static const wasm_op_info FC_OPS[] = {
 
 static const wasm_op_info UNKNOWN = { NULL, IMM_NONE, MVP, SPECIAL };
 
-const wasm_op_info *wasm_op_info_of(unsigned byte)
-{
-    return byte < 256 ? &OPS[byte] : &UNKNOWN;
-}
-
 const wasm_op_info *wasm_fc_op_info_of(uint32_t subop)
 {
     return subop < sizeof FC_OPS / sizeof FC_OPS[0] ? &FC_OPS[subop] : &UNKNOWN;
@@ -32,7 +27,7 @@ const wasm_op_info *wasm_fc_op_info_of(uint32_t subop)
 
 const char *wasm_opcode_name(unsigned byte)
 {
-    return wasm_op_info_of(byte)->name;
+    return byte < 256 ? WASM_OPS[byte].name : NULL;
 }
 
 const char *wasm_fc_opcode_name(unsigned subop)
@@ -40,12 +35,16 @@ const char *wasm_fc_opcode_name(unsigned subop)
     return wasm_fc_op_info_of(subop)->name;
 }
 
+/* Most u32 immediates are one byte: those are stepped over without a call. */
 static bool skip_u32s(wasm_reader *r, uint64_t n)
 {
     uint32_t v;
-    for (uint64_t i = 0; i < n; i++)
-        if (!wasm_read_u32(r, &v))
+    for (uint64_t i = 0; i < n; i++) {
+        if (r->p < r->end && *r->p < 0x80)
+            r->p++;
+        else if (!wasm_read_u32(r, &v))
             return false;
+    }
     return true;
 }
 
@@ -97,7 +96,7 @@ bool wasm_skip_fc_immediates(wasm_reader *r, uint32_t subop)
     return skip_kind(r, fi->imm, NULL);
 }
 
-bool wasm_skip_immediates(wasm_reader *r, uint8_t op, uint32_t *fc_out)
+bool wasm_skip_immediates_of(wasm_reader *r, uint8_t op, uint32_t *fc_out)
 {
     const wasm_op_info *oi = wasm_op_info_of(op);
     if (!oi->name)

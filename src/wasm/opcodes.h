@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct wasm_reader;
+#include "wasm/reader.h"
 
 /* The immediates that follow an opcode. */
 typedef enum wasm_imm {
@@ -293,7 +293,11 @@ typedef struct wasm_op_info {
 } wasm_op_info;
 
 /* The entry of a single-byte opcode, or of an 0xFC sub-opcode; name NULL when unknown. */
-const wasm_op_info *wasm_op_info_of(unsigned byte);
+extern const wasm_op_info WASM_OPS[256];
+static inline const wasm_op_info *wasm_op_info_of(uint8_t byte)
+{
+    return &WASM_OPS[byte];
+}
 const wasm_op_info *wasm_fc_op_info_of(uint32_t subop);
 
 /* The text name of an opcode ("i32.add"), or NULL for an unknown byte. */
@@ -306,7 +310,21 @@ const char *wasm_fc_opcode_name(unsigned subop);
  * unknown opcode (reader error set). *fc_out, when given, receives the
  * sub-opcode of an 0xFC instruction.
  */
-bool wasm_skip_immediates(struct wasm_reader *r, uint8_t op, uint32_t *fc_out);
+bool wasm_skip_immediates_of(struct wasm_reader *r, uint8_t op, uint32_t *fc_out);
+
+/* Walkers call this for every instruction: the common cases (no immediate, a
+ * one-byte index) inline. */
+static inline bool wasm_skip_immediates(wasm_reader *r, uint8_t op, uint32_t *fc_out)
+{
+    wasm_imm imm = WASM_OPS[op].imm;
+    if (imm == IMM_NONE && WASM_OPS[op].name)
+        return true;
+    if (imm == IMM_INDEX && r->p < r->end && *r->p < 0x80) {
+        r->p++;
+        return true;
+    }
+    return wasm_skip_immediates_of(r, op, fc_out);
+}
 /* The same for an 0xFC instruction whose sub-opcode has been read. */
 bool wasm_skip_fc_immediates(struct wasm_reader *r, uint32_t subop);
 

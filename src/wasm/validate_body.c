@@ -682,7 +682,7 @@ static bool need_memory(body_checker *c)
  * One- and two-operand numeric instructions: their operand and result types
  * come from the opcode table (opcodes.h), as for every other walker.
  */
-static inline bool apply_sig(body_checker *c, const wasm_sig *s)
+static inline __attribute__((always_inline)) bool apply_sig(body_checker *c, const wasm_sig *s)
 {
     if (s->npop == 2 && !pop_expect(c, s->pop1))
         return false;
