@@ -1,6 +1,6 @@
 /*
  * fuzz_protocol.c — libFuzzer target: hostile bytes into the wire protocol
- * between host, workers and job processes (src/host/protocol.c, frame.c).
+ * between host, workers and job processes (src/wire/protocol.c, frame.c).
  *
  * Those bytes really can be hostile: a hijacked job process writes its result
  * frame on a pipe to its worker, and a compromised worker answers the host.
@@ -32,7 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "host/protocol.h"
+#include "wire/protocol.h"
 
 #define REQUIRE(cond)                                                              \
     do {                                                                           \

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "pvf/host.h"
-#include "host/protocol.h"
+#include "wire/protocol.h"
 #include "host/worker_interface.h"
 
 /* How a preparation ended. */

@@ -39,7 +39,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "host/protocol.h"
+#include "wire/protocol.h"
 #include "runtime/executor_params.h"
 
 typedef enum host_worker_kind { HOST_WORKER_PREPARE = 0, HOST_WORKER_EXECUTE = 1 } host_worker_kind;

@@ -17,7 +17,7 @@
 #include "worker/sandbox.h"
 #include "worker/job_internal.h"
 
-#include "host/protocol.h"
+#include "wire/protocol.h"
 #include "util/errmsg.h"
 #include "util/cputime.h"
 
@@ -279,8 +279,7 @@ void job_kill(job *j)
 _Noreturn void job_exit_out_of_memory(int result_fd, const uint8_t *payload, size_t len)
 {
     uint8_t header[FRAME_HEADER_SIZE];
-    for (int i = 0; i < FRAME_HEADER_SIZE; i++)
-        header[i] = (uint8_t)((uint64_t)len >> (8 * i));
+    frame_header_encode(len, header);
     /* Raw writes, no allocation: the heap is exactly what just ran out. */
     if (write(result_fd, header, sizeof header) == (ssize_t)sizeof header && len > 0) {
         size_t done = 0;

@@ -27,7 +27,7 @@
 #include "worker/job.h"
 #include "worker/job_internal.h"
 
-#include "host/protocol.h"
+#include "wire/protocol.h"
 #include "util/cputime.h"
 
 #include <errno.h>
@@ -110,9 +110,7 @@ static void reader_account(frame_reader *r, size_t n)
         r->header_got += n;
         if (r->header_got < FRAME_HEADER_SIZE)
             return;
-        r->len = 0;
-        for (int i = 0; i < FRAME_HEADER_SIZE; i++)
-            r->len |= (uint64_t)r->header[i] << (8 * i);
+        r->len = frame_header_decode(r->header);
         if (r->len > r->max)
             reader_fail(r, "result frame too large: %llu bytes, limit %zu",
                         (unsigned long long)r->len, r->max);

@@ -42,7 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "host/protocol.h"
+#include "wire/protocol.h"
 
 /* The worker's version; the host's node version must be this string. */
 #define WORKER_VERSION PVF_VERSION

@@ -5,7 +5,7 @@
  */
 #include "test.h"
 
-#include "host/protocol.h"
+#include "wire/protocol.h"
 #include "worker/job.h"
 
 #include <dirent.h>

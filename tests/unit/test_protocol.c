@@ -1,5 +1,5 @@
 /*
- * test_protocol.c — frames and the host/worker/job messages (src/host/protocol.h).
+ * test_protocol.c — frames and the host/worker/job messages (src/wire/protocol.h).
  *
  * Byte-exact cases are computed by hand from reference-behaviour.md §3.3
  * (and the OOM payload quoted verbatim in §2.2); round trips check that every
@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "host/protocol.h"
+#include "wire/protocol.h"
 
 /* ------------------------------------------------------------ helpers */
 

@@ -24,7 +24,7 @@
 #define _GNU_SOURCE /* clearenv, strerrorname_np, pipe2 */
 #include "test.h"
 
-#include "host/protocol.h"
+#include "wire/protocol.h"
 #include "pvf/host.h"
 #include "worker/job.h"
 #include "worker/sandbox.h"

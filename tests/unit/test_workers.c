@@ -11,7 +11,7 @@
 #define _GNU_SOURCE
 #include "test.h"
 
-#include "host/protocol.h"
+#include "wire/protocol.h"
 #include "runtime/hashing.h"
 #include "runtime/validation.h"
 #include "worker/worker_common.h"

@@ -34,6 +34,21 @@
 
 #define FRAME_HEADER_SIZE 8
 
+/* The frame header: the payload length as a u64, little-endian (the reference's framing). */
+static inline void frame_header_encode(uint64_t len, uint8_t header[FRAME_HEADER_SIZE])
+{
+    for (int i = 0; i < FRAME_HEADER_SIZE; i++)
+        header[i] = (uint8_t)(len >> (8 * i));
+}
+
+static inline uint64_t frame_header_decode(const uint8_t header[FRAME_HEADER_SIZE])
+{
+    uint64_t len = 0;
+    for (int i = 0; i < FRAME_HEADER_SIZE; i++)
+        len |= (uint64_t)header[i] << (8 * i);
+    return len;
+}
+
 /*
  * Maximum payload sizes, per message kind (docs/PROTOCOL.md, "Size limits").
  * The code and PoV limits are what the host refuses to send; the others bound

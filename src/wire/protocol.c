@@ -8,7 +8,7 @@
  * value. Enum indices are checked against the known variants, so a peer
  * speaking another revision fails loudly instead of being misread.
  */
-#include "host/protocol.h"
+#include "wire/protocol.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * refused before anything is allocated, and end of file before the first
  * byte is a clean close, which callers treat differently from an error.
  */
-#include "host/protocol.h"
+#include "wire/protocol.h"
 #include "util/errmsg.h"
 
 #include <errno.h>
@@ -51,9 +51,7 @@ static bool write_all(int fd, const uint8_t *p, size_t n, bool *is_socket, char 
 bool frame_write(int fd, const uint8_t *p, size_t n, char *err, size_t errlen)
 {
     uint8_t header[FRAME_HEADER_SIZE];
-    uint64_t len = n;
-    for (int i = 0; i < FRAME_HEADER_SIZE; i++)
-        header[i] = (uint8_t)(len >> (8 * i));
+    frame_header_encode(n, header);
     bool is_socket = true;
     return write_all(fd, header, sizeof header, &is_socket, err, errlen) &&
            write_all(fd, p, n, &is_socket, err, errlen);
@@ -93,9 +91,7 @@ static frame_status read_length(int fd, uint64_t *len, char *err, size_t errlen)
         errmsg_set(err, errlen, "truncated frame: got %zu of %d length bytes", got, FRAME_HEADER_SIZE);
         return FRAME_ERROR;
     }
-    *len = 0;
-    for (int i = 0; i < FRAME_HEADER_SIZE; i++)
-        *len |= (uint64_t)header[i] << (8 * i);
+    *len = frame_header_decode(header);
     return FRAME_OK;
 }
 
