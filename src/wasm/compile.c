@@ -1084,8 +1084,8 @@ static bool compile_body(compiler *c, const wasm_func *f, const wasm_functype *f
         } else {
             ok = compile_instr(c, &r, op);
         }
-        if (!ok)
-            return false;
+        if (!ok && !c->oom)
+            return false;   /* the reader or the op said why */
     }
     if (c->oom)
         return wasm_fail(c->err, "out of memory while compiling");

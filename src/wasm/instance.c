@@ -309,10 +309,10 @@ static bool create_state(linker *l)
     pvf_instance *inst = l->inst;
     for (uint32_t i = c->ntable_imports; i < c->ntables; i++)
         if (!(inst->tables[i] = pvf_table_new(l->store, c->tables[i])))
-            return snprintf(l->err, l->errlen, "cannot allocate table %u", i), false;
+            return snprintf(l->err, l->errlen, "cannot allocate table %u: out of memory", i), false;
     if (c->nmemories > c->nmemory_imports &&
         !(inst->memory = pvf_memory_new(l->store, c->memory)))
-        return snprintf(l->err, l->errlen, "cannot reserve linear memory"), false;
+        return snprintf(l->err, l->errlen, "cannot reserve linear memory: out of memory"), false;
     uint32_t ndef = c->nglobals - c->nglobal_imports;
     pvf_global *own = store_alloc(l->store, (size_t)ndef * sizeof *own);
     if (!own)

@@ -64,10 +64,19 @@ static void job_send(int fd, const proto_prepare_job_result *res)
     proto_send(fd, &sw, NULL, 0);   /* a failed write shows as "no result" in the worker */
 }
 
+/*
+ * An allocation failure is never a verdict on the code: under the memory
+ * limit it is the reference's OutOfMemory; without one the reference's job
+ * aborts (Rust's allocation-error handler), which the worker reports as
+ * JobDied, a non-deterministic error: abort the same way.
+ */
 static void job_fail(const prepare_job_arg *a, int fd, proto_prepare_error_kind kind, const char *msg)
 {
-    if (a->mem_limited && strstr(msg, "out of memory"))
-        job_exit_out_of_memory(fd, OOM_PAYLOAD, sizeof OOM_PAYLOAD);
+    if (strstr(msg, "out of memory")) {
+        if (a->mem_limited)
+            job_exit_out_of_memory(fd, OOM_PAYLOAD, sizeof OOM_PAYLOAD);
+        abort();
+    }
     proto_prepare_job_result res;
     memset(&res, 0, sizeof res);
     res.error.kind = kind;
