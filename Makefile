@@ -15,7 +15,9 @@ PKGS     := libzstd zlib libxxhash libsodium libsecp256k1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
-OPT      ?= -O2 -g
+# Assertions (invariants of the compiler and interpreter) are on in the ASan build and in
+# the fuzz build, off here (NDEBUG): they guard what tests and fuzzing should find.
+OPT      ?= -O2 -g -DNDEBUG
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Werror -ffp-contract=off -fno-strict-aliasing \
                -pthread -Iinclude -Isrc $(PKG_CFLAGS)
 CFLAGS   += $(OPT) $(CFLAGS_BASE) -MMD -MP

@@ -21,6 +21,7 @@
  */
 #include "wasm/code.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,7 @@ static void emit(compiler *c, uint32_t w)
 /* Start an op; invalidates the local.set fold unless the caller sets producer after. */
 static uint32_t emit_op(compiler *c, enum ir_op op)
 {
+    assert(op < IR_OP_COUNT);
     c->producer = NO_LABEL;
     uint32_t at = c->ncode;
     emit(c, (uint32_t)op);
@@ -121,7 +123,9 @@ static void emit_forward(compiler *c, uint32_t *chain)
 
 static void bind_chain(compiler *c, uint32_t chain, uint32_t target)
 {
+    assert(target <= c->ncode);     /* a label is bound to code that exists */
     while (chain != NO_LABEL && !c->oom) {
+        assert(chain < c->ncode);
         uint32_t next = c->code[chain];
         c->code[chain] = target;
         chain = next;
@@ -166,6 +170,7 @@ static void push_produced(compiler *c, uint32_t op_at)
 
 static uint32_t pos_slot(const compiler *c, uint32_t pos)
 {
+    assert(pos <= c->max_sp);   /* every operand position is inside the frame */
     return c->s0 + pos;
 }
 

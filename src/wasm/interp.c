@@ -14,6 +14,7 @@
  * instances) go through call_external(), which recurses in C a bounded number
  * of times.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +139,8 @@ pvf_trap_kind interp_invoke(pvf_func *f, uint64_t *slots, pvf_trap *trap)
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-#define NEXT() goto *labels[*ip]
+/* The compiler only emits ops of the table, and the loader checked the artifact's checksum. */
+#define NEXT() do { assert(*ip < IR_OP_COUNT); goto *labels[*ip]; } while (0)
 #define TRAP(kind) do { result = (kind); goto trapped; } while (0)
 
 #define A32 ((uint32_t)fp[ip[2]])

@@ -13,7 +13,15 @@
 
 #include "wasm/module.h"
 
+#include <stdint.h>
 #include <string.h>
+
+#include "pvf/reference.h"
+
+/* Sizes, counts and word indices are 32-bit throughout the engine. */
+_Static_assert(WASM_MAX_FUNCTION_SIZE < UINT32_MAX / 2, "a body's size fits in 32 bits");
+_Static_assert(WASM_MAX_FUNCTIONS < UINT32_MAX / 2, "function indices fit in 32 bits");
+_Static_assert(PVF_REF_HEAP_MAX_PAGES <= WASM_MAX_PAGES, "the default PVF heap is a valid memory");
 
 static bool check_count(uint64_t count, uint32_t limit, const char *what, wasm_error *err)
 {

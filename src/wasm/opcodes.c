@@ -18,6 +18,8 @@ static const wasm_op_info FC_OPS[] = {
 #undef X
 };
 
+_Static_assert(sizeof FC_OPS / sizeof FC_OPS[0] == 0x12, "the 0xFC sub-opcodes are 0 to 17");
+
 static const wasm_op_info UNKNOWN = { NULL, IMM_NONE, MVP, SPECIAL };
 
 const wasm_op_info *wasm_fc_op_info_of(uint32_t subop)

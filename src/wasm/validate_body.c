@@ -697,6 +697,9 @@ static const uint8_t NATURAL_ALIGN[0x3F - 0x28] = {
     2, 3, 2, 3, 0, 1, 0, 1, 2,                  /* stores */
 };
 
+_Static_assert(sizeof NATURAL_ALIGN == WASM_OP_I64_STORE32 - WASM_OP_I32_LOAD + 1,
+               "one alignment for every load and store");
+
 /* The value type and the operands come from the opcode table. */
 static bool op_memory_access(body_checker *c, uint8_t op)
 {
