@@ -21,7 +21,7 @@
  * Threading model. pvf_host_start starts one host thread, which owns all
  * state: the artifact table, the prepare queue and the execute queue
  * (src/host/prepare_queue.h, execute_queue.h) and the metrics. Every worker
- * process is driven by a thread of its own (src/host/worker_slot.h), so a
+ * process is driven by a thread of its own (src/host/slot.h), so a
  * slow or stopped worker never blocks the host thread; each wait there has a
  * deadline (the CPU-time budget × the wall-clock factor). The API below may
  * be called from any thread: submissions are copied into a message for the

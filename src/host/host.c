@@ -574,8 +574,8 @@ size_t pvf_host_worker_pids(const pvf_host *h, int kind, int *pids, size_t max)
     size_t n = 0;
     pthread_mutex_lock((pthread_mutex_t *)&h->lock);
     for (size_t i = 0; i < h->n_slots; i++) {
-        int pid = worker_slot_pid(h->slots[i]);
-        if ((int)worker_slot_kind(h->slots[i]) == kind && pid > 0 && n < max)
+        int pid = slot_pid(h->slots[i]);
+        if ((int)slot_kind(h->slots[i]) == kind && pid > 0 && n < max)
             pids[n++] = pid;
     }
     pthread_mutex_unlock((pthread_mutex_t *)&h->lock);

@@ -129,7 +129,7 @@ static uint64_t attempt_budget(const host_request *r)
 void host_assign_execution(pvf_host *h, uint64_t worker, uint64_t job, uint64_t queued_ms)
 {
     host_request *r = host_find_request(h, job);
-    worker_slot *s = host_find_slot(h, HOST_WORKER_EXECUTE, worker);
+    slot *s = host_find_slot(h, HOST_WORKER_EXECUTE, worker);
     artifact_entry *e = r ? artifacts_lookup(h->table, &r->aid) : NULL;
     if (!r || !s || !e || e->state != ARTIFACT_PREPARED) {
         /* Answered meanwhile, or its artifact was removed while it waited: free the
@@ -156,7 +156,7 @@ void host_assign_execution(pvf_host *h, uint64_t worker, uint64_t job, uint64_t 
     memcpy(x->artifact_checksum, e->checksum, 32);
     sj.wall_ms = budget * h->cfg.wall_clock_factor;
     r->done.execute.attempts++;
-    worker_slot_execute(s, &sj);
+    slot_execute(s, &sj);
 }
 
 static retry_class retry_for(const pvf_host *h, const host_request *r, const exec_outcome *o)
@@ -173,7 +173,7 @@ static retry_class retry_for(const pvf_host *h, const host_request *r, const exe
 
 void host_execute_event(pvf_host *h, slot_event *ev)
 {
-    exec_queue_job_finished(h->eq, worker_slot_id(ev->slot), !ev->gone, monotonic_ms());
+    exec_queue_job_finished(h->eq, slot_id(ev->slot), !ev->gone, monotonic_ms());
     metrics_execute_finished(h->metrics);
     metrics_execution_time(h->metrics, (double)(ev->done_ms - ev->sent_ms) / 1000.0);
     host_request *r = host_find_request(h, ev->job);

@@ -28,7 +28,7 @@
 #include "host/metrics.h"
 #include "host/prepare_queue.h"
 #include "host/verdict.h"
-#include "host/worker_slot.h"
+#include "host/slot.h"
 #include "runtime/executor_params.h"
 #include "util/cputime.h"
 
@@ -113,7 +113,7 @@ struct pvf_host {
     artifacts *table;
     prepare_queue *pq;
     exec_queue *eq;
-    worker_slot **slots;            /* live slots, oldest first */
+    slot **slots;            /* live slots, oldest first */
     size_t n_slots, cap_slots;
     host_request *requests;
     prep_job *prep_jobs;
@@ -134,7 +134,7 @@ void host_request_free(host_request *r);
 
 /* host_loop.c */
 void *host_thread_main(void *arg);
-worker_slot *host_find_slot(pvf_host *h, host_worker_kind kind, uint64_t id);
+slot *host_find_slot(pvf_host *h, host_worker_kind kind, uint64_t id);
 void host_drain_actions(pvf_host *h);
 
 /* host_prepare.c */

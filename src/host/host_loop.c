@@ -28,19 +28,19 @@
 
 /* ---------------------------------------------------------------- slots */
 
-worker_slot *host_find_slot(pvf_host *h, host_worker_kind kind, uint64_t id)
+slot *host_find_slot(pvf_host *h, host_worker_kind kind, uint64_t id)
 {
     for (size_t i = 0; i < h->n_slots; i++)
-        if (worker_slot_kind(h->slots[i]) == kind && worker_slot_id(h->slots[i]) == id)
+        if (slot_kind(h->slots[i]) == kind && slot_id(h->slots[i]) == id)
             return h->slots[i];
     return NULL;
 }
 
-static bool add_slot(pvf_host *h, worker_slot *s)
+static bool add_slot(pvf_host *h, slot *s)
 {
     if (h->n_slots == h->cap_slots) {
         size_t cap = h->cap_slots ? h->cap_slots * 2 : 8;
-        worker_slot **n = realloc(h->slots, cap * sizeof *n);
+        slot **n = realloc(h->slots, cap * sizeof *n);
         if (!n)
             return false;
         h->slots = n;
@@ -50,7 +50,7 @@ static bool add_slot(pvf_host *h, worker_slot *s)
     return true;
 }
 
-static void remove_slot(pvf_host *h, worker_slot *s)
+static void remove_slot(pvf_host *h, slot *s)
 {
     for (size_t i = 0; i < h->n_slots; i++) {
         if (h->slots[i] == s) {
@@ -69,7 +69,7 @@ static enum metrics_worker_flavor flavor(host_worker_kind k)
 /* Start a slot for a SPAWN action; ep only for execute workers. */
 static void spawn_slot(pvf_host *h, host_worker_kind kind, uint64_t id, const executor_params *ep)
 {
-    worker_spawn_cfg wc = {
+    wclient_spawn_cfg wc = {
         .binary = kind == HOST_WORKER_PREPARE ? h->prepare_path : h->execute_path,
         .cache_dir = h->cache_dir,
         .node_version = h->node_version,
@@ -79,12 +79,12 @@ static void spawn_slot(pvf_host *h, host_worker_kind kind, uint64_t id, const ex
         .log_path = h->log_path,
     };
     metrics_worker_spawning(h->metrics, flavor(kind));
-    worker_slot *s = worker_slot_start(kind, id, &wc, &h->events);
+    slot *s = slot_start(kind, id, &wc, &h->events);
     if (s && add_slot(h, s))
         return;
     if (s) {
-        worker_slot_cancel(s);
-        worker_slot_join(s);
+        slot_cancel(s);
+        slot_join(s);
     }
     /* No thread or no memory: a spawn failure as far as the queues know. */
     uint64_t now = monotonic_ms();
@@ -115,19 +115,19 @@ static void set_fatal(pvf_host *h, const char *msg)
 
 static bool spawn_failure_is_fatal(const pvf_host *h, const slot_event *ev)
 {
-    if (ev->spawn_status == WORKER_SPAWN_VERSION_MISMATCH)
+    if (ev->spawn_status == WCLIENT_SPAWN_VERSION_MISMATCH)
         return true;
-    const char *bin = worker_slot_kind(ev->slot) == HOST_WORKER_PREPARE ? h->prepare_path : h->execute_path;
-    return ev->spawn_status == WORKER_SPAWN_PROCESS && access(bin, X_OK) != 0;
+    const char *bin = slot_kind(ev->slot) == HOST_WORKER_PREPARE ? h->prepare_path : h->execute_path;
+    return ev->spawn_status == WCLIENT_SPAWN_PROCESS && access(bin, X_OK) != 0;
 }
 
 /* ---------------------------------------------------------------- events */
 
 static void handle_event(pvf_host *h, slot_event *ev)
 {
-    worker_slot *s = ev->slot;
-    host_worker_kind kind = worker_slot_kind(s);
-    uint64_t id = worker_slot_id(s), now = monotonic_ms();
+    slot *s = ev->slot;
+    host_worker_kind kind = slot_kind(s);
+    uint64_t id = slot_id(s), now = monotonic_ms();
     switch (ev->kind) {
     case SLOT_SPAWNED:
         metrics_worker_spawned(h->metrics, flavor(kind));
@@ -138,7 +138,7 @@ static void handle_event(pvf_host *h, slot_event *ev)
         break;
     case SLOT_SPAWN_FAILED:
         fprintf(stderr, "pvf host: %s worker spawn failed (%s): %s\n",
-                kind == HOST_WORKER_PREPARE ? "prepare" : "execute", worker_spawn_status_name(ev->spawn_status),
+                kind == HOST_WORKER_PREPARE ? "prepare" : "execute", wclient_spawn_status_name(ev->spawn_status),
                 ev->err);
         if (spawn_failure_is_fatal(h, ev))
             set_fatal(h, ev->err);
@@ -169,7 +169,7 @@ static void handle_event(pvf_host *h, slot_event *ev)
         if (ev->kind != SLOT_SPAWN_FAILED)
             metrics_worker_retired(h->metrics, flavor(kind));
         remove_slot(h, s);
-        worker_slot_join(s);
+        slot_join(s);
     }
     slot_event_free(ev);
 }
@@ -235,7 +235,7 @@ static bool handle_inbox(pvf_host *h, inbox_msg *m)
 
 static void prepare_action_run(pvf_host *h, const prepare_action *a)
 {
-    worker_slot *s;
+    slot *s;
     switch (a->kind) {
     case PREPARE_ACTION_SPAWN:
         if (!h->fatal[0])
@@ -247,14 +247,14 @@ static void prepare_action_run(pvf_host *h, const prepare_action *a)
     case PREPARE_ACTION_KILL:
         s = host_find_slot(h, HOST_WORKER_PREPARE, a->worker);
         if (s)
-            worker_slot_close(s);
+            slot_close(s);
         break;
     }
 }
 
 static void exec_action_run(pvf_host *h, const exec_action *a)
 {
-    worker_slot *s;
+    slot *s;
     host_request *r;
     switch (a->kind) {
     case EXEC_ACTION_SPAWN:
@@ -268,7 +268,7 @@ static void exec_action_run(pvf_host *h, const exec_action *a)
     case EXEC_ACTION_KILL:
         s = host_find_slot(h, HOST_WORKER_EXECUTE, a->worker);
         if (s)
-            worker_slot_close(s);
+            slot_close(s);
         break;
     case EXEC_ACTION_DEADLINE:
         host_execution_deadline(h, a->job.id);
@@ -363,9 +363,9 @@ static bool run_batch(pvf_host *h, uint64_t *next_timer)
 static void shut_down(pvf_host *h)
 {
     for (size_t i = 0; i < h->n_slots; i++)
-        worker_slot_cancel(h->slots[i]);
+        slot_cancel(h->slots[i]);
     for (size_t i = 0; i < h->n_slots; i++)
-        worker_slot_join(h->slots[i]);
+        slot_join(h->slots[i]);
     h->n_slots = 0;
     for (mailbox_node *n = mailbox_take_all(&h->events), *next; n; n = next) {
         next = n->next;

@@ -207,7 +207,7 @@ void host_heads_up(pvf_host *h, prep_job *list)
 
 void host_start_prepare_job(pvf_host *h, uint64_t worker, uint64_t job)
 {
-    worker_slot *s = host_find_slot(h, HOST_WORKER_PREPARE, worker);
+    slot *s = host_find_slot(h, HOST_WORKER_PREPARE, worker);
     prep_job *j = find_prep_job(h, job);
     if (!s || !j) {
         fprintf(stderr, "pvf host: prepare job %llu for worker %llu: %s unknown\n", (unsigned long long)job,
@@ -228,7 +228,7 @@ void host_start_prepare_job(pvf_host *h, uint64_t worker, uint64_t job)
     sj.req.prep_kind = j->kind;
     sj.cpu_ms = j->cpu_ms;
     sj.wall_ms = j->cpu_ms * h->cfg.wall_clock_factor;
-    worker_slot_prepare(s, &sj);
+    slot_prepare(s, &sj);
 }
 
 static void record_prepare_metrics(pvf_host *h, const slot_event *ev)
@@ -264,7 +264,7 @@ static bool conclude_entry(pvf_host *h, artifact_entry *e, const prep_job *j, co
 void host_prepare_event(pvf_host *h, slot_event *ev)
 {
     prepare_job_info info;
-    prepare_queue_worker_concluded(h->pq, worker_slot_id(ev->slot), ev->gone, monotonic_ms(), &info);
+    prepare_queue_worker_concluded(h->pq, slot_id(ev->slot), ev->gone, monotonic_ms(), &info);
     record_prepare_metrics(h, ev);
     prep_job *j = find_prep_job(h, ev->job);
     if (!j)

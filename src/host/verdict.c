@@ -36,13 +36,13 @@ static void prepare_success(const proto_prepare_result *r, uint64_t cpu_ms, prep
     out->peak_memory_bytes = out->max_rss_kib ? out->max_rss_kib * 1024 : m->peak_tracked_alloc;
 }
 
-void verdict_from_prepare(worker_io_status st, const proto_prepare_result *r, uint64_t cpu_ms, const char *err,
+void verdict_from_prepare(wclient_status st, const proto_prepare_result *r, uint64_t cpu_ms, const char *err,
                           prepare_outcome *out)
 {
     char msg[600];
     memset(out, 0, sizeof *out);
     switch (st) {
-    case WORKER_IO_OK:
+    case WCLIENT_OK:
         if (r->ok) {
             prepare_success(r, cpu_ms, out);
             return;
@@ -53,16 +53,16 @@ void verdict_from_prepare(worker_io_status st, const proto_prepare_result *r, ui
         out->rip = r->error.kind == PREP_ERR_TIMED_OUT || r->error.kind == PREP_ERR_JOB_DIED ||
                    r->error.kind == PREP_ERR_OUT_OF_MEMORY;
         return;
-    case WORKER_IO_HARD_TIMEOUT:
+    case WCLIENT_HARD_TIMEOUT:
         snprintf(msg, sizeof msg, "prepare worker passed its wall-clock deadline: %s", err);
         prepare_outcome_fail(out, PREP_ERR_TIMED_OUT, msg);
         out->rip = true;
         return;
-    case WORKER_IO_HOST_ERROR:
+    case WCLIENT_HOST_ERROR:
         prepare_outcome_fail(out, PREP_ERR_CREATE_TMP_FILE, err);
         return;
-    case WORKER_IO_DIED:
-    case WORKER_IO_MALFORMED:
+    case WCLIENT_DIED:
+    case WCLIENT_MALFORMED:
     default:
         snprintf(msg, sizeof msg, "prepare worker: %s", err);
         prepare_outcome_fail(out, PREP_ERR_IO_ERR, msg);
@@ -172,11 +172,11 @@ static retry_class from_worker_error(const proto_worker_error *we, exec_outcome 
     return RETRY_INTERNAL;
 }
 
-void verdict_from_execute(worker_io_status st, const proto_execute_result *r, const char *err, exec_outcome *out)
+void verdict_from_execute(wclient_status st, const proto_execute_result *r, const char *err, exec_outcome *out)
 {
     memset(out, 0, sizeof *out);
     switch (st) {
-    case WORKER_IO_OK:
+    case WCLIENT_OK:
         out->execute_ns = proto_duration_to_ns(r->duration);
         if (r->ok) {
             out->retry = from_job_response(&r->job_response, out);
@@ -185,17 +185,17 @@ void verdict_from_execute(worker_io_status st, const proto_execute_result *r, co
             out->retry = from_worker_error(&r->error, out);
         }
         return;
-    case WORKER_IO_HARD_TIMEOUT:
+    case WCLIENT_HARD_TIMEOUT:
         set_str(out, PVF_VERDICT_INVALID, EXEC_REASON_HARD_TIMEOUT, err);
         out->retry = RETRY_NONE;
         return;
-    case WORKER_IO_HOST_ERROR:     /* the worker is untouched (e.g. CouldNotCreateLink) */
+    case WCLIENT_HOST_ERROR:     /* the worker is untouched (e.g. CouldNotCreateLink) */
         set_str(out, PVF_VERDICT_INTERNAL, EXEC_REASON_COULD_NOT_CREATE_LINK, err);
         out->retry = RETRY_INTERNAL;
         out->worker_kept = true;
         return;
-    case WORKER_IO_DIED:
-    case WORKER_IO_MALFORMED:
+    case WCLIENT_DIED:
+    case WCLIENT_MALFORMED:
     default:
         set_str(out, PVF_VERDICT_POSSIBLY_INVALID, EXEC_REASON_AMBIGUOUS_WORKER_DEATH, err);
         out->retry = RETRY_DEATH;

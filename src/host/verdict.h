@@ -15,7 +15,7 @@
 
 #include "pvf/host.h"
 #include "wire/protocol.h"
-#include "host/worker_interface.h"
+#include "host/worker_client.h"
 
 /* How a preparation ended. */
 typedef struct prepare_outcome {
@@ -33,11 +33,11 @@ typedef struct prepare_outcome {
 
 void prepare_outcome_fail(prepare_outcome *out, proto_prepare_error_kind kind, const char *msg);
 
-/* A prepare request's result (st, r, err as worker_prepare left them) under
+/* A prepare request's result (st, r, err as wclient_prepare left them) under
  * a CPU budget of cpu_ms: a success reported over budget is TimedOut; the
  * worker is retired after TimedOut / JobDied / OutOfMemory and any I/O
  * failure. */
-void verdict_from_prepare(worker_io_status st, const proto_prepare_result *r, uint64_t cpu_ms, const char *err,
+void verdict_from_prepare(wclient_status st, const proto_prepare_result *r, uint64_t cpu_ms, const char *err,
                           prepare_outcome *out);
 
 /* Candidate-validation's retry budgets (§6.2): one retry per class. */
@@ -90,8 +90,8 @@ typedef struct exec_outcome {
     bool worker_kept;       /* the worker survives (§1.5 table) */
 } exec_outcome;
 
-/* An execute request's result (st, r, err as worker_execute left them). */
-void verdict_from_execute(worker_io_status st, const proto_execute_result *r, const char *err, exec_outcome *out);
+/* An execute request's result (st, r, err as wclient_execute left them). */
+void verdict_from_execute(wclient_status st, const proto_execute_result *r, const char *err, exec_outcome *out);
 /* Set the verdict, the reason (its name, or `kind_name` when given) and the message. */
 void exec_outcome_set(exec_outcome *out, pvf_verdict v, exec_reason why, const char *kind_name,
                       const char *msg, size_t msg_len);

@@ -20,7 +20,7 @@
 
 #include "pvf/runtime.h"
 #include "runtime/blob.h"
-#include "runtime/host_functions.h"
+#include "runtime/hostfn.h"
 #include "util/cputime.h"
 
 void pvf_runtime_params_default(pvf_runtime_params *p)
@@ -64,11 +64,11 @@ static void set_outcome(pvf_call_result *out, pvf_outcome o, const char *fmt, ..
 }
 
 /* Instantiate with the host functions; NULL with out set on failure. */
-static pvf_instance *construct(pvf_store *store, const pvf_code *code, host_env *env, pvf_call_result *out)
+static pvf_instance *construct(pvf_store *store, const pvf_code *code, hostfn_env *env, pvf_call_result *out)
 {
     char err[256];
     pvf_extern *imports = NULL;
-    if (!host_link(store, code, env, &imports, err, sizeof err)) {
+    if (!hostfn_link(store, code, env, &imports, err, sizeof err)) {
         set_outcome(out, PVF_OUTCOME_ERROR, "runtime construction: %s", err);
         return NULL;
     }
@@ -115,7 +115,7 @@ static bool find_entry(pvf_instance *inst, const char *name, uint32_t *heap_base
     return true;
 }
 
-static void call_entry(pvf_func *fn, host_env *env, pvf_memory *mem, const uint8_t *input, size_t input_len,
+static void call_entry(pvf_func *fn, hostfn_env *env, pvf_memory *mem, const uint8_t *input, size_t input_len,
                        pvf_call_result *out)
 {
     char err[256];
@@ -155,7 +155,7 @@ void pvf_runtime_call(const pvf_code *code, const char *name, const uint8_t *inp
     memset(out, 0, sizeof *out);
     double t0 = cputime_thread_ms();
     pvf_store *store = pvf_store_new();
-    host_env env = { 0 };
+    hostfn_env env = { 0 };
     if (!store) {
         set_outcome(out, PVF_OUTCOME_ERROR, "out of memory");
         return;
@@ -176,13 +176,13 @@ void pvf_runtime_call(const pvf_code *code, const char *name, const uint8_t *inp
 bool pvf_runtime_check_linkable(const pvf_code *code, char *err, size_t errlen)
 {
     pvf_store *store = pvf_store_new();
-    host_env env = { 0 };
+    hostfn_env env = { 0 };
     pvf_extern *imports = NULL;
     if (!store) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
-    bool ok = host_link(store, code, &env, &imports, err, errlen);
+    bool ok = hostfn_link(store, code, &env, &imports, err, errlen);
     free(imports);
     pvf_store_free(store);
     return ok;

@@ -28,7 +28,7 @@
 
 #include "util/big_alloc.h"
 #include "wasm/code.h"
-#include "wasm/runtime.h"
+#include "wasm/store.h"
 #include "util/errmsg.h"
 
 #define ARTIFACT_MAGIC "PVFARTF"        /* 8 bytes with the NUL */

@@ -29,7 +29,7 @@
 #include "wasm/ir.h"
 #include "wasm/opcodes.h"
 #include "wasm/reader.h"
-#include "wasm/runtime.h"
+#include "wasm/store.h"
 #include "wasm/stack_limiter.h"
 
 #define NO_LABEL UINT32_MAX

@@ -17,7 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "wasm/runtime.h"
+#include "wasm/store.h"
 
 #define PAGE_SIZE (64u * 1024u)
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wasm/runtime.h"
+#include "wasm/store.h"
 #include "util/vec.h"
 
 struct pvf_store {

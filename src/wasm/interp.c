@@ -22,7 +22,7 @@
 
 #include "wasm/ir.h"
 #include "wasm/numeric.h"
-#include "wasm/runtime.h"
+#include "wasm/store.h"
 
 /*
  * pvf's own bounds, none of which can fire before the deterministic stack

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "wasm/runtime.h"
+#include "wasm/store.h"
 
 #define PAGE_SIZE (64u * 1024u)
 #define GUARD_BYTES ((size_t)1 << 20)

@@ -1,7 +1,7 @@
 /* trap.c — trap kinds and their texts (the spec suite's wording). */
 #include <stdio.h>
 
-#include "wasm/runtime.h"
+#include "wasm/store.h"
 
 const char *pvf_trap_kind_text(pvf_trap_kind kind)
 {

@@ -1,18 +1,18 @@
-/* host_functions.c — looking up host functions and linking a runtime's imports to them. */
-#include "runtime/host_functions.h"
+/* hostfn.c — looking up host functions and linking a runtime's imports to them. */
+#include "runtime/hostfn.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const host_fn_def *const tables[] = {
-    host_misc_fns, host_hashing_fns, host_allocator_fns, host_logging_fns, host_crypto_fns,
-    host_trie_fns,
+static const hostfn_fn_def *const tables[] = {
+    hostfn_misc_fns, hostfn_hashing_fns, hostfn_allocator_fns, hostfn_logging_fns, hostfn_crypto_fns,
+    hostfn_trie_fns,
 };
 
-const host_fn_def *host_find(const char *name)
+const hostfn_fn_def *hostfn_find(const char *name)
 {
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
-        for (const host_fn_def *d = tables[t]; d->name; d++)
+        for (const hostfn_fn_def *d = tables[t]; d->name; d++)
             if (!strcmp(d->name, name))
                 return d;
     return NULL;
@@ -42,7 +42,7 @@ static bool same_type(const pvf_functype *a, const pvf_functype *b)
            !memcmp(a->types, b->types, a->nparams + a->nresults);
 }
 
-bool host_link(pvf_store *store, const pvf_code *code, host_env *env, pvf_extern **imports,
+bool hostfn_link(pvf_store *store, const pvf_code *code, hostfn_env *env, pvf_extern **imports,
                char *err, size_t errlen)
 {
     uint32_t n = pvf_code_import_count(code);
@@ -59,7 +59,7 @@ bool host_link(pvf_store *store, const pvf_code *code, host_env *env, pvf_extern
             free(ext);
             return false;
         }
-        const host_fn_def *def = host_find(d.name);
+        const hostfn_fn_def *def = hostfn_find(d.name);
         if (!def)
             continue;       /* linked as a trapping stub */
         uint8_t types[16];

@@ -1,5 +1,5 @@
 /*
- * test_host_functions.c — the PVF host functions end to end, through real wasm.
+ * test_hostfn.c — the PVF host functions end to end, through real wasm.
  *
  * tests/fixtures/engine/host_calls.wat is shaped like a Substrate runtime
  * (memory imported from env, __heap_base, exports f(ptr, len) -> ptr | len << 32)

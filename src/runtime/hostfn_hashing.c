@@ -1,19 +1,19 @@
 /*
- * host_hashing.c — ext_hashing_*: hash a byte slice, return a pointer to the
+ * hostfn_hashing.c — ext_hashing_*: hash a byte slice, return a pointer to the
  * digest written into memory the runtime's allocator provides.
  */
 #include "runtime/hashing.h"
-#include "runtime/host_abi.h"
+#include "runtime/hostfn_abi.h"
 
-static int hash_into_heap(pvf_caller *c, host_env *env, uint64_t *slots, hash_fn fn, uint32_t out_len)
+static int hash_into_heap(pvf_caller *c, hostfn_env *env, uint64_t *slots, hash_fn fn, uint32_t out_len)
 {
     uint32_t len;
-    const uint8_t *data = host_span(c, slots[0], &len);
+    const uint8_t *data = hostfn_span(c, slots[0], &len);
     if (!data)
         return 1;
     uint8_t digest[64];
     fn(data, len, digest);
-    uint32_t ptr = host_alloc_copy(c, env, digest, out_len);
+    uint32_t ptr = hostfn_alloc_copy(c, env, digest, out_len);
     if (!ptr)
         return 1;
     slots[0] = ptr;
@@ -35,7 +35,7 @@ HASH_FN(twox_64, hash_twox_64, 8)
 HASH_FN(twox_128, hash_twox_128, 16)
 HASH_FN(twox_256, hash_twox_256, 32)
 
-const host_fn_def host_hashing_fns[] = {
+const hostfn_fn_def hostfn_hashing_fns[] = {
     { "ext_hashing_keccak_256_version_1", "I:i", host_keccak_256 },
     { "ext_hashing_keccak_512_version_1", "I:i", host_keccak_512 },
     { "ext_hashing_sha2_256_version_1", "I:i", host_sha2_256 },

@@ -1,5 +1,5 @@
 /*
- * host_functions.h — the PVF host-function set and how a runtime links to it.
+ * hostfn.h — the PVF host-function set and how a runtime links to it.
  *
  * The set is the reference's (misc, crypto, hashing, allocator, logging,
  * trie: reference-behaviour.md §5.5). Every import must be a function of
@@ -8,19 +8,19 @@
  * allow_missing_func_imports); an import whose name is known but whose
  * signature differs is a link error.
  */
-#ifndef PVF_RUNTIME_HOST_FUNCTIONS_H
-#define PVF_RUNTIME_HOST_FUNCTIONS_H
+#ifndef PVF_RUNTIME_HOSTFN_H
+#define PVF_RUNTIME_HOSTFN_H
 
-#include "runtime/host_abi.h"
+#include "runtime/hostfn_abi.h"
 
 /* The definition of host function `name`, or NULL. */
-const host_fn_def *host_find(const char *name);
+const hostfn_fn_def *hostfn_find(const char *name);
 
 /*
  * Build the import list of `code` in `store` (malloc'd array, one entry per
  * import; free() it). Missing functions are left NULL for the engine's stubs.
  */
-bool host_link(pvf_store *store, const pvf_code *code, host_env *env, pvf_extern **imports,
+bool hostfn_link(pvf_store *store, const pvf_code *code, hostfn_env *env, pvf_extern **imports,
                char *err, size_t errlen);
 
 #endif

@@ -1,10 +1,10 @@
 /*
- * runtime.h — the runtime objects behind the opaque types of pvf/engine.h:
+ * store.h — the runtime objects behind the opaque types of pvf/engine.h:
  * stores, instances, functions, memories, tables, globals; and the entry
  * points the instance code and the interpreter share.
  */
-#ifndef PVF_WASM_RUNTIME_H
-#define PVF_WASM_RUNTIME_H
+#ifndef PVF_WASM_STORE_H
+#define PVF_WASM_STORE_H
 
 #include <stdbool.h>
 #include <stdint.h>

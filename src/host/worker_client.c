@@ -1,6 +1,6 @@
 /*
- * worker_interface.c — spawning one worker process and talking to it
- * (worker_interface.h; reference-behaviour.md §1.7, §1.4/§1.5 per-job parts).
+ * worker_client.c — spawning one worker process and talking to it
+ * (worker_client.h; reference-behaviour.md §1.7, §1.4/§1.5 per-job parts).
  *
  * Deadlines. Waiting for a response is a poll() on the socket and the
  * worker's pidfd up to the deadline; the frame itself is then read with
@@ -16,7 +16,7 @@
  * removed before we return.
  */
 #define _GNU_SOURCE     /* accept4, pipe2, close_range, pidfd_open, sigabbrev_np */
-#include "host/worker_interface.h"
+#include "host/worker_client.h"
 #include "util/cputime.h"
 
 #include <dirent.h>
@@ -57,7 +57,7 @@ static const char *kind_name(host_worker_kind kind)
     return kind == HOST_WORKER_EXECUTE ? "execute" : "prepare";
 }
 
-const char *worker_spawn_status_name(worker_spawn_status s)
+const char *wclient_spawn_status_name(wclient_spawn_status s)
 {
     static const char *const names[] = {"Ok", "TmpPath", "Bind", "ProcessSpawn", "AcceptTimeout",
                                         "DiedBeforeConnecting", "Handshake", "VersionMismatch"};
@@ -81,7 +81,7 @@ static void describe_status(int status, char *buf, size_t size)
 
 /* Wait up to timeout_ms for the worker to exit by itself; true (with
  * *status) when it did and is now reaped. */
-static bool wait_exit(worker_handle *w, uint64_t timeout_ms, int *status)
+static bool wait_exit(wclient *w, uint64_t timeout_ms, int *status)
 {
     uint64_t deadline = monotonic_ms() + timeout_ms;
     for (;;) {
@@ -105,7 +105,7 @@ static bool wait_exit(worker_handle *w, uint64_t timeout_ms, int *status)
 
 /* Remove the worker dir and everything the worker left in it (it is flat:
  * tmp-artifact, artifact, a log). */
-static void remove_worker_dir(worker_handle *w)
+static void remove_worker_dir(wclient *w)
 {
     if (!w->dir[0])
         return;
@@ -123,7 +123,7 @@ static void remove_worker_dir(worker_handle *w)
 }
 
 /* Everything but the process: fds, buffers, the dir. */
-static void release(worker_handle *w)
+static void release(wclient *w)
 {
     if (w->sock >= 0)
         close(w->sock);
@@ -137,7 +137,7 @@ static void release(worker_handle *w)
 }
 
 /* SIGKILL (if still there) and reap; records how it ended in w->death. */
-static void kill_and_reap(worker_handle *w)
+static void kill_and_reap(wclient *w)
 {
     if (w->pid > 0) {
         int status = 0;
@@ -151,12 +151,12 @@ static void kill_and_reap(worker_handle *w)
     release(w);
 }
 
-void worker_kill(worker_handle *w)
+void wclient_kill(wclient *w)
 {
     kill_and_reap(w);
 }
 
-int worker_close(worker_handle *w)
+int wclient_close(wclient *w)
 {
     int status = -1;
     if (w->pid <= 0) {
@@ -181,30 +181,30 @@ int worker_close(worker_handle *w)
  * and say how) or is alive and misbehaving (kill it). Returns DIED or
  * MALFORMED accordingly; the handle is dead afterwards.
  */
-static worker_io_status bury(worker_handle *w, uint64_t grace_ms, worker_io_status if_alive, const char *what,
+static wclient_status bury(wclient *w, uint64_t grace_ms, wclient_status if_alive, const char *what,
                              char *err, size_t errlen)
 {
     int status;
-    worker_io_status st = if_alive;
+    wclient_status st = if_alive;
     if (w->pid > 0 && wait_exit(w, grace_ms, &status)) {
         describe_status(status, w->death, sizeof w->death);
         w->pid = -1;
-        st = WORKER_IO_DIED;
+        st = WCLIENT_DIED;
     }
     kill_and_reap(w);
-    if (st == WORKER_IO_DIED)
+    if (st == WCLIENT_DIED)
         set_err(err, errlen, "%s worker died: %s (%s)", kind_name(w->kind), w->death, what);
     else
         set_err(err, errlen, "%s worker misbehaved and was killed: %s", kind_name(w->kind), what);
     return st;
 }
 
-static worker_io_status hard_timeout(worker_handle *w, uint64_t timeout_ms, char *err, size_t errlen)
+static wclient_status hard_timeout(wclient *w, uint64_t timeout_ms, char *err, size_t errlen)
 {
     kill_and_reap(w);
     set_err(err, errlen, "%s worker did not answer within %llu ms: killed", kind_name(w->kind),
             (unsigned long long)timeout_ms);
-    return WORKER_IO_HARD_TIMEOUT;
+    return WCLIENT_HARD_TIMEOUT;
 }
 
 /* ================================================================ deadline I/O */
@@ -224,7 +224,7 @@ typedef enum wait_result { WAIT_READABLE, WAIT_EXITED, WAIT_TIMEOUT, WAIT_CANCEL
 /* Wait until the socket is readable, the process exits, the cancel fd fires
  * or the deadline. A readable socket wins over an exit, so a last response is
  * never lost; cancellation wins over everything. */
-static wait_result wait_readable(const worker_handle *w, uint64_t deadline)
+static wait_result wait_readable(const wclient *w, uint64_t deadline)
 {
     for (;;) {
         uint64_t now = monotonic_ms();
@@ -246,28 +246,28 @@ static wait_result wait_readable(const worker_handle *w, uint64_t deadline)
     }
 }
 
-static worker_io_status cancelled(worker_handle *w, char *err, size_t errlen)
+static wclient_status cancelled(wclient *w, char *err, size_t errlen)
 {
     kill_and_reap(w);
     set_err(err, errlen, "%s worker killed: the request was cancelled (host shutting down)", kind_name(w->kind));
-    return WORKER_IO_DIED;
+    return WCLIENT_DIED;
 }
 
 /* Send the writer's bytes as one frame before the deadline. */
-static worker_io_status send_request(worker_handle *w, scale_writer *sw, uint64_t deadline, uint64_t timeout_ms,
+static wclient_status send_request(wclient *w, scale_writer *sw, uint64_t deadline, uint64_t timeout_ms,
                                      char *err, size_t errlen)
 {
     char why[256];
     set_socket_deadline(w->sock, deadline);
     if (proto_send(w->sock, sw, why, sizeof why))
-        return WORKER_IO_OK;
+        return WCLIENT_OK;
     if (monotonic_ms() >= deadline)
         return hard_timeout(w, timeout_ms, err, errlen);
-    return bury(w, EXIT_GRACE_MS, WORKER_IO_DIED, why, err, errlen);
+    return bury(w, EXIT_GRACE_MS, WCLIENT_DIED, why, err, errlen);
 }
 
 /* Receive one response frame (into w->resp) before the deadline. */
-static worker_io_status recv_response(worker_handle *w, size_t max_len, uint64_t deadline, uint64_t timeout_ms,
+static wclient_status recv_response(wclient *w, size_t max_len, uint64_t deadline, uint64_t timeout_ms,
                                       size_t *len, char *err, size_t errlen)
 {
     char why[256];
@@ -277,31 +277,31 @@ static worker_io_status recv_response(worker_handle *w, size_t max_len, uint64_t
     case WAIT_CANCELLED:
         return cancelled(w, err, errlen);
     case WAIT_EXITED:
-        return bury(w, EXIT_GRACE_MS, WORKER_IO_DIED, "process exited", err, errlen);
+        return bury(w, EXIT_GRACE_MS, WCLIENT_DIED, "process exited", err, errlen);
     case WAIT_READABLE:
         break;
     }
     set_socket_deadline(w->sock, deadline);
     frame_status fs = frame_recv(w->sock, max_len, &w->resp, len, why, sizeof why);
     if (fs == FRAME_OK)
-        return WORKER_IO_OK;
+        return WCLIENT_OK;
     if (fs == FRAME_CLOSED)
-        return bury(w, EXIT_GRACE_MS, WORKER_IO_DIED, why, err, errlen);
+        return bury(w, EXIT_GRACE_MS, WCLIENT_DIED, why, err, errlen);
     if (monotonic_ms() >= deadline)
         return hard_timeout(w, timeout_ms, err, errlen);
-    return bury(w, BROKEN_FRAME_GRACE_MS, WORKER_IO_MALFORMED, why, err, errlen);
+    return bury(w, BROKEN_FRAME_GRACE_MS, WCLIENT_MALFORMED, why, err, errlen);
 }
 
-static worker_io_status malformed(worker_handle *w, const char *what, const wasm_error *e, char *err, size_t errlen)
+static wclient_status malformed(wclient *w, const char *what, const wasm_error *e, char *err, size_t errlen)
 {
     kill_and_reap(w);
     set_err(err, errlen, "%s worker sent a malformed %s: %s", kind_name(w->kind), what, e->msg);
-    return WORKER_IO_MALFORMED;
+    return WCLIENT_MALFORMED;
 }
 
 /* ================================================================ requests */
 
-static bool handle_alive(const worker_handle *w, char *err, size_t errlen)
+static bool handle_alive(const wclient *w, char *err, size_t errlen)
 {
     if (w->pid > 0 && w->sock >= 0)
         return true;
@@ -309,38 +309,38 @@ static bool handle_alive(const worker_handle *w, char *err, size_t errlen)
     return false;
 }
 
-worker_io_status worker_prepare(worker_handle *w, const proto_pvf_prep_data *req, uint64_t wall_timeout_ms,
+wclient_status wclient_prepare(wclient *w, const proto_pvf_prep_data *req, uint64_t wall_timeout_ms,
                                 proto_prepare_result *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     free(w->resp);
     w->resp = NULL;
     if (!handle_alive(w, err, errlen))
-        return WORKER_IO_HOST_ERROR;
+        return WCLIENT_HOST_ERROR;
     if (req->maybe_compressed_code.len > PROTO_MAX_CODE_SIZE) {
         set_err(err, errlen, "code too large to send: %zu bytes, limit %u", req->maybe_compressed_code.len,
                 PROTO_MAX_CODE_SIZE);
-        return WORKER_IO_HOST_ERROR;
+        return WCLIENT_HOST_ERROR;
     }
     uint64_t deadline = monotonic_ms() + wall_timeout_ms;
     scale_writer sw;
     scale_writer_init(&sw);
     proto_pvf_prep_data_write(&sw, req);
-    worker_io_status st = send_request(w, &sw, deadline, wall_timeout_ms, err, errlen);
+    wclient_status st = send_request(w, &sw, deadline, wall_timeout_ms, err, errlen);
     size_t len = 0;
-    if (st == WORKER_IO_OK)
+    if (st == WCLIENT_OK)
         st = recv_response(w, PROTO_MAX_SMALL_MESSAGE, deadline, wall_timeout_ms, &len, err, errlen);
-    if (st != WORKER_IO_OK)
+    if (st != WCLIENT_OK)
         return st;
     wasm_error e;
     if (!proto_prepare_result_decode(w->resp, len, out, &e)) {
         memset(out, 0, sizeof *out);
         return malformed(w, "prepare result", &e, err, errlen);
     }
-    return WORKER_IO_OK;
+    return WCLIENT_OK;
 }
 
-bool worker_take_artifact(worker_handle *w, const char *dest, char *err, size_t errlen)
+bool wclient_take_artifact(wclient *w, const char *dest, char *err, size_t errlen)
 {
     char src[sizeof w->dir + 16];
     if (!w->dir[0]) {
@@ -357,7 +357,7 @@ bool worker_take_artifact(worker_handle *w, const char *dest, char *err, size_t 
 
 /* <dir>/artifact as a hard link to the prepared artifact (the worker's sandbox
  * sees only its dir). An old link, from the previous job, is replaced. */
-static bool link_artifact(const worker_handle *w, const char *artifact_path, char *link_path, size_t size,
+static bool link_artifact(const wclient *w, const char *artifact_path, char *link_path, size_t size,
                           char *err, size_t errlen)
 {
     snprintf(link_path, size, "%s/artifact", w->dir);
@@ -384,31 +384,31 @@ static void enforce_exec_timeout(const proto_execute_request *req, proto_execute
     out->error.kind = WORKER_ERR_JOB_TIMED_OUT;
 }
 
-worker_io_status worker_execute(worker_handle *w, const char *artifact_path, const proto_execute_request *req,
+wclient_status wclient_execute(wclient *w, const char *artifact_path, const proto_execute_request *req,
                                 uint64_t wall_timeout_ms, proto_execute_result *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     free(w->resp);
     w->resp = NULL;
     if (!handle_alive(w, err, errlen))
-        return WORKER_IO_HOST_ERROR;
+        return WCLIENT_HOST_ERROR;
     if (req->pov.len > PROTO_MAX_POV_SIZE || req->pvd.parent_head.len > PROTO_MAX_HEAD_SIZE) {
         set_err(err, errlen, "execute request too large to send: PoV %zu bytes (limit %u), head %zu (limit %u)",
                 req->pov.len, PROTO_MAX_POV_SIZE, req->pvd.parent_head.len, PROTO_MAX_HEAD_SIZE);
-        return WORKER_IO_HOST_ERROR;
+        return WCLIENT_HOST_ERROR;
     }
     char link_path[sizeof w->dir + 16];
     if (!link_artifact(w, artifact_path, link_path, sizeof link_path, err, errlen))
-        return WORKER_IO_HOST_ERROR;
+        return WCLIENT_HOST_ERROR;
     uint64_t deadline = monotonic_ms() + wall_timeout_ms;
     scale_writer sw;
     scale_writer_init(&sw);
     proto_execute_request_write(&sw, req);
-    worker_io_status st = send_request(w, &sw, deadline, wall_timeout_ms, err, errlen);
+    wclient_status st = send_request(w, &sw, deadline, wall_timeout_ms, err, errlen);
     size_t len = 0;
-    if (st == WORKER_IO_OK)
+    if (st == WCLIENT_OK)
         st = recv_response(w, PROTO_MAX_EXECUTE_RESPONSE, deadline, wall_timeout_ms, &len, err, errlen);
-    if (st != WORKER_IO_OK)
+    if (st != WCLIENT_OK)
         return st;      /* the dir, link included, is gone with the worker */
     (void)unlink(link_path);    /* the reference clears the worker dir after each job */
     wasm_error e;
@@ -417,7 +417,7 @@ worker_io_status worker_execute(worker_handle *w, const char *artifact_path, con
         return malformed(w, "execute result", &e, err, errlen);
     }
     enforce_exec_timeout(req, out);
-    return WORKER_IO_OK;
+    return WCLIENT_OK;
 }
 
 /* ================================================================ spawning */
@@ -480,7 +480,7 @@ static int listen_socket(host_worker_kind kind, struct sockaddr_un *addr, char *
 
 /* In the child, between fork and execve: async-signal-safe calls only (the
  * host may have threads). On failure errno goes back through errfd. */
-static void __attribute__((noreturn)) exec_child(const worker_spawn_cfg *cfg, char *const argv[], int errfd)
+static void __attribute__((noreturn)) exec_child(const wclient_spawn_cfg *cfg, char *const argv[], int errfd)
 {
     sigset_t none;
     sigemptyset(&none);
@@ -515,7 +515,7 @@ static void __attribute__((noreturn)) exec_child(const worker_spawn_cfg *cfg, ch
 }
 
 /* fork + execve; 0 when the binary is running, else the execve errno. */
-static int start_process(const worker_spawn_cfg *cfg, const char *sock_path, const char *dir, pid_t *pid)
+static int start_process(const wclient_spawn_cfg *cfg, const char *sock_path, const char *dir, pid_t *pid)
 {
     const char *argv[9];
     int n = 0;
@@ -551,14 +551,14 @@ static int start_process(const worker_spawn_cfg *cfg, const char *sock_path, con
 }
 
 /* Poll the listener and the child: the connection, or why there is none. */
-static worker_spawn_status accept_worker(worker_handle *w, int lfd, uint32_t timeout_ms, char *err, size_t errlen)
+static wclient_spawn_status accept_worker(wclient *w, int lfd, uint32_t timeout_ms, char *err, size_t errlen)
 {
     uint64_t deadline = monotonic_ms() + timeout_ms;
     for (;;) {
         uint64_t now = monotonic_ms();
         if (now >= deadline) {
             set_err(err, errlen, "%s worker did not connect within %u ms", kind_name(w->kind), timeout_ms);
-            return WORKER_SPAWN_ACCEPT_TIMEOUT;
+            return WCLIENT_SPAWN_ACCEPT_TIMEOUT;
         }
         /* Without a pidfd, look at the child every 10 ms instead. */
         uint64_t slice = deadline - now;
@@ -568,18 +568,18 @@ static worker_spawn_status accept_worker(worker_handle *w, int lfd, uint32_t tim
         int r = poll(p, 3, (int)slice);
         if (r < 0 && errno != EINTR) {
             set_err(err, errlen, "poll: %s", strerror(errno));
-            return WORKER_SPAWN_BIND;
+            return WCLIENT_SPAWN_BIND;
         }
         if (r > 0 && p[2].revents) {
             set_err(err, errlen, "%s worker spawn cancelled (host shutting down)", kind_name(w->kind));
-            return WORKER_SPAWN_DIED;
+            return WCLIENT_SPAWN_DIED;
         }
         if (r > 0 && p[0].revents) {
             w->sock = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
             if (w->sock >= 0)
-                return WORKER_SPAWN_OK;
+                return WCLIENT_SPAWN_OK;
             set_err(err, errlen, "accept: %s", strerror(errno));
-            return WORKER_SPAWN_BIND;
+            return WCLIENT_SPAWN_BIND;
         }
         int status;
         bool maybe_exited = w->pidfd < 0 || (r > 0 && p[1].revents);
@@ -587,13 +587,13 @@ static worker_spawn_status accept_worker(worker_handle *w, int lfd, uint32_t tim
             describe_status(status, w->death, sizeof w->death);
             w->pid = -1;
             set_err(err, errlen, "%s worker %s before connecting", kind_name(w->kind), w->death);
-            return WORKER_SPAWN_DIED;
+            return WCLIENT_SPAWN_DIED;
         }
     }
 }
 
 /* Read one small handshake frame before the deadline; false with err. */
-static bool recv_handshake_frame(worker_handle *w, uint64_t deadline, size_t *len, char *err, size_t errlen)
+static bool recv_handshake_frame(wclient *w, uint64_t deadline, size_t *len, char *err, size_t errlen)
 {
     char why[256];
     wait_result wr = wait_readable(w, deadline);
@@ -609,7 +609,7 @@ static bool recv_handshake_frame(worker_handle *w, uint64_t deadline, size_t *le
     return false;
 }
 
-static worker_spawn_status version_handshake(worker_handle *w, const worker_spawn_cfg *cfg, uint64_t deadline,
+static wclient_spawn_status version_handshake(wclient *w, const wclient_spawn_cfg *cfg, uint64_t deadline,
                                              char *err, size_t errlen)
 {
     const char *node = cfg->node_version ? cfg->node_version : "";
@@ -621,32 +621,32 @@ static worker_spawn_status version_handshake(worker_handle *w, const worker_spaw
     set_socket_deadline(w->sock, deadline);
     if (!proto_send(w->sock, &sw, why, sizeof why)) {
         set_err(err, errlen, "handshake: %s", why);
-        return WORKER_SPAWN_HANDSHAKE;
+        return WCLIENT_SPAWN_HANDSHAKE;
     }
     size_t len;
     if (!recv_handshake_frame(w, deadline, &len, err, errlen))
-        return WORKER_SPAWN_HANDSHAKE;
+        return WCLIENT_SPAWN_HANDSHAKE;
     proto_version_handshake theirs;
     wasm_error e;
     if (!proto_version_handshake_decode(w->resp, len, &theirs, &e)) {
         set_err(err, errlen, "handshake: bad version reply: %s", e.msg);
-        return WORKER_SPAWN_HANDSHAKE;
+        return WCLIENT_SPAWN_HANDSHAKE;
     }
     if (theirs.protocol_version != PROTO_VERSION) {
         set_err(err, errlen, "protocol version mismatch: host %u, %s worker %u", PROTO_VERSION, kind_name(w->kind),
                 theirs.protocol_version);
-        return WORKER_SPAWN_VERSION_MISMATCH;
+        return WCLIENT_SPAWN_VERSION_MISMATCH;
     }
     if (theirs.version.len != strlen(node) || memcmp(theirs.version.ptr, node, theirs.version.len) != 0) {
         set_err(err, errlen, "version mismatch: node %s, %s worker %.*s (%s)", node, kind_name(w->kind),
                 (int)theirs.version.len, (const char *)theirs.version.ptr, cfg->binary);
-        return WORKER_SPAWN_VERSION_MISMATCH;
+        return WCLIENT_SPAWN_VERSION_MISMATCH;
     }
-    return WORKER_SPAWN_OK;
+    return WCLIENT_SPAWN_OK;
 }
 
 /* WorkerHandshake, then (execute) Handshake{executor_params}. */
-static worker_spawn_status config_handshakes(worker_handle *w, const worker_spawn_cfg *cfg, uint64_t deadline,
+static wclient_spawn_status config_handshakes(wclient *w, const wclient_spawn_cfg *cfg, uint64_t deadline,
                                              char *err, size_t errlen)
 {
     char why[256];
@@ -664,38 +664,38 @@ static worker_spawn_status config_handshakes(worker_handle *w, const worker_spaw
     }
     if (!ok) {
         set_err(err, errlen, "handshake: %s", why);
-        return WORKER_SPAWN_HANDSHAKE;
+        return WCLIENT_SPAWN_HANDSHAKE;
     }
-    return WORKER_SPAWN_OK;
+    return WCLIENT_SPAWN_OK;
 }
 
 /* The process is up and connected: all handshakes within the spawn timeout. */
-static worker_spawn_status handshakes(worker_handle *w, const worker_spawn_cfg *cfg, uint32_t timeout_ms,
+static wclient_spawn_status handshakes(wclient *w, const wclient_spawn_cfg *cfg, uint32_t timeout_ms,
                                       char *err, size_t errlen)
 {
     uint64_t deadline = monotonic_ms() + timeout_ms;
-    worker_spawn_status st = version_handshake(w, cfg, deadline, err, errlen);
+    wclient_spawn_status st = version_handshake(w, cfg, deadline, err, errlen);
     free(w->resp);
     w->resp = NULL;
-    if (st == WORKER_SPAWN_OK)
+    if (st == WCLIENT_SPAWN_OK)
         st = config_handshakes(w, cfg, deadline, err, errlen);
     return st;
 }
 
 /* A worker that failed a handshake: reap it (a version mismatch exits 3 by
  * itself) and say how it ended when it did. */
-static void reap_failed(worker_handle *w, worker_spawn_status *st, char *err, size_t errlen)
+static void reap_failed(wclient *w, wclient_spawn_status *st, char *err, size_t errlen)
 {
     int status;
     if (w->sock >= 0)
         close(w->sock);
     w->sock = -1;
-    if (w->pid > 0 && wait_exit(w, *st == WORKER_SPAWN_VERSION_MISMATCH ? EXIT_GRACE_MS : 0, &status)) {
+    if (w->pid > 0 && wait_exit(w, *st == WCLIENT_SPAWN_VERSION_MISMATCH ? EXIT_GRACE_MS : 0, &status)) {
         w->pid = -1;
         describe_status(status, w->death, sizeof w->death);
         /* A worker that refused us before we saw its reply still means a mismatch. */
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 3 && *st == WORKER_SPAWN_HANDSHAKE) {
-            *st = WORKER_SPAWN_VERSION_MISMATCH;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 3 && *st == WCLIENT_SPAWN_HANDSHAKE) {
+            *st = WCLIENT_SPAWN_VERSION_MISMATCH;
             size_t used = err ? strlen(err) : 0;
             if (err && used < errlen)
                 snprintf(err + used, errlen - used, " (worker exited 3: version mismatch)");
@@ -704,7 +704,7 @@ static void reap_failed(worker_handle *w, worker_spawn_status *st, char *err, si
     kill_and_reap(w);
 }
 
-worker_spawn_status worker_spawn(host_worker_kind kind, const worker_spawn_cfg *cfg, worker_handle *out,
+wclient_spawn_status wclient_spawn(host_worker_kind kind, const wclient_spawn_cfg *cfg, wclient *out,
                                  char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -720,19 +720,19 @@ worker_spawn_status worker_spawn(host_worker_kind kind, const worker_spawn_cfg *
         set_err(err, errlen, "cannot create a worker dir under %s: %s", cfg->cache_dir,
                 n >= 0 && (size_t)n < sizeof out->dir ? strerror(errno) : "path too long");
         out->dir[0] = '\0';
-        return WORKER_SPAWN_TMP_PATH;
+        return WCLIENT_SPAWN_TMP_PATH;
     }
     struct sockaddr_un addr;
     int lfd = listen_socket(kind, &addr, err, errlen);
     if (lfd < 0) {
         release(out);
-        return WORKER_SPAWN_BIND;
+        return WCLIENT_SPAWN_BIND;
     }
-    worker_spawn_status st = WORKER_SPAWN_OK;
+    wclient_spawn_status st = WCLIENT_SPAWN_OK;
     int e = start_process(cfg, addr.sun_path, out->dir, &out->pid);
     if (e != 0) {
         set_err(err, errlen, "cannot start %s: %s", cfg->binary, strerror(e));
-        st = WORKER_SPAWN_PROCESS;
+        st = WCLIENT_SPAWN_PROCESS;
     } else {
         out->pidfd = pidfd_open(out->pid, 0);   /* -1 on old kernels: polling falls back to sleeps */
         if (out->pidfd >= 0)
@@ -741,9 +741,9 @@ worker_spawn_status worker_spawn(host_worker_kind kind, const worker_spawn_cfg *
     }
     close(lfd);
     (void)unlink(addr.sun_path);
-    if (st == WORKER_SPAWN_OK)
+    if (st == WCLIENT_SPAWN_OK)
         st = handshakes(out, cfg, timeout_ms, err, errlen);
-    if (st != WORKER_SPAWN_OK)
+    if (st != WCLIENT_SPAWN_OK)
         reap_failed(out, &st, err, errlen);
     return st;
 }

@@ -1,9 +1,9 @@
-/* host_abi.c — moving bytes between host functions and the runtime's memory (see host_abi.h). */
-#include "runtime/host_abi.h"
+/* hostfn_abi.c — moving bytes between host functions and the runtime's memory (see hostfn_abi.h). */
+#include "runtime/hostfn_abi.h"
 
 #include <string.h>
 
-uint8_t *host_ptr(pvf_caller *c, uint32_t ptr, uint32_t len)
+uint8_t *hostfn_ptr(pvf_caller *c, uint32_t ptr, uint32_t len)
 {
     uint64_t size;
     uint8_t *mem = pvf_caller_memory(c, &size);
@@ -14,13 +14,13 @@ uint8_t *host_ptr(pvf_caller *c, uint32_t ptr, uint32_t len)
     return mem + ptr;
 }
 
-const uint8_t *host_span(pvf_caller *c, uint64_t span, uint32_t *len)
+const uint8_t *hostfn_span(pvf_caller *c, uint64_t span, uint32_t *len)
 {
     *len = (uint32_t)(span >> 32);
-    return host_ptr(c, (uint32_t)span, *len);
+    return hostfn_ptr(c, (uint32_t)span, *len);
 }
 
-uint32_t host_alloc_copy(pvf_caller *c, host_env *env, const void *bytes, uint32_t len)
+uint32_t hostfn_alloc_copy(pvf_caller *c, hostfn_env *env, const void *bytes, uint32_t len)
 {
     char err[256];
     uint32_t ptr = 0;
@@ -34,9 +34,9 @@ uint32_t host_alloc_copy(pvf_caller *c, host_env *env, const void *bytes, uint32
     return ptr;
 }
 
-bool host_return_span(pvf_caller *c, host_env *env, const void *bytes, uint32_t len, uint64_t *span)
+bool hostfn_return_span(pvf_caller *c, hostfn_env *env, const void *bytes, uint32_t len, uint64_t *span)
 {
-    uint32_t ptr = host_alloc_copy(c, env, bytes, len);
+    uint32_t ptr = hostfn_alloc_copy(c, env, bytes, len);
     if (!ptr)
         return false;
     *span = (uint64_t)ptr | (uint64_t)len << 32;

@@ -1,5 +1,5 @@
 /*
- * host_crypto.c — ext_crypto_*: signature verification and public-key
+ * hostfn_crypto.c — ext_crypto_*: signature verification and public-key
  * recovery. A PVF has no keystore: every function that needs one panics
  * (the call traps), as the reference's do. The legacy batch functions stay
  * linkable with their reference behaviour: *_batch_verify verifies at once
@@ -7,7 +7,7 @@
  */
 #include "runtime/ecdsa.h"
 #include "runtime/ed25519.h"
-#include "runtime/host_abi.h"
+#include "runtime/hostfn_abi.h"
 #include "runtime/sr25519.h"
 
 /* ---- verification: (sig ptr, msg span, public key ptr) -> bool --------------------------- */
@@ -19,9 +19,9 @@ static int verify_call(pvf_caller *c, uint64_t *slots, uint32_t sig_len, uint32_
                        bool *result)
 {
     uint32_t msg_len;
-    const uint8_t *sig = host_ptr(c, (uint32_t)slots[0], sig_len);
-    const uint8_t *msg = sig ? host_span(c, slots[1], &msg_len) : NULL;
-    const uint8_t *pub = msg ? host_ptr(c, (uint32_t)slots[2], pub_len) : NULL;
+    const uint8_t *sig = hostfn_ptr(c, (uint32_t)slots[0], sig_len);
+    const uint8_t *msg = sig ? hostfn_span(c, slots[1], &msg_len) : NULL;
+    const uint8_t *pub = msg ? hostfn_ptr(c, (uint32_t)slots[2], pub_len) : NULL;
     if (!pub)
         return 1;
     *result = fn(c, sig, msg, msg_len, pub);
@@ -76,9 +76,9 @@ VERIFY_FN(ecdsa_verify_v2, ecdsa_v2, ECDSA_SIGNATURE_LEN, ECDSA_PUBLIC_LEN)
 static int ecdsa_verify_prehashed_v1(pvf_caller *c, void *ctx, uint64_t *slots)
 {
     (void)ctx;
-    const uint8_t *sig = host_ptr(c, (uint32_t)slots[0], ECDSA_SIGNATURE_LEN);
-    const uint8_t *msg = sig ? host_ptr(c, (uint32_t)slots[1], 32) : NULL;
-    const uint8_t *pub = msg ? host_ptr(c, (uint32_t)slots[2], ECDSA_PUBLIC_LEN) : NULL;
+    const uint8_t *sig = hostfn_ptr(c, (uint32_t)slots[0], ECDSA_SIGNATURE_LEN);
+    const uint8_t *msg = sig ? hostfn_ptr(c, (uint32_t)slots[1], 32) : NULL;
+    const uint8_t *pub = msg ? hostfn_ptr(c, (uint32_t)slots[2], ECDSA_PUBLIC_LEN) : NULL;
     if (!pub)
         return 1;
     slots[0] = ecdsa_verify_prehashed(sig, ECDSA_SIGNATURE_LEN, msg, pub, ECDSA_PUBLIC_LEN);
@@ -87,10 +87,10 @@ static int ecdsa_verify_prehashed_v1(pvf_caller *c, void *ctx, uint64_t *slots)
 
 /* ---- secp256k1 recovery: (sig ptr, msg hash ptr) -> Result<key, EcdsaVerifyError> span ---- */
 
-static int recover(pvf_caller *c, host_env *env, uint64_t *slots, ecdsa_version ver, bool compressed)
+static int recover(pvf_caller *c, hostfn_env *env, uint64_t *slots, ecdsa_version ver, bool compressed)
 {
-    const uint8_t *sig = host_ptr(c, (uint32_t)slots[0], ECDSA_SIGNATURE_LEN);
-    const uint8_t *msg = sig ? host_ptr(c, (uint32_t)slots[1], 32) : NULL;
+    const uint8_t *sig = hostfn_ptr(c, (uint32_t)slots[0], ECDSA_SIGNATURE_LEN);
+    const uint8_t *msg = sig ? hostfn_ptr(c, (uint32_t)slots[1], 32) : NULL;
     if (!msg)
         return 1;
     uint8_t key[64], enc[1 + 64];
@@ -98,7 +98,7 @@ static int recover(pvf_caller *c, host_env *env, uint64_t *slots, ecdsa_version 
     ecdsa_status st = compressed ? ecdsa_recover_compressed(ver, sig, msg, key) : ecdsa_recover(ver, sig, msg, key);
     size_t n = ecdsa_result_scale(st, key, key_len, enc);
     uint64_t span;
-    if (!host_return_span(c, env, enc, (uint32_t)n, &span))
+    if (!hostfn_return_span(c, env, enc, (uint32_t)n, &span))
         return 1;
     slots[0] = span;
     return 0;
@@ -117,7 +117,7 @@ RECOVER_FN(recover_compressed_v2, ECDSA_V2, true)
 
 /* ---- legacy batch verification ------------------------------------------------------------ */
 
-static int batch_verify(pvf_caller *c, host_env *env, uint64_t *slots, uint32_t sig_len, uint32_t pub_len,
+static int batch_verify(pvf_caller *c, hostfn_env *env, uint64_t *slots, uint32_t sig_len, uint32_t pub_len,
                         verify_fn fn)
 {
     bool ok;
@@ -146,7 +146,7 @@ static int ecdsa_batch_verify(pvf_caller *c, void *ctx, uint64_t *slots)
 static int start_batch_verify(pvf_caller *c, void *ctx, uint64_t *slots)
 {
     (void)slots;
-    host_env *env = ctx;
+    hostfn_env *env = ctx;
     if (env->batch_active)
         return pvf_caller_trap(c, "Failed to register required extension: `VerificationExt`");
     env->batch_active = true;
@@ -156,7 +156,7 @@ static int start_batch_verify(pvf_caller *c, void *ctx, uint64_t *slots)
 
 static int finish_batch_verify(pvf_caller *c, void *ctx, uint64_t *slots)
 {
-    host_env *env = ctx;
+    hostfn_env *env = ctx;
     if (!env->batch_active)
         return pvf_caller_trap(c, "`finish_batch_verify` should only be called after `start_batch_verify`");
     env->batch_active = false;
@@ -173,7 +173,7 @@ static int no_keystore(pvf_caller *c, void *ctx, uint64_t *slots)
     return pvf_caller_trap(c, "No `keystore` associated for the current context!");
 }
 
-const host_fn_def host_crypto_fns[] = {
+const hostfn_fn_def hostfn_crypto_fns[] = {
     { "ext_crypto_ed25519_verify_version_1", "iIi:i", ed25519_verify_v1 },
     { "ext_crypto_sr25519_verify_version_1", "iIi:i", sr25519_verify_v1 },
     { "ext_crypto_sr25519_verify_version_2", "iIi:i", sr25519_verify_v2 },

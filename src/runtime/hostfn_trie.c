@@ -1,5 +1,5 @@
 /*
- * host_trie.c — ext_trie_*: trie roots of key/value lists and compact-proof
+ * hostfn_trie.c — ext_trie_*: trie roots of key/value lists and compact-proof
  * verification (trie.h), with BLAKE2b-256 or Keccak-256. Version 1 of each
  * function uses LayoutV0; version 2 takes the state version (0 = V0, 1 = V1;
  * anything else fails to decode, so the host function panics). Arguments that
@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 
-#include "runtime/host_abi.h"
+#include "runtime/hostfn_abi.h"
 #include "runtime/keccak.h"
 #include "runtime/trie.h"
 
@@ -74,21 +74,21 @@ static trie_entry *decode_entries(pvf_caller *c, const uint8_t *in, uint32_t len
     return e;
 }
 
-static int return_root(pvf_caller *c, host_env *env, uint64_t *slots, bool ok, const uint8_t root[32])
+static int return_root(pvf_caller *c, hostfn_env *env, uint64_t *slots, bool ok, const uint8_t root[32])
 {
     if (!ok)
         return pvf_caller_trap(c, "trie: out of memory");
-    uint32_t ptr = host_alloc_copy(c, env, root, 32);
+    uint32_t ptr = hostfn_alloc_copy(c, env, root, 32);
     if (!ptr)
         return 1;
     slots[0] = ptr;
     return 0;
 }
 
-static int root(pvf_caller *c, host_env *env, uint64_t *slots, trie_hash_fn hash, trie_layout layout)
+static int root(pvf_caller *c, hostfn_env *env, uint64_t *slots, trie_hash_fn hash, trie_layout layout)
 {
     uint32_t len, n;
-    const uint8_t *in = host_span(c, slots[0], &len);
+    const uint8_t *in = hostfn_span(c, slots[0], &len);
     trie_entry *e = in ? decode_entries(c, in, len, &n) : NULL;
     if (!e)
         return 1;
@@ -98,10 +98,10 @@ static int root(pvf_caller *c, host_env *env, uint64_t *slots, trie_hash_fn hash
     return return_root(c, env, slots, ok, out);
 }
 
-static int ordered_root(pvf_caller *c, host_env *env, uint64_t *slots, trie_hash_fn hash, trie_layout layout)
+static int ordered_root(pvf_caller *c, hostfn_env *env, uint64_t *slots, trie_hash_fn hash, trie_layout layout)
 {
     uint32_t len, n;
-    const uint8_t *in = host_span(c, slots[0], &len);
+    const uint8_t *in = hostfn_span(c, slots[0], &len);
     scale_bytes *v = in ? decode_byte_vecs(c, in, len, &n) : NULL;
     if (!v)
         return 1;
@@ -115,10 +115,10 @@ static int ordered_root(pvf_caller *c, host_env *env, uint64_t *slots, trie_hash
 static int verify_proof(pvf_caller *c, uint64_t *slots, trie_hash_fn hash, trie_layout layout)
 {
     uint32_t plen, klen, vlen, n;
-    const uint8_t *root_hash = host_ptr(c, (uint32_t)slots[0], 32);
-    const uint8_t *proof = root_hash ? host_span(c, slots[1], &plen) : NULL;
-    const uint8_t *key = proof ? host_span(c, slots[2], &klen) : NULL;
-    const uint8_t *value = key ? host_span(c, slots[3], &vlen) : NULL;
+    const uint8_t *root_hash = hostfn_ptr(c, (uint32_t)slots[0], 32);
+    const uint8_t *proof = root_hash ? hostfn_span(c, slots[1], &plen) : NULL;
+    const uint8_t *key = proof ? hostfn_span(c, slots[2], &klen) : NULL;
+    const uint8_t *value = key ? hostfn_span(c, slots[3], &vlen) : NULL;
     scale_bytes *nodes = value ? decode_byte_vecs(c, proof, plen, &n) : NULL;
     if (!nodes)
         return 1;
@@ -173,7 +173,7 @@ TRIE_FNS(keccak, keccak_256)
     { "ext_trie_" prefix "_verify_proof_version_1", "iIII:i", hname##_verify_proof_v1 },       \
     { "ext_trie_" prefix "_verify_proof_version_2", "iIIIi:i", hname##_verify_proof_v2 },
 
-const host_fn_def host_trie_fns[] = {
+const hostfn_fn_def hostfn_trie_fns[] = {
     TRIE_DEFS(blake2, "blake2_256")
     TRIE_DEFS(keccak, "keccak_256")
     { NULL, NULL, NULL },

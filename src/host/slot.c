@@ -1,20 +1,20 @@
 /*
- * worker_slot.c — see worker_slot.h. The thread's life:
+ * slot.c — see slot.h. The thread's life:
  *
  *   spawn ─┬─ failed ──────────────────────────────▶ post SPAWN_FAILED (gone), end
  *          └─ up: post SPAWNED
  *               loop: wait for a command, watching the worker
  *                 (the worker died while idle → post DIED, end)
  *                 (the worker is dead when a job arrives → post DIED naming the job, end)
- *                 PREPARE → worker_prepare, move the artifact, post PREPARED
- *                 EXECUTE → worker_execute, post EXECUTED
+ *                 PREPARE → wclient_prepare, move the artifact, post PREPARED
+ *                 EXECUTE → wclient_execute, post EXECUTED
  *                 (the worker died or must be retired → the event is `gone`, end)
- *                 CLOSE   → worker_close, post CLOSED (gone), end
- *                 CANCEL  → worker_kill, end without an event
+ *                 CLOSE   → wclient_close, post CLOSED (gone), end
+ *                 CANCEL  → wclient_kill, end without an event
  *
  * Commands come through a mutex-protected field plus an eventfd (cmd_fd), so
  * the idle thread can poll for a command and the worker's death together.
- * Cancellation also writes the slot's cancel eventfd, which worker_interface
+ * Cancellation also writes the slot's cancel eventfd, which worker_client
  * polls in every wait, so a blocked request ends at once.
  *
  * The worker's PR_SET_PDEATHSIG (sandbox L0) fires when the *thread* that
@@ -22,7 +22,7 @@
  * worker (it reaps it before ending), so the signal means "the host is gone".
  */
 #define _GNU_SOURCE
-#include "host/worker_slot.h"
+#include "host/slot.h"
 #include "util/cputime.h"
 
 #include <errno.h>
@@ -38,10 +38,10 @@
 
 typedef enum slot_cmd { CMD_NONE, CMD_PREPARE, CMD_EXECUTE, CMD_CLOSE, CMD_CANCEL, CMD_WORKER_DIED } slot_cmd;
 
-struct worker_slot {
+struct slot {
     host_worker_kind kind;
     uint64_t id;
-    worker_spawn_cfg cfg;
+    wclient_spawn_cfg cfg;
     executor_params ep;             /* the cfg's params, owned */
     mailbox *events;
     pthread_t thread;
@@ -53,12 +53,12 @@ struct worker_slot {
     bool cancelled;
     slot_prepare_job prep;
     slot_execute_job exec;
-    worker_handle w;
+    wclient w;
 };
 
-uint64_t worker_slot_id(const worker_slot *s) { return s->id; }
-host_worker_kind worker_slot_kind(const worker_slot *s) { return s->kind; }
-int worker_slot_pid(const worker_slot *s) { return atomic_load(&((worker_slot *)s)->pid); }
+uint64_t slot_id(const slot *s) { return s->id; }
+host_worker_kind slot_kind(const slot *s) { return s->kind; }
+int slot_pid(const slot *s) { return atomic_load(&((slot *)s)->pid); }
 
 void slot_event_free(slot_event *ev)
 {
@@ -71,7 +71,7 @@ void slot_event_free(slot_event *ev)
 /* Post an event; a failed allocation is fatal for the slot only in that the
  * host would never hear from it, so fall back to a static-free minimal path:
  * retry until memory is there (the host can't make progress without it). */
-static slot_event *new_event(worker_slot *s, slot_event_kind kind)
+static slot_event *new_event(slot *s, slot_event_kind kind)
 {
     slot_event *ev;
     while (!(ev = calloc(1, sizeof *ev))) {
@@ -83,7 +83,7 @@ static slot_event *new_event(worker_slot *s, slot_event_kind kind)
     return ev;
 }
 
-static void post(worker_slot *s, slot_event *ev)
+static void post(slot *s, slot_event *ev)
 {
     ev->gone = ev->gone || s->w.pid <= 0;
     if (ev->gone)
@@ -93,14 +93,14 @@ static void post(worker_slot *s, slot_event *ev)
 
 /* True when the idle worker is gone: its process exited or its socket
  * closed (a live worker never writes between jobs). */
-static bool worker_gone(const worker_handle *w, int timeout_ms, int cmd_fd)
+static bool worker_gone(const wclient *w, int timeout_ms, int cmd_fd)
 {
     struct pollfd p[3] = {{w->sock, POLLIN, 0}, {w->pidfd, POLLIN, 0}, {cmd_fd, POLLIN, 0}};
     int n = poll(p, cmd_fd >= 0 ? 3 : 2, timeout_ms);
     return n > 0 && (p[0].revents || p[1].revents);
 }
 
-static slot_cmd take_command(worker_slot *s)
+static slot_cmd take_command(slot *s)
 {
     pthread_mutex_lock(&s->lock);
     slot_cmd c = s->cmd;
@@ -114,7 +114,7 @@ static slot_cmd take_command(worker_slot *s)
 
 /* The next command; CMD_WORKER_DIED when the worker dies first. A command
  * that finds the worker already dead is still returned (the caller checks). */
-static slot_cmd wait_command(worker_slot *s)
+static slot_cmd wait_command(slot *s)
 {
     for (;;) {
         slot_cmd c = take_command(s);
@@ -128,9 +128,9 @@ static slot_cmd wait_command(worker_slot *s)
 }
 
 /* The worker is dead: reap it and say so; `job` is the job it never got (0 if none). */
-static void post_died(worker_slot *s, uint64_t job)
+static void post_died(slot *s, uint64_t job)
 {
-    worker_kill(&s->w);
+    wclient_kill(&s->w);
     slot_event *ev = new_event(s, SLOT_DIED);
     ev->job = job;
     ev->gone = true;
@@ -139,19 +139,19 @@ static void post_died(worker_slot *s, uint64_t job)
     post(s, ev);
 }
 
-static void run_prepare(worker_slot *s)
+static void run_prepare(slot *s)
 {
     slot_event *ev = new_event(s, SLOT_PREPARED);
     ev->job = s->prep.job;
     proto_prepare_result r;
     memset(&r, 0, sizeof r);
     ev->sent_ms = monotonic_ms();
-    worker_io_status st = worker_prepare(&s->w, &s->prep.req, s->prep.wall_ms, &r, ev->err, sizeof ev->err);
+    wclient_status st = wclient_prepare(&s->w, &s->prep.req, s->prep.wall_ms, &r, ev->err, sizeof ev->err);
     ev->done_ms = monotonic_ms();
     verdict_from_prepare(st, &r, s->prep.cpu_ms, ev->err, &ev->prep);
     if (ev->prep.ok) {
         char why[512];
-        if (!worker_take_artifact(&s->w, s->prep.dest, why, sizeof why)) {
+        if (!wclient_take_artifact(&s->w, s->prep.dest, why, sizeof why)) {
             prepare_outcome_fail(&ev->prep, PREP_ERR_RENAME_TMP_FILE, why);
         } else {
             struct stat sb;
@@ -160,34 +160,34 @@ static void run_prepare(worker_slot *s)
         }
     }
     if (ev->prep.rip)
-        worker_kill(&s->w);
+        wclient_kill(&s->w);
     post(s, ev);
 }
 
-static void run_execute(worker_slot *s)
+static void run_execute(slot *s)
 {
     slot_event *ev = new_event(s, SLOT_EXECUTED);
     ev->job = s->exec.job;
     proto_execute_result r;
     memset(&r, 0, sizeof r);
     ev->sent_ms = monotonic_ms();
-    worker_io_status st = worker_execute(&s->w, s->exec.artifact_path, &s->exec.req, s->exec.wall_ms, &r, ev->err,
+    wclient_status st = wclient_execute(&s->w, s->exec.artifact_path, &s->exec.req, s->exec.wall_ms, &r, ev->err,
                                          sizeof ev->err);
     ev->done_ms = monotonic_ms();
     verdict_from_execute(st, &r, ev->err, &ev->exec);
-    if (st == WORKER_IO_OK)
+    if (st == WCLIENT_OK)
         proto_execute_result_free(&r);
     if (!ev->exec.worker_kept)
-        worker_kill(&s->w);
+        wclient_kill(&s->w);
     post(s, ev);
 }
 
 static void *slot_main(void *arg)
 {
-    worker_slot *s = arg;
+    slot *s = arg;
     slot_event *ev = new_event(s, SLOT_SPAWNED);
-    ev->spawn_status = worker_spawn(s->kind, &s->cfg, &s->w, ev->err, sizeof ev->err);
-    if (ev->spawn_status != WORKER_SPAWN_OK) {
+    ev->spawn_status = wclient_spawn(s->kind, &s->cfg, &s->w, ev->err, sizeof ev->err);
+    if (ev->spawn_status != WCLIENT_SPAWN_OK) {
         ev->kind = SLOT_SPAWN_FAILED;
         ev->gone = true;
         post(s, ev);
@@ -212,7 +212,7 @@ static void *slot_main(void *arg)
             run_execute(s);
             break;
         case CMD_CLOSE:
-            worker_close(&s->w);
+            wclient_close(&s->w);
             ev = new_event(s, SLOT_CLOSED);
             ev->gone = true;
             post(s, ev);
@@ -220,7 +220,7 @@ static void *slot_main(void *arg)
         case CMD_CANCEL:
         case CMD_NONE:
         default:
-            worker_kill(&s->w);
+            wclient_kill(&s->w);
             atomic_store(&s->pid, -1);
             return NULL;
         }
@@ -229,9 +229,9 @@ static void *slot_main(void *arg)
     }
 }
 
-worker_slot *worker_slot_start(host_worker_kind kind, uint64_t id, const worker_spawn_cfg *cfg, mailbox *events)
+slot *slot_start(host_worker_kind kind, uint64_t id, const wclient_spawn_cfg *cfg, mailbox *events)
 {
-    worker_slot *s = calloc(1, sizeof *s);
+    slot *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->kind = kind;
@@ -264,7 +264,7 @@ worker_slot *worker_slot_start(host_worker_kind kind, uint64_t id, const worker_
     return s;
 }
 
-static void command(worker_slot *s, slot_cmd c)
+static void command(slot *s, slot_cmd c)
 {
     pthread_mutex_lock(&s->lock);
     if (s->cmd != CMD_CANCEL)
@@ -274,7 +274,7 @@ static void command(worker_slot *s, slot_cmd c)
     pthread_mutex_unlock(&s->lock);
 }
 
-void worker_slot_prepare(worker_slot *s, const slot_prepare_job *job)
+void slot_prepare(slot *s, const slot_prepare_job *job)
 {
     pthread_mutex_lock(&s->lock);
     s->prep = *job;
@@ -282,7 +282,7 @@ void worker_slot_prepare(worker_slot *s, const slot_prepare_job *job)
     command(s, CMD_PREPARE);
 }
 
-void worker_slot_execute(worker_slot *s, const slot_execute_job *job)
+void slot_execute(slot *s, const slot_execute_job *job)
 {
     pthread_mutex_lock(&s->lock);
     s->exec = *job;
@@ -290,19 +290,19 @@ void worker_slot_execute(worker_slot *s, const slot_execute_job *job)
     command(s, CMD_EXECUTE);
 }
 
-void worker_slot_close(worker_slot *s)
+void slot_close(slot *s)
 {
     command(s, CMD_CLOSE);
 }
 
-void worker_slot_cancel(worker_slot *s)
+void slot_cancel(slot *s)
 {
     uint64_t one = 1;
     (void)!write(s->cancel_fd, &one, sizeof one);
     command(s, CMD_CANCEL);
 }
 
-void worker_slot_join(worker_slot *s)
+void slot_join(slot *s)
 {
     if (!s)
         return;

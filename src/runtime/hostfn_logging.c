@@ -1,5 +1,5 @@
 /*
- * host_logging.c — ext_logging_*. Logging never changes a result or what the
+ * hostfn_logging.c — ext_logging_*. Logging never changes a result or what the
  * runtime sees: messages are checked and discarded, and max_level is always
  * Off, whatever the host's configuration — as upstream's PVF host functions do
  * (polkadot/node/core/pvf/common/src/custom_host_functions.rs, 2026: `log`
@@ -7,7 +7,7 @@
  * which PVF execution never does). Bad pointers still trap, as any
  * host-function argument does.
  */
-#include "runtime/host_abi.h"
+#include "runtime/hostfn_abi.h"
 #include "util/utf8.h"
 
 /*
@@ -22,12 +22,12 @@ static int logging_log(pvf_caller *c, void *ctx, uint64_t *slots)
     if (level > 4)
         return pvf_caller_trap(c, "ext_logging_log_version_1: invalid log level %u", level);
     uint32_t tlen, mlen;
-    const uint8_t *target = host_span(c, slots[1], &tlen);
+    const uint8_t *target = hostfn_span(c, slots[1], &tlen);
     if (!target)
         return 1;
     if (!utf8_valid(target, tlen))
         return pvf_caller_trap(c, "Invalid utf8 data provided");
-    return host_span(c, slots[2], &mlen) ? 0 : 1;
+    return hostfn_span(c, slots[2], &mlen) ? 0 : 1;
 }
 
 static int logging_max_level(pvf_caller *c, void *ctx, uint64_t *slots)
@@ -37,7 +37,7 @@ static int logging_max_level(pvf_caller *c, void *ctx, uint64_t *slots)
     return 0;
 }
 
-const host_fn_def host_logging_fns[] = {
+const hostfn_fn_def hostfn_logging_fns[] = {
     { "ext_logging_log_version_1", "iII:", logging_log },
     { "ext_logging_max_level_version_1", ":i", logging_max_level },
     { NULL, NULL, NULL },

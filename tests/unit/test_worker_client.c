@@ -1,5 +1,5 @@
 /*
- * test_worker_interface.c — src/host/worker_interface.c against the real
+ * test_worker_client.c — src/host/worker_client.c against the real
  * worker binaries (build/bin/pvf-{prepare,execute}-worker, run from the repo
  * root): spawn, prepare, take the artifact, execute, and every way a worker
  * can fail (version mismatch, missing binary, early exit, no connection,
@@ -17,7 +17,7 @@
 #define _GNU_SOURCE
 #include "test.h"
 
-#include "host/worker_interface.h"
+#include "host/worker_client.h"
 #include "runtime/hashing.h"
 #include "runtime/validation.h"
 #include "worker/worker_common.h"
@@ -63,9 +63,9 @@ static void fixture_done(fixture *f, const char *keep_in_cache)
     CHECK(rmdir(f->w.root) == 0);
 }
 
-static worker_spawn_cfg make_cfg(const fixture *f, host_worker_kind kind)
+static wclient_spawn_cfg make_cfg(const fixture *f, host_worker_kind kind)
 {
-    worker_spawn_cfg cfg;
+    wclient_spawn_cfg cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.binary = kind == HOST_WORKER_PREPARE ? "build/bin/pvf-prepare-worker" : "build/bin/pvf-execute-worker";
     cfg.cache_dir = f->w.cache;
@@ -87,7 +87,7 @@ static proto_pvf_prep_data prep_request(const uint8_t *code, size_t len, uint64_
 }
 
 /* Execute an encoded ValidationParams file with worker w; checks against the expected result. */
-static void execute_and_check(worker_handle *w, const char *artifact, const uint8_t checksum[32],
+static void execute_and_check(wclient *w, const char *artifact, const uint8_t checksum[32],
                               const uint8_t *params, size_t params_len, const uint8_t *expected, size_t expected_len)
 {
     validation_params vp;
@@ -107,9 +107,9 @@ static void execute_and_check(worker_handle *w, const char *artifact, const uint
     memcpy(req.artifact_checksum, checksum, 32);
     proto_execute_result r;
     char err[512];
-    worker_io_status st = worker_execute(w, artifact, &req, 8000, &r, err, sizeof err);
-    CHECK_EQ_U64(st, WORKER_IO_OK);
-    if (st != WORKER_IO_OK) {
+    wclient_status st = wclient_execute(w, artifact, &req, 8000, &r, err, sizeof err);
+    CHECK_EQ_U64(st, WCLIENT_OK);
+    if (st != WCLIENT_OK) {
         test_fail(__FILE__, __LINE__, "execute: %s", err);
         return;
     }
@@ -130,7 +130,7 @@ static void execute_and_check(worker_handle *w, const char *artifact, const uint
     proto_execute_result_free(&r);
 }
 
-TEST(worker_interface_prepare_execute_adder)
+TEST(worker_client_prepare_execute_adder)
 {
     size_t code_len, p_len, x_len;
     uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &code_len);
@@ -145,24 +145,24 @@ TEST(worker_interface_prepare_execute_adder)
     snprintf(artifact, sizeof artifact, "%s/adder.artifact", f.w.cache);
 
     /* Prepare, then move the artifact into the cache. */
-    worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
-    worker_handle w;
+    wclient_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
+    wclient w;
     uint8_t checksum[32] = {0};
     uint64_t t0 = test_now_ms();
-    worker_spawn_status ss = worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err);
-    CHECK_EQ_U64(ss, WORKER_SPAWN_OK);
-    if (ss == WORKER_SPAWN_OK) {
-        CHECK(worker_pid(&w) > 0 && worker_fd(&w) >= 0);
+    wclient_spawn_status ss = wclient_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err);
+    CHECK_EQ_U64(ss, WCLIENT_SPAWN_OK);
+    if (ss == WCLIENT_SPAWN_OK) {
+        CHECK(wclient_pid(&w) > 0 && wclient_fd(&w) >= 0);
         CHECK(strncmp(w.dir, f.w.cache, strlen(f.w.cache)) == 0 && strstr(w.dir, "/worker-dir-prepare-"));
         CHECK_EQ_U64(test_count_entries(f.w.tmp, NULL), 0);    /* the socket is removed once connected */
         proto_pvf_prep_data req = prep_request(code, code_len, 10000);
         proto_prepare_result r;
-        worker_io_status st = worker_prepare(&w, &req, 40000, &r, err, sizeof err);
-        CHECK_EQ_U64(st, WORKER_IO_OK);
-        if (st == WORKER_IO_OK) {
+        wclient_status st = wclient_prepare(&w, &req, 40000, &r, err, sizeof err);
+        CHECK_EQ_U64(st, WCLIENT_OK);
+        if (st == WCLIENT_OK) {
             CHECK(r.ok);
             memcpy(checksum, r.checksum, 32);
-            CHECK(worker_take_artifact(&w, artifact, err, sizeof err));
+            CHECK(wclient_take_artifact(&w, artifact, err, sizeof err));
             size_t alen = 0;
             uint8_t *art = test_read_file(artifact, &alen);
             CHECK(art && alen > 0);
@@ -173,24 +173,24 @@ TEST(worker_interface_prepare_execute_adder)
             }
             free(art);
             /* Nothing left to take a second time. */
-            CHECK(!worker_take_artifact(&w, artifact, err, sizeof err));
+            CHECK(!wclient_take_artifact(&w, artifact, err, sizeof err));
         } else {
             test_fail(__FILE__, __LINE__, "prepare: %s", err);
         }
-        pid_t pid = worker_pid(&w);
-        int status = worker_close(&w);
+        pid_t pid = wclient_pid(&w);
+        int status = wclient_close(&w);
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         CHECK(test_pid_gone(pid));
-        CHECK_EQ_U64(worker_pid(&w), (uint64_t)(pid_t)-1);
+        CHECK_EQ_U64(wclient_pid(&w), (uint64_t)(pid_t)-1);
     } else {
         test_fail(__FILE__, __LINE__, "spawn: %s", err);
     }
 
     /* Execute with it, twice on the same worker (the link is replaced). */
     cfg = make_cfg(&f, HOST_WORKER_EXECUTE);
-    ss = worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err);
-    CHECK_EQ_U64(ss, WORKER_SPAWN_OK);
-    if (ss == WORKER_SPAWN_OK) {
+    ss = wclient_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err);
+    CHECK_EQ_U64(ss, WCLIENT_SPAWN_OK);
+    if (ss == WCLIENT_SPAWN_OK) {
         execute_and_check(&w, artifact, checksum, params, p_len, expected, x_len);
         execute_and_check(&w, artifact, checksum, params, p_len, expected, x_len);
 
@@ -198,60 +198,60 @@ TEST(worker_interface_prepare_execute_adder)
         proto_execute_request req;
         memset(&req, 0, sizeof req);
         proto_execute_result r;
-        worker_io_status st = worker_execute(&w, "/nonexistent/artifact", &req, 1000, &r, err, sizeof err);
-        CHECK_EQ_U64(st, WORKER_IO_HOST_ERROR);
+        wclient_status st = wclient_execute(&w, "/nonexistent/artifact", &req, 1000, &r, err, sizeof err);
+        CHECK_EQ_U64(st, WCLIENT_HOST_ERROR);
         CHECK_STR_CONTAINS(err, "could not create link");
-        CHECK(worker_pid(&w) > 0);
+        CHECK(wclient_pid(&w) > 0);
         execute_and_check(&w, artifact, checksum, params, p_len, expected, x_len);
 
-        pid_t pid = worker_pid(&w);
-        int status = worker_close(&w);
+        pid_t pid = wclient_pid(&w);
+        int status = wclient_close(&w);
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         CHECK(test_pid_gone(pid));
     } else {
         test_fail(__FILE__, __LINE__, "spawn: %s", err);
     }
-    printf("  [worker_interface] prepare + take + 3 executes (2 workers): %llu ms\n",
+    printf("  [worker_client] prepare + take + 3 executes (2 workers): %llu ms\n",
            (unsigned long long)(test_now_ms() - t0));
     fflush(stdout);   /* before the next fork: a child must not inherit buffered output */
     fixture_done(&f, "adder.artifact");
     free(code), free(params), free(expected);
 }
 
-TEST(worker_interface_version_mismatch)
+TEST(worker_client_version_mismatch)
 {
     fixture f;
     if (!fixture_init(&f))
         return;
-    worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
+    wclient_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
     cfg.node_version = "9.9.9-other";
-    worker_handle w;
+    wclient w;
     char err[512] = "";
     uint64_t t0 = test_now_ms();
-    CHECK_EQ_U64(worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err), WORKER_SPAWN_VERSION_MISMATCH);
+    CHECK_EQ_U64(wclient_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err), WCLIENT_SPAWN_VERSION_MISMATCH);
     CHECK(test_now_ms() - t0 < 2000);
     CHECK_STR_CONTAINS(err, "version mismatch");
     CHECK_STR_CONTAINS(err, "9.9.9-other");
     CHECK_STR_CONTAINS(err, WORKER_VERSION);
-    CHECK_EQ_U64(worker_pid(&w), (uint64_t)(pid_t)-1);
+    CHECK_EQ_U64(wclient_pid(&w), (uint64_t)(pid_t)-1);
     /* It stopped by itself, with the documented code. */
     CHECK_STR_CONTAINS(w.death, "exited with status 3");
     fixture_done(&f, NULL);
 }
 
-TEST(worker_interface_spawn_failures)
+TEST(worker_client_spawn_failures)
 {
     fixture f;
     if (!fixture_init(&f))
         return;
-    worker_handle w;
+    wclient w;
     char err[512] = "";
 
     /* No such binary: a clean error, at once. */
-    worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_EXECUTE);
+    wclient_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_EXECUTE);
     cfg.binary = "build/bin/no-such-worker";
     uint64_t t0 = test_now_ms();
-    CHECK_EQ_U64(worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WORKER_SPAWN_PROCESS);
+    CHECK_EQ_U64(wclient_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WCLIENT_SPAWN_PROCESS);
     CHECK(test_now_ms() - t0 < 500);
     CHECK_STR_CONTAINS(err, "no-such-worker");
     CHECK_STR_CONTAINS(err, "No such file");
@@ -259,7 +259,7 @@ TEST(worker_interface_spawn_failures)
     /* A program that exits without connecting: reported as soon as it exits. */
     cfg.binary = "/bin/false";
     t0 = test_now_ms();
-    CHECK_EQ_U64(worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WORKER_SPAWN_DIED);
+    CHECK_EQ_U64(wclient_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WCLIENT_SPAWN_DIED);
     CHECK(test_now_ms() - t0 < 1000);
     CHECK_STR_CONTAINS(err, "exited with status 1 before connecting");
 
@@ -275,7 +275,7 @@ TEST(worker_interface_spawn_failures)
         cfg.binary = script;
         cfg.spawn_timeout_ms = 200;
         t0 = test_now_ms();
-        CHECK_EQ_U64(worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WORKER_SPAWN_ACCEPT_TIMEOUT);
+        CHECK_EQ_U64(wclient_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WCLIENT_SPAWN_ACCEPT_TIMEOUT);
         uint64_t dt = test_now_ms() - t0;
         CHECK(dt >= 200 && dt < 1000);
         CHECK_STR_CONTAINS(err, "did not connect within 200 ms");
@@ -286,7 +286,7 @@ TEST(worker_interface_spawn_failures)
     /* An unusable cache dir. */
     cfg = make_cfg(&f, HOST_WORKER_EXECUTE);
     cfg.cache_dir = "/nonexistent/cache";
-    CHECK_EQ_U64(worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WORKER_SPAWN_TMP_PATH);
+    CHECK_EQ_U64(wclient_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WCLIENT_SPAWN_TMP_PATH);
     CHECK_STR_CONTAINS(err, "/nonexistent/cache");
     fixture_done(&f, NULL);
 }
@@ -304,7 +304,7 @@ static pid_t kill_later(pid_t victim, int sig, long delay_ms)
     return pid;
 }
 
-TEST(worker_interface_worker_killed_mid_prepare)
+TEST(worker_client_worker_killed_mid_prepare)
 {
     size_t len;
     uint8_t *code = test_read_data("pvf/smoldot__chainspec_rococo.wasm.zstdblob", &len);
@@ -313,31 +313,31 @@ TEST(worker_interface_worker_killed_mid_prepare)
         free(code);
         return;
     }
-    worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
-    worker_handle w;
+    wclient_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
+    wclient w;
     char err[512] = "";
-    if (worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err) == WORKER_SPAWN_OK) {
-        pid_t pid = worker_pid(&w);
+    if (wclient_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err) == WCLIENT_SPAWN_OK) {
+        pid_t pid = wclient_pid(&w);
         pid_t killer = kill_later(pid, SIGKILL, 100);
         proto_pvf_prep_data req = prep_request(code, len, 60000);
         proto_prepare_result r;
         uint64_t t0 = test_now_ms();
-        worker_io_status st = worker_prepare(&w, &req, 240000, &r, err, sizeof err);
+        wclient_status st = wclient_prepare(&w, &req, 240000, &r, err, sizeof err);
         uint64_t dt = test_now_ms() - t0;
-        CHECK_EQ_U64(st, WORKER_IO_DIED);
+        CHECK_EQ_U64(st, WCLIENT_DIED);
         CHECK(dt < 2000);
         CHECK_STR_CONTAINS(err, "prepare worker died");
         CHECK_STR_CONTAINS(err, "SIGKILL");
         CHECK(test_pid_gone(pid));
-        CHECK_EQ_U64(worker_pid(&w), (uint64_t)(pid_t)-1);
-        CHECK_EQ_U64(worker_fd(&w), (uint64_t)-1);
+        CHECK_EQ_U64(wclient_pid(&w), (uint64_t)(pid_t)-1);
+        CHECK_EQ_U64(wclient_fd(&w), (uint64_t)-1);
         /* The handle is dead: calls are refused, kill/close are no-ops. */
-        CHECK_EQ_U64(worker_prepare(&w, &req, 1000, &r, err, sizeof err), WORKER_IO_HOST_ERROR);
-        worker_kill(&w);
-        CHECK_EQ_U64(worker_close(&w), (uint64_t)-1);
+        CHECK_EQ_U64(wclient_prepare(&w, &req, 1000, &r, err, sizeof err), WCLIENT_HOST_ERROR);
+        wclient_kill(&w);
+        CHECK_EQ_U64(wclient_close(&w), (uint64_t)-1);
         int status;
         CHECK(killer > 0 && waitpid(killer, &status, 0) == killer);
-        printf("  [worker_interface] SIGKILL after 100 ms detected after %llu ms\n", (unsigned long long)dt);
+        printf("  [worker_client] SIGKILL after 100 ms detected after %llu ms\n", (unsigned long long)dt);
         fflush(stdout);
     } else {
         test_fail(__FILE__, __LINE__, "spawn: %s", err);
@@ -346,7 +346,7 @@ TEST(worker_interface_worker_killed_mid_prepare)
     free(code);
 }
 
-TEST(worker_interface_stopped_worker_hard_timeout)
+TEST(worker_client_stopped_worker_hard_timeout)
 {
     size_t len;
     uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
@@ -355,23 +355,23 @@ TEST(worker_interface_stopped_worker_hard_timeout)
         free(code);
         return;
     }
-    worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
-    worker_handle w;
+    wclient_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
+    wclient w;
     char err[512] = "";
-    if (worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err) == WORKER_SPAWN_OK) {
-        pid_t pid = worker_pid(&w);
+    if (wclient_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err) == WCLIENT_SPAWN_OK) {
+        pid_t pid = wclient_pid(&w);
         CHECK(kill(pid, SIGSTOP) == 0);
         proto_pvf_prep_data req = prep_request(code, len, 10000);
         proto_prepare_result r;
         uint64_t t0 = test_now_ms();
-        worker_io_status st = worker_prepare(&w, &req, 300, &r, err, sizeof err);
+        wclient_status st = wclient_prepare(&w, &req, 300, &r, err, sizeof err);
         uint64_t dt = test_now_ms() - t0;
-        CHECK_EQ_U64(st, WORKER_IO_HARD_TIMEOUT);
+        CHECK_EQ_U64(st, WCLIENT_HARD_TIMEOUT);
         CHECK(dt >= 300 && dt < 1000);
         CHECK_STR_CONTAINS(err, "within 300 ms");
         CHECK_STR_CONTAINS(w.death, "SIGKILL");
         CHECK(test_pid_gone(pid));
-        CHECK_EQ_U64(worker_pid(&w), (uint64_t)(pid_t)-1);
+        CHECK_EQ_U64(wclient_pid(&w), (uint64_t)(pid_t)-1);
     } else {
         test_fail(__FILE__, __LINE__, "spawn: %s", err);
     }
@@ -431,7 +431,7 @@ static const char *write_fake_worker(const fixture *f, const char *mode, host_wo
     return path;
 }
 
-TEST(worker_interface_misbehaving_workers)
+TEST(worker_client_misbehaving_workers)
 {
     if (access("/usr/bin/python3", X_OK) != 0)
         return;     /* the fakes need python3 */
@@ -439,24 +439,24 @@ TEST(worker_interface_misbehaving_workers)
     if (!fixture_init(&f))
         return;
     char script[160], err[512] = "";
-    worker_handle w;
+    wclient w;
     proto_prepare_result pr;
     static const uint8_t code[] = "\0asm\1\0\0\0";
     proto_pvf_prep_data preq = prep_request(code, 8, 1000);
 
     /* A version reply that is not a pvf handshake at all. */
-    worker_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
+    wclient_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_PREPARE);
     cfg.binary = write_fake_worker(&f, "badmagic", HOST_WORKER_PREPARE, script, sizeof script);
-    CHECK_EQ_U64(worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err), WORKER_SPAWN_HANDSHAKE);
+    CHECK_EQ_U64(wclient_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err), WCLIENT_SPAWN_HANDSHAKE);
     CHECK_STR_CONTAINS(err, "bad magic");
     CHECK_STR_CONTAINS(w.death, "SIGKILL");
     unlink(script);
 
     /* An undecodable response from a live worker: malformed, killed. */
     cfg.binary = write_fake_worker(&f, "garbage", HOST_WORKER_PREPARE, script, sizeof script);
-    if (worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err) == WORKER_SPAWN_OK) {
-        pid_t pid = worker_pid(&w);
-        CHECK_EQ_U64(worker_prepare(&w, &preq, 3000, &pr, err, sizeof err), WORKER_IO_MALFORMED);
+    if (wclient_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err) == WCLIENT_SPAWN_OK) {
+        pid_t pid = wclient_pid(&w);
+        CHECK_EQ_U64(wclient_prepare(&w, &preq, 3000, &pr, err, sizeof err), WCLIENT_MALFORMED);
         CHECK_STR_CONTAINS(err, "malformed prepare result");
         CHECK(test_pid_gone(pid));
     } else {
@@ -466,9 +466,9 @@ TEST(worker_interface_misbehaving_workers)
 
     /* Half a frame, then exit(5): a death, with its exit status. */
     cfg.binary = write_fake_worker(&f, "truncated", HOST_WORKER_PREPARE, script, sizeof script);
-    if (worker_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err) == WORKER_SPAWN_OK) {
-        pid_t pid = worker_pid(&w);
-        CHECK_EQ_U64(worker_prepare(&w, &preq, 3000, &pr, err, sizeof err), WORKER_IO_DIED);
+    if (wclient_spawn(HOST_WORKER_PREPARE, &cfg, &w, err, sizeof err) == WCLIENT_SPAWN_OK) {
+        pid_t pid = wclient_pid(&w);
+        CHECK_EQ_U64(wclient_prepare(&w, &preq, 3000, &pr, err, sizeof err), WCLIENT_DIED);
         CHECK_STR_CONTAINS(err, "exited with status 5");
         CHECK(test_pid_gone(pid));
     } else {
@@ -484,21 +484,21 @@ TEST(worker_interface_misbehaving_workers)
         fclose(fp);
     cfg = make_cfg(&f, HOST_WORKER_EXECUTE);
     cfg.binary = write_fake_worker(&f, "duration", HOST_WORKER_EXECUTE, script, sizeof script);
-    if (worker_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err) == WORKER_SPAWN_OK) {
+    if (wclient_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err) == WCLIENT_SPAWN_OK) {
         proto_execute_request req;
         memset(&req, 0, sizeof req);
         req.execution_timeout = proto_duration_from_ms(2000);
         proto_execute_result r;
-        CHECK_EQ_U64(worker_execute(&w, artifact, &req, 3000, &r, err, sizeof err), WORKER_IO_OK);
+        CHECK_EQ_U64(wclient_execute(&w, artifact, &req, 3000, &r, err, sizeof err), WCLIENT_OK);
         CHECK(r.ok);
         CHECK_EQ_U64(r.job_response.kind, JOB_RESP_POV_DECOMPRESSION_FAILURE);
         CHECK_EQ_U64(r.duration.secs, 1);
         proto_execute_result_free(&r);
-        CHECK_EQ_U64(worker_execute(&w, artifact, &req, 3000, &r, err, sizeof err), WORKER_IO_OK);
+        CHECK_EQ_U64(wclient_execute(&w, artifact, &req, 3000, &r, err, sizeof err), WCLIENT_OK);
         CHECK(!r.ok);
         CHECK_EQ_U64(r.error.kind, WORKER_ERR_JOB_TIMED_OUT);
         proto_execute_result_free(&r);
-        worker_kill(&w);
+        wclient_kill(&w);
         CHECK_STR_CONTAINS(w.death, "SIGKILL");
     } else {
         test_fail(__FILE__, __LINE__, "spawn duration: %s", err);

@@ -1,8 +1,8 @@
 /*
- * worker_slot.h — one worker process and the thread that talks to it.
+ * slot.h — one worker process and the thread that talks to it.
  *
  * The host thread never blocks on a worker: each worker it asks for gets a
- * slot, whose thread spawns the worker (worker_interface.h), then runs the
+ * slot, whose thread spawns the worker (worker_client.h), then runs the
  * jobs the host hands it one at a time with the blocking, deadline-bounded
  * primitives, and posts a slot_event to the host's mailbox after each step.
  * While idle the thread also watches the worker's pidfd and socket, so a
@@ -10,14 +10,14 @@
  * being handed the next job and blaming it. A slot whose worker is gone
  * (spawn failed, died, retired) posts its last event with `gone` set and its
  * thread ends; the host then joins and frees
- * it. worker_slot_cancel ends whatever the thread waits for at once and
+ * it. slot_cancel ends whatever the thread waits for at once and
  * kills the worker (shutdown).
  *
  * Requests point into memory the host keeps alive until the job's event
  * has been handled; results are copied into the event.
  */
-#ifndef PVF_HOST_WORKER_SLOT_H
-#define PVF_HOST_WORKER_SLOT_H
+#ifndef PVF_HOST_SLOT_H
+#define PVF_HOST_SLOT_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -25,27 +25,27 @@
 
 #include "host/mailbox.h"
 #include "host/verdict.h"
-#include "host/worker_interface.h"
+#include "host/worker_client.h"
 
-typedef struct worker_slot worker_slot;
+typedef struct slot slot;
 
 typedef enum slot_event_kind {
     SLOT_SPAWNED,       /* the worker is up and idle */
     SLOT_SPAWN_FAILED,  /* gone; spawn_status and err say why */
     SLOT_PREPARED,      /* a prepare job ended: prep */
     SLOT_EXECUTED,      /* an execute job ended: exec */
-    SLOT_CLOSED,        /* worker_slot_close/cancel finished: gone */
+    SLOT_CLOSED,        /* slot_close/cancel finished: gone */
     SLOT_DIED,          /* the worker died while idle, or before the job it was handed
                          * reached it (then `job` names that job, which never started): gone */
 } slot_event_kind;
 
 typedef struct slot_event {
     mailbox_node node;
-    worker_slot *slot;
+    slot *slot;
     slot_event_kind kind;
     bool gone;                      /* the worker process is gone: join the slot */
     uint64_t job;
-    worker_spawn_status spawn_status;
+    wclient_spawn_status spawn_status;
     char err[512];
     prepare_outcome prep;           /* SLOT_PREPARED; the artifact is at the job's dest when ok */
     uint64_t artifact_size;
@@ -71,22 +71,22 @@ typedef struct slot_execute_job {
 /* Start the slot's thread, which spawns a worker with cfg (deep-copied as
  * needed) and posts SLOT_SPAWNED or SLOT_SPAWN_FAILED. NULL when out of
  * resources. */
-worker_slot *worker_slot_start(host_worker_kind kind, uint64_t id, const worker_spawn_cfg *cfg, mailbox *events);
+slot *slot_start(host_worker_kind kind, uint64_t id, const wclient_spawn_cfg *cfg, mailbox *events);
 
 /* Hand the idle worker a job; the answer comes as SLOT_PREPARED / SLOT_EXECUTED. */
-void worker_slot_prepare(worker_slot *s, const slot_prepare_job *job);
-void worker_slot_execute(worker_slot *s, const slot_execute_job *job);
+void slot_prepare(slot *s, const slot_prepare_job *job);
+void slot_execute(slot *s, const slot_execute_job *job);
 /* Retire an idle worker politely (close its socket, wait, kill if it lingers). */
-void worker_slot_close(worker_slot *s);
+void slot_close(slot *s);
 /* Kill the worker now, whatever the thread is doing. */
-void worker_slot_cancel(worker_slot *s);
+void slot_cancel(slot *s);
 /* Wait for the thread to end and free the slot (after its `gone` event, or after cancel). */
-void worker_slot_join(worker_slot *s);
+void slot_join(slot *s);
 
-uint64_t worker_slot_id(const worker_slot *s);
-host_worker_kind worker_slot_kind(const worker_slot *s);
+uint64_t slot_id(const slot *s);
+host_worker_kind slot_kind(const slot *s);
 /* The worker's pid, -1 before it was spawned and after it is gone. Any thread. */
-int worker_slot_pid(const worker_slot *s);
+int slot_pid(const slot *s);
 
 void slot_event_free(slot_event *ev);
 

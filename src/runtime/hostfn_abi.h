@@ -1,5 +1,5 @@
 /*
- * host_abi.h — how host functions exchange data with a Substrate runtime.
+ * hostfn_abi.h — how host functions exchange data with a Substrate runtime.
  *
  * sp-runtime-interface's conventions:
  *   - a byte slice argument is one i64: ptr in the low 32 bits, len in the high 32;
@@ -11,8 +11,8 @@
  * A pointer outside memory is a host-function panic: the call traps and the
  * candidate is invalid, as in the reference.
  */
-#ifndef PVF_RUNTIME_HOST_ABI_H
-#define PVF_RUNTIME_HOST_ABI_H
+#ifndef PVF_RUNTIME_HOSTFN_ABI_H
+#define PVF_RUNTIME_HOSTFN_ABI_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,35 +23,35 @@
 #include "runtime/allocator.h"
 
 /* Per-call state the host functions share: one per instance. */
-typedef struct host_env {
+typedef struct hostfn_env {
     fb_allocator alloc;
     bool alloc_ready;           /* set once __heap_base is known */
     bool batch_active;          /* legacy start_batch_verify … finish_batch_verify */
     bool batch_ok;
-} host_env;
+} hostfn_env;
 
 /* A host function of the PVF set. */
-typedef struct host_fn_def {
+typedef struct hostfn_fn_def {
     const char *name;           /* e.g. "ext_hashing_blake2_256_version_1" */
     const char *sig;            /* params ':' results, one letter a value: "I:i" = (i64) -> i32 */
     pvf_host_fn fn;
-} host_fn_def;
+} hostfn_fn_def;
 
 /* Bytes of the slice `span` (ptr | len << 32); traps (returns NULL) when out of bounds. */
-const uint8_t *host_span(pvf_caller *c, uint64_t span, uint32_t *len);
+const uint8_t *hostfn_span(pvf_caller *c, uint64_t span, uint32_t *len);
 /* `len` bytes at `ptr`; NULL (with a trap recorded) when out of bounds. */
-uint8_t *host_ptr(pvf_caller *c, uint32_t ptr, uint32_t len);
+uint8_t *hostfn_ptr(pvf_caller *c, uint32_t ptr, uint32_t len);
 /* Allocate `len` bytes in the runtime's heap and copy `bytes` there; 0 and a trap on failure. */
-uint32_t host_alloc_copy(pvf_caller *c, host_env *env, const void *bytes, uint32_t len);
+uint32_t hostfn_alloc_copy(pvf_caller *c, hostfn_env *env, const void *bytes, uint32_t len);
 /* The same, returned as a span (ptr | len << 32). */
-bool host_return_span(pvf_caller *c, host_env *env, const void *bytes, uint32_t len, uint64_t *span);
+bool hostfn_return_span(pvf_caller *c, hostfn_env *env, const void *bytes, uint32_t len, uint64_t *span);
 
 /* The tables of each interface (host_*.c), NULL-name terminated. */
-extern const host_fn_def host_misc_fns[];
-extern const host_fn_def host_hashing_fns[];
-extern const host_fn_def host_allocator_fns[];
-extern const host_fn_def host_logging_fns[];
-extern const host_fn_def host_crypto_fns[];
-extern const host_fn_def host_trie_fns[];
+extern const hostfn_fn_def hostfn_misc_fns[];
+extern const hostfn_fn_def hostfn_hashing_fns[];
+extern const hostfn_fn_def hostfn_allocator_fns[];
+extern const hostfn_fn_def hostfn_logging_fns[];
+extern const hostfn_fn_def hostfn_crypto_fns[];
+extern const hostfn_fn_def hostfn_trie_fns[];
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * host_misc.c — ext_misc_*: debug printing and runtime_version, which reads
+ * hostfn_misc.c — ext_misc_*: debug printing and runtime_version, which reads
  * the `runtime_version` section of a (maybe compressed) runtime blob given by
  * the runtime — parachains use it when a block upgrades their code.
  *
@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 
-#include "runtime/host_abi.h"
+#include "runtime/hostfn_abi.h"
 #include "runtime/runtime_version.h"
 #include "runtime/scale.h"
 
@@ -24,15 +24,15 @@ static int print_span(pvf_caller *c, void *ctx, uint64_t *slots)
 {
     (void)ctx;
     uint32_t len;
-    return host_span(c, slots[0], &len) ? 0 : 1;
+    return hostfn_span(c, slots[0], &len) ? 0 : 1;
 }
 
 /* Option<Vec<u8>>: None = 0x00; Some(v) = 0x01 + compact(len) + v. */
 static int runtime_version(pvf_caller *c, void *ctx, uint64_t *slots)
 {
-    host_env *env = ctx;
+    hostfn_env *env = ctx;
     uint32_t len;
-    const uint8_t *blob = host_span(c, slots[0], &len);
+    const uint8_t *blob = hostfn_span(c, slots[0], &len);
     if (!blob)
         return 1;
     uint8_t *enc = NULL, *opt;
@@ -41,7 +41,7 @@ static int runtime_version(pvf_caller *c, void *ctx, uint64_t *slots)
     uint64_t span;
     if (!runtime_version_read(blob, len, &enc, &enc_len, err, sizeof err)) {
         static const uint8_t none = 0;
-        if (!host_return_span(c, env, &none, 1, &span))
+        if (!hostfn_return_span(c, env, &none, 1, &span))
             return 1;
         slots[0] = span;
         return 0;
@@ -54,7 +54,7 @@ static int runtime_version(pvf_caller *c, void *ctx, uint64_t *slots)
     size_t n;
     if (!scale_writer_finish(&w, &opt, &n))
         return pvf_caller_trap(c, "runtime_version: out of memory");
-    bool ok = host_return_span(c, env, opt, (uint32_t)n, &span);
+    bool ok = hostfn_return_span(c, env, opt, (uint32_t)n, &span);
     free(opt);
     if (!ok)
         return 1;
@@ -62,7 +62,7 @@ static int runtime_version(pvf_caller *c, void *ctx, uint64_t *slots)
     return 0;
 }
 
-const host_fn_def host_misc_fns[] = {
+const hostfn_fn_def hostfn_misc_fns[] = {
     { "ext_misc_print_num_version_1", "I:", print_num },
     { "ext_misc_print_utf8_version_1", "I:", print_span },
     { "ext_misc_print_hex_version_1", "I:", print_span },
