@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int digit(char c)
+int hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -26,7 +26,7 @@ bool hex_decode(const char *text, uint8_t **out, size_t *out_len)
     if (!b)
         return false;
     for (size_t i = 0; i < n / 2; i++) {
-        int hi = digit(text[2 * i]), lo = digit(text[2 * i + 1]);
+        int hi = hex_digit(text[2 * i]), lo = hex_digit(text[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             free(b);
             return false;

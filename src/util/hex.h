@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The value of one hex digit, or -1. */
+int hex_digit(char c);
+
 /* Decode `text` (with or without 0x); malloc'd bytes, false on a bad digit or odd length. */
 bool hex_decode(const char *text, uint8_t **out, size_t *out_len);
 

@@ -10,6 +10,7 @@
  * column are computed from it only when an error is reported.
  */
 #include "util/json.h"
+#include "util/hex.h"
 #include "util/utf8.h"
 #include "util/vec.h"
 
@@ -175,17 +176,6 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* ---- strings ------------------------------------------------------------------------------ */
 
 /* Read the 4 hex digits of a \u escape starting at `at`; -1 if they are not hex. */
@@ -195,7 +185,7 @@ static long read_hex4(const parser *p, size_t at)
         return -1;
     long v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hex_value(p->text[at + (size_t)i]);
+        int h = hex_digit(p->text[at + (size_t)i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "util/big_alloc.h"
+#include "util/vec.h"
 #include "wasm/ir.h"
 #include "wasm/opcodes.h"
 #include "wasm/reader.h"
@@ -68,9 +69,11 @@ typedef struct compiler {
     /* current function */
     uint32_t s0;            /* first operand-stack slot */
     vslot *vs;
-    uint32_t sp, vcap, max_sp;
+    uint32_t sp, max_sp;
+    size_t vcap;
     ctrl *cs;
-    uint32_t ncs, ccap;
+    uint32_t ncs;
+    size_t ccap;
     bool dead;
     uint32_t producer;      /* word index of the op that produced the top entry, or NO_LABEL */
     uint8_t *written;       /* written[x]: local x is the target of some local.set/tee */
@@ -142,14 +145,8 @@ static uint32_t here(compiler *c)
 
 static bool vpush(compiler *c, vslot v)
 {
-    if (c->sp == c->vcap) {
-        uint32_t ncap = c->vcap ? c->vcap * 2 : 256;
-        vslot *n = realloc(c->vs, (size_t)ncap * sizeof *n);
-        if (!n)
-            return c->oom = true, false;
-        c->vs = n;
-        c->vcap = ncap;
-    }
+    if (c->sp == c->vcap && !vec_reserve((void **)&c->vs, &c->vcap, (size_t)c->sp + 1, sizeof *c->vs, 256))
+        return c->oom = true, false;
     c->vs[c->sp++] = v;
     if (c->sp > c->max_sp)
         c->max_sp = c->sp;
@@ -256,14 +253,8 @@ static uint32_t read_slot(compiler *c, uint32_t pos)
 
 static bool push_ctrl(compiler *c, ctrl k)
 {
-    if (c->ncs == c->ccap) {
-        uint32_t ncap = c->ccap ? c->ccap * 2 : 64;
-        ctrl *n = realloc(c->cs, (size_t)ncap * sizeof *n);
-        if (!n)
-            return c->oom = true, false;
-        c->cs = n;
-        c->ccap = ncap;
-    }
+    if (c->ncs == c->ccap && !vec_reserve((void **)&c->cs, &c->ccap, (size_t)c->ncs + 1, sizeof *c->cs, 64))
+        return c->oom = true, false;
     c->cs[c->ncs++] = k;
     return true;
 }

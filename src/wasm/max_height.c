@@ -105,7 +105,8 @@ static bool push_frame(walk *k, uint32_t start_height, uint32_t end_arity, uint3
 {
     wasm_height_walker *w = k->w;
     /* The crate's control stack is a Vec: no depth limit but the body size. */
-    if (!vec_reserve((void **)&w->frames, &w->frames_cap, (size_t)k->nframes + 1, sizeof *w->frames, 64))
+    if (k->nframes == w->frames_cap &&
+        !vec_reserve((void **)&w->frames, &w->frames_cap, (size_t)k->nframes + 1, sizeof *w->frames, 64))
         return fail(k, "out of memory for the control stack");
     w->frames[k->nframes++] = (struct height_frame){
         .start_height = start_height,
