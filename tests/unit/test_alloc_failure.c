@@ -11,6 +11,11 @@
  * wrong result), and free everything it allocated. The loop ends at the
  * first N the whole path survives without meeting the failure.
  *
+ * The host's request path gets the same treatment: every allocation the
+ * caller's thread makes to submit an execution fails in turn, and the answer
+ * must be the right verdict or Internal "out of memory", with nothing leaked
+ * on the failed submissions.
+ *
  * Not under AddressSanitizer, whose allocator is the one that must be there.
  */
 #include "test.h"
@@ -25,37 +30,36 @@
 #endif
 
 #ifndef PVF_UNDER_ASAN
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pvf/host.h"
 #include "pvf/runtime.h"
+#include "runtime/validation.h"
 
 void *__libc_malloc(size_t n);
 void *__libc_calloc(size_t n, size_t size);
 void *__libc_realloc(void *p, size_t n);
 void __libc_free(void *p);
 
-static atomic_bool armed;
-static atomic_long countdown;       /* the allocation that fails when this reaches 0 */
-static atomic_bool failed_one;      /* the failure was injected in this run */
-static atomic_long allocated, freed;
+/* Armed per thread: the host's and the workers' own threads allocate as they please. */
+static _Thread_local bool armed;
+static _Thread_local long countdown;    /* the allocation that fails when this reaches 0 */
+static _Thread_local bool failed_one;   /* the failure was injected in this run */
+static _Thread_local long allocated, freed;
 
 static bool inject(void)
 {
-    if (!atomic_load(&armed))
+    if (!armed || --countdown != 0)
         return false;
-    if (atomic_fetch_sub(&countdown, 1) == 1) {
-        atomic_store(&failed_one, true);
-        return true;
-    }
-    return false;
+    failed_one = true;
+    return true;
 }
 
 static void *counted(void *p)
 {
-    if (p && atomic_load(&armed))
-        atomic_fetch_add(&allocated, 1);
+    if (p && armed)
+        allocated++;
     return p;
 }
 
@@ -76,25 +80,24 @@ void *realloc(void *p, size_t n)
     void *q = __libc_realloc(p, n);
     if (!p)
         return counted(q);
-    if (q && n == 0 && atomic_load(&armed))
-        atomic_fetch_add(&freed, 1);
+    if (q && n == 0 && armed)
+        freed++;
     return q;
 }
 
 void free(void *p)
 {
-    if (p && atomic_load(&armed))
-        atomic_fetch_add(&freed, 1);
+    if (p && armed)
+        freed++;
     __libc_free(p);
 }
 
 static void arm(long n)
 {
-    atomic_store(&allocated, 0);
-    atomic_store(&freed, 0);
-    atomic_store(&failed_one, false);
-    atomic_store(&countdown, n);
-    atomic_store(&armed, true);
+    allocated = freed = 0;
+    failed_one = false;
+    countdown = n;
+    armed = true;
 }
 
 static bool is_oom(const char *msg)
@@ -129,10 +132,10 @@ static bool run_once(long n, const uint8_t *wasm, size_t wasm_len, const uint8_t
     bool output_ok = r.outcome == PVF_OUTCOME_OK && r.output_len == expected_len &&
                      !memcmp(r.output, expected, expected_len);
     free(r.output);
-    atomic_store(&armed, false);
+    armed = false;
 
-    bool met = atomic_load(&failed_one);
-    long a = atomic_load(&allocated), f = atomic_load(&freed);
+    bool met = failed_one;
+    long a = allocated, f = freed;
     if (a != f)
         test_fail(__FILE__, __LINE__, "allocation %ld failed: %ld allocations, %ld frees", n, a, f);
     if (!met && !output_ok)
@@ -165,6 +168,75 @@ TEST(alloc_failure_prepare_load_validate)
         printf("  [alloc_failure] %ld allocations, each failed once\n", n - 1);
     }
     free(wasm);
+    free(params);
+    free(expected);
+}
+/* One synchronous execution through the host with the Nth allocation of this thread failing. */
+static bool host_once(pvf_host *h, long n, const pvf_execute_request *rq, const uint8_t *expected,
+                      size_t expected_len)
+{
+    pvf_execute_result r;
+    arm(n);
+    pvf_host_execute(h, rq, &r);
+    armed = false;
+    bool met = failed_one;
+    if (r.verdict == PVF_VERDICT_VALID) {
+        CHECK(r.result_len == expected_len && !memcmp(r.result, expected, expected_len));
+    } else if (!met || r.verdict != PVF_VERDICT_INTERNAL || !is_oom(r.message)) {
+        test_fail(__FILE__, __LINE__, "allocation %ld of the submission failed: %s %s: %s", n,
+                  pvf_verdict_name(r.verdict), r.reason, r.message);
+    } else if (allocated != freed) {
+        test_fail(__FILE__, __LINE__, "a failed submission (allocation %ld) leaked: %ld allocations, %ld frees",
+                  n, allocated, freed);
+    }
+    pvf_execute_result_free(&r);
+    return met;
+}
+
+TEST(alloc_failure_host_submission)
+{
+    size_t code_len, params_len, expected_len;
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &code_len);
+    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &params_len);
+    uint8_t *expected = test_read_data("inputs/adder/000.expected_result.scale", &expected_len);
+    test_workdir w;
+    validation_params vp;
+    wasm_error e;
+    if (code && params && expected && validation_params_decode_all(params, params_len, &vp, &e) &&
+        test_workdir_init(&w, "pvf-allocfail", false)) {
+        pvf_host_config cfg;
+        pvf_host_config_init(&cfg);
+        cfg.quiet = true;
+        cfg.cache_dir = w.cache;
+        cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
+        cfg.execute_worker_path = "build/bin/pvf-execute-worker";
+        cfg.worker_log_path = w.log;
+        char err[512];
+        pvf_host *h = pvf_host_start(&cfg, err, sizeof err);
+        CHECK(h != NULL);
+        if (h) {
+            pvf_execute_request rq;
+            memset(&rq, 0, sizeof rq);
+            rq.code = code;
+            rq.code_len = code_len;
+            rq.parent_head = vp.parent_head.ptr;
+            rq.parent_head_len = vp.parent_head.len;
+            rq.relay_parent_number = vp.relay_parent_number;
+            memcpy(rq.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
+            rq.max_pov_size = 5u << 20;
+            rq.pov = vp.block_data.ptr;
+            rq.pov_len = vp.block_data.len;
+            rq.kind = PVF_KIND_BACKING;
+            long n = 1;
+            while (n < 1000 && host_once(h, n, &rq, expected, expected_len))
+                n++;
+            CHECK(n > 1 && n < 1000);
+            printf("  [alloc_failure] host submission: %ld allocations, each failed once\n", n - 1);
+            pvf_host_stop(h);
+        }
+        test_workdir_finish(&w);
+    }
+    free(code);
     free(params);
     free(expected);
 }
