@@ -205,12 +205,7 @@ TEST(alloc_failure_host_submission)
     if (code && params && expected && validation_params_decode_all(params, params_len, &vp, &e) &&
         test_workdir_init(&w, "pvf-allocfail", false)) {
         pvf_host_config cfg;
-        pvf_host_config_init(&cfg);
-        cfg.quiet = true;
-        cfg.cache_dir = w.cache;
-        cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
-        cfg.execute_worker_path = "build/bin/pvf-execute-worker";
-        cfg.worker_log_path = w.log;
+        test_host_config(&cfg, w.cache, w.log);
         char err[512];
         pvf_host *h = pvf_host_start(&cfg, err, sizeof err);
         CHECK(h != NULL);

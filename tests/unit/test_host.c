@@ -39,12 +39,7 @@ typedef struct hfix {
 static pvf_host *hfix_start(hfix *f)
 {
     pvf_host_config cfg;
-    pvf_host_config_init(&cfg);
-    cfg.quiet = true;   /* the security check lines */
-    cfg.cache_dir = f->w.cache;
-    cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
-    cfg.execute_worker_path = "build/bin/pvf-execute-worker";
-    cfg.worker_log_path = f->w.log;
+    test_host_config(&cfg, f->w.cache, f->w.log);
     cfg.execution_retry_delay_ms = 200;   /* the reference's test value */
     char err[512];
     pvf_host *h = pvf_host_start(&cfg, err, sizeof err);
@@ -655,12 +650,7 @@ static bool hfix_restart_with(hfix *f, hfix_tweak tweak, const void *arg)
         pvf_host_stop(f->h);
     }
     pvf_host_config cfg;
-    pvf_host_config_init(&cfg);
-    cfg.quiet = true;   /* the security check lines */
-    cfg.cache_dir = f->w.cache;
-    cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
-    cfg.execute_worker_path = "build/bin/pvf-execute-worker";
-    cfg.worker_log_path = f->w.log;
+    test_host_config(&cfg, f->w.cache, f->w.log);
     cfg.execution_retry_delay_ms = 200;
     tweak(&cfg, arg);
     char err[512];

@@ -92,12 +92,7 @@ static bool afix_init(afix *f, afix_tweak tweak)
     if (!test_workdir_init(&f->w, "pvf-hasync", false))
         return false;
     pvf_host_config cfg;
-    pvf_host_config_init(&cfg);
-    cfg.quiet = true;   /* the security check lines */
-    cfg.cache_dir = f->w.cache;
-    cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
-    cfg.execute_worker_path = "build/bin/pvf-execute-worker";
-    cfg.worker_log_path = f->w.log;
+    test_host_config(&cfg, f->w.cache, f->w.log);
     cfg.execution_retry_delay_ms = 200;   /* the reference's test value */
     if (tweak)
         tweak(&cfg);

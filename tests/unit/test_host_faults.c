@@ -201,12 +201,7 @@ static void note_job(ffix *f, long pid)
 static bool ffix_start(ffix *f, ffix_tweak tweak, const void *arg)
 {
     pvf_host_config cfg;
-    pvf_host_config_init(&cfg);
-    cfg.quiet = true;   /* the security check lines */
-    cfg.cache_dir = f->w.cache;
-    cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
-    cfg.execute_worker_path = "build/bin/pvf-execute-worker";
-    cfg.worker_log_path = f->w.log;
+    test_host_config(&cfg, f->w.cache, f->w.log);
     cfg.execution_retry_delay_ms = 200;
     if (tweak)
         tweak(&cfg, arg);

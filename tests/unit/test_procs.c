@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "test.h"
+#include "pvf/host.h"
 #include <unistd.h>
 #include <string.h>
 
@@ -116,4 +117,14 @@ void test_workdir_finish(test_workdir *w)
     rmdir(w->tmp);
     unlink(w->log);
     CHECK(rmdir(w->root) == 0);
+}
+
+void test_host_config(pvf_host_config *cfg, const char *cache_dir, const char *log)
+{
+    pvf_host_config_init(cfg);
+    cfg->quiet = true;   /* the security check lines */
+    cfg->cache_dir = cache_dir;
+    cfg->prepare_worker_path = "build/bin/pvf-prepare-worker";
+    cfg->execute_worker_path = "build/bin/pvf-execute-worker";
+    cfg->worker_log_path = log;
 }

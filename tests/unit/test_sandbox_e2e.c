@@ -823,12 +823,7 @@ TEST(sandbox_e2e_no_environment)
     test_workdir wd;
     if (code && test_workdir_init(&wd, "pvf-e2e-host", false)) {
         pvf_host_config cfg;
-        pvf_host_config_init(&cfg);
-        cfg.quiet = true;
-        cfg.cache_dir = wd.cache;
-        cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
-        cfg.execute_worker_path = "build/bin/pvf-execute-worker";
-        cfg.worker_log_path = wd.log;
+        test_host_config(&cfg, wd.cache, wd.log);
         char err[512];
         pvf_host *h = pvf_host_start(&cfg, err, sizeof err);
         if (!h)
@@ -1110,11 +1105,7 @@ static bool deny_like_a_container(bool deny_landlock)
 static pvf_host *start_host(const char *cache, bool secure, char *err, size_t errlen)
 {
     pvf_host_config cfg;
-    pvf_host_config_init(&cfg);
-    cfg.quiet = true;
-    cfg.cache_dir = cache;
-    cfg.prepare_worker_path = "build/bin/pvf-prepare-worker";
-    cfg.execute_worker_path = "build/bin/pvf-execute-worker";
+    test_host_config(&cfg, cache, NULL);
     cfg.secure_validator_mode = secure;
     return pvf_host_start(&cfg, err, errlen);
 }
