@@ -208,52 +208,33 @@ static bool is_const_opcode(const decoder *d, uint8_t op)
     return false;
 }
 
+/* What each constant instruction makes; its immediate is read by its kind in the opcode table. */
+static const struct { uint8_t op, kind, type; } CONST_INSTRUCTIONS[] = {
+    { WASM_OP_I32_CONST, WASM_CONST_I32, WASM_I32 },
+    { WASM_OP_I64_CONST, WASM_CONST_I64, WASM_I64 },
+    { WASM_OP_F32_CONST, WASM_CONST_F32, WASM_F32 },
+    { WASM_OP_F64_CONST, WASM_CONST_F64, WASM_F64 },
+    { WASM_OP_GLOBAL_GET, WASM_CONST_GLOBAL_GET, 0 },   /* the global's type: the validator's */
+    { WASM_OP_REF_FUNC, WASM_CONST_REF_FUNC, WASM_FUNCREF },
+    { WASM_OP_REF_NULL, WASM_CONST_REF_NULL, WASM_FUNCREF },
+};
+
 /* The immediate of constant instruction `op`, already known to be one. */
 static bool read_const_immediate(wasm_reader *r, uint8_t op, wasm_const_expr *out)
 {
-    int32_t s32;
-    int64_t s64;
-    uint32_t u32;
-    uint64_t u64;
-    uint8_t t;
-    switch (op) {
-    case WASM_OP_I32_CONST:
-        if (!wasm_read_s32(r, &s32))
+    for (size_t i = 0; i < sizeof CONST_INSTRUCTIONS / sizeof CONST_INSTRUCTIONS[0]; i++) {
+        if (CONST_INSTRUCTIONS[i].op != op)
+            continue;
+        uint64_t v;
+        if (!wasm_read_imm_value(r, wasm_op_info_of(op)->imm, &v))
             return false;
-        *out = (wasm_const_expr){ WASM_CONST_I32, WASM_I32, (uint32_t)s32 };
-        return true;
-    case WASM_OP_I64_CONST:
-        if (!wasm_read_s64(r, &s64))
-            return false;
-        *out = (wasm_const_expr){ WASM_CONST_I64, WASM_I64, (uint64_t)s64 };
-        return true;
-    case WASM_OP_F32_CONST:
-        if (!wasm_read_f32(r, &u32))
-            return false;
-        *out = (wasm_const_expr){ WASM_CONST_F32, WASM_F32, u32 };
-        return true;
-    case WASM_OP_F64_CONST:
-        if (!wasm_read_f64(r, &u64))
-            return false;
-        *out = (wasm_const_expr){ WASM_CONST_F64, WASM_F64, u64 };
-        return true;
-    case WASM_OP_GLOBAL_GET:
-        /* The type is the global's, which the validator fills in. */
-        if (!wasm_read_u32(r, &u32))
-            return false;
-        *out = (wasm_const_expr){ WASM_CONST_GLOBAL_GET, 0, u32 };
-        return true;
-    case WASM_OP_REF_FUNC:
-        if (!wasm_read_u32(r, &u32))
-            return false;
-        *out = (wasm_const_expr){ WASM_CONST_REF_FUNC, WASM_FUNCREF, u32 };
-        return true;
-    case WASM_OP_REF_NULL:
-        if (!wasm_read_u8(r, &t))
-            return false;
-        if (t != WASM_FUNCREF)
-            return wasm_fail_at(r->err, wasm_reader_offset(r) - 1, "malformed reference type 0x%02x", t);
-        *out = (wasm_const_expr){ WASM_CONST_REF_NULL, WASM_FUNCREF, 0 };
+        if (op == WASM_OP_REF_NULL) {
+            if (v != WASM_FUNCREF)
+                return wasm_fail_at(r->err, wasm_reader_offset(r) - 1, "malformed reference type 0x%02x",
+                                    (unsigned)v);
+            v = 0;
+        }
+        *out = (wasm_const_expr){ CONST_INSTRUCTIONS[i].kind, CONST_INSTRUCTIONS[i].type, v };
         return true;
     }
     return false;

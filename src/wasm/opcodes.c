@@ -106,6 +106,24 @@ bool wasm_skip_immediates_of(wasm_reader *r, uint8_t op, uint32_t *fc_out)
     return skip_kind(r, oi->imm, fc_out);
 }
 
+bool wasm_read_imm_value(wasm_reader *r, wasm_imm imm, uint64_t *value)
+{
+    uint32_t u32;
+    int32_t s32;
+    int64_t s64;
+    uint8_t b;
+    bool ok;
+    switch (imm) {
+    case IMM_INDEX:    ok = wasm_read_u32(r, &u32); *value = u32; return ok;
+    case IMM_I32:      ok = wasm_read_s32(r, &s32); *value = (uint32_t)s32; return ok;
+    case IMM_I64:      ok = wasm_read_s64(r, &s64); *value = (uint64_t)s64; return ok;
+    case IMM_F32:      ok = wasm_read_f32(r, &u32); *value = u32; return ok;
+    case IMM_F64:      return wasm_read_f64(r, value);
+    case IMM_REF_TYPE: ok = wasm_read_u8(r, &b); *value = b; return ok;
+    default:           return wasm_reader_fail(r, "no single-value immediate");
+    }
+}
+
 const char *wasm_valtype_name(unsigned code)
 {
     switch (code) {

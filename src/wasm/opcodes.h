@@ -328,6 +328,13 @@ static inline bool wasm_skip_immediates(wasm_reader *r, uint8_t op, uint32_t *fc
 /* The same for an 0xFC instruction whose sub-opcode has been read. */
 bool wasm_skip_fc_immediates(struct wasm_reader *r, uint32_t subop);
 
+/*
+ * Read the one immediate of a kind that holds one value: IMM_INDEX (u32),
+ * IMM_I32 (the bits, zero-extended), IMM_I64, IMM_F32 and IMM_F64 (the bits),
+ * IMM_REF_TYPE (the type byte). False at the end of input or for another kind.
+ */
+bool wasm_read_imm_value(wasm_reader *r, wasm_imm imm, uint64_t *value);
+
 /* The text name of a value type ("i32", "funcref"…), or NULL for an unknown code. */
 const char *wasm_valtype_name(unsigned code);
 
