@@ -113,44 +113,44 @@
     X(LE_S, GT_S) X(LE_U, GT_U) X(GE_S, LT_S) X(GE_U, LT_U)
 
 /*
- * Every other op: X(NAME, number of operand words, description).
+ * Every other op: X(NAME, "operands: what it does"), the operand words listed before the colon.
  * The interpreter loop in interp.c has one case per op, in this order.
  */
 #define IR_OTHER_OPS(X)                                                           \
-    X(UNREACHABLE, 0, "trap: unreachable")                                        \
-    X(TRAP_MISSING, 1, "i: trap: call to missing import i")                        \
-    X(BR, 1, "t: jump to t")                                                      \
-    X(BR_IF, 2, "a t: jump to t if a (i32) != 0")                                  \
-    X(BR_UNLESS, 2, "a t: jump to t if a (i32) == 0")                              \
-    X(BR_TABLE, 2, "a n, then n+1 targets: jump to target[min(a, n)]")             \
-    X(RETURN, 0, "return; results are already in fp[0..]")                         \
-    X(RETURN1, 1, "a: fp[0] = a; return")                                          \
-    X(CALL, 2, "i b: call defined function i, its frame starting at slot b")       \
-    X(CALL_METERED, 3, "i b k: stack limiter: h += k; trap if h > limit; call; h -= k") \
-    X(CALL_IMPORT, 2, "i b: call imported function i (host or other instance)")    \
-    X(CALL_INDIRECT, 4, "i j a b: call table j entry a, expected type i, frame at b") \
-    X(COPY, 2, "d a: d = a")                                                      \
-    X(CONST32, 2, "d k: d = k (zero-extended)")                                    \
-    X(CONST64, 3, "d K: d = K")                                                   \
-    X(SELECT, 4, "d a b c: d = c ? a : b")                                         \
-    X(GLOBAL_GET, 2, "d i: d = global i")                                          \
-    X(GLOBAL_SET, 2, "a i: global i = a")                                          \
-    X(MEMORY_SIZE, 1, "d: d = memory size in pages")                               \
-    X(MEMORY_GROW, 2, "d a: d = memory.grow(a)")                                   \
-    X(MEMORY_INIT, 4, "i a b c: copy data segment i [b, b+c) to memory a")         \
-    X(DATA_DROP, 1, "i: drop data segment i")                                      \
-    X(MEMORY_COPY, 3, "a b c: memmove(memory a, memory b, c)")                     \
-    X(MEMORY_FILL, 3, "a b c: memset(memory a, b, c)")                             \
-    X(TABLE_INIT, 5, "j i a b c: copy elem segment i [b, b+c) to table j at a")    \
-    X(ELEM_DROP, 1, "i: drop elem segment i")                                      \
-    X(TABLE_COPY, 5, "j i a b c: copy table i [b, b+c) to table j at a")
+    X(UNREACHABLE, "trap: unreachable")                                        \
+    X(TRAP_MISSING, "i: trap: call to missing import i")                        \
+    X(BR, "t: jump to t")                                                      \
+    X(BR_IF, "a t: jump to t if a (i32) != 0")                                  \
+    X(BR_UNLESS, "a t: jump to t if a (i32) == 0")                              \
+    X(BR_TABLE, "a n, then n+1 targets: jump to target[min(a, n)]")             \
+    X(RETURN, "return; results are already in fp[0..]")                         \
+    X(RETURN1, "a: fp[0] = a; return")                                          \
+    X(CALL, "i b: call defined function i, its frame starting at slot b")       \
+    X(CALL_METERED, "i b k: stack limiter: h += k; trap if h > limit; call; h -= k") \
+    X(CALL_IMPORT, "i b: call imported function i (host or other instance)")    \
+    X(CALL_INDIRECT, "i j a b: call table j entry a, expected type i, frame at b") \
+    X(COPY, "d a: d = a")                                                      \
+    X(CONST32, "d k: d = k (zero-extended)")                                    \
+    X(CONST64, "d K: d = K")                                                   \
+    X(SELECT, "d a b c: d = c ? a : b")                                         \
+    X(GLOBAL_GET, "d i: d = global i")                                          \
+    X(GLOBAL_SET, "a i: global i = a")                                          \
+    X(MEMORY_SIZE, "d: d = memory size in pages")                               \
+    X(MEMORY_GROW, "d a: d = memory.grow(a)")                                   \
+    X(MEMORY_INIT, "i a b c: copy data segment i [b, b+c) to memory a")         \
+    X(DATA_DROP, "i: drop data segment i")                                      \
+    X(MEMORY_COPY, "a b c: memmove(memory a, memory b, c)")                     \
+    X(MEMORY_FILL, "a b c: memset(memory a, b, c)")                             \
+    X(TABLE_INIT, "j i a b c: copy elem segment i [b, b+c) to table j at a")    \
+    X(ELEM_DROP, "i: drop elem segment i")                                      \
+    X(TABLE_COPY, "j i a b c: copy table i [b, b+c) to table j at a")
 
 enum ir_op {
 #define X_BIN(name, wop) IR_##name, IR_##name##_K,
 #define X_F(name, wop, canon) IR_##name, IR_##name##_C,
 #define X_SAT(name, sub) IR_##name,
 #define X_MEM(name, wop, bytes) IR_##name,
-#define X_OTHER(name, n, doc) IR_##name,
+#define X_OTHER(name, doc) IR_##name,
 #define X_BRCMP(cmp, inv) IR_BR_I32_##cmp, IR_BR_I32_##cmp##_K,
     IR_I32_BINOPS(X_BIN) IR_I64_BINOPS(X_BIN) IR_BR_CMPS(X_BRCMP)
     IR_F_BINOPS(X_F) IR_UNOPS(X_F) IR_SAT_OPS(X_SAT)
