@@ -265,6 +265,7 @@ void host_request_free(host_request *r)
     executor_params_free(&r->ep);
     exec_outcome_free(&r->last);
     pvf_completion_free(&r->done);
+    free(r->reply);
     free(r);
 }
 
@@ -300,6 +301,8 @@ static host_request *new_request(pvf_host *h, pvf_request_type type, const uint8
     r->user_data = user_data;
     r->code = dup_bytes(code, code_len, &ok);
     r->code_len = code_len;
+    r->reply = calloc(1, sizeof *r->reply);
+    ok = ok && r->reply;
     ok = ok && executor_params_copy(&r->ep, ep) && artifact_id_compute(code, code_len, &r->ep, &r->aid) &&
          executor_params_hash(&r->ep, r->params_hash);
     if (!ok) {
@@ -437,17 +440,14 @@ void host_complete(pvf_host *h, host_request *r)
             break;
         }
     }
-    completion_msg *m = calloc(1, sizeof *m);
-    if (m) {
-        m->cb = r->cb;
-        m->c = r->done;
-        memset(&r->done, 0, sizeof r->done);   /* the result pointer moved */
-        m->node.next = NULL;
-        *h->ready_tail = &m->node;
-        h->ready_tail = &m->node.next;
-    } else {
-        fprintf(stderr, "pvf host: out of memory: request %llu lost its answer\n", (unsigned long long)r->id);
-    }
+    completion_msg *m = r->reply;
+    r->reply = NULL;
+    m->cb = r->cb;
+    m->c = r->done;
+    memset(&r->done, 0, sizeof r->done);   /* the result pointer moved */
+    m->node.next = NULL;
+    *h->ready_tail = &m->node;
+    h->ready_tail = &m->node.next;
     host_request_free(r);
 }
 

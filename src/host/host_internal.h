@@ -57,6 +57,7 @@ typedef struct host_request {
     bool repreparing;               /* an artifact-class retry is re-preparing */
     exec_outcome last;              /* the outcome a retry would replace */
     pvf_completion done;            /* accumulates counters; filled at completion */
+    struct completion_msg *reply;   /* allocated with the request: answering never allocates */
     struct host_request *next;
 } host_request;
 

@@ -277,12 +277,11 @@ void host_prepare_event(pvf_host *h, slot_event *ev)
         prep_job_free(j);
         return;
     }
+    /* Take the waiters over (no copy: an allocation failure here would lose them). */
     size_t n = e->n_waiters;
-    uint64_t *waiters = n ? malloc(n * sizeof *waiters) : NULL;
-    if (waiters)
-        memcpy(waiters, e->waiters, n * sizeof *waiters);
-    else
-        n = 0;
+    uint64_t *waiters = e->waiters;
+    e->waiters = NULL;
+    e->n_waiters = e->cap_waiters = 0;
     prepare_outcome po = ev->prep;
     conclude_entry(h, e, j, ev, &po);
     for (size_t i = 0; i < n; i++) {

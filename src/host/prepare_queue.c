@@ -281,11 +281,20 @@ prepare_enqueue_result prepare_queue_enqueue(prepare_queue *q, uint64_t job, con
     bool ok;
     if (idle) {
         ok = assign(q, idle, job);
+        if (!ok)
+            idle->busy = false;
     } else {
         ok = spawn_extra_worker(q, priority == PREPARE_PRIORITY_CRITICAL) &&
              (deque_push(&q->unscheduled[priority], job, false) || fail_oom(q));
     }
-    return ok ? PREPARE_ENQUEUED : PREPARE_ENQUEUE_NOMEM;
+    if (!ok) {
+        /* Out of memory: the job was never queued, so it must not stay known either
+         * (a later request for the artifact would coalesce into it and wait forever).
+         * A spawn already asked for is harmless: the worker idles. */
+        q->njobs--;
+        return PREPARE_ENQUEUE_NOMEM;
+    }
+    return PREPARE_ENQUEUED;
 }
 
 bool prepare_queue_worker_spawned(prepare_queue *q, uint64_t worker, uint64_t now_ms)

@@ -30,8 +30,13 @@
 #endif
 
 #ifndef PVF_UNDER_ASAN
+#include <dirent.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "pvf/host.h"
 #include "pvf/runtime.h"
@@ -48,8 +53,21 @@ static _Thread_local long countdown;    /* the allocation that fails when this r
 static _Thread_local bool failed_one;   /* the failure was injected in this run */
 static _Thread_local long allocated, freed;
 
+/* Or armed for one other thread, named by its tid (the host thread). */
+static atomic_long armed_tid;
+static atomic_long tid_countdown;
+static atomic_bool tid_failed_one;
+
 static bool inject(void)
 {
+    if (atomic_load_explicit(&armed_tid, memory_order_relaxed) &&
+        syscall(SYS_gettid) == atomic_load(&armed_tid)) {
+        if (atomic_fetch_sub(&tid_countdown, 1) == 1) {
+            atomic_store(&tid_failed_one, true);
+            return true;
+        }
+        return false;
+    }
     if (!armed || --countdown != 0)
         return false;
     failed_one = true;
@@ -227,6 +245,117 @@ TEST(alloc_failure_host_submission)
                 n++;
             CHECK(n > 1 && n < 1000);
             printf("  [alloc_failure] host submission: %ld allocations, each failed once\n", n - 1);
+            pvf_host_stop(h);
+        }
+        test_workdir_finish(&w);
+    }
+    free(code);
+    free(params);
+    free(expected);
+}
+
+/* The tids of this process's threads; returns how many (at most cap). */
+static int list_tids(long *tids, int cap)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    while (d && (e = readdir(d)) && n < cap)
+        if (e->d_name[0] != '.')
+            tids[n++] = strtol(e->d_name, NULL, 10);
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/*
+ * The host thread's side of the request path: the Nth allocation the host
+ * thread makes after an execution is submitted fails. The request must still
+ * be answered (no lost request, no crash): the right verdict, or Internal.
+ */
+TEST(alloc_failure_host_thread)
+{
+    size_t code_len, params_len, expected_len;
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &code_len);
+    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &params_len);
+    uint8_t *expected = test_read_data("inputs/adder/000.expected_result.scale", &expected_len);
+    test_workdir w;
+    validation_params vp;
+    wasm_error e;
+    if (code && params && expected && validation_params_decode_all(params, params_len, &vp, &e) &&
+        test_workdir_init(&w, "pvf-allocfail-ht", false)) {
+        long before[256], after[256], host_tid = 0;
+        int nb = list_tids(before, 256);
+        pvf_host_config cfg;
+        test_host_config(&cfg, w.cache, w.log);
+        char err[512];
+        pvf_host *h = pvf_host_start(&cfg, err, sizeof err);
+        CHECK(h != NULL);
+        int na = h ? list_tids(after, 256) : 0;
+        for (int i = 0; i < na && !host_tid; i++) {
+            bool old = false;
+            for (int k = 0; k < nb; k++)
+                old |= after[i] == before[k];
+            if (!old)
+                host_tid = after[i];    /* the one thread pvf_host_start leaves running */
+        }
+        CHECK(na == nb + 1 && host_tid > 0);
+        if (h && host_tid > 0) {
+            pvf_execute_request rq;
+            memset(&rq, 0, sizeof rq);
+            rq.code = code;
+            rq.code_len = code_len;
+            rq.parent_head = vp.parent_head.ptr;
+            rq.parent_head_len = vp.parent_head.len;
+            rq.relay_parent_number = vp.relay_parent_number;
+            memcpy(rq.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
+            rq.max_pov_size = 5u << 20;
+            rq.pov = vp.block_data.ptr;
+            rq.pov_len = vp.block_data.len;
+            rq.kind = PVF_KIND_BACKING;
+            int fd = pvf_host_completion_fd(h);
+            /* Each run its own code (the adder with a custom section naming the run): a failed
+             * preparation is remembered for its artifact (the reference's cooldown), and every
+             * run must start from a request the host has not seen. */
+            uint8_t *variant = malloc(code_len + 8);
+            CHECK(variant != NULL);
+            rq.code = variant;
+            rq.code_len = code_len + 8;
+            long n = 1;
+            for (; variant && n < 400; n++) {
+                memcpy(variant, code, code_len);
+                const uint8_t custom[8] = { 0x00, 0x06, 0x03, 'r', 'u', 'n', (uint8_t)n, (uint8_t)(n >> 8) };
+                memcpy(variant + code_len, custom, sizeof custom);
+                atomic_store(&tid_failed_one, false);
+                atomic_store(&tid_countdown, n);
+                atomic_store(&armed_tid, host_tid);
+                uint64_t id = pvf_host_submit_execute(h, &rq, NULL, NULL);
+                pvf_completion c;
+                bool answered = false;
+                struct pollfd p = { fd, POLLIN, 0 };
+                while (id && !answered && poll(&p, 1, 20000) > 0)
+                    answered = pvf_host_next_completion(h, &c);
+                atomic_store(&armed_tid, 0);
+                bool met = atomic_load(&tid_failed_one);
+                if (!answered) {
+                    test_fail(__FILE__, __LINE__, "host-thread allocation %ld failed: the request was "
+                              "never answered", n);
+                    break;
+                }
+                pvf_verdict v = c.execute.verdict;
+                if (v == PVF_VERDICT_VALID)
+                    CHECK(c.execute.result_len == expected_len &&
+                          !memcmp(c.execute.result, expected, expected_len));
+                else if (!met || v != PVF_VERDICT_INTERNAL)
+                    test_fail(__FILE__, __LINE__, "host-thread allocation %ld failed: %s %s: %s", n,
+                              pvf_verdict_name(v), c.execute.reason, c.execute.message);
+                pvf_completion_free(&c);
+                if (!met)
+                    break;
+            }
+            CHECK(n > 1 && n < 400);
+            printf("  [alloc_failure] host thread: %ld allocations, each failed once\n", n - 1);
+            free(variant);
             pvf_host_stop(h);
         }
         test_workdir_finish(&w);
