@@ -123,6 +123,46 @@ static bool is_oom(const char *msg)
     return strstr(msg, "out of memory") != NULL;
 }
 
+/* The adder PVF, its block 000 (decoded) and the result it must give, from the test data. */
+typedef struct adder_block {
+    uint8_t *code, *params, *expected;
+    size_t code_len, params_len, expected_len;
+    validation_params vp;
+} adder_block;
+
+static bool adder_block_load(adder_block *a)
+{
+    wasm_error e;
+    a->code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &a->code_len);
+    a->params = test_read_data("inputs/adder/000.params.scale", &a->params_len);
+    a->expected = test_read_data("inputs/adder/000.expected_result.scale", &a->expected_len);
+    return a->code && a->params && a->expected &&
+           validation_params_decode_all(a->params, a->params_len, &a->vp, &e);
+}
+
+static void adder_block_free(adder_block *a)
+{
+    free(a->code);
+    free(a->params);
+    free(a->expected);
+}
+
+/* A backing execution of the block with `code` (views into a). */
+static void adder_request(const adder_block *a, const uint8_t *code, size_t code_len, pvf_execute_request *rq)
+{
+    memset(rq, 0, sizeof *rq);
+    rq->code = code;
+    rq->code_len = code_len;
+    rq->parent_head = a->vp.parent_head.ptr;
+    rq->parent_head_len = a->vp.parent_head.len;
+    rq->relay_parent_number = a->vp.relay_parent_number;
+    memcpy(rq->relay_parent_storage_root, a->vp.relay_parent_storage_root, 32);
+    rq->max_pov_size = 5u << 20;
+    rq->pov = a->vp.block_data.ptr;
+    rq->pov_len = a->vp.block_data.len;
+    rq->kind = PVF_KIND_BACKING;
+}
+
 /*
  * One run with the Nth allocation failing. Returns whether the failure was
  * met (false: the whole path ran without reaching the Nth allocation).
@@ -173,21 +213,17 @@ static bool run_once(long n, const uint8_t *wasm, size_t wasm_len, const uint8_t
 
 TEST(alloc_failure_prepare_load_validate)
 {
-    size_t wasm_len, params_len, expected_len;
-    uint8_t *wasm = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &wasm_len);
-    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &params_len);
-    uint8_t *expected = test_read_data("inputs/adder/000.expected_result.scale", &expected_len);
-    if (wasm && params && expected) {
+    adder_block a;
+    if (adder_block_load(&a)) {
         long n = 1;
-        while (n < 100000 && run_once(n, wasm, wasm_len, params, params_len, expected, expected_len))
+        while (n < 100000 && run_once(n, a.code, a.code_len, a.params, a.params_len, a.expected,
+                                      a.expected_len))
             n++;
         CHECK(n > 10);          /* the path allocates; the loop really ran */
         CHECK(n < 100000);      /* and ended */
         printf("  [alloc_failure] %ld allocations, each failed once\n", n - 1);
     }
-    free(wasm);
-    free(params);
-    free(expected);
+    adder_block_free(&a);
 }
 /* One synchronous execution through the host with the Nth allocation of this thread failing. */
 static bool host_once(pvf_host *h, long n, const pvf_execute_request *rq, const uint8_t *expected,
@@ -213,15 +249,9 @@ static bool host_once(pvf_host *h, long n, const pvf_execute_request *rq, const 
 
 TEST(alloc_failure_host_submission)
 {
-    size_t code_len, params_len, expected_len;
-    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &code_len);
-    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &params_len);
-    uint8_t *expected = test_read_data("inputs/adder/000.expected_result.scale", &expected_len);
+    adder_block a;
     test_workdir w;
-    validation_params vp;
-    wasm_error e;
-    if (code && params && expected && validation_params_decode_all(params, params_len, &vp, &e) &&
-        test_workdir_init(&w, "pvf-allocfail", false)) {
+    if (adder_block_load(&a) && test_workdir_init(&w, "pvf-allocfail", false)) {
         pvf_host_config cfg;
         test_host_config(&cfg, w.cache, w.log);
         char err[512];
@@ -229,19 +259,9 @@ TEST(alloc_failure_host_submission)
         CHECK(h != NULL);
         if (h) {
             pvf_execute_request rq;
-            memset(&rq, 0, sizeof rq);
-            rq.code = code;
-            rq.code_len = code_len;
-            rq.parent_head = vp.parent_head.ptr;
-            rq.parent_head_len = vp.parent_head.len;
-            rq.relay_parent_number = vp.relay_parent_number;
-            memcpy(rq.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
-            rq.max_pov_size = 5u << 20;
-            rq.pov = vp.block_data.ptr;
-            rq.pov_len = vp.block_data.len;
-            rq.kind = PVF_KIND_BACKING;
+            adder_request(&a, a.code, a.code_len, &rq);
             long n = 1;
-            while (n < 1000 && host_once(h, n, &rq, expected, expected_len))
+            while (n < 1000 && host_once(h, n, &rq, a.expected, a.expected_len))
                 n++;
             CHECK(n > 1 && n < 1000);
             printf("  [alloc_failure] host submission: %ld allocations, each failed once\n", n - 1);
@@ -249,9 +269,7 @@ TEST(alloc_failure_host_submission)
         }
         test_workdir_finish(&w);
     }
-    free(code);
-    free(params);
-    free(expected);
+    adder_block_free(&a);
 }
 
 /* The tids of this process's threads; returns how many (at most cap). */
@@ -275,15 +293,9 @@ static int list_tids(long *tids, int cap)
  */
 TEST(alloc_failure_host_thread)
 {
-    size_t code_len, params_len, expected_len;
-    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &code_len);
-    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &params_len);
-    uint8_t *expected = test_read_data("inputs/adder/000.expected_result.scale", &expected_len);
+    adder_block a;
     test_workdir w;
-    validation_params vp;
-    wasm_error e;
-    if (code && params && expected && validation_params_decode_all(params, params_len, &vp, &e) &&
-        test_workdir_init(&w, "pvf-allocfail-ht", false)) {
+    if (adder_block_load(&a) && test_workdir_init(&w, "pvf-allocfail-ht", false)) {
         long before[256], after[256], host_tid = 0;
         int nb = list_tids(before, 256);
         pvf_host_config cfg;
@@ -301,29 +313,18 @@ TEST(alloc_failure_host_thread)
         }
         CHECK(na == nb + 1 && host_tid > 0);
         if (h && host_tid > 0) {
+            size_t code_len = a.code_len;
+            uint8_t *variant = malloc(code_len + 8);
             pvf_execute_request rq;
-            memset(&rq, 0, sizeof rq);
-            rq.code = code;
-            rq.code_len = code_len;
-            rq.parent_head = vp.parent_head.ptr;
-            rq.parent_head_len = vp.parent_head.len;
-            rq.relay_parent_number = vp.relay_parent_number;
-            memcpy(rq.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
-            rq.max_pov_size = 5u << 20;
-            rq.pov = vp.block_data.ptr;
-            rq.pov_len = vp.block_data.len;
-            rq.kind = PVF_KIND_BACKING;
+            adder_request(&a, variant, code_len + 8, &rq);
             int fd = pvf_host_completion_fd(h);
             /* Each run its own code (the adder with a custom section naming the run): a failed
              * preparation is remembered for its artifact (the reference's cooldown), and every
              * run must start from a request the host has not seen. */
-            uint8_t *variant = malloc(code_len + 8);
             CHECK(variant != NULL);
-            rq.code = variant;
-            rq.code_len = code_len + 8;
             long n = 1;
             for (; variant && n < 400; n++) {
-                memcpy(variant, code, code_len);
+                memcpy(variant, a.code, code_len);
                 const uint8_t custom[8] = { 0x00, 0x06, 0x03, 'r', 'u', 'n', (uint8_t)n, (uint8_t)(n >> 8) };
                 memcpy(variant + code_len, custom, sizeof custom);
                 atomic_store(&tid_failed_one, false);
@@ -344,8 +345,8 @@ TEST(alloc_failure_host_thread)
                 }
                 pvf_verdict v = c.execute.verdict;
                 if (v == PVF_VERDICT_VALID)
-                    CHECK(c.execute.result_len == expected_len &&
-                          !memcmp(c.execute.result, expected, expected_len));
+                    CHECK(c.execute.result_len == a.expected_len &&
+                          !memcmp(c.execute.result, a.expected, a.expected_len));
                 else if (!met || v != PVF_VERDICT_INTERNAL)
                     test_fail(__FILE__, __LINE__, "host-thread allocation %ld failed: %s %s: %s", n,
                               pvf_verdict_name(v), c.execute.reason, c.execute.message);
@@ -360,8 +361,6 @@ TEST(alloc_failure_host_thread)
         }
         test_workdir_finish(&w);
     }
-    free(code);
-    free(params);
-    free(expected);
+    adder_block_free(&a);
 }
 #endif
