@@ -216,6 +216,7 @@ pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
         host_free(h);
         return NULL;
     }
+    pthread_setname_np(h->thread, "pvf-host");     /* for top -H, gdb and the tests */
     return h;
 }
 

@@ -261,6 +261,7 @@ slot *slot_start(host_worker_kind kind, uint64_t id, const wclient_spawn_cfg *cf
         free(s);
         return NULL;
     }
+    pthread_setname_np(s->thread, "pvf-slot");
     return s;
 }
 
