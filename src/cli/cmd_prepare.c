@@ -58,7 +58,6 @@ static void usage(FILE *out)
             PVF_REF_CODE_BOMB_LIMIT >> 20, PVF_REF_LOGICAL_STACK_MAX);
 }
 
-
 /* Options may come in any order around FILE. Returns -1 when fine, else the exit code. */
 static int parse_options(int argc, char **argv, prepare_options *o)
 {

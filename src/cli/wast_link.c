@@ -15,6 +15,7 @@
  * noticed it.
  */
 #include "cli/wast.h"
+#include "util/vec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,24 +67,10 @@ void wast_session_free(wast_session *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Make room for one more element of `size` bytes in a doubling array. */
-static bool reserve(void **items, size_t len, size_t *cap, size_t size)
-{
-    if (len < *cap)
-        return true;
-    size_t new_cap = *cap ? *cap * 2 : 16;
-    void *grown = new_cap <= SIZE_MAX / size ? realloc(*items, new_cap * size) : NULL;
-    if (!grown)
-        return false;
-    *items = grown;
-    *cap = new_cap;
-    return true;
-}
-
 wast_module *wast_session_add_module(wast_session *s, const char *name, pvf_code *code,
                                      pvf_instance *inst)
 {
-    if (!reserve((void **)&s->modules, s->nmodules, &s->modules_cap, sizeof *s->modules))
+    if (!vec_reserve((void **)&s->modules, &s->modules_cap, (size_t)s->nmodules + 1, sizeof *s->modules, 16))
         return NULL;
     wast_module *m = calloc(1, sizeof *m);
     if (!m)
@@ -111,7 +98,7 @@ wast_module *wast_session_find_module(const wast_session *s, const char *name)
 
 bool wast_session_register(wast_session *s, const char *as, wast_module *m)
 {
-    if (!reserve((void **)&s->registered, s->nregistered, &s->registered_cap, sizeof *s->registered))
+    if (!vec_reserve((void **)&s->registered, &s->registered_cap, (size_t)s->nregistered + 1, sizeof *s->registered, 16))
         return false;
     char *copy = strdup(as);
     if (!copy)

@@ -106,14 +106,8 @@ artifact_entry *artifacts_insert_preparing(artifacts *t, const artifact_id *id)
 {
     if (artifacts_lookup(t, id))
         return NULL;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        artifact_entry **grown = realloc(t->entries, cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        t->entries = grown;
-        t->cap = cap;
-    }
+    if (!vec_reserve((void **)&t->entries, &t->cap, t->n + 1, sizeof *t->entries, 16))
+        return NULL;
     artifact_entry *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;

@@ -109,10 +109,6 @@ void exec_window_mark_scheduled(exec_window *w, exec_priority p)
 
 /* ---- small containers ---- */
 
-static bool grow(void **items, size_t *cap, size_t need, size_t elem)
-{
-    return vec_reserve(items, cap, need, elem, 8);
-}
 
 static bool fail_oom(exec_queue *q)
 {
@@ -122,7 +118,7 @@ static bool fail_oom(exec_queue *q)
 
 static bool deque_push_back(exec_queue *q, eq_deque *d, const eq_job *j)
 {
-    if (!grow((void **)&d->jobs, &d->cap, d->len + 1, sizeof *d->jobs))
+    if (!vec_reserve((void **)&d->jobs, &d->cap, d->len + 1, sizeof *d->jobs, 8))
         return fail_oom(q);
     d->jobs[d->len++] = *j;
     return true;
@@ -130,7 +126,7 @@ static bool deque_push_back(exec_queue *q, eq_deque *d, const eq_job *j)
 
 static bool deque_push_front(exec_queue *q, eq_deque *d, const eq_job *j)
 {
-    if (!grow((void **)&d->jobs, &d->cap, d->len + 1, sizeof *d->jobs))
+    if (!vec_reserve((void **)&d->jobs, &d->cap, d->len + 1, sizeof *d->jobs, 8))
         return fail_oom(q);
     memmove(d->jobs + 1, d->jobs, d->len * sizeof *d->jobs);
     d->jobs[0] = *j;
@@ -150,7 +146,7 @@ static bool emit(exec_queue *q, exec_action a)
 {
     if (q->actions_head > 0 && q->actions_head == q->actions_len)
         q->actions_head = q->actions_len = 0; /* drained: reuse the buffer */
-    if (!grow((void **)&q->actions, &q->actions_cap, q->actions_len + 1, sizeof *q->actions))
+    if (!vec_reserve((void **)&q->actions, &q->actions_cap, q->actions_len + 1, sizeof *q->actions, 8))
         return fail_oom(q);
     q->actions[q->actions_len++] = a;
     return true;
@@ -215,7 +211,7 @@ static bool assign(exec_queue *q, eq_worker *w, const eq_job *job, uint64_t now_
  * worker is certain to have the right params when it comes up. */
 static bool spawn_extra_worker(exec_queue *q, const eq_job *job)
 {
-    if (!grow((void **)&q->spawns, &q->spawns_cap, q->nspawns + 1, sizeof *q->spawns))
+    if (!vec_reserve((void **)&q->spawns, &q->spawns_cap, q->nspawns + 1, sizeof *q->spawns, 8))
         return fail_oom(q);
     uint64_t id = q->next_worker_id++;
     q->spawns[q->nspawns++] = (eq_spawn){.worker = id, .job = *job};
@@ -345,7 +341,7 @@ bool exec_queue_worker_spawned(exec_queue *q, uint64_t worker, uint64_t now_ms)
         return true; /* not ours, or reported twice */
     eq_job job = s->job;
     *s = q->spawns[--q->nspawns];
-    if (!grow((void **)&q->workers, &q->workers_cap, q->nworkers + 1, sizeof *q->workers))
+    if (!vec_reserve((void **)&q->workers, &q->workers_cap, q->nworkers + 1, sizeof *q->workers, 8))
         return fail_oom(q);
     eq_worker *w = &q->workers[q->nworkers++];
     *w = (eq_worker){.id = worker, .idle = true};
@@ -419,7 +415,7 @@ static bool insert_leaf(exec_queue *q, const uint8_t hash[32], const uint8_t (*a
     }
     eq_leaf *l = find_leaf(q, hash); /* a re-activated leaf replaces its ancestry */
     if (!l) {
-        if (!grow((void **)&q->leaves, &q->leaves_cap, q->nleaves + 1, sizeof *q->leaves)) {
+        if (!vec_reserve((void **)&q->leaves, &q->leaves_cap, q->nleaves + 1, sizeof *q->leaves, 8)) {
             free(copy);
             return fail_oom(q);
         }

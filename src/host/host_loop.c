@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include "host/host_internal.h"
+#include "util/vec.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -38,14 +39,8 @@ slot *host_find_slot(pvf_host *h, host_worker_kind kind, uint64_t id)
 
 static bool add_slot(pvf_host *h, slot *s)
 {
-    if (h->n_slots == h->cap_slots) {
-        size_t cap = h->cap_slots ? h->cap_slots * 2 : 8;
-        slot **n = realloc(h->slots, cap * sizeof *n);
-        if (!n)
-            return false;
-        h->slots = n;
-        h->cap_slots = cap;
-    }
+    if (!vec_reserve((void **)&h->slots, &h->cap_slots, h->n_slots + 1, sizeof *h->slots, 8))
+        return false;
     h->slots[h->n_slots++] = s;
     return true;
 }

@@ -54,14 +54,10 @@ struct prepare_queue {
 
 /* ---- small containers ---- */
 
-static bool grow(void **items, size_t *cap, size_t need, size_t elem)
-{
-    return vec_reserve(items, cap, need, elem, 8);
-}
 
 static bool deque_push(pq_deque *d, uint64_t id, bool front)
 {
-    if (!grow((void **)&d->ids, &d->cap, d->len + 1, sizeof *d->ids))
+    if (!vec_reserve((void **)&d->ids, &d->cap, d->len + 1, sizeof *d->ids, 8))
         return false;
     if (front) {
         memmove(d->ids + 1, d->ids, d->len * sizeof *d->ids);
@@ -92,7 +88,7 @@ static bool emit(prepare_queue *q, prepare_action a)
     if (q->actions_head > 0 && q->actions_head == q->actions_len) {
         q->actions_head = q->actions_len = 0; /* drained: reuse the buffer */
     }
-    if (!grow((void **)&q->actions, &q->actions_cap, q->actions_len + 1, sizeof *q->actions))
+    if (!vec_reserve((void **)&q->actions, &q->actions_cap, q->actions_len + 1, sizeof *q->actions, 8))
         return fail_oom(q);
     q->actions[q->actions_len++] = a;
     return true;
@@ -192,7 +188,7 @@ static bool spawn_extra_worker(prepare_queue *q, bool critical)
 {
     if (!can_afford_one_more(q, critical))
         return true;
-    if (!grow((void **)&q->spawns, &q->spawns_cap, q->nspawns + 1, sizeof *q->spawns))
+    if (!vec_reserve((void **)&q->spawns, &q->spawns_cap, q->nspawns + 1, sizeof *q->spawns, 8))
         return fail_oom(q);
     uint64_t id = q->next_worker_id++;
     q->spawns[q->nspawns++] = (pq_spawn){.worker = id};
@@ -268,7 +264,7 @@ prepare_enqueue_result prepare_queue_enqueue(prepare_queue *q, uint64_t job, con
     }
     if (priority != PREPARE_PRIORITY_CRITICAL)
         priority = PREPARE_PRIORITY_NORMAL;
-    if (!grow((void **)&q->jobs, &q->jobs_cap, q->njobs + 1, sizeof *q->jobs)) {
+    if (!vec_reserve((void **)&q->jobs, &q->jobs_cap, q->njobs + 1, sizeof *q->jobs, 8)) {
         fail_oom(q);
         return PREPARE_ENQUEUE_NOMEM;
     }
@@ -304,7 +300,7 @@ bool prepare_queue_worker_spawned(prepare_queue *q, uint64_t worker, uint64_t no
     if (!s)
         return true; /* not ours (or already reported): ignore */
     *s = q->spawns[--q->nspawns];
-    if (!grow((void **)&q->workers, &q->workers_cap, q->nworkers + 1, sizeof *q->workers))
+    if (!vec_reserve((void **)&q->workers, &q->workers_cap, q->nworkers + 1, sizeof *q->workers, 8))
         return fail_oom(q);
     pq_worker *w = &q->workers[q->nworkers++];
     *w = (pq_worker){.id = worker};

@@ -1,6 +1,7 @@
 /* executor_params.c — ExecutorParams codec, checks, hashes, human form (see executor_params.h). */
 #include "runtime/executor_params.h"
 #include "util/errmsg.h"
+#include "util/vec.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -25,14 +26,8 @@ void executor_params_free(executor_params *ep)
 
 bool executor_params_push(executor_params *ep, executor_param p)
 {
-    if (ep->count == ep->cap) {
-        size_t cap = ep->cap ? ep->cap * 2 : 8;
-        executor_param *items = realloc(ep->items, cap * sizeof *items);
-        if (!items)
-            return false;
-        ep->items = items;
-        ep->cap = cap;
-    }
+    if (!vec_reserve((void **)&ep->items, &ep->cap, ep->count + 1, sizeof *ep->items, 8))
+        return false;
     ep->items[ep->count++] = p;
     return true;
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "runtime/trie_codec.h"
+#include "util/vec.h"
 
 const char *trie_proof_result_name(trie_proof_result r)
 {
@@ -101,14 +102,8 @@ typedef struct walk {
 
 static bool push_step(walk *w, step s)
 {
-    if (w->n == w->cap) {
-        size_t ncap = w->cap ? w->cap * 2 : 16;
-        step *ns = realloc(w->steps, ncap * sizeof *ns);
-        if (!ns)
-            return false;
-        w->steps = ns;
-        w->cap = ncap;
-    }
+    if (!vec_reserve((void **)&w->steps, &w->cap, w->n + 1, sizeof *w->steps, 16))
+        return false;
     w->steps[w->n++] = s;
     return true;
 }

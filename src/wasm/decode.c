@@ -28,6 +28,7 @@
 #include "wasm/opcodes.h"
 #include "util/utf8.h"
 #include "wasm/reader.h"
+#include "util/vec.h"
 
 #define SECTION_END_TEXT "unexpected end of section or function"
 
@@ -38,7 +39,7 @@ typedef struct decoder {
     uint32_t nfunc_decls;       /* entries of the function section */
     uint32_t ncode_bodies;      /* entries of the code section */
     bool has_data_section;
-    uint32_t ncustoms_cap;
+    size_t ncustoms_cap;
 } decoder;
 
 static const char *section_name(unsigned id)
@@ -771,14 +772,8 @@ static bool decode_custom(decoder *d, wasm_reader *r, size_t size)
     cs.len = (uint32_t)(size - used);
     if (!wasm_read_bytes(r, cs.len, &cs.bytes))
         return false;
-    if (m->ncustoms == d->ncustoms_cap) {
-        uint32_t cap = d->ncustoms_cap ? d->ncustoms_cap * 2 : 8;
-        wasm_custom_section *grown = realloc(m->customs, (size_t)cap * sizeof *grown);
-        if (!grown)
-            return wasm_fail(d->err, "out of memory");
-        m->customs = grown;
-        d->ncustoms_cap = cap;
-    }
+    if (!vec_reserve((void **)&m->customs, &d->ncustoms_cap, (size_t)m->ncustoms + 1, sizeof *m->customs, 8))
+        return wasm_fail(d->err, "out of memory");
     m->customs[m->ncustoms++] = cs;
     return true;
 }
