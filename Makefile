@@ -27,7 +27,7 @@ LDLIBS   += $(PKG_LIBS) -lm -pthread
 LDFLAGS  += -Wl,-z,now -Wl,-z,relro
 
 # src/worker/main/*.c: one main() per worker binary (pvf-prepare-worker, pvf-execute-worker)
-LIB_SRCS := $(sort $(wildcard src/wasm/*.c src/runtime/*.c src/wire/*.c src/host/*.c src/worker/*.c src/util/*.c))
+LIB_SRCS := $(sort $(wildcard src/wasm/*.c src/runtime/*.c src/author/*.c src/wire/*.c src/host/*.c src/worker/*.c src/util/*.c))
 WORKER_MAINS := $(sort $(wildcard src/worker/main/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))

@@ -43,6 +43,7 @@ int cmd_call(int argc, char **argv);
 int cmd_precheck(int argc, char **argv);
 int cmd_bench_host(int argc, char **argv);
 int cmd_check_security(int argc, char **argv);
+int cmd_build_block(int argc, char **argv);
 
 /* cmd_precheck.c: the options that run a command through the libpvf host
  * (--cache-dir, --workers-path, --prep-timeout-ms, --exec-timeout-ms, --kind,

@@ -17,6 +17,7 @@ static const struct {
     { "precheck", cmd_precheck, "precheck a PVF through the host (prepare worker + job process)" },
     { "bench-host", cmd_bench_host, "end-to-end host numbers: validation latency, throughput per worker count" },
     { "check-security", cmd_check_security, "run the sandbox start-up checks; which layers work here" },
+    { "build-block", cmd_build_block, "author real parachain blocks from a chain spec: ValidationParams to validate" },
     { "call", cmd_call, "call any export of a runtime with the PVF host functions" },
 };
 

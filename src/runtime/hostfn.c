@@ -9,8 +9,11 @@ static const hostfn_fn_def *const tables[] = {
     hostfn_trie_fns,
 };
 
-const hostfn_fn_def *hostfn_find(const char *name)
+const hostfn_fn_def *hostfn_find(const hostfn_fn_def *extra, const char *name)
 {
+    for (const hostfn_fn_def *d = extra; d && d->name; d++)
+        if (!strcmp(d->name, name))
+            return d;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const hostfn_fn_def *d = tables[t]; d->name; d++)
             if (!strcmp(d->name, name))
@@ -42,8 +45,8 @@ static bool same_type(const pvf_functype *a, const pvf_functype *b)
            !memcmp(a->types, b->types, a->nparams + a->nresults);
 }
 
-bool hostfn_link(pvf_store *store, const pvf_code *code, hostfn_env *env, pvf_extern **imports,
-               char *err, size_t errlen)
+bool hostfn_link(pvf_store *store, const pvf_code *code, hostfn_env *env, const hostfn_fn_def *extra,
+                 pvf_extern **imports, char *err, size_t errlen)
 {
     uint32_t n = pvf_code_import_count(code);
     pvf_extern *ext = calloc(n ? n : 1, sizeof *ext);
@@ -59,7 +62,7 @@ bool hostfn_link(pvf_store *store, const pvf_code *code, hostfn_env *env, pvf_ex
             free(ext);
             return false;
         }
-        const hostfn_fn_def *def = hostfn_find(d.name);
+        const hostfn_fn_def *def = hostfn_find(extra, d.name);
         if (!def)
             continue;       /* linked as a trapping stub */
         uint8_t types[16];

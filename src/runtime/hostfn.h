@@ -11,16 +11,26 @@
 #ifndef PVF_RUNTIME_HOSTFN_H
 #define PVF_RUNTIME_HOSTFN_H
 
+#include "pvf/runtime.h"
 #include "runtime/hostfn_abi.h"
 
-/* The definition of host function `name`, or NULL. */
-const hostfn_fn_def *hostfn_find(const char *name);
+/* The definition of host function `name` in `extra` (if given) or the PVF set, or NULL. */
+const hostfn_fn_def *hostfn_find(const hostfn_fn_def *extra, const char *name);
 
 /*
  * Build the import list of `code` in `store` (malloc'd array, one entry per
  * import; free() it). Missing functions are left NULL for the engine's stubs.
+ * `extra` (NULL for the PVF set) adds functions and takes precedence: the block
+ * builder's storage functions (src/author/) — never a validation's.
  */
-bool hostfn_link(pvf_store *store, const pvf_code *code, hostfn_env *env, pvf_extern **imports,
-               char *err, size_t errlen);
+bool hostfn_link(pvf_store *store, const pvf_code *code, hostfn_env *env, const hostfn_fn_def *extra,
+                 pvf_extern **imports, char *err, size_t errlen);
+
+/*
+ * pvf_runtime_call with an extra host-function table (see hostfn_link) and a pointer the
+ * extra functions find in hostfn_env.user.
+ */
+void runtime_call_with(const pvf_code *code, const char *name, const uint8_t *input, size_t input_len,
+                       const hostfn_fn_def *extra, void *user, pvf_call_result *out);
 
 #endif

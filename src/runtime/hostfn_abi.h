@@ -28,6 +28,8 @@ typedef struct hostfn_env {
     bool alloc_ready;           /* set once __heap_base is known */
     bool batch_active;          /* legacy start_batch_verify … finish_batch_verify */
     bool batch_ok;
+    char panic[256];            /* the last error logged by target "runtime": a panic's message */
+    void *user;                 /* the caller's own state for an extra set (authoring) */
 } hostfn_env;
 
 /* A host function of the PVF set. */

@@ -64,11 +64,12 @@ static void set_outcome(pvf_call_result *out, pvf_outcome o, const char *fmt, ..
 }
 
 /* Instantiate with the host functions; NULL with out set on failure. */
-static pvf_instance *construct(pvf_store *store, const pvf_code *code, hostfn_env *env, pvf_call_result *out)
+static pvf_instance *construct(pvf_store *store, const pvf_code *code, hostfn_env *env,
+                               const hostfn_fn_def *extra, pvf_call_result *out)
 {
     char err[256];
     pvf_extern *imports = NULL;
-    if (!hostfn_link(store, code, env, &imports, err, sizeof err)) {
+    if (!hostfn_link(store, code, env, extra, &imports, err, sizeof err)) {
         set_outcome(out, PVF_OUTCOME_ERROR, "runtime construction: %s", err);
         return NULL;
     }
@@ -130,7 +131,10 @@ static void call_entry(pvf_func *fn, hostfn_env *env, pvf_memory *mem, const uin
     uint64_t args[2] = { ptr, input_len }, res[1] = { 0 };
     pvf_trap trap;
     if (pvf_call(fn, args, res, &trap) != PVF_TRAP_NONE) {
-        set_outcome(out, PVF_OUTCOME_INVALID, "trap: %s", trap.message);
+        if (env->panic[0])
+            set_outcome(out, PVF_OUTCOME_INVALID, "trap: %s (the runtime panicked: %s)", trap.message, env->panic);
+        else
+            set_outcome(out, PVF_OUTCOME_INVALID, "trap: %s", trap.message);
         return;
     }
     uint32_t optr = (uint32_t)res[0], olen = (uint32_t)(res[0] >> 32);
@@ -149,18 +153,18 @@ static void call_entry(pvf_func *fn, hostfn_env *env, pvf_memory *mem, const uin
     out->outcome = PVF_OUTCOME_OK;
 }
 
-void pvf_runtime_call(const pvf_code *code, const char *name, const uint8_t *input, size_t input_len,
-                      pvf_call_result *out)
+void runtime_call_with(const pvf_code *code, const char *name, const uint8_t *input, size_t input_len,
+                       const hostfn_fn_def *extra, void *user, pvf_call_result *out)
 {
     memset(out, 0, sizeof *out);
     double t0 = cputime_thread_ms();
     pvf_store *store = pvf_store_new();
-    hostfn_env env = { 0 };
+    hostfn_env env = { .user = user };
     if (!store) {
         set_outcome(out, PVF_OUTCOME_ERROR, "out of memory");
         return;
     }
-    pvf_instance *inst = construct(store, code, &env, out);
+    pvf_instance *inst = construct(store, code, &env, extra, out);
     uint32_t heap_base;
     pvf_memory *mem;
     pvf_func *fn;
@@ -173,6 +177,12 @@ void pvf_runtime_call(const pvf_code *code, const char *name, const uint8_t *inp
     out->cpu_ms = cputime_thread_ms() - t0;
 }
 
+void pvf_runtime_call(const pvf_code *code, const char *name, const uint8_t *input, size_t input_len,
+                      pvf_call_result *out)
+{
+    runtime_call_with(code, name, input, input_len, NULL, NULL, out);
+}
+
 bool pvf_runtime_check_linkable(const pvf_code *code, char *err, size_t errlen)
 {
     pvf_store *store = pvf_store_new();
@@ -182,7 +192,7 @@ bool pvf_runtime_check_linkable(const pvf_code *code, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return false;
     }
-    bool ok = hostfn_link(store, code, &env, &imports, err, errlen);
+    bool ok = hostfn_link(store, code, &env, NULL, &imports, err, errlen);
     free(imports);
     pvf_store_free(store);
     return ok;

@@ -46,6 +46,20 @@ static void challenge_scalar(merlin_transcript *t, const char *label, uint8_t k[
     crypto_core_ristretto255_scalar_reduce(k, wide);
 }
 
+/* The challenge k of SigningContext("substrate").bytes(msg) for key A and nonce point R. */
+static void signing_challenge(const uint8_t *msg, size_t msg_len, const uint8_t pub[32], const uint8_t r[32],
+                              uint8_t k[32])
+{
+    merlin_transcript t;
+    merlin_init(&t, "SigningContext");
+    merlin_append_message(&t, "", (const uint8_t *)"substrate", 9);
+    merlin_append_message(&t, "sign-bytes", msg, msg_len);
+    merlin_append_message(&t, "proto-name", (const uint8_t *)"Schnorr-sig", 11);
+    merlin_append_message(&t, "sign:pk", pub, 32);
+    merlin_append_message(&t, "sign:R", r, 32);
+    challenge_scalar(&t, "sign:c", k);
+}
+
 /* R == [s]B - [k]A, comparing encodings. `pub` has been validated. */
 static bool equation_holds(const uint8_t r[32], const uint8_t s[32], const uint8_t k[32],
                            const uint8_t pub[32])
@@ -78,14 +92,7 @@ static bool verify_marked(const uint8_t sig[64], const uint8_t *msg, size_t msg_
     if (!scalar_is_canonical(s))
         return false;
 
-    merlin_transcript t;
-    merlin_init(&t, "SigningContext");
-    merlin_append_message(&t, "", (const uint8_t *)"substrate", 9);
-    merlin_append_message(&t, "sign-bytes", msg, msg_len);
-    merlin_append_message(&t, "proto-name", (const uint8_t *)"Schnorr-sig", 11);
-    merlin_append_message(&t, "sign:pk", pub, 32);
-    merlin_append_message(&t, "sign:R", r, 32);
-    challenge_scalar(&t, "sign:c", k);
+    signing_challenge(msg, msg_len, pub, r, k);
     return equation_holds(r, s, k, pub);
 }
 
@@ -133,4 +140,39 @@ bool sr25519_verify_deprecated(const uint8_t sig[SR25519_SIGNATURE_LEN], const u
     if (sig[63] & MARKER)
         return verify_marked(sig, msg, msg_len, pub);
     return verify_legacy(sig, msg, msg_len, pub);
+}
+
+bool sr25519_keypair_from_seed(const uint8_t seed[32], uint8_t secret[32], uint8_t pub[SR25519_PUBLIC_KEY_LEN])
+{
+    if (sodium_init() < 0)
+        return false;
+    uint8_t wide[64];
+    crypto_generichash(wide, sizeof wide, seed, 32, (const uint8_t *)"pvf sr25519 secret", 18);
+    crypto_core_ristretto255_scalar_reduce(secret, wide);
+    return crypto_scalarmult_ristretto255_base(pub, secret) == 0;
+}
+
+bool sr25519_sign(const uint8_t secret[32], const uint8_t pub[SR25519_PUBLIC_KEY_LEN], const uint8_t *msg,
+                  size_t msg_len, uint8_t sig[SR25519_SIGNATURE_LEN])
+{
+    if (sodium_init() < 0)
+        return false;
+    /* The nonce r: any scalar unknown to others works (verification never sees how it was
+     * chosen); here a keyed hash of the message, so the same message gives the same bytes. */
+    uint8_t wide[64], r[32], big_r[32], k[32], kx[32], s[32];
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, secret, 32, sizeof wide);
+    crypto_generichash_update(&h, (const uint8_t *)"pvf sr25519 nonce", 17);
+    crypto_generichash_update(&h, msg, msg_len);
+    crypto_generichash_final(&h, wide, sizeof wide);
+    crypto_core_ristretto255_scalar_reduce(r, wide);
+    if (crypto_scalarmult_ristretto255_base(big_r, r) != 0)
+        return false;
+    signing_challenge(msg, msg_len, pub, big_r, k);
+    crypto_core_ristretto255_scalar_mul(kx, k, secret);
+    crypto_core_ristretto255_scalar_add(s, r, kx);
+    memcpy(sig, big_r, 32);
+    memcpy(sig + 32, s, 32);
+    sig[63] |= MARKER;
+    return true;
 }

@@ -1,5 +1,5 @@
 /*
- * sr25519.h — sr25519 (schnorrkel) signature verification, as sp-io does it.
+ * sr25519.h — sr25519 (schnorrkel) signature verification, as sp-io does it; signing.
  *
  * A public key is a compressed Ristretto255 point. A signature is R || s:
  * R the compressed Ristretto point of the nonce, s a little-endian scalar
@@ -42,5 +42,16 @@ bool sr25519_verify(const uint8_t sig[SR25519_SIGNATURE_LEN], const uint8_t *msg
 /* version 1: also accepts schnorrkel 0.1 (unmarked) signatures. */
 bool sr25519_verify_deprecated(const uint8_t sig[SR25519_SIGNATURE_LEN], const uint8_t *msg,
                                size_t msg_len, const uint8_t pub[SR25519_PUBLIC_KEY_LEN]);
+
+/*
+ * Signing, for the block builder's Aura seals (src/author/): a key pair whose secret scalar
+ * is derived from `seed` by a keyed BLAKE2b (not schnorrkel's MiniSecretKey expansion: the
+ * builder installs its own key, nobody else needs to derive it), and a signature that
+ * sr25519_verify accepts — the nonce is a keyed hash of the message, so signing is
+ * deterministic.
+ */
+bool sr25519_keypair_from_seed(const uint8_t seed[32], uint8_t secret[32], uint8_t pub[SR25519_PUBLIC_KEY_LEN]);
+bool sr25519_sign(const uint8_t secret[32], const uint8_t pub[SR25519_PUBLIC_KEY_LEN], const uint8_t *msg,
+                  size_t msg_len, uint8_t sig[SR25519_SIGNATURE_LEN]);
 
 #endif

@@ -86,3 +86,20 @@ TEST(sr25519_identity_key_and_zero_signature)
     sig[0] = 2;                               /* R = some other point */
     CHECK(!sr25519_verify(sig, NULL, 0, pub));
 }
+
+/* Signatures made by sr25519_sign verify (under the key, on the message only), and are
+ * deterministic. The verifier is tested against schnorrkel's own vectors above. */
+TEST(sr25519_sign_verifies)
+{
+    uint8_t seed[32] = { 1, 2, 3 }, secret[32], pub[32], sig[64], sig2[64];
+    CHECK(sr25519_keypair_from_seed(seed, secret, pub));
+    const uint8_t msg[] = "a block header hash";
+    CHECK(sr25519_sign(secret, pub, msg, sizeof msg, sig));
+    CHECK(sr25519_verify(sig, msg, sizeof msg, pub));
+    CHECK(sr25519_verify_deprecated(sig, msg, sizeof msg, pub));
+    CHECK(!sr25519_verify(sig, msg, sizeof msg - 1, pub));
+    CHECK(sr25519_sign(secret, pub, msg, sizeof msg, sig2));
+    CHECK(!memcmp(sig, sig2, 64));
+    sig[5] ^= 1;
+    CHECK(!sr25519_verify(sig, msg, sizeof msg, pub));
+}
