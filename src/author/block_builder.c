@@ -24,6 +24,13 @@
 /* blake2b-64 ids of the runtime apis the builder looks for. */
 static const uint8_t API_AURA[8] = { 0xdd, 0x71, 0x8d, 0x5c, 0xc5, 0x32, 0x62, 0xd4 };
 
+/*
+ * ParachainBlockData's storage_proof: a CompactProof since cumulus d935b81 (June 2021), a
+ * plain StorageProof (the set of nodes) before — Westend Asset Hub's genesis runtime is of
+ * that time. The runtime's validate_block decides: the first block is checked in both forms.
+ */
+typedef enum proof_format { PROOF_UNKNOWN, PROOF_COMPACT, PROOF_PLAIN } proof_format;
+
 struct block_builder {
     block_builder_options opts;
     chainspec spec;
@@ -40,6 +47,7 @@ struct block_builder {
     uint32_t number;                /* the parent's number */
     uint32_t relay_parent_number;   /* of the next block */
     uint64_t timestamp_ms;          /* of the next block */
+    proof_format format;            /* found with the first block */
 };
 
 void block_builder_options_default(block_builder_options *o)
@@ -433,11 +441,17 @@ static bool seal(block_builder *b, block_parts *p, char *err, size_t errlen)
     return true;
 }
 
-/* ParachainBlockData { block: (header, extrinsics), storage_proof: CompactProof } → ValidationParams. */
-static bool package(block_builder *b, block_parts *p, const uint8_t relay_root[32], built_block *out, char *err,
-                    size_t errlen)
+/* ParachainBlockData { block: (header, extrinsics), storage_proof } → ValidationParams. */
+static bool package(block_builder *b, block_parts *p, proof_format format, const uint8_t relay_root[32],
+                    built_block *out, char *err, size_t errlen)
 {
-    if (!state_trie_compact_proof(b->ext.trie, &p->proof, &p->proof_len, &out->proof_nodes))
+    free(p->proof);
+    free(out->params);
+    p->proof = out->params = NULL;
+    bool ok = format == PROOF_PLAIN
+                  ? state_trie_recorded_proof(b->ext.trie, &p->proof, &p->proof_len, &out->proof_nodes)
+                  : state_trie_compact_proof(b->ext.trie, &p->proof, &p->proof_len, &out->proof_nodes);
+    if (!ok)
         return fail(err, errlen, "out of memory");
     scale_writer pov;
     scale_writer_init(&pov);
@@ -459,6 +473,63 @@ static bool package(block_builder *b, block_parts *p, const uint8_t relay_root[3
     out->proof_size = p->proof_len;
     if (!scale_writer_finish(&w, &out->params, &out->params_len))
         return fail(err, errlen, "out of memory");
+    return true;
+}
+
+/* Run validate_block (the PVF host functions, in this process) on the block: does the
+ * runtime accept it, with the expected head? */
+static bool runtime_accepts(block_builder *b, const block_parts *p, built_block *out, char *why, size_t whylen)
+{
+    pvf_call_result r;
+    pvf_runtime_validate(b->code, out->params, out->params_len, &r);
+    out->check_ms = r.cpu_ms;
+    bool ok = r.outcome == PVF_OUTCOME_OK;
+    if (!ok) {
+        snprintf(why, whylen, "%s", r.reason);
+    } else {
+        /* ValidationResult starts with head_data: Vec<u8> */
+        scale_reader rd;
+        scale_bytes head;
+        scale_reader_init(&rd, r.output, r.output_len, NULL);
+        ok = scale_read_byte_vec(&rd, &head) && head.len == p->sealed_len && !memcmp(head.ptr, p->sealed, head.len);
+        if (!ok)
+            snprintf(why, whylen, "validate_block returned another head than the block's header");
+    }
+    free(r.output);
+    return ok;
+}
+
+/* Package the block; the first one in each proof format until the runtime accepts one. */
+static bool package_checked(block_builder *b, block_parts *p, const uint8_t relay_root[32], built_block *out,
+                            char *err, size_t errlen)
+{
+    char why[600];
+    if (b->format != PROOF_UNKNOWN) {
+        if (!package(b, p, b->format, relay_root, out, err, errlen))
+            return false;
+        if (b->opts.check_every_block && !runtime_accepts(b, p, out, why, sizeof why))
+            return fail(err, errlen, "the runtime's validate_block rejects the block: %s", why);
+        return true;
+    }
+    if (!package(b, p, PROOF_COMPACT, relay_root, out, err, errlen))
+        return false;
+    if (runtime_accepts(b, p, out, why, sizeof why)) {
+        b->format = PROOF_COMPACT;
+        return true;
+    }
+    char plain_why[600];
+    if (!package(b, p, PROOF_PLAIN, relay_root, out, err, errlen))
+        return false;
+    if (runtime_accepts(b, p, out, plain_why, sizeof plain_why)) {
+        b->format = PROOF_PLAIN;
+        return true;
+    }
+    return fail(err, errlen, "the runtime's validate_block rejects the block: %s", why);
+}
+
+/* The block's hash and expected head: the sealed header. */
+static bool set_head(const block_parts *p, built_block *out, char *err, size_t errlen)
+{
     out->head = malloc(p->sealed_len);
     if (!out->head)
         return fail(err, errlen, "out of memory");
@@ -501,9 +572,11 @@ bool block_builder_next(block_builder *b, built_block *out, char *err, size_t er
         }
         free(block);
     }
-    ok = ok && package(b, &p, relay_root, out, err, errlen) && ext_finish_block(&b->ext, root, err, errlen);
+    ok = ok && package_checked(b, &p, relay_root, out, err, errlen) && set_head(&p, out, err, errlen) &&
+         ext_finish_block(&b->ext, root, err, errlen);
     if (ok) {
         out->number = b->number + 1;
+        out->proof_format = b->format == PROOF_PLAIN ? "plain" : "compact";
         out->relay_parent_number = b->relay_parent_number;
         free(b->parent_head);
         b->parent_head = p.sealed;

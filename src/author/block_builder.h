@@ -14,6 +14,9 @@
  *   BlockBuilder_finalize_block()                               the header
  *   [Aura: seal = sr25519 signature of the header's hash by the block's author]
  *   BlockBuilder_check_inherents(block, inherent data)          on the parent state, for its reads
+ *   validate_block(the ValidationParams)                         the first block (and with
+ *                                                                check_every_block each): the
+ *                                                                runtime must accept it
  * with the runtime's storage over the parent state (externalities.h), every trie node read
  * recorded; the recorded nodes become the block's compact proof.
  *
@@ -34,8 +37,7 @@ typedef struct block_builder_options {
     uint64_t timestamp_ms;          /* of the first block (Aura chains: rounded to the slot) */
     bool glutton_compute_set, glutton_storage_set;
     uint32_t glutton_compute, glutton_storage;  /* Perbill parts (1e9 = 100 %) */
-    void (*log)(void *ctx, const char *line);   /* progress, may be NULL */
-    void *log_ctx;
+    bool check_every_block;         /* run validate_block on every block (always on the first) */
 } block_builder_options;
 
 void block_builder_options_default(block_builder_options *o);
@@ -52,6 +54,8 @@ typedef struct built_block {
     size_t proof_size, proof_nodes; /* its compact proof */
     uint32_t relay_parent_number;
     double author_ms;               /* CPU time of the runtime calls */
+    double check_ms;                /* CPU time of the builder's own validate_block, when run */
+    const char *proof_format;       /* "compact" (CompactProof) or "plain" (StorageProof) */
 } built_block;
 
 void built_block_free(built_block *b);

@@ -658,8 +658,11 @@ bool state_trie_compact_proof(const state_trie *t, uint8_t **out, size_t *out_le
     return list_encode(&l, out, out_len);
 }
 
-static void full_walk(st_node *n, trie_layout layout, node_list *l, bool is_root)
+/* Every hash-referenced node (the root always), or only the read ones; read hashed values too. */
+static void node_walk(st_node *n, trie_layout layout, node_list *l, bool is_root, bool only_read)
 {
+    if (only_read && !n->read)
+        return;
     if (is_root || n->enc_len >= TRIE_HASH_LEN) {
         scale_writer w;
         scale_writer_init(&w);
@@ -667,9 +670,11 @@ static void full_walk(st_node *n, trie_layout layout, node_list *l, bool is_root
             w.failed = true;
         list_push(l, &w);
     }
+    if (value_hashed(layout, n) && (only_read ? n->value_read : true))
+        list_push_bytes(l, n->value, n->value_len);
     for (unsigned i = 0; i < TRIE_CHILDREN && !l->failed; i++)
         if (n->child[i])
-            full_walk(n->child[i], layout, l, false);
+            node_walk(n->child[i], layout, l, false, only_read);
 }
 
 static int scale_bytes_cmp(const void *a, const void *b)
@@ -677,13 +682,12 @@ static int scale_bytes_cmp(const void *a, const void *b)
     return bytes_cmp(*(const scale_bytes *)a, *(const scale_bytes *)b);
 }
 
-bool state_trie_full_proof(const state_trie *t, uint8_t **out, size_t *out_len)
+/* A StorageProof: a BTreeSet of nodes, so sorted and each node once. */
+static bool storage_proof(const state_trie *t, bool only_read, uint8_t **out, size_t *out_len, size_t *nodes)
 {
     node_list l = { 0 };
     if (t->root)
-        full_walk(t->root, t->layout, &l, true);
-    /* A StorageProof is a BTreeSet: sorted, each node once (V1 value nodes are not needed:
-     * the relay state this builds is V0). */
+        node_walk(t->root, t->layout, &l, true, only_read);
     qsort(l.items, l.n, sizeof *l.items, scale_bytes_cmp);
     size_t k = 0;
     for (size_t i = 0; i < l.n; i++) {
@@ -694,5 +698,17 @@ bool state_trie_full_proof(const state_trie *t, uint8_t **out, size_t *out_len)
         l.items[k++] = l.items[i];
     }
     l.n = k;
+    if (nodes)
+        *nodes = k;
     return list_encode(&l, out, out_len);
+}
+
+bool state_trie_full_proof(const state_trie *t, uint8_t **out, size_t *out_len)
+{
+    return storage_proof(t, false, out, out_len, NULL);
+}
+
+bool state_trie_recorded_proof(const state_trie *t, uint8_t **out, size_t *out_len, size_t *nodes)
+{
+    return storage_proof(t, true, out, out_len, nodes);
 }

@@ -73,9 +73,12 @@ bool state_trie_delta_root(state_trie *t, const state_change *changes, size_t n,
 bool state_trie_compact_proof(const state_trie *t, uint8_t **out, size_t *out_len, size_t *nodes);
 
 /*
- * Every node of the trie (each hash-referenced node once, the root first), as a StorageProof
- * (SCALE Vec<Vec<u8>>): a proof of every key. False when memory runs out.
+ * Every node of the trie (hash-referenced nodes and hashed values), as a StorageProof (SCALE
+ * Vec<Vec<u8>>, sorted, each node once): a proof of every key. False when memory runs out.
  */
 bool state_trie_full_proof(const state_trie *t, uint8_t **out, size_t *out_len);
+
+/* The recorded nodes as a StorageProof (what cumulus shipped before compact proofs, 2021). */
+bool state_trie_recorded_proof(const state_trie *t, uint8_t **out, size_t *out_len, size_t *nodes);
 
 #endif

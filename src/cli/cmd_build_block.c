@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "author/block_builder.h"
+#include "author/tamper.h"
 #include "cli/cli.h"
 #include "util/file.h"
 #include "util/hex.h"
@@ -23,13 +24,65 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: pvf build-block --chainspec FILE -o PREFIX [--blocks N] [--relay-parent N]\n"
-            "                       [--timestamp MS] [--glutton-compute F] [--glutton-storage F] [--json]\n"
+            "                       [--timestamp MS] [--glutton-compute F] [--glutton-storage F]\n"
+            "                       [--check] [--invalid KIND,...|all] [--json]\n"
             "\n"
             "Author N blocks (default 1) on the chain spec's raw genesis state and write\n"
             "PREFIX.code (the validation code) and PREFIX-i.params (ValidationParams of block i).\n"
             "--glutton-compute/--glutton-storage F (0 … 1) set Glutton's Compute/Storage in the\n"
-            "parent state. Exit 0: built; 2: usage, I/O or build error.\n");
+            "parent state. The runtime's validate_block checks the first block (every block\n"
+            "with --check). --invalid also writes PREFIX-i.KIND.params, block i broken on purpose:\n"
+            "proof-node (one proof node removed), parent-head, extrinsic, relay-root (one byte changed).\n"
+            "Exit 0: built; 2: usage, I/O or build error.\n");
     return EXIT_USAGE;
+}
+
+static bool write_file_or_say(const char *path, const uint8_t *bytes, size_t len)
+{
+    if (file_write(path, bytes, len))
+        return true;
+    fprintf(stderr, "pvf build-block: cannot write %s: %s\n", path, strerror(errno));
+    return false;
+}
+
+/* "all" or a comma-separated list of tamper kinds, as a bit set. */
+static bool parse_invalid(const char *s, unsigned *set)
+{
+    if (!strcmp(s, "all")) {
+        *set = (1u << TAMPER_KINDS) - 1;
+        return true;
+    }
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        tamper_kind k;
+        if (!tamper_kind_parse(t, &k))
+            return false;
+        *set |= 1u << k;
+    }
+    return *set != 0;
+}
+
+/* PREFIX-i.KIND.params for each kind in the set. */
+static bool write_invalid(const char *prefix, const built_block *blk, unsigned set, char *path, size_t plen)
+{
+    for (int k = 0; k < TAMPER_KINDS; k++) {
+        if (!(set >> k & 1))
+            continue;
+        uint8_t *bad;
+        size_t bad_len;
+        char err[256];
+        if (!tamper_params(blk->params, blk->params_len, (tamper_kind)k, &bad, &bad_len, err, sizeof err)) {
+            fprintf(stderr, "pvf build-block: block %u: %s\n", blk->number, err);
+            return false;
+        }
+        snprintf(path, plen, "%s-%u.%s.params", prefix, blk->number, tamper_kind_name((tamper_kind)k));
+        bool ok = write_file_or_say(path, bad, bad_len);
+        free(bad);
+        if (!ok)
+            return false;
+    }
+    return true;
 }
 
 /* A fraction 0 … 1 as Perbill parts. */
@@ -44,30 +97,23 @@ static bool parse_perbill(const char *s, uint32_t *out)
     return true;
 }
 
-static bool write_file_or_say(const char *path, const uint8_t *bytes, size_t len)
-{
-    if (file_write(path, bytes, len))
-        return true;
-    fprintf(stderr, "pvf build-block: cannot write %s: %s\n", path, strerror(errno));
-    return false;
-}
-
 static void print_block(const built_block *blk, const char *path, bool json, bool first)
 {
     if (!json) {
         printf("block %u  0x", blk->number);
         for (int i = 0; i < 32; i++)
             printf("%02x", blk->hash[i]);
-        printf("  %u extrinsics  PoV %zu bytes (proof %zu bytes, %zu nodes)  authored in %.1f ms  -> %s\n",
-               blk->extrinsics, blk->pov_size, blk->proof_size, blk->proof_nodes, blk->author_ms, path);
+        printf("  %u extrinsics  PoV %zu bytes (%s proof %zu bytes, %zu nodes)  authored in %.1f ms  -> %s\n",
+               blk->extrinsics, blk->pov_size, blk->proof_format, blk->proof_size, blk->proof_nodes, blk->author_ms,
+               path);
         return;
     }
     printf("%s{\"number\":%u,\"hash\":\"", first ? "" : ",", blk->number);
     hex_print(stdout, blk->hash, 32);
-    printf("\",\"extrinsics\":%u,\"pov_size\":%zu,\"proof_size\":%zu,\"proof_nodes\":%zu,"
-           "\"relay_parent_number\":%u,\"author_cpu_ms\":%.3f,\"params\":",
-           blk->extrinsics, blk->pov_size, blk->proof_size, blk->proof_nodes, blk->relay_parent_number,
-           blk->author_ms);
+    printf("\",\"extrinsics\":%u,\"pov_size\":%zu,\"proof_format\":\"%s\",\"proof_size\":%zu,"
+           "\"proof_nodes\":%zu,\"relay_parent_number\":%u,\"author_cpu_ms\":%.3f,\"params\":",
+           blk->extrinsics, blk->pov_size, blk->proof_format, blk->proof_size, blk->proof_nodes,
+           blk->relay_parent_number, blk->author_ms);
     json_print_string(stdout, path);
     printf(",\"new_head\":\"");
     hex_print(stdout, blk->head, blk->head_len);
@@ -100,14 +146,16 @@ int cmd_build_block(int argc, char **argv)
     block_builder_options_default(&o);
     const char *prefix = NULL;
     uint32_t blocks = 1;
+    unsigned invalid = 0;
     bool json = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         uint64_t u;
         if (!strcmp(a, "--help"))
             return usage(), EXIT_OK;
-        if (!strcmp(a, "--json")) {
-            json = true;
+        if (!strcmp(a, "--json") || !strcmp(a, "--check")) {
+            json |= a[2] == 'j';
+            o.check_every_block |= a[2] == 'c';
             continue;
         }
         if (!v)
@@ -127,6 +175,8 @@ int cmd_build_block(int argc, char **argv)
             o.glutton_compute_set = true;
         else if (!strcmp(a, "--glutton-storage") && parse_perbill(v, &o.glutton_storage))
             o.glutton_storage_set = true;
+        else if (!strcmp(a, "--invalid") && parse_invalid(v, &invalid))
+            ;
         else {
             fprintf(stderr, "pvf build-block: bad option or value: %s %s\n", a, v);
             return usage();
@@ -140,7 +190,7 @@ int cmd_build_block(int argc, char **argv)
         fprintf(stderr, "pvf build-block: %s\n", err);
         return EXIT_ERROR;
     }
-    size_t plen = strlen(prefix) + 32;
+    size_t plen = strlen(prefix) + 64;
     char *path = malloc(plen);
     if (!path) {
         block_builder_free(b);
@@ -162,8 +212,10 @@ int cmd_build_block(int argc, char **argv)
             rc = EXIT_ERROR;
             break;
         }
+        if (!write_invalid(prefix, &blk, invalid, path, plen))
+            rc = EXIT_ERROR;
         snprintf(path, plen, "%s-%u.params", prefix, i);
-        if (!write_file_or_say(path, blk.params, blk.params_len))
+        if (rc != EXIT_OK || !write_file_or_say(path, blk.params, blk.params_len))
             rc = EXIT_ERROR;
         else
             print_block(&blk, path, json, i == 1);
