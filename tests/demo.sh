@@ -3,8 +3,9 @@
 #
 # Shows each command and its output: `pvf inspect` describes a module, `pvf prepare`
 # accepts the MVP fixtures and rejects the post-MVP ones (pvf profile), then both run on a
-# real parachain runtime (a compressed code blob) from $PVF_TESTDATA; last the host:
-# `pvf check-security`, prechecks, and a validation that runs out of CPU time.
+# real parachain runtime (a compressed code blob) from $PVF_TESTDATA; then the host:
+# `pvf check-security`, prechecks, and a validation that runs out of CPU time; last a real
+# Glutton block, built with `pvf build-block` and validated through the sandboxed host.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -55,3 +56,15 @@ show precheck --code tests/fixtures/halt.wasm --json
 # out of CPU time.
 head -c 38 /dev/zero >"$tmp/params.scale"
 show validate --code tests/fixtures/halt.wasm --params "$tmp/params.scale" --exec-timeout-ms 300
+
+echo
+echo "== a real parachain block: Glutton (Kusama's load-test parachain) burning half of its"
+echo "   block's compute, authored from its chain spec, validated through the sandboxed host"
+SPEC=$DATA/chainspecs/glutton.json
+if [[ -f $SPEC ]]; then
+    show build-block --chainspec "$SPEC" --blocks 2 --glutton-compute 0.5 -o "$tmp/glutton"
+    show validate --code "$tmp/glutton.code" --params "$tmp/glutton-2.params"
+    show validate --code "$tmp/glutton.code" --params "$tmp/glutton-2.params" --json
+else
+    echo "(skipped: $SPEC not found; set PVF_TESTDATA, see README.md 'Test data')"
+fi

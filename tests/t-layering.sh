@@ -3,6 +3,7 @@
 # source file: a file may include only its own layer and the layers below it,
 #
 #   util ← wasm ← runtime ← wire ← {host, worker} ← cli      public API: include/pvf/ (any layer)
+#                  runtime ← author ← cli                     (the block builder)
 #
 # and a public header only other public headers. (-Isrc lets any file name any other, and
 # one archive links them all, so without this check nothing would keep the layering.)
@@ -18,7 +19,8 @@ allowed() {   # the include prefixes a file under src/<layer> may use
         wire)    echo "util wasm runtime wire pvf" ;;
         host)    echo "util wasm runtime wire host pvf" ;;
         worker)  echo "util wasm runtime wire worker pvf" ;;
-        cli)     echo "util wasm runtime wire cli pvf" ;;
+        author)  echo "util wasm runtime author pvf" ;;
+        cli)     echo "util wasm runtime wire author cli pvf" ;;
         *)       echo "" ;;
     esac
 }

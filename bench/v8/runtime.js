@@ -49,15 +49,16 @@ const PAGE = 65536;
 class HostError extends Error {}
 
 function usage() {
-    process.stderr.write('usage: node bench/v8/runtime.js FILE --export NAME [--runs N] [--json] [--output]\n');
+    process.stderr.write('usage: node bench/v8/runtime.js FILE --export NAME [--input FILE] [--runs N] [--json] [--output]\n');
     process.exit(2);
 }
 
 function parseArgs(argv) {
-    const o = { file: null, exportName: null, runs: 10, json: false, output: false };
+    const o = { file: null, exportName: null, input: null, runs: 10, json: false, output: false };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === '--export' && i + 1 < argv.length) o.exportName = argv[++i];
+        else if (a === '--input' && i + 1 < argv.length) o.input = argv[++i];
         else if (a === '--runs' && i + 1 < argv.length) o.runs = Number(argv[++i]);
         else if (a === '--json') o.json = true;
         else if (a === '--output') o.output = true;
@@ -302,6 +303,181 @@ function twox(data, bits) {
     return out;
 }
 
+/* ---- SCALE, just what the trie host functions read and write ------------------------- */
+
+/* A SCALE compact integer at pos.at that fits in a u32 (lengths and counts), strictly
+ * encoded as parity-scale-codec wants it. */
+function readCompactU32(buf, pos) {
+    const need = (n) => {
+        if (pos.at + n > buf.length) throw new HostError('cannot decode the argument: not enough data');
+    };
+    need(1);
+    const b = buf[pos.at];
+    let v, min;
+    switch (b & 3) {
+    case 0: pos.at += 1; return b >>> 2;
+    case 1: need(2); v = buf.readUInt16LE(pos.at) >>> 2; min = 1 << 6; pos.at += 2; break;
+    case 2: need(4); v = buf.readUInt32LE(pos.at) >>> 2; min = 1 << 14; pos.at += 4; break;
+    default:
+        if (b >>> 2 !== 0) throw new HostError('cannot decode the argument: out of range compact');
+        need(5); v = buf.readUInt32LE(pos.at + 1); min = 2 ** 30; pos.at += 5; break;
+    }
+    if (v < min) throw new HostError('cannot decode the argument: non-canonical compact');
+    return v;
+}
+
+/* Vec<Vec<u8>>: views into buf (bytes after the vector are ignored, as the reference does). */
+function readByteVecs(buf) {
+    const pos = { at: 0 };
+    const n = readCompactU32(buf, pos);
+    if (n > buf.length - pos.at) throw new HostError('cannot decode the argument: not enough data');
+    const out = [];
+    for (let i = 0; i < n; i++) {
+        const len = readCompactU32(buf, pos);
+        if (len > buf.length - pos.at) throw new HostError('cannot decode the argument: not enough data');
+        out.push(buf.subarray(pos.at, pos.at + len));
+        pos.at += len;
+    }
+    return out;
+}
+
+function compact(n) {
+    if (n < 1 << 6) return Buffer.from([n << 2]);
+    if (n < 1 << 14) { const b = Buffer.alloc(2); b.writeUInt16LE(n * 4 + 1); return b; }
+    if (n < 2 ** 30) { const b = Buffer.alloc(4); b.writeUInt32LE(n * 4 + 2); return b; }
+    const b = Buffer.alloc(5);          // n < 2^32 here: 4 bytes in "big integer" mode
+    b[0] = 3;
+    b.writeUInt32LE(n, 1);
+    return b;
+}
+
+/* ---- the Substrate trie root (src/runtime/trie.h, trie_codec.h) -------------------------
+ *
+ * A node is: header (kind + partial-key length in nibbles), the partial key packed two
+ * nibbles a byte (an odd count leaves the first byte's high nibble 0), then for a branch a
+ * u16 LE child bitmap; the value (compact length + bytes, or its 32-byte hash); for a branch
+ * each present child as compact length + bytes: the child's encoding when shorter than 32
+ * bytes, else its hash. Layout V1 stores values of 33 bytes or more as their hash ("hashed
+ * value" headers); V0 always inline. The root is the hash of the root node's encoding (of
+ * 0x00 for the empty trie), whatever its length.
+ */
+
+/* First byte and number of prefix bits of each header kind. */
+const HDR_LEAF = [0x40, 2], HDR_BRANCH = [0x80, 2], HDR_BRANCH_VALUE = [0xc0, 2];
+const HDR_HASHED_LEAF = [0x20, 3], HDR_HASHED_BRANCH = [0x10, 4];
+const VALUE_NODE_THRESHOLD = 33;
+
+const nibbleAt = (bytes, i) => (i & 1 ? bytes[i >> 1] & 0x0f : bytes[i >> 1] >> 4);
+
+function writeHeader(out, [prefix, bits], nibbles) {
+    const max = 0xff >> bits;
+    if (nibbles < max) { out.push(prefix + nibbles); return; }
+    out.push(prefix + max);
+    let rem = nibbles - (max - 1);
+    for (; rem >= 256; rem -= 255) out.push(255);
+    out.push(rem - 1);
+}
+
+/* `count` nibbles of `bytes` from nibble `first`, packed. */
+function writePartial(out, bytes, first, count) {
+    let i = first;
+    const end = first + count;
+    if (count & 1) out.push(nibbleAt(bytes, i++));
+    for (; i < end; i += 2) out.push(nibbleAt(bytes, i) << 4 | nibbleAt(bytes, i + 1));
+}
+
+/* The node of the sorted, unique entries e[lo, hi), all sharing their first `cursor` nibbles. */
+function encodeNode(t, e, lo, hi, cursor) {
+    const out = [];
+    const value = (v) => (t.v1 && v.length >= VALUE_NODE_THRESHOLD ? t.hash(v) : null);
+    const pushValue = (v, hashed) => out.push(...(hashed || Buffer.concat([compact(v.length), v])));
+    if (hi - lo === 1) {
+        const [key, v] = e[lo], hashed = value(v);
+        writeHeader(out, hashed ? HDR_HASHED_LEAF : HDR_LEAF, 2 * key.length - cursor);
+        writePartial(out, key, cursor, 2 * key.length - cursor);
+        pushValue(v, hashed);
+        return Buffer.from(out);
+    }
+    // The entries are sorted: what the first and the last share, all share.
+    const a = e[lo][0], b = e[hi - 1][0], n = Math.min(a.length, b.length);
+    let i = cursor >> 1;
+    while (i < n && a[i] === b[i]) i++;
+    const shared = i === n ? 2 * n : 2 * i + ((a[i] >> 4) === (b[i] >> 4) ? 1 : 0);
+    const at = Math.max(shared, cursor);
+    const hasValue = 2 * a.length === at;       // only the smallest key can end here
+    let bitmap = 0;
+    for (let j = lo + (hasValue ? 1 : 0); j < hi; j++) bitmap |= 1 << nibbleAt(e[j][0], at);
+    const hashed = hasValue ? value(e[lo][1]) : null;
+    writeHeader(out, !hasValue ? HDR_BRANCH : hashed ? HDR_HASHED_BRANCH : HDR_BRANCH_VALUE, at - cursor);
+    writePartial(out, a, cursor, at - cursor);
+    out.push(bitmap & 0xff, bitmap >> 8);
+    if (hasValue) pushValue(e[lo][1], hashed);
+    const parts = [Buffer.from(out)];
+    // Each child: the run of entries with the same nibble at `at`.
+    for (let j = lo + (hasValue ? 1 : 0); j < hi;) {
+        const nib = nibbleAt(e[j][0], at);
+        let k = j + 1;
+        while (k < hi && nibbleAt(e[k][0], at) === nib) k++;
+        const child = encodeNode(t, e, j, k, at + 1);
+        parts.push(child.length < 32 ? compact(child.length) : compact(32), child.length < 32 ? child : t.hash(child));
+        j = k;
+    }
+    return Buffer.concat(parts);
+}
+
+/* The root of the trie of entries [key, value] (any order; a repeated key: the last wins). */
+function trieRoot(entries, v1, hash) {
+    const sorted = entries.map((x, i) => [x[0], x[1], i])
+        .sort((x, y) => Buffer.compare(x[0], y[0]) || x[2] - y[2]);
+    const e = sorted.filter((x, i) => i + 1 === sorted.length || !sorted[i + 1][0].equals(x[0]));
+    if (e.length === 0) return hash(Buffer.from([0]));
+    return hash(encodeNode({ v1, hash }, e, 0, e.length, 0));
+}
+
+/* The root of the trie mapping SCALE-compact(i) to values[i]. */
+const orderedTrieRoot = (values, v1, hash) => trieRoot(values.map((v, i) => [compact(i), v]), v1, hash);
+
+/* ---- signature verification ------------------------------------------------------------ */
+
+/* sr25519 is @scure/sr25519 (schnorrkel's verify with the signing context "substrate"), from
+ * tests/gen/node/node_modules; loadSr25519 is called before the timed runs when the module
+ * imports an sr25519 function, and a missing package fails only a call that needs it. */
+const SR25519_PATH = require('path').join(__dirname, '..', '..', 'tests', 'gen', 'node', 'node_modules', '@scure', 'sr25519');
+let sr25519 = null, sr25519Error = null;
+
+function loadSr25519() {
+    if (sr25519 || sr25519Error) return;
+    try {
+        sr25519 = require(SR25519_PATH);
+    } catch (e) {
+        sr25519Error = `sr25519: cannot load @scure/sr25519 from ${SR25519_PATH} (run npm ci in tests/gen/node): ${e.message}`;
+        return;
+    }
+    // The library builds its base-point tables on first use: do that here, untimed.
+    try { sr25519.verify(Buffer.alloc(1), Buffer.alloc(64, 0x80), Buffer.alloc(32)); } catch (e) { /* false */ }
+}
+
+function sr25519Verify(sig, msg, pub) {
+    if (!sr25519) throw new HostError(sr25519Error || 'sr25519: @scure/sr25519 not loaded');
+    try {
+        return sr25519.verify(msg, sig, pub);
+    } catch (e) {
+        return false;       // no schnorrkel marker, a point that does not decode, s out of range
+    }
+}
+
+/* ed25519: OpenSSL's, through node. */
+const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
+
+function ed25519Verify(sig, msg, pub) {
+    try {
+        const key = crypto.createPublicKey({ key: Buffer.concat([ED25519_SPKI, pub]), format: 'der', type: 'spki' });
+        return crypto.verify(null, msg, key, sig);
+    } catch (e) {
+        return false;
+    }
+}
+
 /* ---- host functions ------------------------------------------------------------------ */
 
 function makeHost() {
@@ -354,7 +530,7 @@ function resolveImports(module, host, memLimits) {
 
 /* ---- one call on a fresh instance -------------------------------------------------------- */
 
-function callOnce(module, memLimits, exportName) {
+function callOnce(module, memLimits, exportName, input) {
     const host = makeHost();
     const instance = new WebAssembly.Instance(module, { env: resolveImports(module, host, memLimits) });
     const ex = instance.exports;
@@ -366,8 +542,9 @@ function callOnce(module, memLimits, exportName) {
     if (!(ex.__heap_base instanceof WebAssembly.Global)) throw new HostError('__heap_base is not found');
     if (typeof ex[exportName] !== 'function') throw new HostError(`Exported method ${exportName} is not found`);
     host.alloc = new FreeingBump(ex.__heap_base.value, host.memory, host.maxPages);
-    const inputPtr = host.alloc.malloc(0);
-    const packed = BigInt.asUintN(64, ex[exportName](inputPtr, 0));
+    const inputPtr = host.alloc.malloc(input.length);
+    Buffer.from(host.memory.buffer, inputPtr, input.length).set(input);
+    const packed = BigInt.asUintN(64, ex[exportName](inputPtr, input.length));
     const ptr = Number(packed & 0xffffffffn), len = Number(packed >> 32n);
     if (ptr + len > host.memory.buffer.byteLength)
         throw new HostError(`output exceeds bounds: ${len} bytes at ${ptr}`);
@@ -380,6 +557,7 @@ let compileMs = null;
 function main() {
     const o = parseArgs(process.argv.slice(2));
     const wasm = readCode(o.file);
+    const input = o.input === null ? Buffer.alloc(0) : fs.readFileSync(o.input);
     const memLimits = memoryImportLimits(wasm) || { min: 0, max: null };
     const c0 = performance.now();
     const module = new WebAssembly.Module(wasm);
@@ -387,7 +565,7 @@ function main() {
     let best = Infinity, first = null, output = null;
     for (let i = 0; i < o.runs; i++) {
         const t0 = performance.now();
-        const out = callOnce(module, memLimits, o.exportName);
+        const out = callOnce(module, memLimits, o.exportName, input);
         const ms = performance.now() - t0;
         if (first === null) first = ms;
         best = Math.min(best, ms);

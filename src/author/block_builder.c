@@ -20,6 +20,8 @@
 
 /* The relay chain's block time, for chains without Aura's slot duration. */
 #define RELAY_BLOCK_MS 6000
+/* A day: far above any chain's slot, far below what could overflow a u64 timestamp. */
+#define MAX_SLOT_DURATION_MS 86400000ull
 
 /* blake2b-64 ids of the runtime apis the builder looks for. */
 static const uint8_t API_AURA[8] = { 0xdd, 0x71, 0x8d, 0x5c, 0xc5, 0x32, 0x62, 0xd4 };
@@ -211,8 +213,10 @@ static bool read_slot_duration(block_builder *b, char *err, size_t errlen)
     for (size_t i = 0; i < 8 && i < len; i++)
         ms |= (uint64_t)out[i] << (8 * i);
     free(out);
-    if (len < 8 || ms == 0)
-        return fail(err, errlen, "AuraApi_slot_duration: not a positive u64");
+    /* Bounded so that timestamps (first + blocks × duration) can't overflow. */
+    if (len < 8 || ms == 0 || ms > MAX_SLOT_DURATION_MS)
+        return fail(err, errlen, "AuraApi_slot_duration: %llu ms is not a slot duration (1 … %llu)",
+                    (unsigned long long)ms, (unsigned long long)MAX_SLOT_DURATION_MS);
     b->slot_duration_ms = ms;
     return true;
 }

@@ -31,6 +31,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Blocks one builder authors at most: relay parent numbers and timestamps stay far from overflow. */
+#define BLOCK_BUILDER_MAX_BLOCKS 100000
+
 typedef struct block_builder_options {
     const char *chainspec;          /* path of a raw chain spec */
     uint32_t relay_parent_number;   /* of the first block; +1 per block */

@@ -165,9 +165,10 @@ int cmd_build_block(int argc, char **argv)
             o.chainspec = v;
         else if (!strcmp(a, "-o"))
             prefix = v;
-        else if (!strcmp(a, "--blocks") && parse_count_u32(v, &blocks) && blocks >= 1 && blocks <= 100000)
+        else if (!strcmp(a, "--blocks") && parse_count_u32(v, &blocks) && blocks >= 1 &&
+                 blocks <= BLOCK_BUILDER_MAX_BLOCKS)
             ;
-        else if (!strcmp(a, "--relay-parent") && parse_decimal(v, UINT32_MAX - 100000, &u))
+        else if (!strcmp(a, "--relay-parent") && parse_decimal(v, UINT32_MAX - BLOCK_BUILDER_MAX_BLOCKS, &u))
             o.relay_parent_number = (uint32_t)u;
         else if (!strcmp(a, "--timestamp") && parse_decimal(v, UINT64_MAX / 2, &u))
             o.timestamp_ms = u;
