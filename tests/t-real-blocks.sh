@@ -131,9 +131,21 @@ while IFS=$'\t' read -r name spec opts; do
 done <tests/data/real_blocks.tsv
 
 # A chain spec the builder cannot use gets a clear error and exit 2.
-echo '{"name":"x","genesis":{"runtime":{}}}' >"$tmp/bad.json"
-out=$("$PVF" build-block --chainspec "$tmp/bad.json" -o "$tmp/bad" 2>&1)
-rc=$?
-[[ $rc == 2 && $out == *"no genesis.raw.top"* ]] && ok || fail "a chain spec without a raw state: exit $rc: $out"
+bad_spec() {   # JSON EXPECTED-TEXT
+    printf '%s' "$1" >"$tmp/bad.json"
+    out=$("$PVF" build-block --chainspec "$tmp/bad.json" -o "$tmp/bad" 2>&1)
+    rc=$?
+    [[ $rc == 2 && $out == *"$2"* ]] && ok || fail "chain spec $1: exit $rc: $out"
+}
+bad_spec '{"name":"x","genesis":{"runtime":{}}}' "no genesis.raw.top"
+bad_spec '{"name":"x","genesis":{"raw":{"top":{}}}}' "no para_id"
+bad_spec '{"name":"x","para_id":5,"genesis":{"raw":{"top":{"0x01":"zz"}}}}' "must be hex strings"
+bad_spec '{"name":"x","para_id":5,"genesis":{"raw":{"top":{"0x01":"0x02"}}}}' "no :code"
+bad_spec '{"name":"x","para_id":5,"genesis":{"raw":{"top":{},"childrenDefault":{"0x01":{}}}}}' "childrenDefault is not empty"
+bad_spec '{"name":' "not JSON"
+out=$("$PVF" build-block --chainspec "$tmp/none.json" -o "$tmp/bad" 2>&1)
+[[ $? == 2 && $out == *"cannot read the chain spec"* ]] && ok || fail "a missing chain spec: $out"
+out=$("$PVF" build-block --chainspec x.json -o "$tmp/bad" --glutton-compute 1.5 2>&1)
+[[ $? == 2 && $out == *"bad option or value: --glutton-compute 1.5"* ]] && ok || fail "--glutton-compute 1.5: $out"
 
 finish

@@ -33,6 +33,8 @@ struct st_node {
 
 struct state_trie {
     st_node *root;              /* NULL: the empty trie */
+    st_node **arena;            /* the fresh nodes of the current delta_root, freed at its end */
+    size_t narena, arena_cap;
     trie_layout layout;
     uint8_t root_hash[32];
     bool oom;                   /* an allocation failed during an edit */
@@ -59,12 +61,14 @@ static st_node *node_alloc(size_t nnib)
     return n;
 }
 
-static void node_free_tree(st_node *n, bool fresh_only)
+static void free_arena(state_trie *t);
+
+static void node_free_tree(st_node *n)
 {
-    if (!n || (fresh_only && !n->fresh))
+    if (!n)
         return;
     for (unsigned i = 0; i < TRIE_CHILDREN; i++)
-        node_free_tree(n->child[i], fresh_only);
+        node_free_tree(n->child[i]);
     free(n->nib);
     free(n);
 }
@@ -284,7 +288,7 @@ static st_node *build(const trie_entry *e, size_t lo, size_t hi, size_t depth)
             end++;
         b->child[c] = build(e, lo, end, pos + 1);
         if (!b->child[c]) {
-            node_free_tree(b, false);
+            node_free_tree(b);
             return NULL;
         }
         lo = end;
@@ -328,7 +332,9 @@ void state_trie_free(state_trie *t)
 {
     if (!t)
         return;
-    node_free_tree(t->root, false);
+    node_free_tree(t->root);
+    free_arena(t);
+    free(t->arena);
     free(t);
 }
 
@@ -375,46 +381,65 @@ void state_trie_clear_records(state_trie *t)
 
 /* ------------------------------------------------------------------ edits */
 
+/* A node made by an edit: kept in the arena, freed when the delta_root call ends (edits drop
+ * fresh nodes as they go: a split copies one, a merge replaces two). */
+static st_node *fresh_alloc(state_trie *t, size_t nnib)
+{
+    st_node *n = node_alloc(nnib);
+    if (!n || !vec_reserve((void **)&t->arena, &t->arena_cap, t->narena + 1, sizeof *t->arena, 64)) {
+        if (n) {
+            free(n->nib);
+            free(n);
+        }
+        t->oom = true;
+        return NULL;
+    }
+    n->fresh = true;
+    t->arena[t->narena++] = n;
+    return n;
+}
+
+static void free_arena(state_trie *t)
+{
+    for (size_t i = 0; i < t->narena; i++) {
+        free(t->arena[i]->nib);
+        free(t->arena[i]);
+    }
+    t->narena = 0;
+}
+
 /* The node to edit in place: n itself when fresh, else a fresh copy (reading n). */
 static st_node *cow(state_trie *t, st_node *n)
 {
     if (n->fresh)
         return n;
     n->read = true;
-    st_node *c = node_alloc(n->nnib);
-    if (!c) {
-        t->oom = true;
+    st_node *c = fresh_alloc(t, n->nnib);
+    if (!c)
         return NULL;
-    }
     memcpy(c->nib, n->nib, n->nnib);
     c->value = n->value;
     c->value_len = n->value_len;
     c->has_value = n->has_value;
     memcpy(c->child, n->child, sizeof c->child);
-    c->fresh = true;
     return c;
 }
 
 static st_node *fresh_node(state_trie *t, const uint8_t *nib, size_t nnib)
 {
-    st_node *n = node_alloc(nnib);
-    if (!n) {
-        t->oom = true;
-        return NULL;
-    }
-    memcpy(n->nib, nib, nnib);
-    n->fresh = true;
+    st_node *n = fresh_alloc(t, nnib);
+    if (n)
+        memcpy(n->nib, nib, nnib);
     return n;
 }
 
 static st_node *fresh_leaf(state_trie *t, const uint8_t *key, size_t from, size_t klen, const state_change *ch)
 {
-    st_node *n = node_from_key(key, from, klen);
-    if (!n) {
-        t->oom = true;
+    st_node *n = fresh_alloc(t, klen - from);
+    if (!n)
         return NULL;
-    }
-    n->fresh = true;
+    for (size_t i = from; i < klen; i++)
+        n->nib[i - from] = (uint8_t)key_nibble(key, i);
     n->has_value = true;
     n->value = ch->value;
     n->value_len = ch->value_len;
@@ -489,11 +514,9 @@ static st_node *fix(state_trie *t, st_node *m)
     st_node *c = m->child[only];
     if (!c->fresh)
         c->read = true;
-    st_node *merged = node_alloc(m->nnib + 1 + c->nnib);
-    if (!merged) {
-        t->oom = true;
+    st_node *merged = fresh_alloc(t, m->nnib + 1 + c->nnib);
+    if (!merged)
         return m;
-    }
     memcpy(merged->nib, m->nib, m->nnib);
     merged->nib[m->nnib] = (uint8_t)only;
     memcpy(merged->nib + m->nnib + 1, c->nib, c->nnib);
@@ -501,13 +524,6 @@ static st_node *fix(state_trie *t, st_node *m)
     merged->value_len = c->value_len;
     merged->has_value = c->has_value;
     memcpy(merged->child, c->child, sizeof merged->child);
-    merged->fresh = true;
-    if (c->fresh) {
-        free(c->nib);
-        free(c);
-    }
-    free(m->nib);
-    free(m);
     return merged;
 }
 
@@ -571,8 +587,7 @@ bool state_trie_delta_root(state_trie *t, const state_change *changes, size_t n,
         ok = false;     /* a layout change re-encodes untouched nodes too: not modelled */
     if (ok)
         root_hash(root, layout, out, &ok);
-    if (root != t->root)
-        node_free_tree(root, true);
+    free_arena(t);
     return ok;
 }
 
