@@ -19,6 +19,8 @@
 #    1, 2 and 4 execute workers; its own section of docs/BENCHMARKS.md.
 # 6. bench/sandbox.sh (about 40 s): each sandbox layer's cost, and a validation's with and
 #    without the sandbox; its own section.
+# 7. bench/real_blocks.sh (about 5 min): validate_block of real parachain blocks (pvf build-block)
+#    in pvf, V8 and smoldot; its own section (needs `npm ci` in tests/gen/node, else skipped).
 #
 # Environment: BUILD (build), PVF_TESTDATA (../shared/testdata), BENCH_RUNS (3),
 # BENCH_LONG_MS (5000), BENCH_BUDGET_S (540: benchmarks not started by then are skipped),
@@ -224,4 +226,12 @@ BUILD=$BUILD PVF_TESTDATA=$DATA BENCH_OUT=$OUT bench/host.sh || status=2
 # ---- 6. the sandbox's cost, per layer and per validation ------------------------------
 
 BUILD=$BUILD PVF_TESTDATA=$DATA BENCH_OUT=$OUT bench/sandbox.sh || status=2
+
+# ---- 7. real parachain blocks: pvf, V8, smoldot ----------------------------------------
+
+if [[ -d tests/gen/node/node_modules/@acala-network ]]; then
+    BUILD=$BUILD PVF_TESTDATA=$DATA BENCH_OUT=$OUT bench/real_blocks.sh || status=2
+else
+    echo "== skipped bench/real_blocks.sh: run 'npm ci' in tests/gen/node (smoldot's executor)"
+fi
 exit $status

@@ -15,19 +15,13 @@ void aura_key_dev(aura_key *k)
     sr25519_keypair_from_seed(seed, k->secret, k->pub);
 }
 
-static void authorities_key(const char *pallet, uint8_t key[32])
-{
-    hash_twox_128((const uint8_t *)pallet, strlen(pallet), key);
-    hash_twox_128((const uint8_t *)"Authorities", 11, key + 16);
-}
-
 bool aura_install_key(author_state *st, const aura_key *k, char *err, size_t errlen)
 {
     uint8_t value[33], aura[32], ext[32];
     value[0] = 0x04;        /* Vec of one: compact(1) */
     memcpy(value + 1, k->pub, 32);
-    authorities_key("Aura", aura);
-    authorities_key("AuraExt", ext);
+    storage_item_key("Aura", "Authorities", aura);
+    storage_item_key("AuraExt", "Authorities", ext);
     if (!author_state_find(st, aura, 32)) {
         snprintf(err, errlen, "the runtime has the Aura api but the state has no Aura::Authorities");
         return false;

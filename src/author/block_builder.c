@@ -1,7 +1,6 @@
 /* block_builder.c — authoring cumulus blocks offline (see block_builder.h). */
 #include "author/block_builder.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "runtime/hostfn.h"
 #include "runtime/runtime_version.h"
 #include "runtime/scale.h"
+#include "util/errmsg.h"
 
 /* The relay chain's block time, for chains without Aura's slot duration. */
 #define RELAY_BLOCK_MS 6000
@@ -67,16 +67,6 @@ void built_block_free(built_block *b)
     memset(b, 0, sizeof *b);
 }
 
-static bool fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 /* ------------------------------------------------------------------ runtime calls */
 
 /* Call `name` with the authoring host functions; the output in *out (free it). */
@@ -89,7 +79,7 @@ static bool author_call(block_builder *b, const char *name, const uint8_t *in, s
         *cpu_ms += r.cpu_ms;
     if (r.outcome != PVF_OUTCOME_OK) {
         free(r.output);
-        return fail(err, errlen, "%s: %s", name, r.reason);
+        return errmsg_set(err, errlen, "%s: %s", name, r.reason);
     }
     *out = r.output;
     *out_len = r.output_len;
@@ -98,18 +88,12 @@ static bool author_call(block_builder *b, const char *name, const uint8_t *in, s
 
 /* ------------------------------------------------------------------ set-up */
 
-static void storage_key(const char *pallet, const char *item, uint8_t key[32])
-{
-    hash_twox_128((const uint8_t *)pallet, strlen(pallet), key);
-    hash_twox_128((const uint8_t *)item, strlen(item), key + 16);
-}
-
 /* ParachainInfo::ParachainId from the state (the runtime builds its relay-chain keys from it;
  * it can differ from the chain spec's para_id: Glutton's says 1500, its state 2005). */
 static uint32_t state_para_id(const chainspec *cs)
 {
     uint8_t key[32];
-    storage_key("ParachainInfo", "ParachainId", key);
+    storage_item_key("ParachainInfo", "ParachainId", key);
     const trie_entry *e = author_state_find(&cs->state, key, 32);
     if (e && e->value.len == 4)
         return (uint32_t)e->value.ptr[0] | (uint32_t)e->value.ptr[1] << 8 | (uint32_t)e->value.ptr[2] << 16 |
@@ -122,18 +106,18 @@ static bool load_runtime(block_builder *b, char *err, size_t errlen)
     static const uint8_t code_key[] = ":code";
     const trie_entry *code = author_state_find(&b->spec.state, code_key, 5);
     if (!code)
-        return fail(err, errlen, "the genesis state has no :code");
+        return errmsg_set(err, errlen, "the genesis state has no :code");
     pvf_runtime_params p;
     pvf_runtime_params_default(&p);
     uint8_t *artifact;
     size_t artifact_len;
     char why[512];
     if (!pvf_runtime_prepare(code->value.ptr, code->value.len, &p, &artifact, &artifact_len, NULL, why, sizeof why))
-        return fail(err, errlen, "the chain spec's :code is rejected: %s", why);
+        return errmsg_set(err, errlen, "the chain spec's :code is rejected: %s", why);
     b->code = pvf_code_load(artifact, artifact_len, why, sizeof why);
     free(artifact);
     if (!b->code)
-        return fail(err, errlen, "the chain spec's :code: %s", why);
+        return errmsg_set(err, errlen, "the chain spec's :code: %s", why);
     return true;
 }
 
@@ -147,7 +131,7 @@ static bool read_version(block_builder *b, char *err, size_t errlen)
     bool ok = runtime_version_decode(out, len, &b->version, why, sizeof why);
     free(out);
     if (!ok)
-        return fail(err, errlen, "Core_version: %s", why);
+        return errmsg_set(err, errlen, "Core_version: %s", why);
     /* RuntimeVersion's state_version (system_version) exists from Core 4 on; before, V0. */
     b->layout = b->version.has_core_version && b->version.core_version >= 4 && b->version.system_version >= 1
                     ? TRIE_LAYOUT_V1 : TRIE_LAYOUT_V0;
@@ -163,21 +147,9 @@ static bool adjust_state(block_builder *b, char *err, size_t errlen)
     author_state *st = &b->spec.state;
     if (b->aura && !aura_install_key(st, &b->key, err, errlen))
         return false;
-    uint8_t key[32], v[4];
-    if (b->opts.glutton_compute_set) {
-        storage_key("Glutton", "Compute", key);
-        for (int i = 0; i < 4; i++)
-            v[i] = (uint8_t)(b->opts.glutton_compute >> (8 * i));
-        if (!author_state_set(st, key, 32, v, 4))
-            return fail(err, errlen, "out of memory");
-    }
-    if (b->opts.glutton_storage_set) {
-        storage_key("Glutton", "Storage", key);
-        for (int i = 0; i < 4; i++)
-            v[i] = (uint8_t)(b->opts.glutton_storage >> (8 * i));
-        if (!author_state_set(st, key, 32, v, 4))
-            return fail(err, errlen, "out of memory");
-    }
+    if ((b->opts.glutton_compute_set && !author_state_set_u32(st, "Glutton", "Compute", b->opts.glutton_compute)) ||
+        (b->opts.glutton_storage_set && !author_state_set_u32(st, "Glutton", "Storage", b->opts.glutton_storage)))
+        return errmsg_set(err, errlen, "out of memory");
     return true;
 }
 
@@ -196,7 +168,7 @@ static bool genesis_head(block_builder *b, char *err, size_t errlen)
     scale_write_raw(&w, ext_root, 32);
     scale_write_compact(&w, 0);
     if (!scale_writer_finish(&w, &b->parent_head, &b->parent_head_len))
-        return fail(err, errlen, "out of memory");
+        return errmsg_set(err, errlen, "out of memory");
     return true;
 }
 
@@ -215,7 +187,7 @@ static bool read_slot_duration(block_builder *b, char *err, size_t errlen)
     free(out);
     /* Bounded so that timestamps (first + blocks × duration) can't overflow. */
     if (len < 8 || ms == 0 || ms > MAX_SLOT_DURATION_MS)
-        return fail(err, errlen, "AuraApi_slot_duration: %llu ms is not a slot duration (1 … %llu)",
+        return errmsg_set(err, errlen, "AuraApi_slot_duration: %llu ms is not a slot duration (1 … %llu)",
                     (unsigned long long)ms, (unsigned long long)MAX_SLOT_DURATION_MS);
     b->slot_duration_ms = ms;
     return true;
@@ -225,7 +197,7 @@ block_builder *block_builder_new(const block_builder_options *o, char *err, size
 {
     block_builder *b = calloc(1, sizeof *b);
     if (!b)
-        return fail(err, errlen, "out of memory"), NULL;
+        return errmsg_set(err, errlen, "out of memory"), NULL;
     b->opts = *o;
     bool ok = chainspec_load(o->chainspec, &b->spec, err, errlen) && load_runtime(b, err, errlen) &&
               read_version(b, err, errlen);
@@ -306,7 +278,7 @@ static bool inherent_data(block_builder *b, uint8_t **out, size_t *out_len, uint
     scale_write_u64(&w, b->timestamp_ms);
     free(para);
     if (!scale_writer_finish(&w, out, out_len))
-        return fail(err, errlen, "out of memory");
+        return errmsg_set(err, errlen, "out of memory");
     return true;
 }
 
@@ -329,10 +301,10 @@ static bool new_header(block_builder *b, uint8_t **out, size_t *out_len, char *e
     uint8_t *digest;
     size_t digest_len;
     if (!scale_writer_finish(&w, &digest, &digest_len))
-        return fail(err, errlen, "out of memory");
+        return errmsg_set(err, errlen, "out of memory");
     bool ok = header_encode_new(parent_hash, b->number + 1, digest, digest_len, items, out, out_len);
     free(digest);
-    return ok ? true : fail(err, errlen, "out of memory");
+    return ok ? true : errmsg_set(err, errlen, "out of memory");
 }
 
 /* Apply every extrinsic of the SCALE Vec<Extrinsic> `exts`; each must succeed. */
@@ -342,12 +314,12 @@ static bool apply_all(block_builder *b, const uint8_t *exts, size_t len, uint32_
     scale_reader r;
     scale_reader_init(&r, exts, len, NULL);
     if (!scale_read_compact_u32(&r, count))
-        return fail(err, errlen, "BlockBuilder_inherent_extrinsics: output is not a Vec");
+        return errmsg_set(err, errlen, "BlockBuilder_inherent_extrinsics: output is not a Vec");
     for (uint32_t i = 0; i < *count; i++) {
         size_t at = scale_offset(&r);
         scale_bytes x;
         if (!scale_read_byte_vec(&r, &x))
-            return fail(err, errlen, "BlockBuilder_inherent_extrinsics: extrinsic %u does not decode", i);
+            return errmsg_set(err, errlen, "BlockBuilder_inherent_extrinsics: extrinsic %u does not decode", i);
         uint8_t *res;
         size_t res_len;
         if (!author_call(b, "BlockBuilder_apply_extrinsic", exts + at, scale_offset(&r) - at, &res, &res_len, ms,
@@ -356,11 +328,11 @@ static bool apply_all(block_builder *b, const uint8_t *exts, size_t len, uint32_
         unsigned r0 = res_len > 0 ? res[0] : 0xff, r1 = res_len > 1 ? res[1] : 0xff;
         free(res);
         if (r0 != 0 || r1 != 0)     /* Ok(Ok(())) */
-            return fail(err, errlen, "BlockBuilder_apply_extrinsic: inherent %u failed (result 0x%02x%02x…)", i, r0,
+            return errmsg_set(err, errlen, "BlockBuilder_apply_extrinsic: inherent %u failed (result 0x%02x%02x…)", i, r0,
                         r1);
     }
     if (scale_left(&r))
-        return fail(err, errlen, "BlockBuilder_inherent_extrinsics: bytes after the extrinsics");
+        return errmsg_set(err, errlen, "BlockBuilder_inherent_extrinsics: bytes after the extrinsics");
     return true;
 }
 
@@ -371,7 +343,7 @@ static bool check_inherents(block_builder *b, const uint8_t *block, size_t block
     uint8_t *in = malloc(block_len + inherents_len), *out = NULL;
     size_t out_len = 0;
     if (!in)
-        return fail(err, errlen, "out of memory");
+        return errmsg_set(err, errlen, "out of memory");
     memcpy(in, block, block_len);
     memcpy(in + block_len, inherents, inherents_len);
     overlay saved = b->ext.top;
@@ -382,7 +354,7 @@ static bool check_inherents(block_builder *b, const uint8_t *block, size_t block
     b->ext.top = saved;
     free(in);
     if (ok && (out_len < 1 || out[0] != 1))
-        ok = fail(err, errlen, "BlockBuilder_check_inherents: the runtime does not accept the block's inherents");
+        ok = errmsg_set(err, errlen, "BlockBuilder_check_inherents: the runtime does not accept the block's inherents");
     free(out);
     return ok;
 }
@@ -431,7 +403,7 @@ static bool seal(block_builder *b, block_parts *p, char *err, size_t errlen)
     if (!b->aura) {
         p->sealed = malloc(p->header_len);
         if (!p->sealed)
-            return fail(err, errlen, "out of memory");
+            return errmsg_set(err, errlen, "out of memory");
         memcpy(p->sealed, p->header, p->header_len);
         p->sealed_len = p->header_len;
         return true;
@@ -439,9 +411,9 @@ static bool seal(block_builder *b, block_parts *p, char *err, size_t errlen)
     uint8_t pre_hash[32], sig[64];
     hash_blake2_256(p->header, p->header_len, pre_hash);
     if (!aura_sign(&b->key, pre_hash, sig))
-        return fail(err, errlen, "sealing failed");
+        return errmsg_set(err, errlen, "sealing failed");
     if (!header_append_digest(p->header, p->header_len, DIGEST_SEAL, "aura", sig, 64, &p->sealed, &p->sealed_len))
-        return fail(err, errlen, "BlockBuilder_finalize_block: the header does not decode");
+        return errmsg_set(err, errlen, "BlockBuilder_finalize_block: the header does not decode");
     return true;
 }
 
@@ -456,7 +428,7 @@ static bool package(block_builder *b, block_parts *p, proof_format format, const
                   ? state_trie_recorded_proof(b->ext.trie, &p->proof, &p->proof_len, &out->proof_nodes)
                   : state_trie_compact_proof(b->ext.trie, &p->proof, &p->proof_len, &out->proof_nodes);
     if (!ok)
-        return fail(err, errlen, "out of memory");
+        return errmsg_set(err, errlen, "out of memory");
     scale_writer pov;
     scale_writer_init(&pov);
     scale_write_raw(&pov, p->sealed, p->sealed_len);
@@ -465,7 +437,7 @@ static bool package(block_builder *b, block_parts *p, proof_format format, const
     uint8_t *block_data;
     size_t block_data_len;
     if (!scale_writer_finish(&pov, &block_data, &block_data_len))
-        return fail(err, errlen, "out of memory");
+        return errmsg_set(err, errlen, "out of memory");
     scale_writer w;
     scale_writer_init(&w);
     scale_write_byte_vec(&w, b->parent_head, b->parent_head_len);
@@ -476,7 +448,7 @@ static bool package(block_builder *b, block_parts *p, proof_format format, const
     out->pov_size = block_data_len;
     out->proof_size = p->proof_len;
     if (!scale_writer_finish(&w, &out->params, &out->params_len))
-        return fail(err, errlen, "out of memory");
+        return errmsg_set(err, errlen, "out of memory");
     return true;
 }
 
@@ -512,7 +484,7 @@ static bool package_checked(block_builder *b, block_parts *p, const uint8_t rela
         if (!package(b, p, b->format, relay_root, out, err, errlen))
             return false;
         if (b->opts.check_every_block && !runtime_accepts(b, p, out, why, sizeof why))
-            return fail(err, errlen, "the runtime's validate_block rejects the block: %s", why);
+            return errmsg_set(err, errlen, "the runtime's validate_block rejects the block: %s", why);
         return true;
     }
     if (!package(b, p, PROOF_COMPACT, relay_root, out, err, errlen))
@@ -528,7 +500,7 @@ static bool package_checked(block_builder *b, block_parts *p, const uint8_t rela
         b->format = PROOF_PLAIN;
         return true;
     }
-    return fail(err, errlen, "the runtime's validate_block rejects the block: %s", why);
+    return errmsg_set(err, errlen, "the runtime's validate_block rejects the block: %s", why);
 }
 
 /* The block's hash and expected head: the sealed header. */
@@ -536,7 +508,7 @@ static bool set_head(const block_parts *p, built_block *out, char *err, size_t e
 {
     out->head = malloc(p->sealed_len);
     if (!out->head)
-        return fail(err, errlen, "out of memory");
+        return errmsg_set(err, errlen, "out of memory");
     memcpy(out->head, p->sealed, p->sealed_len);
     out->head_len = p->sealed_len;
     hash_blake2_256(p->sealed, p->sealed_len, out->hash);
@@ -548,11 +520,11 @@ static bool check_state_root(block_builder *b, const block_parts *p, uint8_t roo
 {
     header_view v;
     if (!header_view_decode(p->header, p->header_len, &v))
-        return fail(err, errlen, "BlockBuilder_finalize_block: the header does not decode");
+        return errmsg_set(err, errlen, "BlockBuilder_finalize_block: the header does not decode");
     if (!ext_root(&b->ext, b->layout, root))
-        return fail(err, errlen, "out of memory");
+        return errmsg_set(err, errlen, "out of memory");
     if (memcmp(root, v.state_root, 32))
-        return fail(err, errlen, "the block's state root differs from the root of the builder's post-state "
+        return errmsg_set(err, errlen, "the block's state root differs from the root of the builder's post-state "
                                  "(a host-function or trie bug)");
     return true;
 }

@@ -39,17 +39,11 @@ static const uint32_t HOST_CONFIGURATION[] = {
     0,                  /* async_backing_params.allowed_ancestry_len */
 };
 
-static void prefix_key(const char *pallet, const char *item, uint8_t *out)
-{
-    hash_twox_128((const uint8_t *)pallet, strlen(pallet), out);
-    hash_twox_128((const uint8_t *)item, strlen(item), out + 16);
-}
-
 /* A Twox64Concat map key: prefix ++ twox64(para LE) ++ para LE (44 bytes). */
 static void para_map_key(const char *pallet, const char *item, uint32_t para, uint8_t out[44])
 {
     uint8_t le[4] = { (uint8_t)para, (uint8_t)(para >> 8), (uint8_t)(para >> 16), (uint8_t)(para >> 24) };
-    prefix_key(pallet, item, out);
+    storage_item_key(pallet, item, out);
     hash_twox_64(le, 4, out + 32);
     memcpy(out + 40, le, 4);
 }
@@ -64,13 +58,13 @@ static bool relay_state(const parachain_inherent_input *in, author_state *st)
     uint8_t key[44], val[64];
     bool ok = true;
     /* ACTIVE_CONFIG: required */
-    prefix_key("Configuration", "ActiveConfig", key);
+    storage_item_key("Configuration", "ActiveConfig", key);
     for (size_t i = 0; i < sizeof HOST_CONFIGURATION / sizeof HOST_CONFIGURATION[0]; i++)
         for (int b = 0; b < 4; b++)
             val[4 * i + (size_t)b] = (uint8_t)(HOST_CONFIGURATION[i] >> (8 * b));
     ok = ok && put(st, key, 32, val, sizeof HOST_CONFIGURATION);
     /* CURRENT_SLOT (BABE), read by later eras' consensus hooks: u64 */
-    prefix_key("Babe", "CurrentSlot", key);
+    storage_item_key("Babe", "CurrentSlot", key);
     for (int b = 0; b < 8; b++)
         val[b] = (uint8_t)(in->relay_slot >> (8 * b));
     ok = ok && put(st, key, 32, val, 8);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "author/overlay.h"
+#include "runtime/hashing.h"
 #include "util/vec.h"
 
 void author_state_free(author_state *s)
@@ -93,4 +94,17 @@ void author_state_clear_prefix(author_state *s, const uint8_t *prefix, size_t pl
     }
     memmove(&s->entries[i], &s->entries[j], (s->n - j) * sizeof *s->entries);
     s->n -= j - i;
+}
+
+void storage_item_key(const char *pallet, const char *item, uint8_t key[32])
+{
+    hash_twox_128((const uint8_t *)pallet, strlen(pallet), key);
+    hash_twox_128((const uint8_t *)item, strlen(item), key + 16);
+}
+
+bool author_state_set_u32(author_state *s, const char *pallet, const char *item, uint32_t v)
+{
+    uint8_t key[32], le[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+    storage_item_key(pallet, item, key);
+    return author_state_set(s, key, 32, le, 4);
 }

@@ -29,6 +29,12 @@ bool author_state_push(author_state *s, const uint8_t *key, size_t klen, const u
 /* Set key to a copy of value (inserted at its place, or replaced). False when memory runs out. */
 bool author_state_set(author_state *s, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen);
 
+/* A FRAME storage item's key: twox128(pallet) ++ twox128(item). */
+void storage_item_key(const char *pallet, const char *item, uint8_t key[32]);
+
+/* Set a FRAME storage value of type u32 (4 bytes, little endian). False when memory runs out. */
+bool author_state_set_u32(author_state *s, const char *pallet, const char *item, uint32_t v);
+
 /* Remove every key starting with prefix. */
 void author_state_clear_prefix(author_state *s, const uint8_t *prefix, size_t plen);
 

@@ -32,6 +32,7 @@ const path = require('path');
 const crypto = require('crypto');
 const { execFileSync } = require('child_process');
 const { run_task } = require('@acala-network/chopsticks-executor');
+const { smoldotTask } = require('./smoldot_task.js');
 
 const BLOCKS = 3;
 const BROKEN = ['proof-node', 'parent-head', 'extrinsic', 'relay-root'];
@@ -65,45 +66,10 @@ function chains(file) {
         });
 }
 
-let nextTaskId = 0;
-
 async function validate(codeHex, paramsHex) {
-    const storageKeys = [];
-    const callbacks = {
-        getStorage: async (key) => { storageKeys.push(key); return undefined; },
-        getNextKey: async (prefix, key) => { storageKeys.push(`next:${prefix}:${key}`); return undefined; },
-        offchainGetStorage: async () => undefined,
-        offchainTimestamp: async () => 0,
-        offchainRandomSeed: async () => '0x' + '00'.repeat(32),
-        offchainSubmitTransaction: async () => false,
-    };
-    /* smoldot prints the runtime's log lines (a panic's message among them) through console:
-     * keep the "panicked at" one as the reason. */
-    const saved = {};
-    let panic = null;
-    for (const f of ['log', 'info', 'warn', 'error', 'debug']) {
-        saved[f] = console[f];
-        console[f] = (...a) => {
-            const line = a.map(String).join(' ');
-            const at = line.indexOf('panicked at');
-            if (at >= 0 && !panic) panic = line.slice(at).split('\n')[0];
-        };
-    }
-    const t0 = process.cpuUsage();
-    const res = await run_task({
-        id: nextTaskId++,
-        wasm: codeHex,
-        calls: [['validate_block', [paramsHex]]],
-        mockSignatureHost: 0,           /* real signature checks */
-        allowUnresolvedImports: false,
-        runtimeLogLevel: 0,
-        storageProofSize: 0,
-    }, callbacks);
-    const used = process.cpuUsage(t0);
-    Object.assign(console, saved);
-    const ms = (used.user + used.system) / 1e3;
-    if (res.Call) return { result: res.Call.result, storage_reads: storageKeys, ms };
-    return { error: String(res.Error), panic, storage_reads: storageKeys, ms };
+    const r = await smoldotTask(run_task, codeHex, 'validate_block', paramsHex);
+    if (r.output) return { result: toHex(r.output), storage_reads: r.storageReads, ms: r.ms };
+    return { error: r.error, panic: r.panic, storage_reads: r.storageReads, ms: r.ms };
 }
 
 async function chainEntry(args, c, tmp) {
