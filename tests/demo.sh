@@ -58,11 +58,11 @@ head -c 38 /dev/zero >"$tmp/params.scale"
 show validate --code tests/fixtures/halt.wasm --params "$tmp/params.scale" --exec-timeout-ms 300
 
 echo
-echo "== a real parachain block: Glutton (Kusama's load-test parachain) burning half of its"
+echo "== a real parachain block: Glutton (Kusama's load-test parachain) burning a quarter of its"
 echo "   block's compute, authored from its chain spec, validated through the sandboxed host"
 SPEC=$DATA/chainspecs/glutton.json
 if [[ -f $SPEC ]]; then
-    show build-block --chainspec "$SPEC" --blocks 2 --glutton-compute 0.5 -o "$tmp/glutton"
+    show build-block --chainspec "$SPEC" --blocks 2 --glutton-compute 0.25 -o "$tmp/glutton"
     show validate --code "$tmp/glutton.code" --params "$tmp/glutton-2.params"
     show validate --code "$tmp/glutton.code" --params "$tmp/glutton-2.params" --json
 else
