@@ -91,6 +91,16 @@ typedef struct pvf_code pvf_code;
 pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t errlen);
 void pvf_code_free(pvf_code *code);
 
+/* Engine tiers: the interpreter (portable, the oracle) and x86-64 machine code. */
+typedef enum pvf_tier { PVF_TIER_INTERP = 0, PVF_TIER_NATIVE = 1 } pvf_tier;
+
+/*
+ * Run `code` on the native tier (x86-64 machine code, src/wasm/native.h) from now on:
+ * compiles it now. Same results, traps and limits as the interpreter. False with err when it
+ * cannot (the interpreter keeps running the code).
+ */
+bool pvf_code_use_native(pvf_code *code, char *err, size_t errlen);
+
 typedef struct pvf_functype {
     uint32_t nparams;
     uint32_t nresults;

@@ -74,6 +74,11 @@ struct pvf_code *cli_load_runtime(const char *path, char *err, size_t errlen);
 /* A pvf_outcome (an int here: cli.h does not include the runtime API) as a cli_outcome. */
 cli_outcome runtime_outcome(int outcome);
 
+/* main.c: `--tier native` (anywhere on the command line) runs in-process code on the native
+ * tier; cli_apply_tier compiles a loaded code for it (a no-op for the interpreter). */
+extern bool cli_native_tier;
+bool cli_apply_tier(struct pvf_code *code, char *err, size_t errlen);
+
 /* Print `s` as a JSON string literal (quotes and escapes included). */
 void json_print_string(FILE *out, const char *s);
 

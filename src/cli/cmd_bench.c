@@ -383,12 +383,17 @@ static pvf_code *compile(const uint8_t *wasm, size_t len, const bench_opts *o, b
         return NULL;
     }
     pvf_code *code = pvf_code_load(artifact, artifact_len, err, sizeof err);
-    r->compile_ms = cputime_thread_ms() - c0;
     free(artifact);
     if (!code) {
         fprintf(stderr, "pvf bench: %s: loading the artifact failed: %s\n", o->path, err);
         *status = EXIT_ERROR;       /* we just produced it: an internal error */
+    } else if (!cli_apply_tier(code, err, sizeof err)) {
+        fprintf(stderr, "pvf bench: %s: %s\n", o->path, err);
+        *status = EXIT_ERROR;
+        pvf_code_free(code);
+        code = NULL;
     }
+    r->compile_ms = cputime_thread_ms() - c0;
     return code;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "pvf/engine.h"
 
 static const struct {
     const char *name;
@@ -29,8 +30,37 @@ static void usage(FILE *out)
     fprintf(out, "\nRun 'pvf COMMAND --help' for a command's options. See README.md.\n");
 }
 
+bool cli_native_tier;
+
+/* `--tier interp|native` may stand anywhere after the command: it says which engine tier runs
+ * the code the command runs in this process (the interpreter by default). Taken out of argv. */
+static bool take_tier(int *argc, char **argv)
+{
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--tier"))
+            continue;
+        if (i + 1 >= *argc || (strcmp(argv[i + 1], "interp") && strcmp(argv[i + 1], "native"))) {
+            fprintf(stderr, "pvf: --tier takes interp or native\n");
+            return false;
+        }
+        cli_native_tier = !strcmp(argv[i + 1], "native");
+        memmove(&argv[i], &argv[i + 2], (size_t)(*argc - i - 2) * sizeof *argv);
+        *argc -= 2;
+        argv[*argc] = NULL;
+        i--;
+    }
+    return true;
+}
+
+bool cli_apply_tier(pvf_code *code, char *err, size_t errlen)
+{
+    return !cli_native_tier || pvf_code_use_native(code, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
+    if (!take_tier(&argc, argv))
+        return EXIT_USAGE;
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

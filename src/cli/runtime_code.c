@@ -29,6 +29,11 @@ pvf_code *cli_load_runtime(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: code rejected: %s", path, why);
     else if (!(code = pvf_code_load(artifact, artifact_len, why, sizeof why)))
         snprintf(err, errlen, "%s: %s", path, why);
+    else if (!cli_apply_tier(code, why, sizeof why)) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        pvf_code_free(code);
+        code = NULL;
+    }
     free(artifact);
     free(raw);
     return code;

@@ -10,6 +10,7 @@
  * fails: a failed instantiation may already have put functions of the
  * module into a shared table.
  */
+#include "cli/cli.h"
 #include "cli/wast.h"
 
 #include <errno.h>
@@ -118,6 +119,11 @@ static pvf_code *compile(const wast_session *s, const uint8_t *wasm, size_t len,
     free(artifact);
     if (!code)
         fail(r, "prepared, but loading the %zu-byte artifact failed: %s", artifact_len, err);
+    else if (!cli_apply_tier(code, err, sizeof err)) {
+        fail(r, "%s", err);
+        pvf_code_free(code);
+        code = NULL;
+    }
     return code;
 }
 

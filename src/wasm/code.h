@@ -120,6 +120,9 @@ struct pvf_code {
     /* copy-on-write initial memory (data_image.c); image_fd -1 when not used */
     int image_fd;
     uint64_t image_len;
+
+    /* the native tier's machine code (native.h), or NULL: the interpreter runs the code */
+    struct native_code *native;
 };
 
 /* Build compiled code from a validated (and, for pvf, instrumented) module. */

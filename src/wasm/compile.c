@@ -28,6 +28,7 @@
 #include "util/big_alloc.h"
 #include "util/vec.h"
 #include "wasm/ir.h"
+#include "wasm/native.h"
 #include "wasm/opcodes.h"
 #include "wasm/reader.h"
 #include "wasm/store.h"
@@ -1336,6 +1337,7 @@ void code_free(pvf_code *c)
     if (!c)
         return;
     data_image_release(c);
+    native_code_free(c->native);
     for (uint32_t i = 0; c->imports && i < c->nimports; i++) {
         free(c->imports[i].module);
         free(c->imports[i].name);

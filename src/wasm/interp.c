@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 
 #include "wasm/ir.h"
+#include "wasm/native.h"
 #include "wasm/numeric.h"
 #include "wasm/store.h"
 
@@ -84,6 +85,15 @@ bool functype_equal(const pvf_functype *a, const pvf_functype *b)
 }
 
 static pvf_trap_kind run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, pvf_trap *trap);
+
+/* A trap raised by the op at ip: the kind's text, or the bulk table ops' own. */
+static pvf_trap_kind trap_at(pvf_trap *trap, pvf_trap_kind kind, const uint32_t *ip)
+{
+    trap_set(trap, kind);
+    if (kind == PVF_TRAP_TABLE_OUT_OF_BOUNDS && (*ip == IR_TABLE_INIT || *ip == IR_TABLE_COPY))
+        snprintf(trap->message, sizeof trap->message, "out of bounds table access");
+    return kind;
+}
 
 /* A call that leaves the running instance: a host function or another instance's function. */
 static pvf_trap_kind call_external(pvf_instance *caller_inst, pvf_func *f, uint64_t *slots, frame *csp,
@@ -241,184 +251,16 @@ static pvf_trap_kind run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, pvf_tr
     const code_func *f = &funcs[fidx];
     uint64_t *nfp;
 
+    if (code->native)
+        return native_run(inst, fidx, fp, (uint64_t)(es.frames_end - es.ftop), es.slots_end, trap);
     if (UNLIKELY(fp + f->frame_slots > es.slots_end))
         return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
     memset(fp + f->nparams, 0, (size_t)f->nlocals * sizeof *fp);
     ip = cbase + f->entry;
     NEXT();
 
-    BIN32(I32_ADD, SET32(a + b))
-    BIN32(I32_SUB, SET32(a - b))
-    BIN32(I32_MUL, SET32(a * b))
-    BIN32(I32_DIV_S,
-          if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO);
-          if (UNLIKELY(a == 0x80000000u && b == 0xFFFFFFFFu)) TRAP(PVF_TRAP_INTEGER_OVERFLOW);
-          SET32((int32_t)a / (int32_t)b))
-    BIN32(I32_DIV_U, if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO); SET32(a / b))
-    BIN32(I32_REM_S,
-          if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO);
-          SET32(b == 0xFFFFFFFFu ? 0 : (int32_t)a % (int32_t)b))
-    BIN32(I32_REM_U, if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO); SET32(a % b))
-    BIN32(I32_AND, SET32(a & b))
-    BIN32(I32_OR, SET32(a | b))
-    BIN32(I32_XOR, SET32(a ^ b))
-    BIN32(I32_SHL, SET32(a << (b & 31)))
-    BIN32(I32_SHR_S, SET32((int32_t)a >> (b & 31)))
-    BIN32(I32_SHR_U, SET32(a >> (b & 31)))
-    BIN32(I32_ROTL, SET32(rotl32(a, b)))
-    BIN32(I32_ROTR, SET32(rotr32(a, b)))
-    BIN32(I32_EQ, SET(a == b))
-    BIN32(I32_NE, SET(a != b))
-    BIN32(I32_LT_S, SET((int32_t)a < (int32_t)b))
-    BIN32(I32_LT_U, SET(a < b))
-    BIN32(I32_GT_S, SET((int32_t)a > (int32_t)b))
-    BIN32(I32_GT_U, SET(a > b))
-    BIN32(I32_LE_S, SET((int32_t)a <= (int32_t)b))
-    BIN32(I32_LE_U, SET(a <= b))
-    BIN32(I32_GE_S, SET((int32_t)a >= (int32_t)b))
-    BIN32(I32_GE_U, SET(a >= b))
+#include "wasm/interp_ops.inc"
 
-    BIN64(I64_ADD, SET(a + b))
-    BIN64(I64_SUB, SET(a - b))
-    BIN64(I64_MUL, SET(a * b))
-    BIN64(I64_DIV_S,
-          if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO);
-          if (UNLIKELY(a == 0x8000000000000000ull && b == ~0ull)) TRAP(PVF_TRAP_INTEGER_OVERFLOW);
-          SET((int64_t)a / (int64_t)b))
-    BIN64(I64_DIV_U, if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO); SET(a / b))
-    BIN64(I64_REM_S,
-          if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO);
-          SET(b == ~0ull ? 0 : (int64_t)a % (int64_t)b))
-    BIN64(I64_REM_U, if (UNLIKELY(b == 0)) TRAP(PVF_TRAP_INTEGER_DIVIDE_BY_ZERO); SET(a % b))
-    BIN64(I64_AND, SET(a & b))
-    BIN64(I64_OR, SET(a | b))
-    BIN64(I64_XOR, SET(a ^ b))
-    BIN64(I64_SHL, SET(a << (b & 63)))
-    BIN64(I64_SHR_S, SET((int64_t)a >> (b & 63)))
-    BIN64(I64_SHR_U, SET(a >> (b & 63)))
-    BIN64(I64_ROTL, SET(rotl64(a, b)))
-    BIN64(I64_ROTR, SET(rotr64(a, b)))
-    BIN64(I64_EQ, SET(a == b))
-    BIN64(I64_NE, SET(a != b))
-    BIN64(I64_LT_S, SET((int64_t)a < (int64_t)b))
-    BIN64(I64_LT_U, SET(a < b))
-    BIN64(I64_GT_S, SET((int64_t)a > (int64_t)b))
-    BIN64(I64_GT_U, SET(a > b))
-    BIN64(I64_LE_S, SET((int64_t)a <= (int64_t)b))
-    BIN64(I64_LE_U, SET(a <= b))
-    BIN64(I64_GE_S, SET((int64_t)a >= (int64_t)b))
-    BIN64(I64_GE_U, SET(a >= b))
-
-    FBIN32(F32_ADD, a + b)
-    FBIN32(F32_SUB, a - b)
-    FBIN32(F32_MUL, a * b)
-    FBIN32(F32_DIV, a / b)
-    FBIN32(F32_MIN, wasm_fminf(a, b))
-    FBIN32(F32_MAX, wasm_fmaxf(a, b))
-    FRAW(F32_COPYSIGN, SET(copysign32_bits(a, b)))
-    FBIN64(F64_ADD, a + b)
-    FBIN64(F64_SUB, a - b)
-    FBIN64(F64_MUL, a * b)
-    FBIN64(F64_DIV, a / b)
-    FBIN64(F64_MIN, wasm_fmin(a, b))
-    FBIN64(F64_MAX, wasm_fmax(a, b))
-    FRAW(F64_COPYSIGN, SET(copysign64_bits(a, b)))
-    FRAW(F32_EQ, SET(f32_of(a) == f32_of(b)))
-    FRAW(F32_NE, SET(f32_of(a) != f32_of(b)))
-    FRAW(F32_LT, SET(f32_of(a) < f32_of(b)))
-    FRAW(F32_GT, SET(f32_of(a) > f32_of(b)))
-    FRAW(F32_LE, SET(f32_of(a) <= f32_of(b)))
-    FRAW(F32_GE, SET(f32_of(a) >= f32_of(b)))
-    FRAW(F64_EQ, SET(f64_of(a) == f64_of(b)))
-    FRAW(F64_NE, SET(f64_of(a) != f64_of(b)))
-    FRAW(F64_LT, SET(f64_of(a) < f64_of(b)))
-    FRAW(F64_GT, SET(f64_of(a) > f64_of(b)))
-    FRAW(F64_LE, SET(f64_of(a) <= f64_of(b)))
-    FRAW(F64_GE, SET(f64_of(a) >= f64_of(b)))
-
-    UN(I32_EQZ, SET((uint32_t)a == 0))
-    UN(I64_EQZ, SET(a == 0))
-    UN(I32_CLZ, SET((uint32_t)a ? __builtin_clz((uint32_t)a) : 32))
-    UN(I32_CTZ, SET((uint32_t)a ? __builtin_ctz((uint32_t)a) : 32))
-    UN(I32_POPCNT, SET(__builtin_popcount((uint32_t)a)))
-    UN(I64_CLZ, SET(a ? __builtin_clzll(a) : 64))
-    UN(I64_CTZ, SET(a ? __builtin_ctzll(a) : 64))
-    UN(I64_POPCNT, SET(__builtin_popcountll(a)))
-    UN(F32_ABS, SET((uint32_t)a & 0x7FFFFFFFu))
-    UN(F32_NEG, SET((uint32_t)a ^ 0x80000000u))
-    FUN32(F32_CEIL, wasm_ceilf(a))
-    FUN32(F32_FLOOR, wasm_floorf(a))
-    FUN32(F32_TRUNC, wasm_truncf(a))
-    FUN32(F32_NEAREST, wasm_nearestf(a))
-    FUN32(F32_SQRT, sqrtf(a))
-    UN(F64_ABS, SET(a & 0x7FFFFFFFFFFFFFFFull))
-    UN(F64_NEG, SET(a ^ 0x8000000000000000ull))
-    FUN64(F64_CEIL, wasm_ceil(a))
-    FUN64(F64_FLOOR, wasm_floor(a))
-    FUN64(F64_TRUNC, wasm_trunc(a))
-    FUN64(F64_NEAREST, wasm_nearest(a))
-    FUN64(F64_SQRT, sqrt(a))
-    UN(I32_WRAP_I64, SET32(a))
-    CONV(I32_TRUNC_F32_S, f32_of(fp[ip[2]]), I32_S_LO, I32_S_HI, int32_t, SET32)
-    CONV(I32_TRUNC_F32_U, f32_of(fp[ip[2]]), I32_U_LO, I32_U_HI, uint32_t, SET32)
-    CONV(I32_TRUNC_F64_S, f64_of(fp[ip[2]]), I32_S_LO, I32_S_HI, int32_t, SET32)
-    CONV(I32_TRUNC_F64_U, f64_of(fp[ip[2]]), I32_U_LO, I32_U_HI, uint32_t, SET32)
-    UN(I64_EXTEND_I32_S, SET((int64_t)(int32_t)a))
-    UN(I64_EXTEND_I32_U, SET((uint32_t)a))
-    CONV(I64_TRUNC_F32_S, f32_of(fp[ip[2]]), I64_S_LO, I64_S_HI, int64_t, SET)
-    CONV(I64_TRUNC_F32_U, f32_of(fp[ip[2]]), I64_U_LO, I64_U_HI, uint64_t, SET)
-    CONV(I64_TRUNC_F64_S, f64_of(fp[ip[2]]), I64_S_LO, I64_S_HI, int64_t, SET)
-    CONV(I64_TRUNC_F64_U, f64_of(fp[ip[2]]), I64_U_LO, I64_U_HI, uint64_t, SET)
-    UN(F32_CONVERT_I32_S, SET(bits_f32((float)(int32_t)a)))
-    UN(F32_CONVERT_I32_U, SET(bits_f32((float)(uint32_t)a)))
-    UN(F32_CONVERT_I64_S, SET(bits_f32((float)(int64_t)a)))
-    UN(F32_CONVERT_I64_U, SET(bits_f32((float)a)))
-    L_F32_DEMOTE_F64: { SET(bits_f32((float)f64_of(A64))); ip += 3; NEXT(); }
-    L_F32_DEMOTE_F64_C: { SET(canon_f32((float)f64_of(A64))); ip += 3; NEXT(); }
-    UN(F64_CONVERT_I32_S, SET(bits_f64((double)(int32_t)a)))
-    UN(F64_CONVERT_I32_U, SET(bits_f64((double)(uint32_t)a)))
-    UN(F64_CONVERT_I64_S, SET(bits_f64((double)(int64_t)a)))
-    UN(F64_CONVERT_I64_U, SET(bits_f64((double)a)))
-    L_F64_PROMOTE_F32: { SET(bits_f64((double)f32_of(A64))); ip += 3; NEXT(); }
-    L_F64_PROMOTE_F32_C: { SET(canon_f64((double)f32_of(A64))); ip += 3; NEXT(); }
-    UN(I32_EXTEND8_S, SET32((int32_t)(int8_t)a))
-    UN(I32_EXTEND16_S, SET32((int32_t)(int16_t)a))
-    UN(I64_EXTEND8_S, SET((int64_t)(int8_t)a))
-    UN(I64_EXTEND16_S, SET((int64_t)(int16_t)a))
-    UN(I64_EXTEND32_S, SET((int64_t)(int32_t)a))
-
-    L_I32_TRUNC_SAT_F32_S: { SET32(sat_i32_s(f32_of(A64))); ip += 3; NEXT(); }
-    L_I32_TRUNC_SAT_F32_U: { SET32(sat_i32_u(f32_of(A64))); ip += 3; NEXT(); }
-    L_I32_TRUNC_SAT_F64_S: { SET32(sat_i32_s(f64_of(A64))); ip += 3; NEXT(); }
-    L_I32_TRUNC_SAT_F64_U: { SET32(sat_i32_u(f64_of(A64))); ip += 3; NEXT(); }
-    L_I64_TRUNC_SAT_F32_S: { SET(sat_i64_s(f32_of(A64))); ip += 3; NEXT(); }
-    L_I64_TRUNC_SAT_F32_U: { SET(sat_i64_u(f32_of(A64))); ip += 3; NEXT(); }
-    L_I64_TRUNC_SAT_F64_S: { SET(sat_i64_s(f64_of(A64))); ip += 3; NEXT(); }
-    L_I64_TRUNC_SAT_F64_U: { SET(sat_i64_u(f64_of(A64))); ip += 3; NEXT(); }
-
-    LOAD(I32_LOAD, uint32_t, 4, v)
-    LOAD(I64_LOAD, uint64_t, 8, v)
-    LOAD(F32_LOAD, uint32_t, 4, v)
-    LOAD(F64_LOAD, uint64_t, 8, v)
-    LOAD(I32_LOAD8_S, int8_t, 1, (uint32_t)(int32_t)v)
-    LOAD(I32_LOAD8_U, uint8_t, 1, v)
-    LOAD(I32_LOAD16_S, int16_t, 2, (uint32_t)(int32_t)v)
-    LOAD(I32_LOAD16_U, uint16_t, 2, v)
-    LOAD(I64_LOAD8_S, int8_t, 1, (int64_t)v)
-    LOAD(I64_LOAD8_U, uint8_t, 1, v)
-    LOAD(I64_LOAD16_S, int16_t, 2, (int64_t)v)
-    LOAD(I64_LOAD16_U, uint16_t, 2, v)
-    LOAD(I64_LOAD32_S, int32_t, 4, (int64_t)v)
-    LOAD(I64_LOAD32_U, uint32_t, 4, v)
-    STORE(I32_STORE, uint32_t, 4)
-    STORE(I64_STORE, uint64_t, 8)
-    STORE(F32_STORE, uint32_t, 4)
-    STORE(F64_STORE, uint64_t, 8)
-    STORE(I32_STORE8, uint8_t, 1)
-    STORE(I32_STORE16, uint16_t, 2)
-    STORE(I64_STORE8, uint8_t, 1)
-    STORE(I64_STORE16, uint16_t, 2)
-    STORE(I64_STORE32, uint32_t, 4)
 
     BRCMP(EQ, a == b)
     BRCMP(NE, a != b)
@@ -519,106 +361,73 @@ L_CALL_INDIRECT: {
     ip += 5;
     NEXT();
 }
-L_COPY:
-    fp[ip[1]] = fp[ip[2]];
-    ip += 3;
-    NEXT();
-L_CONST32:
-    fp[ip[1]] = ip[2];
-    ip += 3;
-    NEXT();
-L_CONST64:
-    fp[ip[1]] = ip[2] | (uint64_t)ip[3] << 32;
-    ip += 4;
-    NEXT();
-L_SELECT:
-    fp[ip[1]] = (uint32_t)fp[ip[4]] ? fp[ip[2]] : fp[ip[3]];
-    ip += 5;
-    NEXT();
-L_GLOBAL_GET:
-    fp[ip[1]] = *G[ip[2]];
-    ip += 3;
-    NEXT();
-L_GLOBAL_SET:
-    *G[ip[2]] = fp[ip[1]];
-    ip += 3;
-    NEXT();
-L_MEMORY_SIZE:
-    fp[ip[1]] = mem->pages;
-    ip += 2;
-    NEXT();
-L_MEMORY_GROW:
-    fp[ip[1]] = (uint32_t)pvf_memory_grow(mem, (uint32_t)fp[ip[2]]);
-    RELOAD_MEMORY();
-    ip += 3;
-    NEXT();
-L_MEMORY_INIT: {
-    const code_data *d = &code->datas[ip[1]];
-    uint64_t dst = (uint32_t)fp[ip[2]], src = (uint32_t)fp[ip[3]], n = (uint32_t)fp[ip[4]];
-    uint64_t avail = inst->data_dropped[ip[1]] ? 0 : d->len;
-    if (UNLIKELY(src + n > avail || dst + n > msize))
-        TRAP(PVF_TRAP_MEMORY_OUT_OF_BOUNDS);
-    if (n)
-        memcpy(mbase + dst, d->bytes + src, n);
-    ip += 5;
-    NEXT();
-}
-L_DATA_DROP:
-    inst->data_dropped[ip[1]] = true;
-    ip += 2;
-    NEXT();
-L_MEMORY_COPY: {
-    uint64_t dst = (uint32_t)fp[ip[1]], src = (uint32_t)fp[ip[2]], n = (uint32_t)fp[ip[3]];
-    if (UNLIKELY(src + n > msize || dst + n > msize))
-        TRAP(PVF_TRAP_MEMORY_OUT_OF_BOUNDS);
-    if (n)
-        memmove(mbase + dst, mbase + src, n);
-    ip += 4;
-    NEXT();
-}
-L_MEMORY_FILL: {
-    uint64_t dst = (uint32_t)fp[ip[1]], n = (uint32_t)fp[ip[3]];
-    if (UNLIKELY(dst + n > msize))
-        TRAP(PVF_TRAP_MEMORY_OUT_OF_BOUNDS);
-    if (n)
-        memset(mbase + dst, (int)(uint8_t)fp[ip[2]], n);
-    ip += 4;
-    NEXT();
-}
-L_TABLE_INIT: {
-    pvf_table *t = inst->tables[ip[1]];
-    const code_elem *e = &code->elems[ip[2]];
-    uint64_t dst = (uint32_t)fp[ip[3]], src = (uint32_t)fp[ip[4]], n = (uint32_t)fp[ip[5]];
-    uint64_t avail = inst->elem_dropped[ip[2]] ? 0 : e->count;
-    if (UNLIKELY(src + n > avail || dst + n > t->size))
-        TRAP(PVF_TRAP_TABLE_OUT_OF_BOUNDS);
-    for (uint64_t i = 0; i < n; i++) {
-        uint32_t fi = e->funcs[src + i];
-        t->elems[dst + i] = fi == WASM_NULL_FUNC ? NULL : inst->funcs[fi];
-    }
-    ip += 6;
-    NEXT();
-}
-L_ELEM_DROP:
-    inst->elem_dropped[ip[1]] = true;
-    ip += 2;
-    NEXT();
-L_TABLE_COPY: {
-    pvf_table *td = inst->tables[ip[1]], *ts = inst->tables[ip[2]];
-    uint64_t dst = (uint32_t)fp[ip[3]], src = (uint32_t)fp[ip[4]], n = (uint32_t)fp[ip[5]];
-    if (UNLIKELY(src + n > ts->size || dst + n > td->size))
-        TRAP(PVF_TRAP_TABLE_OUT_OF_BOUNDS);
-    if (n)
-        memmove(td->elems + dst, ts->elems + src, n * sizeof *td->elems);
-    ip += 6;
-    NEXT();
-}
 
 trapped:
-    trap_set(trap, result);
-    if (result == PVF_TRAP_TABLE_OUT_OF_BOUNDS && (*ip == IR_TABLE_INIT || *ip == IR_TABLE_COPY))
-        snprintf(trap->message, sizeof trap->message, "out of bounds table access");
-    return result;
+    return trap_at(trap, result, ip);
 done:
     return PVF_TRAP_NONE;
+}
+
+/* ---- the native tier's calls into the interpreter (store.h) --------------------------------- */
+
+pvf_trap_kind interp_step(pvf_instance *inst, uint64_t *fp, const uint32_t *ip, pvf_trap *trap)
+{
+    static const void *const labels[IR_OP_COUNT] = {
+#define X_BIN(name, wop) [IR_##name] = &&L_##name, [IR_##name##_K] = &&L_##name##_K,
+#define X_F(name, wop, canon) [IR_##name] = &&L_##name, [IR_##name##_C] = &&L_##name##_C,
+#define X_ONE(name, ...) [IR_##name] = &&L_##name,
+        IR_I32_BINOPS(X_BIN) IR_I64_BINOPS(X_BIN) IR_F_BINOPS(X_F) IR_UNOPS(X_F)
+        IR_SAT_OPS(X_ONE) IR_LOADS(X_ONE) IR_STORES(X_ONE)
+        X_ONE(COPY) X_ONE(CONST32) X_ONE(CONST64) X_ONE(SELECT) X_ONE(GLOBAL_GET) X_ONE(GLOBAL_SET)
+        X_ONE(MEMORY_SIZE) X_ONE(MEMORY_GROW) X_ONE(MEMORY_INIT) X_ONE(DATA_DROP) X_ONE(MEMORY_COPY)
+        X_ONE(MEMORY_FILL) X_ONE(TABLE_INIT) X_ONE(ELEM_DROP) X_ONE(TABLE_COPY)
+#undef X_BIN
+#undef X_F
+#undef X_ONE
+    };
+    const pvf_code *code = inst->code;
+    uint64_t **G = inst->globals;
+    pvf_memory *mem = inst->memory;
+    uint8_t *mbase;
+    uint64_t msize;
+    RELOAD_MEMORY();
+    pvf_trap_kind result;
+    assert(labels[*ip]);
+#undef NEXT
+#define NEXT() return PVF_TRAP_NONE
+    goto *labels[*ip];
+#include "wasm/interp_ops.inc"
+#undef NEXT
+trapped:
+    return trap_at(trap, result, ip);
+}
+
+pvf_trap_kind interp_call_import(pvf_instance *inst, uint32_t func, uint64_t *slots, uint64_t frames_left,
+                                 pvf_trap *trap)
+{
+    return call_external(inst, inst->funcs[func], slots, es.frames_end - frames_left, trap);
+}
+
+uint32_t interp_call_indirect(pvf_instance *inst, const uint32_t *ip, uint64_t *fp, uint64_t frames_left,
+                              uint64_t *slots_end, uint64_t *callee_out, pvf_trap *trap)
+{
+    const pvf_code *code = inst->code;
+    pvf_table *t = inst->tables[ip[2]];
+    uint32_t i = (uint32_t)fp[ip[3]];
+    if (UNLIKELY(i >= t->size))
+        return trap_set(trap, PVF_TRAP_TABLE_OUT_OF_BOUNDS);
+    pvf_func *callee = t->elems[i];
+    if (UNLIKELY(!callee))
+        return trap_set(trap, PVF_TRAP_UNINITIALIZED_ELEMENT);
+    if (LIKELY(callee->inst == inst && !callee->host)) {
+        if (UNLIKELY(code->type_canon[code->funcs[callee->index].type_index] != code->type_canon[ip[1]]))
+            return trap_set(trap, PVF_TRAP_INDIRECT_CALL_TYPE);
+        if (UNLIKELY(fp + ip[4] + code->funcs[callee->index].frame_slots > slots_end))
+            return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
+        *callee_out = callee->index;
+        return NATIVE_LOCAL_CALL;
+    }
+    if (UNLIKELY(!functype_equal(&callee->type, &code->types[ip[1]])))
+        return trap_set(trap, PVF_TRAP_INDIRECT_CALL_TYPE);
+    return call_external(inst, callee, fp + ip[4], es.frames_end - frames_left, trap);
 }

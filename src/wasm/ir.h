@@ -164,4 +164,38 @@ enum ir_op {
     IR_OP_COUNT
 };
 
+/* The words op ip[0] takes, its operands included (the layouts above). */
+static inline uint32_t ir_op_words(const uint32_t *ip)
+{
+    switch (ip[0]) {
+#define W_BIN32(name, wop) case IR_##name: case IR_##name##_K: return 4;
+#define W_BIN64(name, wop) case IR_##name: return 4; case IR_##name##_K: return 5;
+#define W_F(name, wop, canon) case IR_##name: case IR_##name##_C:
+#define W_SAT(name, sub) case IR_##name:
+#define W_MEM(name, wop, bytes) case IR_##name:
+#define W_BRCMP(cmp, inv) case IR_BR_I32_##cmp: case IR_BR_I32_##cmp##_K:
+    IR_I32_BINOPS(W_BIN32)
+    IR_I64_BINOPS(W_BIN64)
+    IR_F_BINOPS(W_F) return 4;
+    IR_UNOPS(W_F) IR_SAT_OPS(W_SAT) return 3;
+    IR_LOADS(W_MEM) IR_STORES(W_MEM) IR_BR_CMPS(W_BRCMP) return 4;
+#undef W_BIN32
+#undef W_BIN64
+#undef W_F
+#undef W_SAT
+#undef W_MEM
+#undef W_BRCMP
+    case IR_UNREACHABLE: case IR_RETURN: return 1;
+    case IR_TRAP_MISSING: case IR_BR: case IR_RETURN1: case IR_MEMORY_SIZE: case IR_DATA_DROP:
+    case IR_ELEM_DROP: return 2;
+    case IR_BR_IF: case IR_BR_UNLESS: case IR_CALL: case IR_CALL_IMPORT: case IR_COPY: case IR_CONST32:
+    case IR_GLOBAL_GET: case IR_GLOBAL_SET: case IR_MEMORY_GROW: return 3;
+    case IR_BR_TABLE: return 4 + ip[2];
+    case IR_CALL_METERED: case IR_CONST64: case IR_MEMORY_COPY: case IR_MEMORY_FILL: return 4;
+    case IR_CALL_INDIRECT: case IR_SELECT: case IR_MEMORY_INIT: return 5;
+    case IR_TABLE_INIT: case IR_TABLE_COPY: return 6;
+    }
+    return 1;
+}
+
 #endif

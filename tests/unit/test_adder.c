@@ -26,7 +26,7 @@ static pvf_code *load_runtime(const char *rel)
     pvf_code *c = NULL;
     if (!pvf_runtime_prepare(code, len, &p, &art, &art_len, NULL, err, sizeof err))
         test_fail(__FILE__, __LINE__, "prepare %s: %s", rel, err);
-    else if (!(c = pvf_code_load(art, art_len, err, sizeof err)))
+    else if (!(c = test_load_code(art, art_len, err, sizeof err)))
         test_fail(__FILE__, __LINE__, "load %s: %s", rel, err);
     free(art);
     free(code);
@@ -115,6 +115,20 @@ TEST(adder_kagome_build_validates_the_chain)
 TEST(adder_gossamer_build_validates_the_chain)
 {
     run_chain("pvf/gossamer__test_parachain_adder.wasm");
+}
+
+TEST(adder_kagome_build_validates_the_chain_native)
+{
+    test_tier_native = true;
+    run_chain("pvf/kagome__pvf_hex_adder.wasm");
+    test_tier_native = false;
+}
+
+TEST(adder_gossamer_build_validates_the_chain_native)
+{
+    test_tier_native = true;
+    run_chain("pvf/gossamer__test_parachain_adder.wasm");
+    test_tier_native = false;
 }
 
 TEST(validate_rejects_bad_params_without_crashing)

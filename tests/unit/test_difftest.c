@@ -269,7 +269,7 @@ static pvf_code *prepare_module(const char *dir, const char *module, const pvf_e
     pvf_code *code = NULL;
     if (!pvf_prepare(wasm, len, cfg, &artifact, &artifact_len, NULL, err, sizeof err))
         test_fail(__FILE__, __LINE__, "%s [%s]: prepare failed: %s", module, profile_name, err);
-    else if (!(code = pvf_code_load(artifact, artifact_len, err, sizeof err)))
+    else if (!(code = test_load_code(artifact, artifact_len, err, sizeof err)))
         test_fail(__FILE__, __LINE__, "%s [%s]: loading the artifact failed: %s", module, profile_name, err);
     free(artifact);
     free(wasm);
@@ -339,4 +339,19 @@ TEST(difftest_v8_full)
 TEST(difftest_v8_pvf)
 {
     run_profile(PVF_PROFILE_PVF, "pvf");
+}
+
+/* The same modules and calls on the native tier: V8's results again, so both tiers agree. */
+TEST(difftest_v8_full_native)
+{
+    test_tier_native = true;
+    run_profile(PVF_PROFILE_FULL, "full, native tier");
+    test_tier_native = false;
+}
+
+TEST(difftest_v8_pvf_native)
+{
+    test_tier_native = true;
+    run_profile(PVF_PROFILE_PVF, "pvf, native tier");
+    test_tier_native = false;
 }

@@ -281,7 +281,7 @@ static void run_runtime(const json_value *rt)
     double t0 = cputime_thread_ms();
     if (!pvf_runtime_prepare(code, len, &p, &artifact, &artifact_len, &stats, err, sizeof err))
         test_fail(__FILE__, __LINE__, "%s: prepare: %s", file, err);
-    else if (!(pc = pvf_code_load(artifact, artifact_len, err, sizeof err)))
+    else if (!(pc = test_load_code(artifact, artifact_len, err, sizeof err)))
         test_fail(__FILE__, __LINE__, "%s: load: %s", file, err);
     free(artifact);
     double prepare_ms = cputime_thread_ms() - t0;
@@ -301,7 +301,7 @@ static void run_runtime(const json_value *rt)
     free(code);
 }
 
-TEST(runtime_calls_smoldot)
+static void run_all_runtimes(void)
 {
     json_value *doc = load_expected();
     const json_value *rts = json_get(doc, "runtimes");
@@ -309,4 +309,17 @@ TEST(runtime_calls_smoldot)
     for (size_t i = 0; i < json_array_len(rts); i++)
         run_runtime(json_array_at(rts, i));
     json_free(doc);
+}
+
+TEST(runtime_calls_smoldot)
+{
+    run_all_runtimes();
+}
+
+/* Core_version and Metadata_metadata of every runtime on the native tier: smoldot's bytes again. */
+TEST(runtime_calls_smoldot_native)
+{
+    test_tier_native = true;
+    run_all_runtimes();
+    test_tier_native = false;
 }

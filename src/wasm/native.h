@@ -1,0 +1,49 @@
+/*
+ * native.h — the native tier (issue 12, phase 1): x86-64 machine code for every defined
+ * function of a pvf_code, compiled from the interpreter's code (ir.h) in one pass, run in
+ * place of the interpreter with the same frames, the same results and the same traps.
+ *
+ *   if (!native_compile(code, err, errlen)) ...   // code->native; NULL: the interpreter runs
+ *   k = native_run(inst, fidx, fp, frames_left, trap);   // from interp.c's run()
+ *
+ * The shape is a baseline compiler: every IR op becomes a short template that reads its
+ * operands from the frame's slots ([rbx + 8*slot]) and writes its result back, so frames,
+ * calls and the value stack are exactly the interpreter's; what goes is the dispatch and the
+ * decoding of operands. Integer arithmetic, comparisons, branches (fused compare-and-branch
+ * included), loads and stores (explicit bounds checks against the memory's current size),
+ * copies, constants, select, globals, and calls inside the instance (the stack limiter's
+ * charge included) are inline; every other op (floats, conversions, division, bit counts,
+ * memory and table bulk ops, memory.grow) calls interp_step(), the interpreter's own
+ * definition of that op (interp_ops.inc) — one definition of every op's semantics.
+ *
+ * Registers: rbx = frame pointer (the slots), r12 = the run's native_ctx, r13 = linear memory
+ * base, r14 = its current size in bytes (reloaded after anything that can grow it). A native
+ * function takes its frame in rdi and returns a pvf_trap_kind in eax (0: returned normally);
+ * a trap returns through every native frame. Calls run on a dedicated 256 MiB stack (the
+ * reference's native stack size), so only the deterministic limits ever fire.
+ *
+ * Code is written into a private anonymous mapping and made read + execute before it runs
+ * (never writable and executable at once). It lives as long as the pvf_code.
+ */
+#ifndef PVF_WASM_NATIVE_H
+#define PVF_WASM_NATIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pvf/engine.h"
+
+typedef struct native_code native_code;
+
+/* The machine code of every defined function of `code` (stored in code->native). False with
+ * err when this machine or build cannot (then the interpreter keeps running the code). */
+bool native_compile(pvf_code *code, char *err, size_t errlen);
+void native_code_free(native_code *n);
+
+/* Run defined function fidx of inst natively on the frame at fp; `frames_left` is how many
+ * more wasm frames the interpreter's call stack would take (its exhaustion point). */
+pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64_t frames_left,
+                         uint64_t *slots_end, pvf_trap *trap);
+
+#endif

@@ -1,0 +1,816 @@
+/*
+ * native_x64.c — the native tier's x86-64 compiler and runner (see native.h).
+ *
+ * One pass over each function's IR: every op start gets its machine-code offset (branch
+ * targets are IR word indices), forward references are patched at the end. Trap exits jump
+ * to per-function stubs that return the trap kind; a nonzero kind returned by a call is
+ * passed up unchanged.
+ */
+#include "wasm/native.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "util/vec.h"
+#include "wasm/code.h"
+#include "wasm/ir.h"
+#include "wasm/store.h"
+
+#define NATIVE_STACK_BYTES (256u << 20)     /* the reference's native stack: 256 MiB */
+
+/* ------------------------------------------------------------------ the run's context */
+
+typedef struct native_ctx {
+    pvf_instance *inst;         /* rdi of helper calls */
+    pvf_trap *trap;
+    uint64_t *height;           /* the stack limiter's global (a dummy when unmetered) */
+    uint64_t frames_left;       /* wasm frames the interpreter's call stack could still take */
+    uint64_t *slots_end;        /* end of the value stack */
+    const uint64_t *msize;      /* &memory->size (or a zero) */
+    uint64_t **globals;
+    void *const *entries;       /* native entry of every function index (imports NULL) */
+    uint8_t *mbase;
+    uint64_t callee;            /* interp_call_indirect's local callee */
+    uint32_t limit;             /* StackLogicalMax */
+} native_ctx;
+
+struct native_code {
+    uint8_t *mem;               /* read + exec */
+    size_t len;
+    void **entries;             /* per function index */
+};
+
+/* ------------------------------------------------------------------ the emitter */
+
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+
+typedef struct fixup {
+    uint32_t pos;               /* of a rel32 (or a table entry) */
+    uint32_t target;            /* IR word index, function index or stub */
+    uint32_t base;              /* table entries: the table's start */
+    uint8_t kind;
+} fixup;
+
+enum { FIX_IR, FIX_CALL, FIX_TABLE, FIX_STUB };
+
+typedef struct emitter {
+    uint8_t *buf;
+    size_t len, cap;
+    bool failed;
+    fixup *fix;
+    size_t nfix, fix_cap;
+    uint32_t *at;               /* IR word index → code offset of the op starting there */
+} emitter;
+
+#define STUB_RETURN_EAX (PVF_TRAP_MISSING_IMPORT + 1)
+
+static void put(emitter *e, uint8_t b)
+{
+    if (e->failed || !vec_reserve((void **)&e->buf, &e->cap, e->len + 1, 1, 4096)) {
+        e->failed = true;
+        return;
+    }
+    e->buf[e->len++] = b;
+}
+
+static void put32(emitter *e, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        put(e, (uint8_t)(v >> (8 * i)));
+}
+
+static void put64(emitter *e, uint64_t v)
+{
+    put32(e, (uint32_t)v);
+    put32(e, (uint32_t)(v >> 32));
+}
+
+static void add_fixup(emitter *e, uint8_t kind, uint32_t target, uint32_t base)
+{
+    if (e->failed || !vec_reserve((void **)&e->fix, &e->fix_cap, e->nfix + 1, sizeof *e->fix, 256)) {
+        e->failed = true;
+        return;
+    }
+    e->fix[e->nfix++] = (fixup){ (uint32_t)e->len, target, base, kind };
+    put32(e, 0);
+}
+
+static void rex(emitter *e, bool w, int reg, int index, int base, bool force)
+{
+    uint8_t r = (uint8_t)(0x40 | (w ? 8 : 0) | ((reg >> 3) & 1) << 2 | ((index >> 3) & 1) << 1 | ((base >> 3) & 1));
+    if (r != 0x40 || force)
+        put(e, r);
+}
+
+/* op reg, [base + index + disp32] (index < 0: none) */
+static void op_mem(emitter *e, bool w, uint32_t opcode, int nop, int reg, int base, int index, int32_t disp)
+{
+    if (nop == 3)
+        put(e, (uint8_t)(opcode >> 16));           /* an operand-size prefix (0x66) comes before REX */
+    rex(e, w, reg, index < 0 ? 0 : index, base, false);
+    if (nop == 2)
+        put(e, (uint8_t)(opcode >> 8));
+    put(e, (uint8_t)opcode);
+    if (index < 0) {
+        put(e, (uint8_t)(0x80 | (reg & 7) << 3 | (base & 7)));
+        if ((base & 7) == RSP)
+            put(e, 0x24);
+    } else {
+        put(e, (uint8_t)(0x84 | (reg & 7) << 3));
+        put(e, (uint8_t)((index & 7) << 3 | (base & 7)));
+    }
+    put32(e, (uint32_t)disp);
+}
+
+/* op dst, src (register forms: ModRM reg = src, rm = dst) */
+static void op_rr(emitter *e, bool w, uint32_t opcode, int nop, int reg, int rm)
+{
+    rex(e, w, reg, 0, rm, false);
+    if (nop >= 2)
+        put(e, (uint8_t)(opcode >> 8));
+    put(e, (uint8_t)opcode);
+    put(e, (uint8_t)(0xC0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+#define SLOT(s) ((int32_t)(8 * (s)))
+
+static void load_slot(emitter *e, bool w, int reg, uint32_t slot)   /* mov reg, [rbx + 8 slot] */
+{
+    op_mem(e, w, 0x8B, 1, reg, RBX, -1, SLOT(slot));
+}
+
+static void store_slot(emitter *e, int reg, uint32_t slot)          /* mov [rbx + 8 slot], reg (64) */
+{
+    op_mem(e, true, 0x89, 1, reg, RBX, -1, SLOT(slot));
+}
+
+static void ctx_load(emitter *e, int reg, size_t off)               /* mov reg, [r12 + off] */
+{
+    op_mem(e, true, 0x8B, 1, reg, R12, -1, (int32_t)off);
+}
+
+static void mov_imm64(emitter *e, int reg, uint64_t v)
+{
+    if (v <= 0xFFFFFFFFu) {                 /* mov r32, imm32 zero-extends */
+        rex(e, false, 0, 0, reg, false);
+        put(e, (uint8_t)(0xB8 | (reg & 7)));
+        put32(e, (uint32_t)v);
+        return;
+    }
+    rex(e, true, 0, 0, reg, false);
+    put(e, (uint8_t)(0xB8 | (reg & 7)));
+    put64(e, v);
+}
+
+static void jmp_stub(emitter *e, int cc, uint32_t stub)             /* cc < 0: jmp */
+{
+    if (cc < 0) {
+        put(e, 0xE9);
+    } else {
+        put(e, 0x0F);
+        put(e, (uint8_t)(0x80 | cc));
+    }
+    add_fixup(e, FIX_STUB, stub, 0);
+}
+
+static void jmp_ir(emitter *e, int cc, uint32_t target)
+{
+    if (cc < 0) {
+        put(e, 0xE9);
+    } else {
+        put(e, 0x0F);
+        put(e, (uint8_t)(0x80 | cc));
+    }
+    add_fixup(e, FIX_IR, target, 0);
+}
+
+/* Condition codes. */
+enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7, CC_L = 12, CC_GE = 13, CC_LE = 14, CC_G = 15 };
+
+/* r14 = the memory's size now (after anything that can grow it). */
+static void reload_msize(emitter *e)
+{
+    ctx_load(e, RAX, offsetof(native_ctx, msize));
+    op_mem(e, true, 0x8B, 1, R14, RAX, -1, 0);
+}
+
+static void test_eax_propagate(emitter *e)
+{
+    op_rr(e, false, 0x85, 1, RAX, RAX);     /* test eax, eax */
+    jmp_stub(e, CC_NE, STUB_RETURN_EAX);
+}
+
+/* ------------------------------------------------------------------ op templates */
+
+/* ALU op with a memory source: add 03, or 0B, and 23, sub 2B, xor 33, cmp 3B; with imm32: 81 /digit */
+typedef struct alu { uint8_t rm_op, digit; } alu;
+static const alu ALU_ADD = { 0x03, 0 }, ALU_OR = { 0x0B, 1 }, ALU_AND = { 0x23, 4 }, ALU_SUB = { 0x2B, 5 },
+                 ALU_XOR = { 0x33, 6 };
+
+/* rax = a OP b (b a slot, or an immediate) */
+static void alu_op(emitter *e, bool w, alu op, uint32_t a, bool imm, uint64_t b)
+{
+    load_slot(e, w, RAX, a);
+    if (!imm) {
+        op_mem(e, w, op.rm_op, 1, RAX, RBX, -1, SLOT(b));
+    } else if (!w || (int64_t)b == (int64_t)(int32_t)b) {
+        rex(e, w, 0, 0, RAX, false);
+        put(e, 0x81);
+        put(e, (uint8_t)(0xC0 | op.digit << 3));
+        put32(e, (uint32_t)b);
+    } else {
+        mov_imm64(e, RCX, b);
+        op_rr(e, w, (uint32_t)(op.rm_op - 2), 1, RCX, RAX);   /* the r/m, reg form: 01, 09, 21, 29, 31, 39 */
+    }
+}
+
+static void setcc_store(emitter *e, int cc, uint32_t d)
+{
+    put(e, 0x0F);
+    put(e, (uint8_t)(0x90 | cc));
+    put(e, 0xC0);                           /* setcc al */
+    put(e, 0x0F);
+    put(e, 0xB6);
+    put(e, 0xC0);                           /* movzx eax, al */
+    store_slot(e, RAX, d);
+}
+
+/* shifts and rotates by rcx: D3 /digit (rol 0, ror 1, shl 4, shr 5, sar 7) */
+static void shift_op(emitter *e, bool w, int digit, uint32_t a, bool imm, uint64_t b, uint32_t d)
+{
+    load_slot(e, w, RAX, a);
+    if (imm) {
+        rex(e, w, 0, 0, RAX, false);
+        put(e, 0xC1);
+        put(e, (uint8_t)(0xC0 | digit << 3));
+        put(e, (uint8_t)(b & (w ? 63 : 31)));
+    } else {
+        load_slot(e, false, RCX, (uint32_t)b);
+        rex(e, w, 0, 0, RAX, false);
+        put(e, 0xD3);
+        put(e, (uint8_t)(0xC0 | digit << 3));
+    }
+    store_slot(e, RAX, d);
+}
+
+/* The comparison's condition code, signed/unsigned, by op offset from EQ in the IR's order:
+ * EQ NE LT_S LT_U GT_S GT_U LE_S LE_U GE_S GE_U */
+static const int CMP_CC[10] = { CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE, CC_GE, CC_AE };
+
+/* A call of interp_step(inst, fp, ip, trap) for op at ip: its semantics stay the interpreter's. */
+static void call_step(emitter *e, const uint32_t *ip, bool may_grow)
+{
+    ctx_load(e, RDI, offsetof(native_ctx, inst));
+    op_rr(e, true, 0x89, 1, RBX, RSI);                  /* mov rsi, rbx */
+    mov_imm64(e, RDX, (uint64_t)(uintptr_t)ip);
+    ctx_load(e, RCX, offsetof(native_ctx, trap));
+    mov_imm64(e, RAX, (uint64_t)(uintptr_t)interp_step);
+    op_rr(e, false, 0xFF, 1, 2, RAX);                   /* call rax */
+    test_eax_propagate(e);
+    if (may_grow)
+        reload_msize(e);
+}
+
+/* ea = (u32) fp[a] + off in rax, trapping unless ea + size <= memory size */
+static void effective_address(emitter *e, uint32_t a, uint32_t off, uint32_t size)
+{
+    load_slot(e, false, RAX, a);
+    if (off) {
+        mov_imm64(e, RCX, off);
+        op_rr(e, true, 0x01, 1, RCX, RAX);              /* add rax, rcx */
+    }
+    op_mem(e, true, 0x8D, 1, RDX, RAX, -1, (int32_t)size);   /* lea rdx, [rax + size] */
+    op_rr(e, true, 0x39, 1, R14, RDX);                  /* cmp rdx, r14 */
+    jmp_stub(e, CC_A, PVF_TRAP_MEMORY_OUT_OF_BOUNDS);
+}
+
+typedef struct mem_form { uint32_t opcode; int nop; bool w; } mem_form;
+
+static void emit_load(emitter *e, const uint32_t *ip, mem_form f, uint32_t size)
+{
+    effective_address(e, ip[2], ip[3], size);
+    op_mem(e, f.w, f.opcode, f.nop, RCX, R13, RAX, 0);
+    store_slot(e, RCX, ip[1]);
+}
+
+static void emit_store(emitter *e, const uint32_t *ip, mem_form f, uint32_t size)
+{
+    effective_address(e, ip[1], ip[3], size);
+    load_slot(e, true, RCX, ip[2]);
+    op_mem(e, f.w, f.opcode, f.nop, RCX, R13, RAX, 0);
+}
+
+/* A wasm call of defined function `callee` with its frame at slot b: the interpreter's bounds
+ * (value stack, then frames), the call, the frame given back. */
+static void emit_local_call(emitter *e, uint32_t b, uint32_t frame_slots, bool indirect)
+{
+    op_mem(e, true, 0x8D, 1, RDI, RBX, -1, SLOT(b));            /* lea rdi, [rbx + 8 b] */
+    if (!indirect) {
+        op_mem(e, true, 0x8D, 1, RAX, RDI, -1, SLOT(frame_slots));
+        op_mem(e, true, 0x3B, 1, RAX, R12, -1, offsetof(native_ctx, slots_end));   /* cmp rax, slots_end */
+        jmp_stub(e, CC_A, PVF_TRAP_STACK_EXHAUSTED);
+    }
+    /* cmp qword [r12 + frames_left], 0; je stack exhausted; dec */
+    rex(e, true, 0, 0, R12, false);
+    put(e, 0x83);
+    put(e, (uint8_t)(0x80 | 7 << 3 | (R12 & 7)));
+    put(e, 0x24);
+    put32(e, offsetof(native_ctx, frames_left));
+    put(e, 0x00);
+    jmp_stub(e, CC_E, PVF_TRAP_STACK_EXHAUSTED);
+    op_mem(e, true, 0xFF, 1, 1, R12, -1, offsetof(native_ctx, frames_left));   /* dec */
+}
+
+static void emit_after_call(emitter *e)
+{
+    op_mem(e, true, 0xFF, 1, 0, R12, -1, offsetof(native_ctx, frames_left));   /* inc */
+    test_eax_propagate(e);
+    reload_msize(e);
+}
+
+/* height = (u32)(height + k) — k may be "negative" (subtraction) */
+static void adjust_height(emitter *e, uint32_t k, bool add)
+{
+    ctx_load(e, RAX, offsetof(native_ctx, height));
+    op_mem(e, false, 0x8B, 1, RCX, RAX, -1, 0);         /* mov ecx, [rax] */
+    rex(e, false, 0, 0, RCX, false);
+    put(e, 0x81);
+    put(e, (uint8_t)(0xC0 | (add ? 0 : 5) << 3 | RCX));
+    put32(e, k);                                        /* add/sub ecx, k */
+    op_mem(e, true, 0x89, 1, RCX, RAX, -1, 0);          /* mov [rax], rcx */
+}
+
+/* ------------------------------------------------------------------ one function */
+
+static bool emit_op(emitter *e, const pvf_code *code, const uint32_t *ip)
+{
+    uint32_t op = ip[0];
+    switch (op) {
+#define BIN_ALU(NAME, W, OP)                                                                  \
+    case IR_##NAME: alu_op(e, W, OP, ip[2], false, ip[3]); store_slot(e, RAX, ip[1]); break;   \
+    case IR_##NAME##_K: alu_op(e, W, OP, ip[2], true, W ? (ip[3] | (uint64_t)ip[4] << 32) : ip[3]); \
+        store_slot(e, RAX, ip[1]); break;
+    BIN_ALU(I32_ADD, false, ALU_ADD) BIN_ALU(I32_SUB, false, ALU_SUB) BIN_ALU(I32_AND, false, ALU_AND)
+    BIN_ALU(I32_OR, false, ALU_OR) BIN_ALU(I32_XOR, false, ALU_XOR)
+    BIN_ALU(I64_ADD, true, ALU_ADD) BIN_ALU(I64_SUB, true, ALU_SUB) BIN_ALU(I64_AND, true, ALU_AND)
+    BIN_ALU(I64_OR, true, ALU_OR) BIN_ALU(I64_XOR, true, ALU_XOR)
+#undef BIN_ALU
+#define BIN_SHIFT(NAME, W, DIGIT)                                                             \
+    case IR_##NAME: shift_op(e, W, DIGIT, ip[2], false, ip[3], ip[1]); break;                  \
+    case IR_##NAME##_K: shift_op(e, W, DIGIT, ip[2], true, ip[3], ip[1]); break;
+    BIN_SHIFT(I32_SHL, false, 4) BIN_SHIFT(I32_SHR_S, false, 7) BIN_SHIFT(I32_SHR_U, false, 5)
+    BIN_SHIFT(I32_ROTL, false, 0) BIN_SHIFT(I32_ROTR, false, 1)
+    BIN_SHIFT(I64_SHL, true, 4) BIN_SHIFT(I64_SHR_S, true, 7) BIN_SHIFT(I64_SHR_U, true, 5)
+    BIN_SHIFT(I64_ROTL, true, 0) BIN_SHIFT(I64_ROTR, true, 1)
+#undef BIN_SHIFT
+    case IR_I32_MUL:
+    case IR_I64_MUL: {
+        bool w = op == IR_I64_MUL;
+        load_slot(e, w, RAX, ip[2]);
+        op_mem(e, w, 0x0FAF, 2, RAX, RBX, -1, SLOT(ip[3]));        /* imul rax, [b] */
+        store_slot(e, RAX, ip[1]);
+        break;
+    }
+    case IR_I32_MUL_K:
+    case IR_I64_MUL_K: {
+        bool w = op == IR_I64_MUL_K;
+        load_slot(e, w, RAX, ip[2]);
+        mov_imm64(e, RCX, w ? (ip[3] | (uint64_t)ip[4] << 32) : ip[3]);
+        op_rr(e, w, 0x0FAF, 2, RAX, RCX);                           /* imul rax, rcx */
+        store_slot(e, RAX, ip[1]);
+        break;
+    }
+    case IR_I32_EQZ:
+    case IR_I64_EQZ:
+        load_slot(e, op == IR_I64_EQZ, RAX, ip[2]);
+        op_rr(e, op == IR_I64_EQZ, 0x85, 1, RAX, RAX);
+        setcc_store(e, CC_E, ip[1]);
+        break;
+    case IR_I32_WRAP_I64:
+    case IR_I64_EXTEND_I32_U:
+        load_slot(e, false, RAX, ip[2]);
+        store_slot(e, RAX, ip[1]);
+        break;
+    case IR_I64_EXTEND_I32_S:
+    case IR_I64_EXTEND32_S:
+        op_mem(e, true, 0x63, 1, RAX, RBX, -1, SLOT(ip[2]));       /* movsxd rax, dword */
+        store_slot(e, RAX, ip[1]);
+        break;
+    case IR_I32_EXTEND8_S:
+    case IR_I32_EXTEND16_S:
+    case IR_I64_EXTEND8_S:
+    case IR_I64_EXTEND16_S: {
+        bool w = op == IR_I64_EXTEND8_S || op == IR_I64_EXTEND16_S;
+        bool byte = op == IR_I32_EXTEND8_S || op == IR_I64_EXTEND8_S;
+        op_mem(e, w, byte ? 0x0FBE : 0x0FBF, 2, RAX, RBX, -1, SLOT(ip[2]));
+        store_slot(e, RAX, ip[1]);
+        break;
+    }
+    case IR_COPY:
+        load_slot(e, true, RAX, ip[2]);
+        store_slot(e, RAX, ip[1]);
+        break;
+    case IR_CONST32:
+        mov_imm64(e, RAX, ip[2]);
+        store_slot(e, RAX, ip[1]);
+        break;
+    case IR_CONST64:
+        mov_imm64(e, RAX, ip[2] | (uint64_t)ip[3] << 32);
+        store_slot(e, RAX, ip[1]);
+        break;
+    case IR_SELECT:
+        load_slot(e, false, RCX, ip[4]);
+        load_slot(e, true, RAX, ip[2]);
+        op_rr(e, false, 0x85, 1, RCX, RCX);
+        op_mem(e, true, 0x0F44, 2, RAX, RBX, -1, SLOT(ip[3]));     /* cmovz rax, [b] */
+        store_slot(e, RAX, ip[1]);
+        break;
+    case IR_GLOBAL_GET:
+        ctx_load(e, RAX, offsetof(native_ctx, globals));
+        op_mem(e, true, 0x8B, 1, RAX, RAX, -1, SLOT(ip[2]));
+        op_mem(e, true, 0x8B, 1, RAX, RAX, -1, 0);
+        store_slot(e, RAX, ip[1]);
+        break;
+    case IR_GLOBAL_SET:
+        ctx_load(e, RAX, offsetof(native_ctx, globals));
+        op_mem(e, true, 0x8B, 1, RAX, RAX, -1, SLOT(ip[2]));
+        load_slot(e, true, RCX, ip[1]);
+        op_mem(e, true, 0x89, 1, RCX, RAX, -1, 0);
+        break;
+
+#define LOAD(NAME, OPC, NOP, W, SIZE) case IR_##NAME: emit_load(e, ip, (mem_form){ OPC, NOP, W }, SIZE); break;
+    LOAD(I32_LOAD, 0x8B, 1, false, 4) LOAD(I64_LOAD, 0x8B, 1, true, 8) LOAD(F32_LOAD, 0x8B, 1, false, 4)
+    LOAD(F64_LOAD, 0x8B, 1, true, 8) LOAD(I32_LOAD8_S, 0x0FBE, 2, false, 1) LOAD(I32_LOAD8_U, 0x0FB6, 2, false, 1)
+    LOAD(I32_LOAD16_S, 0x0FBF, 2, false, 2) LOAD(I32_LOAD16_U, 0x0FB7, 2, false, 2)
+    LOAD(I64_LOAD8_S, 0x0FBE, 2, true, 1) LOAD(I64_LOAD8_U, 0x0FB6, 2, false, 1)
+    LOAD(I64_LOAD16_S, 0x0FBF, 2, true, 2) LOAD(I64_LOAD16_U, 0x0FB7, 2, false, 2)
+    LOAD(I64_LOAD32_S, 0x63, 1, true, 4) LOAD(I64_LOAD32_U, 0x8B, 1, false, 4)
+#undef LOAD
+#define STORE(NAME, OPC, NOP, W, SIZE) case IR_##NAME: emit_store(e, ip, (mem_form){ OPC, NOP, W }, SIZE); break;
+    STORE(I32_STORE, 0x89, 1, false, 4) STORE(I64_STORE, 0x89, 1, true, 8) STORE(F32_STORE, 0x89, 1, false, 4)
+    STORE(F64_STORE, 0x89, 1, true, 8) STORE(I32_STORE8, 0x88, 1, false, 1) STORE(I32_STORE16, 0x660089, 3, false, 2)
+    STORE(I64_STORE8, 0x88, 1, false, 1) STORE(I64_STORE16, 0x660089, 3, false, 2) STORE(I64_STORE32, 0x89, 1, false, 4)
+#undef STORE
+
+    case IR_BR:
+        jmp_ir(e, -1, ip[1]);
+        break;
+    case IR_BR_IF:
+    case IR_BR_UNLESS:
+        load_slot(e, false, RAX, ip[1]);
+        op_rr(e, false, 0x85, 1, RAX, RAX);
+        jmp_ir(e, op == IR_BR_IF ? CC_NE : CC_E, ip[2]);
+        break;
+    case IR_BR_TABLE: {
+        uint32_t n = ip[2];
+        load_slot(e, false, RAX, ip[1]);
+        mov_imm64(e, RCX, n);
+        op_rr(e, false, 0x39, 1, RCX, RAX);                         /* cmp eax, ecx */
+        op_rr(e, false, 0x0F43, 2, RAX, RCX);                       /* cmovae eax, ecx */
+        put(e, 0x48);
+        put(e, 0x8D);
+        put(e, 0x0D);                                               /* lea rcx, [rip + table] */
+        uint32_t lea_end = (uint32_t)e->len + 4;
+        put32(e, 0);                                                /* patched below: the table follows the jmp */
+        op_mem(e, true, 0x63, 1, RAX, RCX, RAX, 0);                 /* movsxd rax, [rcx + rax*4] */
+        if (!e->failed)
+            e->buf[e->len - 5] |= 0x80;                             /* SIB scale 4 */
+        op_rr(e, true, 0x01, 1, RCX, RAX);                          /* add rax, rcx */
+        put(e, 0xFF);
+        put(e, 0xE0);                                               /* jmp rax */
+        uint32_t table = (uint32_t)e->len;
+        if (!e->failed)
+            memcpy(e->buf + lea_end - 4, &(uint32_t){ table - lea_end }, 4);
+        for (uint32_t i = 0; i <= n; i++)
+            add_fixup(e, FIX_TABLE, ip[3 + i], table);
+        break;
+    }
+#define BRCMP(CMP, INV)                                                                       \
+    case IR_BR_I32_##CMP:                                                                     \
+    case IR_BR_I32_##CMP##_K:                                                                 \
+        load_slot(e, false, RAX, ip[1]);                                                      \
+        if (op == IR_BR_I32_##CMP) {                                                          \
+            op_mem(e, false, 0x3B, 1, RAX, RBX, -1, SLOT(ip[2]));                             \
+        } else {                                                                              \
+            put(e, 0x81);                                                                     \
+            put(e, 0xF8);                                                                     \
+            put32(e, ip[2]);                                                                  \
+        }                                                                                     \
+        jmp_ir(e, CMP_CC[(IR_BR_I32_##CMP - IR_BR_I32_EQ) / 2], ip[3]);                       \
+        break;
+    IR_BR_CMPS(BRCMP)
+#undef BRCMP
+    case IR_RETURN1:
+        load_slot(e, true, RAX, ip[1]);
+        store_slot(e, RAX, 0);
+        /* fall through */
+    case IR_RETURN:
+        op_rr(e, false, 0x31, 1, RAX, RAX);                         /* xor eax, eax */
+        jmp_stub(e, -1, STUB_RETURN_EAX);
+        break;
+    case IR_UNREACHABLE:
+        jmp_stub(e, -1, PVF_TRAP_UNREACHABLE);
+        break;
+    case IR_TRAP_MISSING:
+        jmp_stub(e, -1, PVF_TRAP_MISSING_IMPORT);
+        break;
+    case IR_CALL_METERED:
+        adjust_height(e, ip[3], true);
+        op_mem(e, false, 0x3B, 1, RCX, R12, -1, offsetof(native_ctx, limit));  /* cmp ecx, limit */
+        jmp_stub(e, CC_A, PVF_TRAP_UNREACHABLE);
+        /* fall through */
+    case IR_CALL:
+        emit_local_call(e, ip[2], code->funcs[ip[1]].frame_slots, false);
+        put(e, 0xE8);
+        add_fixup(e, FIX_CALL, ip[1], 0);
+        emit_after_call(e);
+        if (op == IR_CALL_METERED)
+            adjust_height(e, ip[3], false);
+        break;
+    case IR_CALL_IMPORT:
+        ctx_load(e, RDI, offsetof(native_ctx, inst));
+        mov_imm64(e, RSI, ip[1]);
+        op_mem(e, true, 0x8D, 1, RDX, RBX, -1, SLOT(ip[2]));
+        ctx_load(e, RCX, offsetof(native_ctx, frames_left));
+        ctx_load(e, R8, offsetof(native_ctx, trap));
+        mov_imm64(e, RAX, (uint64_t)(uintptr_t)interp_call_import);
+        op_rr(e, false, 0xFF, 1, 2, RAX);
+        test_eax_propagate(e);
+        reload_msize(e);
+        break;
+    case IR_CALL_INDIRECT:
+        /* interp_call_indirect(inst, ip, fp, frames_left, slots_end, &callee, trap): the checks, an
+         * external call made there, or NATIVE_LOCAL_CALL with the callee for a call from here */
+        ctx_load(e, RDI, offsetof(native_ctx, inst));
+        mov_imm64(e, RSI, (uint64_t)(uintptr_t)ip);
+        op_rr(e, true, 0x89, 1, RBX, RDX);
+        ctx_load(e, RCX, offsetof(native_ctx, frames_left));
+        ctx_load(e, R8, offsetof(native_ctx, slots_end));
+        op_mem(e, true, 0x8D, 1, R9, R12, -1, offsetof(native_ctx, callee));
+        /* the 7th argument goes on the stack: keep rsp 16-aligned at the call */
+        put(e, 0x48); put(e, 0x83); put(e, 0xEC); put(e, 0x08);    /* sub rsp, 8 */
+        op_mem(e, true, 0xFF, 1, 6, R12, -1, offsetof(native_ctx, trap));   /* push [r12 + trap] */
+        mov_imm64(e, RAX, (uint64_t)(uintptr_t)interp_call_indirect);
+        op_rr(e, false, 0xFF, 1, 2, RAX);
+        put(e, 0x48); put(e, 0x83); put(e, 0xC4); put(e, 0x10);    /* add rsp, 16 */
+        /* eax: 0 done (external), NATIVE_LOCAL_CALL, or a trap */
+        put(e, 0x3D);
+        put32(e, NATIVE_LOCAL_CALL);                                /* cmp eax, LOCAL */
+        put(e, 0x0F);
+        put(e, 0x85);                                               /* jne external_done */
+        uint32_t jne = (uint32_t)e->len;
+        put32(e, 0);
+        emit_local_call(e, ip[4], 0, true);
+        ctx_load(e, RAX, offsetof(native_ctx, entries));
+        ctx_load(e, RCX, offsetof(native_ctx, callee));
+        op_mem(e, true, 0xFF, 1, 2, RAX, RCX, 0);                   /* call [rax + rcx] (scaled below) */
+        if (!e->failed)
+            e->buf[e->len - 5] |= 0xC0;                             /* SIB scale 8 */
+        op_mem(e, true, 0xFF, 1, 0, R12, -1, offsetof(native_ctx, frames_left));   /* inc */
+        if (!e->failed)
+            memcpy(e->buf + jne, &(uint32_t){ (uint32_t)e->len - (jne + 4) }, 4);
+        test_eax_propagate(e);
+        reload_msize(e);
+        break;
+    default:
+        /* everything else: the interpreter's own definition of the op */
+        call_step(e, ip, op == IR_MEMORY_GROW);
+        break;
+    }
+    return !e->failed;
+}
+
+/* Emit the stubs this function's code jumped to, and resolve those jumps. */
+static void finish_function(emitter *e, size_t first_fix)
+{
+    uint32_t stub_at[STUB_RETURN_EAX + 1] = { 0 };
+    bool used[STUB_RETURN_EAX + 1] = { false };
+    for (size_t i = first_fix; i < e->nfix; i++)
+        if (e->fix[i].kind == FIX_STUB)
+            used[e->fix[i].target] = true;
+    for (uint32_t k = 0; k <= STUB_RETURN_EAX; k++) {
+        if (!used[k])
+            continue;
+        stub_at[k] = (uint32_t)e->len;
+        if (k != STUB_RETURN_EAX) {
+            put(e, 0xB8);
+            put32(e, k);                                            /* mov eax, kind */
+        }
+        put(e, 0x5B);                                               /* pop rbx */
+        put(e, 0xC3);                                               /* ret */
+    }
+    if (e->failed)
+        return;
+    for (size_t i = first_fix; i < e->nfix; i++) {
+        fixup *f = &e->fix[i];
+        if (f->kind != FIX_STUB)
+            continue;
+        uint32_t rel = stub_at[f->target] - (f->pos + 4);
+        memcpy(e->buf + f->pos, &rel, 4);
+    }
+}
+
+static bool emit_function(emitter *e, const pvf_code *code, const code_func *f, uint32_t end)
+{
+    size_t first_fix = e->nfix;
+    put(e, 0x53);                                                   /* push rbx */
+    op_rr(e, true, 0x89, 1, RDI, RBX);                              /* mov rbx, rdi */
+    if (f->nlocals) {                                               /* zero the declared locals */
+        op_rr(e, false, 0x31, 1, RAX, RAX);
+        if (f->nlocals <= 16) {
+            for (uint32_t i = 0; i < f->nlocals; i++)
+                store_slot(e, RAX, f->nparams + i);
+        } else {
+            op_mem(e, true, 0x8D, 1, RDI, RBX, -1, SLOT(f->nparams));
+            mov_imm64(e, RCX, f->nlocals);
+            put(e, 0xF3);
+            put(e, 0x48);
+            put(e, 0xAB);                                           /* rep stosq */
+        }
+    }
+    for (uint32_t w = f->entry; w < end && !e->failed;) {
+        const uint32_t *ip = code->code + w;
+        e->at[w] = (uint32_t)e->len;
+        if (!emit_op(e, code, ip))
+            return false;
+        w += ir_op_words(ip);
+    }
+    finish_function(e, first_fix);
+    return !e->failed;
+}
+
+/* ------------------------------------------------------------------ the whole code */
+
+static int by_entry(const void *a, const void *b)
+{
+    const uint32_t *x = a, *y = b;
+    return (*x > *y) - (*x < *y);
+}
+
+bool native_compile(pvf_code *code, char *err, size_t errlen)
+{
+    if (code->native)
+        return true;
+    emitter e = { 0 };
+    uint32_t ndef = code->nfuncs - code->nfunc_imports;
+    uint32_t *order = calloc(ndef ? ndef : 1, 2 * sizeof *order);  /* (entry, index) pairs */
+    uint32_t *offset = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *offset);
+    e.at = calloc(code->ncode ? code->ncode : 1, sizeof *e.at);
+    native_code *n = calloc(1, sizeof *n);
+    bool ok = order && offset && e.at && n;
+    for (uint32_t i = 0; ok && i < ndef; i++) {
+        order[2 * i] = code->funcs[code->nfunc_imports + i].entry;
+        order[2 * i + 1] = code->nfunc_imports + i;
+    }
+    if (ok)
+        qsort(order, ndef, 2 * sizeof *order, by_entry);
+    for (uint32_t i = 0; ok && i < ndef; i++) {
+        uint32_t fi = order[2 * i + 1];
+        uint32_t end = i + 1 < ndef ? order[2 * (i + 1)] : code->ncode;
+        while (e.len % 16)
+            put(&e, 0xCC);                                          /* int3 padding */
+        offset[fi] = (uint32_t)e.len;
+        ok = emit_function(&e, code, &code->funcs[fi], end);
+    }
+    for (size_t i = 0; ok && i < e.nfix; i++) {                     /* branches, calls, tables */
+        fixup *f = &e.fix[i];
+        uint32_t v;
+        if (f->kind == FIX_IR)
+            v = e.at[f->target] - (f->pos + 4);
+        else if (f->kind == FIX_CALL)
+            v = offset[f->target] - (f->pos + 4);
+        else if (f->kind == FIX_TABLE)
+            v = e.at[f->target] - f->base;
+        else
+            continue;
+        memcpy(e.buf + f->pos, &v, 4);
+    }
+    if (ok) {
+        n->len = e.len ? e.len : 1;
+        n->mem = mmap(NULL, n->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        n->entries = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *n->entries);
+        ok = n->mem != MAP_FAILED && n->entries;
+        if (ok) {
+            if (e.len)
+                memcpy(n->mem, e.buf, e.len);
+            ok = mprotect(n->mem, n->len, PROT_READ | PROT_EXEC) == 0;
+        }
+        if (!ok && n->mem == MAP_FAILED)
+            n->mem = NULL;
+        for (uint32_t i = 0; ok && i < ndef; i++)
+            n->entries[code->nfunc_imports + i] = n->mem + offset[code->nfunc_imports + i];
+    }
+    free(order);
+    free(offset);
+    free(e.at);
+    free(e.fix);
+    free(e.buf);
+    if (!ok) {
+        native_code_free(n);
+        snprintf(err, errlen, "native tier: out of memory compiling the code");
+        return false;
+    }
+    code->native = n;
+    return true;
+}
+
+void native_code_free(native_code *n)
+{
+    if (!n)
+        return;
+    if (n->mem)
+        munmap(n->mem, n->len);
+    free(n->entries);
+    free(n);
+}
+
+/* ------------------------------------------------------------------ running */
+
+/* native_enter(fn, fp, ctx, stack_top): pinned registers set, stack switched when stack_top is
+ * not 0, fn(fp) called, everything callee-saved given back. */
+pvf_trap_kind native_enter(void *fn, uint64_t *fp, native_ctx *ctx, uint8_t *stack_top);
+__asm__(".text\n"
+        ".globl native_enter\n"
+        ".type native_enter, @function\n"
+        "native_enter:\n"
+        "  push %rbp\n"
+        "  mov %rsp, %rbp\n"
+        "  push %rbx\n"
+        "  push %r12\n"
+        "  push %r13\n"
+        "  push %r14\n"
+        "  push %r15\n"
+        "  mov %rdx, %r12\n"
+        "  mov 64(%rdx), %r13\n"            /* ctx->mbase */
+        "  mov 40(%rdx), %rax\n"            /* ctx->msize */
+        "  mov (%rax), %r14\n"
+        "  mov %rdi, %rax\n"
+        "  mov %rsi, %rdi\n"
+        "  test %rcx, %rcx\n"
+        "  jz 1f\n"
+        "  mov %rcx, %rsp\n"
+        "1:\n"
+        "  and $-16, %rsp\n"
+        "  call *%rax\n"
+        "  lea -40(%rbp), %rsp\n"
+        "  pop %r15\n"
+        "  pop %r14\n"
+        "  pop %r13\n"
+        "  pop %r12\n"
+        "  pop %rbx\n"
+        "  pop %rbp\n"
+        "  ret\n"
+        ".size native_enter, .-native_enter\n");
+
+_Static_assert(offsetof(native_ctx, mbase) == 64, "native_enter reads ctx->mbase at 64");
+_Static_assert(offsetof(native_ctx, msize) == 40, "native_enter reads ctx->msize at 40");
+
+static __thread uint8_t *native_stack;      /* this thread's native stack (reserved on first use) */
+static __thread int native_nesting;         /* native runs active on this thread */
+
+pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64_t frames_left,
+                         uint64_t *slots_end, pvf_trap *trap)
+{
+    const pvf_code *code = inst->code;
+    const code_func *f = &code->funcs[fidx];
+    if (fp + f->frame_slots > slots_end)
+        return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
+    if (!native_stack) {
+        void *s = mmap(NULL, NATIVE_STACK_BYTES, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+        if (s == MAP_FAILED)
+            return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
+        mprotect(s, 4096, PROT_NONE);       /* a guard page below */
+        native_stack = s;
+    }
+    static const uint64_t zero = 0;
+    uint64_t unmetered = 0;
+    native_ctx ctx = {
+        .inst = inst,
+        .trap = trap,
+        .height = code->metered ? inst->globals[code->stack_global] : &unmetered,
+        .frames_left = frames_left,
+        .slots_end = slots_end,
+        .msize = inst->memory ? &inst->memory->size : &zero,
+        .globals = inst->globals,
+        .entries = code->native->entries,
+        .mbase = inst->memory ? inst->memory->base : NULL,
+        .limit = code->stack_limit,
+    };
+    trap->kind = PVF_TRAP_NONE;
+    native_nesting++;
+    pvf_trap_kind k = native_enter(code->native->entries[fidx], fp, &ctx,
+                                   native_nesting == 1 ? native_stack + NATIVE_STACK_BYTES : NULL);
+    native_nesting--;
+    if (k != PVF_TRAP_NONE && trap->kind != k)
+        trap_set(trap, k);
+    return k;
+}
+
+bool pvf_code_use_native(pvf_code *code, char *err, size_t errlen)
+{
+    return native_compile(code, err, errlen);
+}
