@@ -3,9 +3,10 @@
 #
 # 1. Prepare speed: `pvf prepare --json` on two relay-chain runtimes and the adder PVF;
 #    MB/s = wasm bytes (decompressed) / prepare CPU time. Best of 3.
-# 2. Execution: each benchmark module runs in `pvf bench --json` and in
-#    `node bench/v8/run.js --json` (same imports, same timed region), alternating
-#    pvf, node, pvf, node, ...; best (lowest) bench_ms of up to BENCH_RUNS (3) runs each.
+# 2. Execution: each benchmark module runs in `pvf bench --json` on both engine tiers (native,
+#    the default on x86-64, and `--tier interp`) and in `node bench/v8/run.js --json` (same
+#    imports, same timed region), alternating native, interp, node, ...; best (lowest)
+#    bench_ms of up to BENCH_RUNS (3) runs each.
 #    An engine whose run took longer than BENCH_LONG_MS (5 s) is not run again: such runs
 #    are long enough that the spread is small, and it keeps `make bench` near 10 minutes.
 #    CoreMark times itself (about 20 s per run whatever the engine), so it runs once per
@@ -89,7 +90,9 @@ done
 run_engine() {
     local engine=$1 file=$2
     if [[ $engine == pvf ]]; then
-        "$PVF" bench "$file" --json --fib-n "$FIB_N"
+        "$PVF" bench "$file" --json --fib-n "$FIB_N" --tier native
+    elif [[ $engine == interp ]]; then
+        "$PVF" bench "$file" --json --fib-n "$FIB_N" --tier interp
     else
         node bench/v8/run.js "$file" --json --fib-n "$FIB_N"
     fi
@@ -97,6 +100,7 @@ run_engine() {
 
 exec_rows=()
 ratios=()
+interp_ratios=()
 bench_one() {
     local file=$1 name runs=$RUNS i engine json ms
     local -A best=() compile=() score=() err=() stop=()
@@ -115,7 +119,7 @@ bench_one() {
         return
     fi
     for ((i = 0; i < runs; i++)); do
-        for engine in pvf v8; do
+        for engine in pvf interp v8; do
             [[ -n ${stop[$engine]:-} ]] && continue
             if ! json=$(run_engine "$engine" "$file" 2>"$tmp/err"); then
                 err[$engine]=$(grep -v '^$' "$tmp/err" | tail -n 1 |
@@ -130,24 +134,27 @@ bench_one() {
             awk -v ms="$ms" -v lim="$LONG_MS" 'BEGIN { exit !(ms > lim) }' && stop[$engine]=1
         done
     done
-    local ratio=""
-    if [[ -n ${err[pvf]:-} || -n ${err[v8]:-} ]]; then
+    local ratio="" iratio=""
+    if [[ -n ${err[pvf]:-} || -n ${err[v8]:-} || -n ${err[interp]:-} ]]; then
         local why="${err[pvf]:+pvf: ${err[pvf]}}${err[v8]:+ V8: ${err[v8]}}"
         echo "  $name: not compared: $why"
-        exec_rows+=("| $name | $(fmt "${compile[pvf]:-}" 2) | $(fmt "${best[pvf]:-}") | $(fmt "${compile[v8]:-}" 2) | $(fmt "${best[v8]:-}") | not compared: ${why//|//} |")
+        exec_rows+=("| $name | $(fmt "${compile[pvf]:-}" 2) | $(fmt "${best[pvf]:-}") | $(fmt "${best[interp]:-}") | $(fmt "${compile[v8]:-}" 2) | $(fmt "${best[v8]:-}") | not compared: ${why//|//} | |")
         return
     fi
     if [[ -n ${score[pvf]:-} && -n ${score[v8]:-} ]]; then
         ratio=$(awk -v p="${score[pvf]}" -v v="${score[v8]}" 'BEGIN { if (p > 0) printf "%.2f", v / p }')
+        iratio=$(awk -v p="${score[interp]}" -v v="${score[v8]}" 'BEGIN { if (p > 0) printf "%.2f", v / p }')
     else
         ratio=$(awk -v p="${best[pvf]}" -v v="${best[v8]}" 'BEGIN { if (v > 0) printf "%.2f", p / v }')
+        iratio=$(awk -v p="${best[interp]}" -v v="${best[v8]}" 'BEGIN { if (v > 0) printf "%.2f", p / v }')
     fi
     [[ -n $ratio ]] && ratios+=("$ratio")
+    [[ -n $iratio ]] && interp_ratios+=("$iratio")
     local note=""
     [[ -n ${score[pvf]:-} ]] && note=" (score: pvf $(fmt "${score[pvf]}"), V8 $(fmt "${score[v8]}"))"
-    printf '  %-24s pvf %10s ms   V8 %9s ms   ratio %6s%s\n' "$name" "$(fmt "${best[pvf]}")" \
-        "$(fmt "${best[v8]}")" "$ratio" "$note"
-    exec_rows+=("| $name | $(fmt "${compile[pvf]}" 2) | $(fmt "${best[pvf]}") | $(fmt "${compile[v8]}" 2) | $(fmt "${best[v8]}") | ${ratio:-–}$note |")
+    printf '  %-24s native %10s ms   interp %10s ms   V8 %9s ms   ratios %6s %6s%s\n' "$name" \
+        "$(fmt "${best[pvf]}")" "$(fmt "${best[interp]}")" "$(fmt "${best[v8]}")" "$ratio" "$iratio" "$note"
+    exec_rows+=("| $name | $(fmt "${compile[pvf]}" 2) | $(fmt "${best[pvf]}") | $(fmt "${best[interp]}") | $(fmt "${compile[v8]}" 2) | $(fmt "${best[v8]}") | ${ratio:-–}$note | ${iratio:-–} |")
 }
 
 benchmarks=("$DATA/bench/wasm3/fib32.wasm" "$DATA/bench/wasm3/fib64.wasm" "$DATA/bench/wasm3/crc.wasm")
@@ -159,11 +166,12 @@ for f in "${benchmarks[@]}"; do
     if [[ -f $f ]]; then bench_one "$f"; else echo "  missing: $f"; fi
 done
 
-geomean=""
+geomean="" igeomean=""
 if ((${#ratios[@]})); then
     geomean=$(printf '%s\n' "${ratios[@]}" | awk '{ s += log($1); n++ } END { printf "%.2f", exp(s / n) }')
+    igeomean=$(printf '%s\n' "${interp_ratios[@]}" | awk '{ s += log($1); n++ } END { printf "%.2f", exp(s / n) }')
 fi
-echo "== geometric mean of pvf/V8 over ${#ratios[@]} benchmarks: ${geomean:-–}"
+echo "== geometric mean of pvf/V8 over ${#ratios[@]} benchmarks: native ${geomean:-–}, interpreter ${igeomean:-–}"
 
 # ---- 3. docs/BENCHMARKS.md -------------------------------------------------------------
 
@@ -202,11 +210,14 @@ mkdir -p "$(dirname "$OUT")"
     echo "background, so this understates its compile work). Ratio = pvf bench ms / V8 bench ms; for"
     echo "CoreMark, which times itself, V8 score / pvf score. fib32/fib64 compute fib($FIB_N)."
     echo
-    echo "| benchmark | pvf compile ms | pvf bench ms | V8 compile ms | V8 bench ms | pvf / V8 |"
-    echo "|---|---:|---:|---:|---:|---:|"
+    echo "pvf runs on both engine tiers: native (x86-64 machine code, the default) and the interpreter"
+    echo "(\`--tier interp\`); compile is the native tier's (prepare + load + machine code)."
+    echo
+    echo "| benchmark | pvf compile ms | native bench ms | interp bench ms | V8 compile ms | V8 bench ms | native / V8 | interp / V8 |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${exec_rows[@]}"
     echo
-    echo "**Geometric mean of pvf / V8 over ${#ratios[@]} benchmarks: ${geomean:-–}**"
+    echo "**Geometric mean over ${#ratios[@]} benchmarks: native / V8 ${geomean:-–}, interpreter / V8 ${igeomean:-–}**"
     echo
     echo "Sources: \`\$PVF_TESTDATA/bench/\` — sightglass shootout (bytecodealliance/sightglass),"
     echo "wasm3's CoreMark, fib, crc and mandelbrot (wasm3/wasm3); runtimes from \`\$PVF_TESTDATA/pvf/\`"

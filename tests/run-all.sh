@@ -3,9 +3,10 @@
 #
 # Suites, run two at a time (the machines have 2 cores):
 #   unit         $BUILD/bin/pvf-unit-tests
-#   spec-1/2     $BUILD/bin/pvf wast --profile full on the WebAssembly spec suite:
+#   spec-1/2     $BUILD/bin/pvf wast --profile full --tier native on the WebAssembly spec suite:
 #                spec/core/*/*.json, except the files that spec/bulk-memory/ replaces,
 #                plus spec/bulk-memory/*/*.json (split in two halves to use both cores)
+#   spec-interp  the same files on the interpreter (--tier interp): both tiers, same counts
 #   t-*.sh       every tests/t-*.sh script
 # Each suite ends its output with "N passed, M failed[, K skipped]"; this script prints
 # each suite's output, one line saying what was skipped and why, and as its very last
@@ -69,8 +70,9 @@ start_spec_suites() {
     fi
     mapfile -t files < <(spec_files)
     local half=$(((${#files[@]} + 1) / 2))
-    run_suite spec-1 "$BUILD/bin/pvf" wast --profile full "${files[@]:0:half}"
-    run_suite spec-2 "$BUILD/bin/pvf" wast --profile full "${files[@]:half}"
+    run_suite spec-1 "$BUILD/bin/pvf" wast --profile full --tier native "${files[@]:0:half}"
+    run_suite spec-2 "$BUILD/bin/pvf" wast --profile full --tier native "${files[@]:half}"
+    run_suite spec-interp "$BUILD/bin/pvf" wast --profile full --tier interp "${files[@]}"
 }
 
 # ---- collecting results ----------------------------------------------------------------

@@ -12,7 +12,8 @@
 #      takes the interpreter ~3.4 s, over backing's 2 s — issue 12): each block is Valid, its ValidationResult is
 #      byte for byte smoldot's (the independent executor, committed) and its head is the one
 #      the builder reported;
-#   4. each broken variant (a proof node removed, a wrong parent head, a tampered extrinsic, a
+#   4. the interpreter tier gives the same results through the host (Tick, Westend Asset Hub);
+#   5. each broken variant (a proof node removed, a wrong parent head, a tampered extrinsic, a
 #      wrong relay parent storage root) is Invalid, with the runtime's own panic message —
 #      the one smoldot's run of the same bytes printed.
 # Under ASan (BUILD=build-asan) the two heaviest Glutton chains are skipped (minutes of
@@ -129,6 +130,15 @@ while IFS=$'\t' read -r name spec opts; do
     # shellcheck disable=SC2086  # options are words
     check_chain "$name" "$spec" $opts
 done <tests/data/real_blocks.tsv
+
+# The interpreter tier through the host too (the default is the native tier on x86-64): the
+# same ValidationResults for Tick's and Westend Asset Hub's blocks.
+while IFS=$'\t' read -r kind cname n want_sha new_head result; do
+    [[ $kind == block && ($cname == tick || $cname == asset-hub-westend) ]] || continue
+    out=$("$PVF" validate --code "$tmp/$cname.code" --params "$tmp/$cname-$n.params" --cache-dir "$tmp/cache-interp" \
+        --kind approval --tier interp --json 2>&1)
+    [[ $(field result_scale <<<"$out") == "$result" ]] && ok || fail "$cname block $n on the interpreter tier: $out"
+done <"$tmp/expect.tsv"
 
 # A chain spec the builder cannot use gets a clear error and exit 2.
 bad_spec() {   # JSON EXPECTED-TEXT

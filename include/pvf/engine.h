@@ -93,6 +93,11 @@ void pvf_code_free(pvf_code *code);
 
 /* Engine tiers: the interpreter (portable, the oracle) and x86-64 machine code. */
 typedef enum pvf_tier { PVF_TIER_INTERP = 0, PVF_TIER_NATIVE = 1 } pvf_tier;
+#if defined(__x86_64__) && defined(__linux__)
+#define PVF_TIER_DEFAULT PVF_TIER_NATIVE
+#else
+#define PVF_TIER_DEFAULT PVF_TIER_INTERP
+#endif
 
 /*
  * Run `code` on the native tier (x86-64 machine code, src/wasm/native.h) from now on:

@@ -55,6 +55,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "pvf/engine.h"
 
 /* src/runtime/executor_params.h; NULL always means the empty list. */
 struct executor_params;
@@ -91,6 +92,8 @@ typedef struct pvf_host_config {
     uint64_t artifact_min_stale_ms;        /* [24 h] artifacts needed more recently are kept */
     bool disable_metrics;                  /* record nothing (the reference's Metrics(None)) */
     bool quiet;                            /* no informational lines on stderr (errors still) */
+    pvf_tier tier;                         /* [PVF_TIER_DEFAULT: native on x86-64] the engine tier
+                                            * execute jobs run code on */
     bool no_sandbox;                       /* workers apply no layer at all (benchmarks, debugging);
                                             * only with secure_validator_mode false */
 } pvf_host_config;

@@ -136,6 +136,7 @@ pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
     cfg.secure_validator_mode = !o->insecure;
     cfg.no_sandbox = o->no_sandbox;
     cfg.quiet = true;
+    cfg.tier = cli_native_tier ? PVF_TIER_NATIVE : PVF_TIER_INTERP;
     if (o->execute_workers)
         cfg.execute_workers_max = o->execute_workers;
     pvf_host *h = pvf_host_start(&cfg, err, errlen);

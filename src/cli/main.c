@@ -30,10 +30,11 @@ static void usage(FILE *out)
     fprintf(out, "\nRun 'pvf COMMAND --help' for a command's options. See README.md.\n");
 }
 
-bool cli_native_tier;
+bool cli_native_tier = PVF_TIER_DEFAULT == PVF_TIER_NATIVE;
 
 /* `--tier interp|native` may stand anywhere after the command: it says which engine tier runs
- * the code the command runs in this process (the interpreter by default). Taken out of argv. */
+ * the code (PVF_TIER_DEFAULT: native on x86-64 Linux), in this process and in the host's execute
+ * workers. Taken out of argv. */
 static bool take_tier(int *argc, char **argv)
 {
     for (int i = 1; i < *argc; i++) {

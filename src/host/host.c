@@ -43,6 +43,7 @@ void pvf_host_config_init(pvf_host_config *cfg)
     cfg->artifact_cache_limit = PVF_REF_ARTIFACT_CACHE_LIMIT;
     cfg->artifact_min_stale_ms = PVF_REF_ARTIFACT_MIN_STALE_MS;
     cfg->secure_validator_mode = true;
+    cfg->tier = PVF_TIER_DEFAULT;
 }
 
 /* ---------------------------------------------------------------- lifecycle */

@@ -68,6 +68,7 @@ static void spawn_slot(pvf_host *h, host_worker_kind kind, uint64_t id, const ex
         .binary = kind == HOST_WORKER_PREPARE ? h->prepare_path : h->execute_path,
         .cache_dir = h->cache_dir,
         .node_version = h->node_version,
+        .native_tier = h->cfg.tier == PVF_TIER_NATIVE,
         .security = h->worker_security,
         .executor_params = ep,
         .spawn_timeout_ms = h->cfg.spawn_timeout_ms,

@@ -517,7 +517,7 @@ static void __attribute__((noreturn)) exec_child(const wclient_spawn_cfg *cfg, c
 /* fork + execve; 0 when the binary is running, else the execve errno. */
 static int start_process(const wclient_spawn_cfg *cfg, const char *sock_path, const char *dir, pid_t *pid)
 {
-    const char *argv[9];
+    const char *argv[11];
     int n = 0;
     argv[n++] = cfg->binary;
     argv[n++] = "--socket";
@@ -527,6 +527,10 @@ static int start_process(const wclient_spawn_cfg *cfg, const char *sock_path, co
     if (cfg->node_version) {
         argv[n++] = "--node-version";
         argv[n++] = cfg->node_version;
+    }
+    if (cfg->native_tier) {
+        argv[n++] = "--tier";
+        argv[n++] = "native";
     }
     argv[n] = NULL;
     int pipefd[2];

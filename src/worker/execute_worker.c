@@ -51,6 +51,7 @@ typedef struct execute_job_arg {
     const uint8_t *params;      /* encoded ValidationParams */
     size_t params_len;
     int host_sock;              /* closed in the job */
+    bool native;                /* run it on the native tier */
 } execute_job_arg;
 
 /* ---------------------------------------------------------------- the job */
@@ -83,7 +84,7 @@ static void execute_job(void *argp, int fd)
 
     char err[512], msg[600];
     pvf_code *code = pvf_code_load(a->artifact, a->artifact_len, err, sizeof err);
-    if (!code) {
+    if (!code || (a->native && !pvf_code_use_native(code, err, sizeof err))) {
         snprintf(msg, sizeof msg, "execute: %s", err);
         job_reply_msg(fd, JOB_RESP_RUNTIME_CONSTRUCTION, msg);
         return;
@@ -221,7 +222,8 @@ static bool encode_params(const proto_execute_request *req, const uint8_t *block
 static bool run_job(const worker_ctx *w, const proto_execute_request *req, const uint8_t *artifact,
                     size_t artifact_len, const uint8_t *params, size_t params_len, uint32_t pov_size)
 {
-    execute_job_arg arg = {artifact, artifact_len, params, params_len, w->sock};
+    execute_job_arg arg = {artifact, artifact_len, params, params_len, w->sock,
+                           w->tier && !strcmp(w->tier, "native")};
     job_limits lim;
     worker_job_limits(w, &lim);
     lim.cpu_ms = worker_budget_ms(req->execution_timeout);

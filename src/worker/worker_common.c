@@ -36,7 +36,7 @@ void worker_log(const worker_ctx *w, const char *fmt, ...)
 static void usage(worker_kind kind, FILE *out)
 {
     fprintf(out,
-            "usage: pvf-%s --socket PATH --worker-dir DIR [--node-version V]\n"
+            "usage: pvf-%s --socket PATH --worker-dir DIR [--node-version V] [--tier interp|native]\n"
             "       pvf-%s --check-landlock | --check-seccomp | --check-userns-pivot DIR | --check-job-clone\n"
             "       pvf-%s --version | --help\n"
             "\n"
@@ -67,6 +67,7 @@ static int parse_args(worker_ctx *w, int argc, char **argv)
         const char **slot = !strcmp(a, "--socket")       ? &w->socket_path
                            : !strcmp(a, "--worker-dir")   ? &w->worker_dir
                            : !strcmp(a, "--node-version") ? &w->node_version
+                           : !strcmp(a, "--tier")         ? &w->tier
                                                           : NULL;
         if (!slot) {
             worker_log(w, "unknown argument: %s", a);
@@ -78,6 +79,10 @@ static int parse_args(worker_ctx *w, int argc, char **argv)
             return WORKER_EXIT_USAGE;
         }
         *slot = argv[++i];
+    }
+    if (w->tier && strcmp(w->tier, "interp") && strcmp(w->tier, "native")) {
+        worker_log(w, "--tier takes interp or native, not %s", w->tier);
+        return WORKER_EXIT_USAGE;
     }
     if (!w->socket_path || !w->worker_dir) {
         worker_log(w, "--socket and --worker-dir are required");

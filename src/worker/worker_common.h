@@ -72,6 +72,7 @@ typedef struct worker_ctx {
     const char *socket_path;
     const char *worker_dir;
     const char *node_version;           /* from argv; NULL when not given */
+    const char *tier;                   /* from argv: "interp" (default) or "native" */
     int sock;                           /* connected to the host */
     proto_security_status security;     /* from WorkerHandshake */
     bool in_own_userns;                 /* L1 applied: the worker dir is "/" */
