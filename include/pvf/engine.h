@@ -46,6 +46,14 @@ typedef enum pvf_profile {
     PVF_PROFILE_FULL = 1,   /* + sign-ext, sat-float-to-int, multi-value, bulk memory; no limiter */
 } pvf_profile;
 
+/* Engine tiers: the interpreter (portable, the oracle) and x86-64 machine code. */
+typedef enum pvf_tier { PVF_TIER_INTERP = 0, PVF_TIER_NATIVE = 1 } pvf_tier;
+#if defined(__x86_64__) && defined(__linux__)
+#define PVF_TIER_DEFAULT PVF_TIER_NATIVE
+#else
+#define PVF_TIER_DEFAULT PVF_TIER_INTERP
+#endif
+
 typedef struct pvf_engine_config {
     pvf_profile profile;
     bool bulk_memory;           /* pvf profile: the WasmExtBulkMemory executor parameter */
@@ -58,6 +66,12 @@ typedef struct pvf_engine_config {
      * 2080 pages by default for PVFs). 0 leaves memories as declared.
      */
     uint32_t heap_max_pages;
+    /*
+     * The tier the artifact is for: PVF_TIER_NATIVE adds the x86-64 machine code of every
+     * function (src/wasm/native.h) to the artifact, and loading it runs that code. Default
+     * PVF_TIER_DEFAULT (native on x86-64 Linux).
+     */
+    pvf_tier tier;
 } pvf_engine_config;
 
 /* Fill *cfg with the defaults of `profile`. */
@@ -91,20 +105,15 @@ typedef struct pvf_code pvf_code;
 pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t errlen);
 void pvf_code_free(pvf_code *code);
 
-/* Engine tiers: the interpreter (portable, the oracle) and x86-64 machine code. */
-typedef enum pvf_tier { PVF_TIER_INTERP = 0, PVF_TIER_NATIVE = 1 } pvf_tier;
-#if defined(__x86_64__) && defined(__linux__)
-#define PVF_TIER_DEFAULT PVF_TIER_NATIVE
-#else
-#define PVF_TIER_DEFAULT PVF_TIER_INTERP
-#endif
 
 /*
- * Run `code` on the native tier (x86-64 machine code, src/wasm/native.h) from now on:
- * compiles it now. Same results, traps and limits as the interpreter. False with err when it
- * cannot (the interpreter keeps running the code).
+ * Run `code` on the native tier (x86-64 machine code, src/wasm/native.h) from now on: maps
+ * the artifact's machine code, or compiles it now when the artifact is an interpreter one.
+ * Same results, traps and limits as the interpreter. False with err when it cannot (the
+ * interpreter keeps running the code). pvf_code_use_interp goes back to the interpreter.
  */
 bool pvf_code_use_native(pvf_code *code, char *err, size_t errlen);
+void pvf_code_use_interp(pvf_code *code);
 
 typedef struct pvf_functype {
     uint32_t nparams;

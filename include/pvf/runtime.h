@@ -27,6 +27,7 @@ typedef struct pvf_runtime_params {
     uint32_t stack_logical_max;     /* StackLogicalMax; default PVF_REF_LOGICAL_STACK_MAX */
     bool bulk_memory;               /* WasmExtBulkMemory */
     size_t code_bomb_limit;         /* decompression limit for the code blob */
+    pvf_tier tier;                  /* the artifact's tier; default PVF_TIER_DEFAULT */
 } pvf_runtime_params;
 
 void pvf_runtime_params_default(pvf_runtime_params *p);

@@ -78,6 +78,8 @@ cli_outcome runtime_outcome(int outcome);
  * tier; cli_apply_tier compiles a loaded code for it (a no-op for the interpreter). */
 extern bool cli_native_tier;
 bool cli_apply_tier(struct pvf_code *code, char *err, size_t errlen);
+/* The tier as an engine setting (pvf_tier, as an int: cli.h does not include the engine API). */
+int cli_tier(void);
 
 /* Print `s` as a JSON string literal (quotes and escapes included). */
 void json_print_string(FILE *out, const char *s);

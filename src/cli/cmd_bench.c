@@ -376,6 +376,7 @@ static pvf_code *compile(const uint8_t *wasm, size_t len, const bench_opts *o, b
     char err[512] = "";
 
     pvf_engine_config_default(&cfg, o->profile);
+    cfg.tier = (pvf_tier)cli_tier();
     double c0 = cputime_thread_ms();
     if (!pvf_prepare(wasm, len, &cfg, &artifact, &artifact_len, &stats, err, sizeof err)) {
         fprintf(stderr, "pvf bench: %s: prepare failed: %s\n", o->path, err);

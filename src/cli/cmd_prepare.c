@@ -109,6 +109,7 @@ static int parse_options(int argc, char **argv, prepare_options *o)
         return EXIT_USAGE;
     }
     pvf_engine_config_default(&o->cfg, profile);
+    o->cfg.tier = (pvf_tier)cli_tier();
     if (profile == PVF_PROFILE_PVF)
         o->cfg.heap_max_pages = PVF_REF_HEAP_MAX_PAGES;
     if (bulk_memory)

@@ -144,6 +144,7 @@ static bool parse_profile(const char *name, options *opt)
         pvf_engine_config_default(&opt->cfg, PVF_PROFILE_PVF);
     else
         return false;
+    opt->cfg.tier = (pvf_tier)cli_tier();
     return true;
 }
 
@@ -151,6 +152,7 @@ int cmd_wast(int argc, char **argv)
 {
     options opt = { .verbose = false };
     pvf_engine_config_default(&opt.cfg, PVF_PROFILE_FULL);
+    opt.cfg.tier = (pvf_tier)cli_tier();
     char **files = calloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0;
     bool only_files = false;

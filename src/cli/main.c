@@ -53,9 +53,17 @@ static bool take_tier(int *argc, char **argv)
     return true;
 }
 
+int cli_tier(void)
+{
+    return cli_native_tier ? PVF_TIER_NATIVE : PVF_TIER_INTERP;
+}
+
 bool cli_apply_tier(pvf_code *code, char *err, size_t errlen)
 {
-    return !cli_native_tier || pvf_code_use_native(code, err, errlen);
+    if (cli_native_tier)
+        return pvf_code_use_native(code, err, errlen);
+    pvf_code_use_interp(code);
+    return true;
 }
 
 int main(int argc, char **argv)

@@ -21,6 +21,7 @@ pvf_code *cli_load_runtime(const char *path, char *err, size_t errlen)
     }
     pvf_runtime_params p;
     pvf_runtime_params_default(&p);
+    p.tier = (pvf_tier)cli_tier();
     uint8_t *artifact = NULL;
     size_t artifact_len = 0;
     char why[512];

@@ -528,10 +528,8 @@ static int start_process(const wclient_spawn_cfg *cfg, const char *sock_path, co
         argv[n++] = "--node-version";
         argv[n++] = cfg->node_version;
     }
-    if (cfg->native_tier) {
-        argv[n++] = "--tier";
-        argv[n++] = "native";
-    }
+    argv[n++] = "--tier";
+    argv[n++] = cfg->native_tier ? "native" : "interp";
     argv[n] = NULL;
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0)

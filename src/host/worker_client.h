@@ -51,7 +51,7 @@ typedef struct wclient_spawn_cfg {
     const char *binary;             /* path of pvf-prepare-worker / pvf-execute-worker */
     const char *cache_dir;          /* the worker dir is made under it */
     const char *node_version;       /* sent in the version handshake and as --node-version */
-    bool native_tier;               /* execute workers: --tier native (run jobs on the native tier) */
+    bool native_tier;               /* --tier native: prepare native artifacts, run them natively */
     proto_security_status security; /* WorkerHandshake */
     const executor_params *executor_params; /* execute only: Handshake{executor_params}; NULL ⇒ empty */
     uint32_t spawn_timeout_ms;      /* 0 ⇒ PVF_REF_SPAWN_TIMEOUT_MS; bounds accept and each handshake frame */

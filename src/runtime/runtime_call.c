@@ -30,6 +30,7 @@ void pvf_runtime_params_default(pvf_runtime_params *p)
         .stack_logical_max = PVF_REF_LOGICAL_STACK_MAX,
         .bulk_memory = false,
         .code_bomb_limit = PVF_REF_CODE_BOMB_LIMIT,
+        .tier = PVF_TIER_DEFAULT,
     };
 }
 
@@ -47,6 +48,7 @@ bool pvf_runtime_prepare(const uint8_t *code, size_t len, const pvf_runtime_para
     cfg.bulk_memory = p->bulk_memory;
     cfg.stack_logical_max = p->stack_logical_max;
     cfg.heap_max_pages = p->heap_max_pages;
+    cfg.tier = p->tier;
     bool ok = pvf_prepare(wasm, wasm_len, &cfg, artifact, artifact_len, stats, err, errlen);
     free(wasm);
     return ok;

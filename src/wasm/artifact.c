@@ -5,10 +5,11 @@
  *
  *   header   magic "PVFARTF\0" | u32 format version | engine version (str) |
  *            target (str) | u32 profile | u32 bulk_memory | u32 stack limit |
- *            u32 canonicalize_nans | u32 heap max pages | u64 payload length
+ *            u32 canonicalize_nans | u32 heap max pages | u32 tier | u64 payload length
  *   payload  types, imports, functions, tables, memory, globals, exports,
  *            start, element and data segments, custom sections, stack-limiter
- *            settings, code words (see put_payload)
+ *            settings, code words (see put_payload); for the native tier then the
+ *            machine code (u64 length + bytes) and every function's entry offset (u32 each)
  *   trailer  u64 XXH3-64 of header + payload
  *
  * Loading checks the magic, version, engine, target and checksum first, so
@@ -28,11 +29,12 @@
 
 #include "util/big_alloc.h"
 #include "wasm/code.h"
+#include "wasm/native.h"
 #include "wasm/store.h"
 #include "util/errmsg.h"
 
 #define ARTIFACT_MAGIC "PVFARTF"        /* 8 bytes with the NUL */
-#define ARTIFACT_FORMAT 1u
+#define ARTIFACT_FORMAT 2u
 #define ENGINE_VERSION PVF_ENGINE_VERSION
 #define ARTIFACT_TARGET "x86_64-linux"
 
@@ -169,6 +171,14 @@ static void put_payload(writer *w, const pvf_code *c)
     put_u32(w, c->nthunks);
     put_u32(w, c->ncode);
     put(w, c->code, (size_t)c->ncode * 4);
+    if (c->config.tier == PVF_TIER_NATIVE) {
+        size_t len;
+        const uint32_t *offsets;
+        const uint8_t *bytes = native_code_bytes(c->native, &len, &offsets);
+        put_u64(w, len);
+        put(w, bytes, len);
+        put(w, offsets, (size_t)c->nfuncs * 4);
+    }
 }
 
 static void put_header(writer *w, const pvf_engine_config *cfg, uint64_t payload_len)
@@ -182,6 +192,7 @@ static void put_header(writer *w, const pvf_engine_config *cfg, uint64_t payload
     put_u32(w, cfg->stack_logical_max);
     put_u32(w, cfg->canonicalize_nans);
     put_u32(w, cfg->heap_max_pages);
+    put_u32(w, cfg->tier);
     put_u64(w, payload_len);
 }
 
@@ -198,6 +209,8 @@ static size_t size_estimate(const pvf_code *c)
 
 bool code_serialize(const pvf_code *c, uint8_t **out, size_t *out_len)
 {
+    if (c->config.tier == PVF_TIER_NATIVE && !c->native)
+        return false;   /* the caller compiles first (engine.c) */
     writer w = { .buf = big_alloc(size_estimate(c)), .cap = size_estimate(c) };
     if (!w.buf)
         return false;
@@ -455,6 +468,33 @@ static void get_code(reader *r, pvf_code *c)
         get(r, c->code, (size_t)c->ncode * 4);
 }
 
+/* The native tier's machine code, mapped read + execute (after the checksum was checked). */
+static void get_native(reader *r, pvf_code *c)
+{
+    if (r->failed || c->config.tier != PVF_TIER_NATIVE)
+        return;
+    uint64_t len = get_u64(r);
+    size_t offsets_len = (size_t)c->nfuncs * 4;
+    if (r->failed || len > (uint64_t)(r->end - r->p) || offsets_len > (size_t)(r->end - r->p) - len) {
+        fail(r, "artifact is corrupted: machine code length");
+        return;
+    }
+    const uint8_t *bytes = r->p;
+    uint32_t *offsets = malloc(offsets_len ? offsets_len : 1);
+    if (!offsets) {
+        fail(r, "out of memory");
+        return;
+    }
+    if (offsets_len)
+        memcpy(offsets, bytes + len, offsets_len);
+    r->p += len + offsets_len;
+    char err[256];
+    c->native = native_code_map(c, bytes, (size_t)len, offsets, err, sizeof err);
+    free(offsets);
+    if (!c->native)
+        fail(r, "%s", err);
+}
+
 /* Cross-references the interpreter follows without checking at run time. */
 static void check_references(reader *r, pvf_code *c)
 {
@@ -515,6 +555,9 @@ static bool check_header(reader *r, pvf_code *c, const uint8_t *start, size_t le
     c->config.stack_logical_max = get_u32(r);
     c->config.canonicalize_nans = get_u32(r);
     c->config.heap_max_pages = get_u32(r);
+    c->config.tier = (pvf_tier)get_u32(r);
+    if (c->config.tier != PVF_TIER_INTERP && c->config.tier != PVF_TIER_NATIVE)
+        return fail(r, "artifact names an unknown tier (%u)", (unsigned)c->config.tier);
     uint64_t payload = get_u64(r);
     if (r->failed)
         return false;
@@ -545,10 +588,11 @@ pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t e
         get_state(&r, c);
         get_segments(&r, c);
         get_code(&r, c);
-        if (!r.failed && r.p != r.end)
-            fail(&r, "artifact is corrupted: trailing bytes in payload");
         if (!r.failed)
             check_references(&r, c);
+        get_native(&r, c);
+        if (!r.failed && r.p != r.end)
+            fail(&r, "artifact is corrupted: trailing bytes in payload");
     }
     if (r.failed) {
         code_free(c);

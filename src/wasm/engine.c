@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "wasm/code.h"
+#include "wasm/native.h"
 #include "wasm/stack_limiter.h"
 
 void pvf_engine_config_default(pvf_engine_config *cfg, pvf_profile profile)
@@ -24,6 +25,7 @@ void pvf_engine_config_default(pvf_engine_config *cfg, pvf_profile profile)
         .bulk_memory = false,
         .stack_logical_max = profile == PVF_PROFILE_PVF ? PVF_REF_LOGICAL_STACK_MAX : 0,
         .canonicalize_nans = profile == PVF_PROFILE_PVF,
+        .tier = PVF_TIER_DEFAULT,
     };
 }
 
@@ -93,6 +95,15 @@ bool pvf_prepare(const uint8_t *wasm, size_t len, const pvf_engine_config *cfg,
     if (!code) {
         fail_with(&e, "compile", err, errlen);
         goto out;
+    }
+    if (cfg->tier == PVF_TIER_NATIVE && !native_compile(code, err, errlen))
+        goto out;
+    if (code->native && native_artifact_too_big(code)) {
+        /* An interpreter artifact instead: the native tier must not make prepare fail where
+         * the reference's would not (the artifact's transfer limit, "Accepted modules"). */
+        native_code_free(code->native);
+        code->native = NULL;
+        code->config.tier = PVF_TIER_INTERP;
     }
     if (!code_serialize(code, artifact, artifact_len)) {
         snprintf(err, errlen, "out of memory writing the artifact");

@@ -23,7 +23,10 @@
  * reference's native stack size), so only the deterministic limits ever fire.
  *
  * Code is written into a private anonymous mapping and made read + execute before it runs
- * (never writable and executable at once). It lives as long as the pvf_code.
+ * (never writable and executable at once). It is position independent — branches and calls
+ * are rel32 inside the code, the IR and the helpers are reached through the context — so
+ * the artifact stores it as it is (prepare compiles it) and loading maps it without
+ * relocation. It lives as long as the pvf_code.
  */
 #ifndef PVF_WASM_NATIVE_H
 #define PVF_WASM_NATIVE_H
@@ -40,6 +43,21 @@ typedef struct native_code native_code;
  * err when this machine or build cannot (then the interpreter keeps running the code). */
 bool native_compile(pvf_code *code, char *err, size_t errlen);
 void native_code_free(native_code *n);
+
+/*
+ * Interpreter code + machine code above this many bytes make an interpreter artifact instead
+ * (engine.c): an artifact must stay within the job → worker transfer limit (512 MiB) for every
+ * module the reference accepts. Real runtimes are far below (an 8 MB runtime: 22 + 40 MB);
+ * only pathological modules near the 30 MiB code limit come near it.
+ */
+#define NATIVE_ARTIFACT_CODE_MAX (384ull << 20)
+bool native_artifact_too_big(const pvf_code *code);
+
+/* The artifact's side: the machine code and each function's entry offset (artifact.c writes
+ * them; loading maps them back — read + execute — with native_code_map). */
+const uint8_t *native_code_bytes(const native_code *n, size_t *len, const uint32_t **offsets);
+native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t len, const uint32_t *offsets,
+                             char *err, size_t errlen);
 
 /* Run defined function fidx of inst natively on the frame at fp; `frames_left` is how many
  * more wasm frames the interpreter's call stack would take (its exhaustion point). */

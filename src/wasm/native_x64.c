@@ -35,12 +35,16 @@ typedef struct native_ctx {
     uint8_t *mbase;
     uint64_t callee;            /* interp_call_indirect's local callee */
     uint32_t limit;             /* StackLogicalMax */
+    const uint32_t *cbase;      /* the IR: helper calls name their op by its word index */
+    void *step_fn, *import_fn, *indirect_fn;   /* the helpers: the code holds no absolute address */
 } native_ctx;
 
 struct native_code {
     uint8_t *mem;               /* read + exec */
-    size_t len;
-    void **entries;             /* per function index */
+    size_t len;                 /* bytes of code */
+    size_t map_len;             /* bytes mapped (len, at least 1) */
+    uint32_t *offsets;          /* per function index: its entry's offset (imports 0) */
+    void **entries;             /* per function index: mem + offset (imports NULL) */
 };
 
 /* ------------------------------------------------------------------ the emitter */
@@ -114,15 +118,21 @@ static void op_mem(emitter *e, bool w, uint32_t opcode, int nop, int reg, int ba
     if (nop == 2)
         put(e, (uint8_t)(opcode >> 8));
     put(e, (uint8_t)opcode);
+    /* [base + disp8] when the displacement fits (most slots do): 3 bytes shorter. Indexed
+     * forms keep disp32: some callers patch their SIB byte, found 5 bytes from the end. */
+    bool short_disp = index < 0 && disp >= -128 && disp <= 127;
     if (index < 0) {
-        put(e, (uint8_t)(0x80 | (reg & 7) << 3 | (base & 7)));
+        put(e, (uint8_t)((short_disp ? 0x40 : 0x80) | (reg & 7) << 3 | (base & 7)));
         if ((base & 7) == RSP)
             put(e, 0x24);
     } else {
         put(e, (uint8_t)(0x84 | (reg & 7) << 3));
         put(e, (uint8_t)((index & 7) << 3 | (base & 7)));
     }
-    put32(e, (uint32_t)disp);
+    if (short_disp)
+        put(e, (uint8_t)(int8_t)disp);
+    else
+        put32(e, (uint32_t)disp);
 }
 
 /* op dst, src (register forms: ModRM reg = src, rm = dst) */
@@ -260,15 +270,27 @@ static void shift_op(emitter *e, bool w, int digit, uint32_t a, bool imm, uint64
  * EQ NE LT_S LT_U GT_S GT_U LE_S LE_U GE_S GE_U */
 static const int CMP_CC[10] = { CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE, CC_GE, CC_AE };
 
-/* A call of interp_step(inst, fp, ip, trap) for op at ip: its semantics stay the interpreter's. */
-static void call_step(emitter *e, const uint32_t *ip, bool may_grow)
+/* reg = the address of IR word w (ctx->cbase + 4 w): the code stays position independent. */
+static void ir_address(emitter *e, int reg, uint32_t w)
+{
+    ctx_load(e, reg, offsetof(native_ctx, cbase));
+    op_mem(e, true, 0x8D, 1, reg, reg, -1, (int32_t)(4 * w));
+}
+
+static void call_helper(emitter *e, size_t fn_off)                 /* call [r12 + fn_off] */
+{
+    op_mem(e, false, 0xFF, 1, 2, R12, -1, (int32_t)fn_off);
+}
+
+/* A call of interp_step(inst, fp, ip, trap) for the op at word w: its semantics stay the
+ * interpreter's. */
+static void call_step(emitter *e, uint32_t w, bool may_grow)
 {
     ctx_load(e, RDI, offsetof(native_ctx, inst));
     op_rr(e, true, 0x89, 1, RBX, RSI);                  /* mov rsi, rbx */
-    mov_imm64(e, RDX, (uint64_t)(uintptr_t)ip);
+    ir_address(e, RDX, w);
     ctx_load(e, RCX, offsetof(native_ctx, trap));
-    mov_imm64(e, RAX, (uint64_t)(uintptr_t)interp_step);
-    op_rr(e, false, 0xFF, 1, 2, RAX);                   /* call rax */
+    call_helper(e, offsetof(native_ctx, step_fn));
     test_eax_propagate(e);
     if (may_grow)
         reload_msize(e);
@@ -345,8 +367,9 @@ static void adjust_height(emitter *e, uint32_t k, bool add)
 
 /* ------------------------------------------------------------------ one function */
 
-static bool emit_op(emitter *e, const pvf_code *code, const uint32_t *ip)
+static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
 {
+    const uint32_t *ip = code->code + w;
     uint32_t op = ip[0];
     switch (op) {
 #define BIN_ALU(NAME, W, OP)                                                                  \
@@ -536,8 +559,7 @@ static bool emit_op(emitter *e, const pvf_code *code, const uint32_t *ip)
         op_mem(e, true, 0x8D, 1, RDX, RBX, -1, SLOT(ip[2]));
         ctx_load(e, RCX, offsetof(native_ctx, frames_left));
         ctx_load(e, R8, offsetof(native_ctx, trap));
-        mov_imm64(e, RAX, (uint64_t)(uintptr_t)interp_call_import);
-        op_rr(e, false, 0xFF, 1, 2, RAX);
+        call_helper(e, offsetof(native_ctx, import_fn));
         test_eax_propagate(e);
         reload_msize(e);
         break;
@@ -545,7 +567,7 @@ static bool emit_op(emitter *e, const pvf_code *code, const uint32_t *ip)
         /* interp_call_indirect(inst, ip, fp, frames_left, slots_end, &callee, trap): the checks, an
          * external call made there, or NATIVE_LOCAL_CALL with the callee for a call from here */
         ctx_load(e, RDI, offsetof(native_ctx, inst));
-        mov_imm64(e, RSI, (uint64_t)(uintptr_t)ip);
+        ir_address(e, RSI, w);
         op_rr(e, true, 0x89, 1, RBX, RDX);
         ctx_load(e, RCX, offsetof(native_ctx, frames_left));
         ctx_load(e, R8, offsetof(native_ctx, slots_end));
@@ -553,8 +575,7 @@ static bool emit_op(emitter *e, const pvf_code *code, const uint32_t *ip)
         /* the 7th argument goes on the stack: keep rsp 16-aligned at the call */
         put(e, 0x48); put(e, 0x83); put(e, 0xEC); put(e, 0x08);    /* sub rsp, 8 */
         op_mem(e, true, 0xFF, 1, 6, R12, -1, offsetof(native_ctx, trap));   /* push [r12 + trap] */
-        mov_imm64(e, RAX, (uint64_t)(uintptr_t)interp_call_indirect);
-        op_rr(e, false, 0xFF, 1, 2, RAX);
+        call_helper(e, offsetof(native_ctx, indirect_fn));
         put(e, 0x48); put(e, 0x83); put(e, 0xC4); put(e, 0x10);    /* add rsp, 16 */
         /* eax: 0 done (external), NATIVE_LOCAL_CALL, or a trap */
         put(e, 0x3D);
@@ -577,7 +598,7 @@ static bool emit_op(emitter *e, const pvf_code *code, const uint32_t *ip)
         break;
     default:
         /* everything else: the interpreter's own definition of the op */
-        call_step(e, ip, op == IR_MEMORY_GROW);
+        call_step(e, w, op == IR_MEMORY_GROW);
         break;
     }
     return !e->failed;
@@ -632,11 +653,10 @@ static bool emit_function(emitter *e, const pvf_code *code, const code_func *f, 
         }
     }
     for (uint32_t w = f->entry; w < end && !e->failed;) {
-        const uint32_t *ip = code->code + w;
         e->at[w] = (uint32_t)e->len;
-        if (!emit_op(e, code, ip))
+        if (!emit_op(e, code, w))
             return false;
-        w += ir_op_words(ip);
+        w += ir_op_words(code->code + w);
     }
     finish_function(e, first_fix);
     return !e->failed;
@@ -661,6 +681,8 @@ bool native_compile(pvf_code *code, char *err, size_t errlen)
     e.at = calloc(code->ncode ? code->ncode : 1, sizeof *e.at);
     native_code *n = calloc(1, sizeof *n);
     bool ok = order && offset && e.at && n;
+    if (errlen)
+        *err = 0;
     for (uint32_t i = 0; ok && i < ndef; i++) {
         order[2 * i] = code->funcs[code->nfunc_imports + i].entry;
         order[2 * i + 1] = code->nfunc_imports + i;
@@ -689,19 +711,12 @@ bool native_compile(pvf_code *code, char *err, size_t errlen)
         memcpy(e.buf + f->pos, &v, 4);
     }
     if (ok) {
-        n->len = e.len ? e.len : 1;
-        n->mem = mmap(NULL, n->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        n->entries = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *n->entries);
-        ok = n->mem != MAP_FAILED && n->entries;
+        native_code *m = native_code_map(code, e.buf, e.len, offset, err, errlen);
+        ok = m != NULL;
         if (ok) {
-            if (e.len)
-                memcpy(n->mem, e.buf, e.len);
-            ok = mprotect(n->mem, n->len, PROT_READ | PROT_EXEC) == 0;
+            free(n);
+            n = m;
         }
-        if (!ok && n->mem == MAP_FAILED)
-            n->mem = NULL;
-        for (uint32_t i = 0; ok && i < ndef; i++)
-            n->entries[code->nfunc_imports + i] = n->mem + offset[code->nfunc_imports + i];
     }
     free(order);
     free(offset);
@@ -709,12 +724,57 @@ bool native_compile(pvf_code *code, char *err, size_t errlen)
     free(e.fix);
     free(e.buf);
     if (!ok) {
-        native_code_free(n);
-        snprintf(err, errlen, "native tier: out of memory compiling the code");
+        free(n);
+        if (!*err)
+            snprintf(err, errlen, "native tier: out of memory compiling the code");
         return false;
     }
     code->native = n;
     return true;
+}
+
+bool native_artifact_too_big(const pvf_code *code)
+{
+    return (uint64_t)code->ncode * 4 + code->native->len > NATIVE_ARTIFACT_CODE_MAX;
+}
+
+native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t len, const uint32_t *offsets,
+                             char *err, size_t errlen)
+{
+    native_code *n = calloc(1, sizeof *n);
+    if (!n)
+        return snprintf(err, errlen, "native tier: out of memory"), NULL;
+    n->len = len;
+    n->map_len = len ? len : 1;
+    n->offsets = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *n->offsets);
+    n->entries = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *n->entries);
+    void *mem = mmap(NULL, n->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    n->mem = mem == MAP_FAILED ? NULL : mem;
+    bool ok = n->offsets && n->entries && n->mem;
+    for (uint32_t i = code->nfunc_imports; ok && i < code->nfuncs; i++)
+        ok = offsets[i] < len;
+    if (ok) {
+        if (len)
+            memcpy(n->mem, bytes, len);
+        memcpy(n->offsets, offsets, code->nfuncs * sizeof *offsets);
+        /* written, now never again: read + execute only (W^X) */
+        ok = mprotect(n->mem, n->map_len, PROT_READ | PROT_EXEC) == 0;
+    }
+    for (uint32_t i = code->nfunc_imports; ok && i < code->nfuncs; i++)
+        n->entries[i] = n->mem + offsets[i];
+    if (!ok) {
+        native_code_free(n);
+        snprintf(err, errlen, "native tier: cannot map the machine code (bad entry offset, or out of memory)");
+        return NULL;
+    }
+    return n;
+}
+
+const uint8_t *native_code_bytes(const native_code *n, size_t *len, const uint32_t **offsets)
+{
+    *len = n->len;
+    *offsets = n->offsets;
+    return n->mem;
 }
 
 void native_code_free(native_code *n)
@@ -722,7 +782,8 @@ void native_code_free(native_code *n)
     if (!n)
         return;
     if (n->mem)
-        munmap(n->mem, n->len);
+        munmap(n->mem, n->map_len);
+    free(n->offsets);
     free(n->entries);
     free(n);
 }
@@ -799,6 +860,10 @@ pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64
         .entries = code->native->entries,
         .mbase = inst->memory ? inst->memory->base : NULL,
         .limit = code->stack_limit,
+        .cbase = code->code,
+        .step_fn = (void *)interp_step,
+        .import_fn = (void *)interp_call_import,
+        .indirect_fn = (void *)interp_call_indirect,
     };
     trap->kind = PVF_TRAP_NONE;
     native_nesting++;
@@ -813,4 +878,10 @@ pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64
 bool pvf_code_use_native(pvf_code *code, char *err, size_t errlen)
 {
     return native_compile(code, err, errlen);
+}
+
+void pvf_code_use_interp(pvf_code *code)
+{
+    native_code_free(code->native);
+    code->native = NULL;
 }

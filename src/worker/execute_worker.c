@@ -84,6 +84,8 @@ static void execute_job(void *argp, int fd)
 
     char err[512], msg[600];
     pvf_code *code = pvf_code_load(a->artifact, a->artifact_len, err, sizeof err);
+    if (code && !a->native)
+        pvf_code_use_interp(code);      /* an artifact of the native tier, run on the interpreter */
     if (!code || (a->native && !pvf_code_use_native(code, err, sizeof err))) {
         snprintf(msg, sizeof msg, "execute: %s", err);
         job_reply_msg(fd, JOB_RESP_RUNTIME_CONSTRUCTION, msg);
@@ -223,7 +225,7 @@ static bool run_job(const worker_ctx *w, const proto_execute_request *req, const
                     size_t artifact_len, const uint8_t *params, size_t params_len, uint32_t pov_size)
 {
     execute_job_arg arg = {artifact, artifact_len, params, params_len, w->sock,
-                           w->tier && !strcmp(w->tier, "native")};
+                           worker_tier(w) == PVF_TIER_NATIVE};
     job_limits lim;
     worker_job_limits(w, &lim);
     lim.cpu_ms = worker_budget_ms(req->execution_timeout);

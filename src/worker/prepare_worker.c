@@ -52,6 +52,7 @@ typedef struct prepare_job_arg {
     const proto_pvf_prep_data *req;
     int host_sock;              /* closed in the job: its only channel is the pipe */
     bool mem_limited;
+    pvf_tier tier;              /* the artifact's tier (--tier) */
 } prepare_job_arg;
 
 /* ---------------------------------------------------------------- the job */
@@ -99,9 +100,10 @@ static bool prevalidate(const uint8_t *wasm, size_t len, bool bulk, char *err, s
     return true;
 }
 
-static void runtime_params_of(const executor_params *ep, size_t wasm_len, pvf_runtime_params *p)
+static void runtime_params_of(const executor_params *ep, size_t wasm_len, pvf_tier tier, pvf_runtime_params *p)
 {
     pvf_runtime_params_default(p);
+    p->tier = tier;
     p->heap_max_pages = executor_params_heap_max_pages(ep);
     p->stack_logical_max = executor_params_stack_logical_max(ep);
     p->bulk_memory = executor_params_bulk_memory(ep);
@@ -123,7 +125,7 @@ static void prepare_job(void *argp, int fd)
         return;
     }
     pvf_runtime_params p;
-    runtime_params_of(&req->executor_params, wasm_len, &p);
+    runtime_params_of(&req->executor_params, wasm_len, a->tier, &p);
     if (!prevalidate(wasm, wasm_len, p.bulk_memory, err, sizeof err)) {
         job_fail(a, fd, PREP_ERR_PREVALIDATION, err);
         return;
@@ -269,7 +271,7 @@ static void classify(const worker_ctx *w, const job_outcome *o, proto_prepare_re
 /* One request: returns false when the answer could not be sent. */
 static bool handle_request(const worker_ctx *w, const proto_pvf_prep_data *req)
 {
-    prepare_job_arg arg = {req, w->sock, false};
+    prepare_job_arg arg = {req, w->sock, false, worker_tier(w)};
     job_limits lim;
     worker_job_limits(w, &lim);
     lim.cpu_ms = worker_budget_ms(req->prep_timeout);

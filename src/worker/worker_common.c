@@ -49,6 +49,13 @@ static void usage(worker_kind kind, FILE *out)
             kind_name(kind), kind_name(kind), kind_name(kind), kind_name(kind));
 }
 
+pvf_tier worker_tier(const worker_ctx *w)
+{
+    if (!w->tier)
+        return PVF_TIER_DEFAULT;
+    return strcmp(w->tier, "native") ? PVF_TIER_INTERP : PVF_TIER_NATIVE;
+}
+
 /* Returns -1 to go on, else an exit code. */
 static int parse_args(worker_ctx *w, int argc, char **argv)
 {

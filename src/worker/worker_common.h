@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pvf/engine.h"
 #include "wire/protocol.h"
 
 /* The worker's version; the host's node version must be this string. */
@@ -72,13 +73,16 @@ typedef struct worker_ctx {
     const char *socket_path;
     const char *worker_dir;
     const char *node_version;           /* from argv; NULL when not given */
-    const char *tier;                   /* from argv: "interp" (default) or "native" */
+    const char *tier;                   /* from argv: "interp" or "native"; NULL: PVF_TIER_DEFAULT */
     int sock;                           /* connected to the host */
     proto_security_status security;     /* from WorkerHandshake */
     bool in_own_userns;                 /* L1 applied: the worker dir is "/" */
     bool seccomp_on;                    /* L3 applied: jobs get the stricter L5 filter too */
     bool job_clone;                     /* L4: jobs get their own namespaces */
 } worker_ctx;
+
+/* The engine tier of --tier (PVF_TIER_DEFAULT when not given). */
+pvf_tier worker_tier(const worker_ctx *w);
 
 struct job_limits;
 

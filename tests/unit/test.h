@@ -29,9 +29,10 @@ uint8_t *test_read_file(const char *path, size_t *len);
 /* Read a file under the test data (test_data_path); NULL when missing (skipped or failed). */
 uint8_t *test_read_data(const char *rel, size_t *len);
 
-/* The engine tier the tests that load code run it on: false the interpreter, true the native
- * tier (their `_native` twins set it). test_load_code is pvf_code_load on that tier. */
-extern bool test_tier_native;
+/* The engine tier the tests that load code run it on: PVF_TIER_DEFAULT (the native tier on
+ * x86-64), or the interpreter when their `_interp` twins set test_tier_interp. test_load_code
+ * is pvf_code_load on that tier. */
+extern bool test_tier_interp;
 struct pvf_code;
 struct pvf_code *test_load_code(const uint8_t *artifact, size_t len, char *err, size_t errlen);
 

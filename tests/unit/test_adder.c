@@ -117,18 +117,18 @@ TEST(adder_gossamer_build_validates_the_chain)
     run_chain("pvf/gossamer__test_parachain_adder.wasm");
 }
 
-TEST(adder_kagome_build_validates_the_chain_native)
+TEST(adder_kagome_build_validates_the_chain_interp)
 {
-    test_tier_native = true;
+    test_tier_interp = true;
     run_chain("pvf/kagome__pvf_hex_adder.wasm");
-    test_tier_native = false;
+    test_tier_interp = false;
 }
 
-TEST(adder_gossamer_build_validates_the_chain_native)
+TEST(adder_gossamer_build_validates_the_chain_interp)
 {
-    test_tier_native = true;
+    test_tier_interp = true;
     run_chain("pvf/gossamer__test_parachain_adder.wasm");
-    test_tier_native = false;
+    test_tier_interp = false;
 }
 
 TEST(validate_rejects_bad_params_without_crashing)

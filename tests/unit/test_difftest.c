@@ -341,17 +341,17 @@ TEST(difftest_v8_pvf)
     run_profile(PVF_PROFILE_PVF, "pvf");
 }
 
-/* The same modules and calls on the native tier: V8's results again, so both tiers agree. */
-TEST(difftest_v8_full_native)
+/* The same modules and calls on the interpreter: V8's results again, so both tiers agree. */
+TEST(difftest_v8_full_interp)
 {
-    test_tier_native = true;
-    run_profile(PVF_PROFILE_FULL, "full, native tier");
-    test_tier_native = false;
+    test_tier_interp = true;
+    run_profile(PVF_PROFILE_FULL, "full, interpreter");
+    test_tier_interp = false;
 }
 
-TEST(difftest_v8_pvf_native)
+TEST(difftest_v8_pvf_interp)
 {
-    test_tier_native = true;
-    run_profile(PVF_PROFILE_PVF, "pvf, native tier");
-    test_tier_native = false;
+    test_tier_interp = true;
+    run_profile(PVF_PROFILE_PVF, "pvf, interpreter");
+    test_tier_interp = false;
 }

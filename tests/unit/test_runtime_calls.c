@@ -316,10 +316,10 @@ TEST(runtime_calls_smoldot)
     run_all_runtimes();
 }
 
-/* Core_version and Metadata_metadata of every runtime on the native tier: smoldot's bytes again. */
-TEST(runtime_calls_smoldot_native)
+/* Core_version and Metadata_metadata of every runtime on the interpreter: smoldot's bytes again. */
+TEST(runtime_calls_smoldot_interp)
 {
-    test_tier_native = true;
+    test_tier_interp = true;
     run_all_runtimes();
-    test_tier_native = false;
+    test_tier_interp = false;
 }
