@@ -4,7 +4,7 @@
 #   make test       every test; last line "N passed, M failed"
 #   make asan       the tests under ASan + UBSan (build-asan/)
 #   make bench      benchmarks against node (V8), writes docs/BENCHMARKS.md
-#   make fuzz       a libFuzzer target (clang; FUZZ_TARGET=fuzz_prepare|fuzz_scale|fuzz_protocol), build-fuzz/
+#   make fuzz       a libFuzzer target (clang; FUZZ_TARGET=fuzz_prepare|fuzz_scale|fuzz_protocol|fuzz_tiers), build-fuzz/
 #   make demo       the host and its sandbox on the project's fixtures and a real runtime
 #   make deps       install missing Debian packages (as root) or list them
 #   make run        build, then prepare the adder PVF and validate a real block through the host
