@@ -200,6 +200,12 @@ static void put_header(writer *w, const pvf_engine_config *cfg, uint64_t payload
 static size_t size_estimate(const pvf_code *c)
 {
     size_t n = 4096 + (size_t)c->ncode * 4 + (size_t)c->nfuncs * 16;
+    if (c->native) {
+        size_t len;
+        const uint32_t *offsets;
+        native_code_bytes(c->native, &len, &offsets);
+        n += len + (size_t)c->nfuncs * 4;
+    }
     for (uint32_t i = 0; i < c->ndatas; i++)
         n += c->datas[i].len + 16;
     for (uint32_t i = 0; i < c->ncustoms; i++)

@@ -96,7 +96,7 @@ bool pvf_prepare(const uint8_t *wasm, size_t len, const pvf_engine_config *cfg,
         fail_with(&e, "compile", err, errlen);
         goto out;
     }
-    if (cfg->tier == PVF_TIER_NATIVE && !native_compile(code, err, errlen))
+    if (cfg->tier == PVF_TIER_NATIVE && !native_compile(code, false, err, errlen))
         goto out;
     if (code->native && native_artifact_too_big(code)) {
         /* An interpreter artifact instead: the native tier must not make prepare fail where

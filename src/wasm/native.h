@@ -3,7 +3,7 @@
  * function of a pvf_code, compiled from the interpreter's code (ir.h) in one pass, run in
  * place of the interpreter with the same frames, the same results and the same traps.
  *
- *   if (!native_compile(code, err, errlen)) ...   // code->native; NULL: the interpreter runs
+ *   if (!native_compile(code, true, err, errlen)) ...   // code->native; NULL: the interpreter runs
  *   k = native_run(inst, fidx, fp, frames_left, trap);   // from interp.c's run()
  *
  * The shape is a baseline compiler: every IR op becomes a short template that reads its
@@ -39,9 +39,10 @@
 
 typedef struct native_code native_code;
 
-/* The machine code of every defined function of `code` (stored in code->native). False with
- * err when this machine or build cannot (then the interpreter keeps running the code). */
-bool native_compile(pvf_code *code, char *err, size_t errlen);
+/* The machine code of every defined function of `code` (stored in code->native): mapped to run
+ * when `runnable`, else only kept for the artifact (prepare). False with err when this machine
+ * or build cannot (then the interpreter keeps running the code). */
+bool native_compile(pvf_code *code, bool runnable, char *err, size_t errlen);
 void native_code_free(native_code *n);
 
 /*

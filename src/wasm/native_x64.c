@@ -42,7 +42,7 @@ typedef struct native_ctx {
 struct native_code {
     uint8_t *mem;               /* read + exec */
     size_t len;                 /* bytes of code */
-    size_t map_len;             /* bytes mapped (len, at least 1) */
+    size_t map_len;             /* bytes mapped (len, at least 1); 0: mem is a prepare's malloc'd bytes */
     uint32_t *offsets;          /* per function index: its entry's offset (imports 0) */
     void **entries;             /* per function index: mem + offset (imports NULL) */
 };
@@ -67,23 +67,39 @@ typedef struct emitter {
     fixup *fix;
     size_t nfix, fix_cap;
     uint32_t *at;               /* IR word index → code offset of the op starting there */
+    uint8_t *target;            /* IR word index → 1 when a branch lands there */
+    uint32_t rax_slot;          /* the slot whose value rax holds (written through), or NO_SLOT */
+    uint32_t carry;             /* rax_slot at the start of the op being emitted */
 } emitter;
+
+#define NO_SLOT UINT32_MAX
 
 #define STUB_RETURN_EAX (PVF_TRAP_MISSING_IMPORT + 1)
 
-static void put(emitter *e, uint8_t b)
+/* Room for `n` more bytes (doubling); false once an allocation failed. */
+static bool room(emitter *e, size_t n)
 {
-    if (e->failed || !vec_reserve((void **)&e->buf, &e->cap, e->len + 1, 1, 4096)) {
+    if (e->len + n <= e->cap)
+        return true;
+    if (e->failed || !vec_reserve((void **)&e->buf, &e->cap, e->len + n, 1, 1u << 16)) {
         e->failed = true;
-        return;
+        return false;
     }
-    e->buf[e->len++] = b;
+    return true;
 }
 
-static void put32(emitter *e, uint32_t v)
+static inline void put(emitter *e, uint8_t b)
 {
-    for (int i = 0; i < 4; i++)
-        put(e, (uint8_t)(v >> (8 * i)));
+    if (e->len < e->cap || room(e, 1))
+        e->buf[e->len++] = b;
+}
+
+static inline void put32(emitter *e, uint32_t v)
+{
+    if (e->len + 4 <= e->cap || room(e, 4)) {
+        memcpy(e->buf + e->len, &v, 4);
+        e->len += 4;
+    }
 }
 
 static void put64(emitter *e, uint64_t v)
@@ -155,6 +171,23 @@ static void load_slot(emitter *e, bool w, int reg, uint32_t slot)   /* mov reg, 
 static void store_slot(emitter *e, int reg, uint32_t slot)          /* mov [rbx + 8 slot], reg (64) */
 {
     op_mem(e, true, 0x89, 1, reg, RBX, -1, SLOT(slot));
+    e->rax_slot = reg == RAX ? slot : NO_SLOT;
+}
+
+/*
+ * The op's first operand into rax — nothing to emit when the previous op just stored that
+ * slot from rax (its result, written through to the frame, so the frame stays the truth and
+ * only the reload goes). Only an op's first instruction may use it: e->carry holds the previous
+ * op's rax_slot, and nothing carries into an op a branch can reach. A 32-bit use is safe because
+ * an i32 slot's upper half is always zero (every 32-bit op zero-extends its result), so rax
+ * equals it whole; the one op that reads an i64 slot as 32 bits (i32.wrap_i64) loads it.
+ */
+static void load_first_rax(emitter *e, bool w, uint32_t slot)
+{
+    uint32_t carry = e->carry;
+    e->carry = NO_SLOT;
+    if (slot != carry)
+        load_slot(e, w, RAX, slot);
 }
 
 static void ctx_load(emitter *e, int reg, size_t off)               /* mov reg, [r12 + off] */
@@ -223,7 +256,7 @@ static const alu ALU_ADD = { 0x03, 0 }, ALU_OR = { 0x0B, 1 }, ALU_AND = { 0x23, 
 /* rax = a OP b (b a slot, or an immediate) */
 static void alu_op(emitter *e, bool w, alu op, uint32_t a, bool imm, uint64_t b)
 {
-    load_slot(e, w, RAX, a);
+    load_first_rax(e, w, a);
     if (!imm) {
         op_mem(e, w, op.rm_op, 1, RAX, RBX, -1, SLOT(b));
     } else if (!w || (int64_t)b == (int64_t)(int32_t)b) {
@@ -251,7 +284,7 @@ static void setcc_store(emitter *e, int cc, uint32_t d)
 /* shifts and rotates by rcx: D3 /digit (rol 0, ror 1, shl 4, shr 5, sar 7) */
 static void shift_op(emitter *e, bool w, int digit, uint32_t a, bool imm, uint64_t b, uint32_t d)
 {
-    load_slot(e, w, RAX, a);
+    load_first_rax(e, w, a);
     if (imm) {
         rex(e, w, 0, 0, RAX, false);
         put(e, 0xC1);
@@ -296,13 +329,14 @@ static void call_step(emitter *e, uint32_t w, bool may_grow)
         reload_msize(e);
 }
 
-/* ea = (u32) fp[a] + off in rax, trapping unless ea + size <= memory size */
+/* ea = (u32) fp[a] + off in rax, trapping unless ea + size <= memory size. Uses rax and rdx
+ * only: a store's value may already wait in rcx. */
 static void effective_address(emitter *e, uint32_t a, uint32_t off, uint32_t size)
 {
-    load_slot(e, false, RAX, a);
+    load_first_rax(e, false, a);
     if (off) {
-        mov_imm64(e, RCX, off);
-        op_rr(e, true, 0x01, 1, RCX, RAX);              /* add rax, rcx */
+        mov_imm64(e, RDX, off);
+        op_rr(e, true, 0x01, 1, RDX, RAX);              /* add rax, rdx */
     }
     op_mem(e, true, 0x8D, 1, RDX, RAX, -1, (int32_t)size);   /* lea rdx, [rax + size] */
     op_rr(e, true, 0x39, 1, R14, RDX);                  /* cmp rdx, r14 */
@@ -320,8 +354,12 @@ static void emit_load(emitter *e, const uint32_t *ip, mem_form f, uint32_t size)
 
 static void emit_store(emitter *e, const uint32_t *ip, mem_form f, uint32_t size)
 {
+    bool value_in_rax = ip[2] == e->carry;
+    if (value_in_rax)
+        op_rr(e, true, 0x89, 1, RAX, RCX);                          /* mov rcx, rax */
     effective_address(e, ip[1], ip[3], size);
-    load_slot(e, true, RCX, ip[2]);
+    if (!value_in_rax)
+        load_slot(e, true, RCX, ip[2]);
     op_mem(e, f.w, f.opcode, f.nop, RCX, R13, RAX, 0);
 }
 
@@ -371,6 +409,8 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
 {
     const uint32_t *ip = code->code + w;
     uint32_t op = ip[0];
+    e->carry = e->target[w] ? NO_SLOT : e->rax_slot;
+    e->rax_slot = NO_SLOT;      /* set again by a store of rax that ends the op */
     switch (op) {
 #define BIN_ALU(NAME, W, OP)                                                                  \
     case IR_##NAME: alu_op(e, W, OP, ip[2], false, ip[3]); store_slot(e, RAX, ip[1]); break;   \
@@ -392,7 +432,7 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
     case IR_I32_MUL:
     case IR_I64_MUL: {
         bool w = op == IR_I64_MUL;
-        load_slot(e, w, RAX, ip[2]);
+        load_first_rax(e, w, ip[2]);
         op_mem(e, w, 0x0FAF, 2, RAX, RBX, -1, SLOT(ip[3]));        /* imul rax, [b] */
         store_slot(e, RAX, ip[1]);
         break;
@@ -400,7 +440,7 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
     case IR_I32_MUL_K:
     case IR_I64_MUL_K: {
         bool w = op == IR_I64_MUL_K;
-        load_slot(e, w, RAX, ip[2]);
+        load_first_rax(e, w, ip[2]);
         mov_imm64(e, RCX, w ? (ip[3] | (uint64_t)ip[4] << 32) : ip[3]);
         op_rr(e, w, 0x0FAF, 2, RAX, RCX);                           /* imul rax, rcx */
         store_slot(e, RAX, ip[1]);
@@ -408,12 +448,13 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
     }
     case IR_I32_EQZ:
     case IR_I64_EQZ:
-        load_slot(e, op == IR_I64_EQZ, RAX, ip[2]);
+        load_first_rax(e, op == IR_I64_EQZ, ip[2]);
         op_rr(e, op == IR_I64_EQZ, 0x85, 1, RAX, RAX);
         setcc_store(e, CC_E, ip[1]);
         break;
     case IR_I32_WRAP_I64:
     case IR_I64_EXTEND_I32_U:
+        /* a 32-bit load truncates: never the carried rax, which holds an i64 for WRAP */
         load_slot(e, false, RAX, ip[2]);
         store_slot(e, RAX, ip[1]);
         break;
@@ -433,7 +474,7 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         break;
     }
     case IR_COPY:
-        load_slot(e, true, RAX, ip[2]);
+        load_first_rax(e, true, ip[2]);
         store_slot(e, RAX, ip[1]);
         break;
     case IR_CONST32:
@@ -483,13 +524,13 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         break;
     case IR_BR_IF:
     case IR_BR_UNLESS:
-        load_slot(e, false, RAX, ip[1]);
+        load_first_rax(e, false, ip[1]);
         op_rr(e, false, 0x85, 1, RAX, RAX);
         jmp_ir(e, op == IR_BR_IF ? CC_NE : CC_E, ip[2]);
         break;
     case IR_BR_TABLE: {
         uint32_t n = ip[2];
-        load_slot(e, false, RAX, ip[1]);
+        load_first_rax(e, false, ip[1]);
         mov_imm64(e, RCX, n);
         op_rr(e, false, 0x39, 1, RCX, RAX);                         /* cmp eax, ecx */
         op_rr(e, false, 0x0F43, 2, RAX, RCX);                       /* cmovae eax, ecx */
@@ -514,7 +555,7 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
 #define BRCMP(CMP, INV)                                                                       \
     case IR_BR_I32_##CMP:                                                                     \
     case IR_BR_I32_##CMP##_K:                                                                 \
-        load_slot(e, false, RAX, ip[1]);                                                      \
+        load_first_rax(e, false, ip[1]);                                                      \
         if (op == IR_BR_I32_##CMP) {                                                          \
             op_mem(e, false, 0x3B, 1, RAX, RBX, -1, SLOT(ip[2]));                             \
         } else {                                                                              \
@@ -527,11 +568,12 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
     IR_BR_CMPS(BRCMP)
 #undef BRCMP
     case IR_RETURN1:
-        load_slot(e, true, RAX, ip[1]);
+        load_first_rax(e, true, ip[1]);
         store_slot(e, RAX, 0);
         /* fall through */
     case IR_RETURN:
         op_rr(e, false, 0x31, 1, RAX, RAX);                         /* xor eax, eax */
+        e->rax_slot = NO_SLOT;
         jmp_stub(e, -1, STUB_RETURN_EAX);
         break;
     case IR_UNREACHABLE:
@@ -634,9 +676,32 @@ static void finish_function(emitter *e, size_t first_fix)
     }
 }
 
+/* Mark every IR word a branch of the function [entry, end) lands on. */
+static void mark_targets(emitter *e, const pvf_code *code, uint32_t entry, uint32_t end)
+{
+    for (uint32_t w = entry; w < end;) {
+        const uint32_t *ip = code->code + w;
+        switch (ip[0]) {
+        case IR_BR: e->target[ip[1]] = 1; break;
+        case IR_BR_IF: case IR_BR_UNLESS: e->target[ip[2]] = 1; break;
+        case IR_BR_TABLE:
+            for (uint32_t i = 0; i <= ip[2]; i++)
+                e->target[ip[3 + i]] = 1;
+            break;
+#define MARK_BRCMP(cmp, inv) case IR_BR_I32_##cmp: case IR_BR_I32_##cmp##_K: e->target[ip[3]] = 1; break;
+        IR_BR_CMPS(MARK_BRCMP)
+#undef MARK_BRCMP
+        default: break;
+        }
+        w += ir_op_words(ip);
+    }
+}
+
 static bool emit_function(emitter *e, const pvf_code *code, const code_func *f, uint32_t end)
 {
     size_t first_fix = e->nfix;
+    mark_targets(e, code, f->entry, end);
+    e->rax_slot = NO_SLOT;
     put(e, 0x53);                                                   /* push rbx */
     op_rr(e, true, 0x89, 1, RDI, RBX);                              /* mov rbx, rdi */
     if (f->nlocals) {                                               /* zero the declared locals */
@@ -670,17 +735,35 @@ static int by_entry(const void *a, const void *b)
     return (*x > *y) - (*x < *y);
 }
 
-bool native_compile(pvf_code *code, char *err, size_t errlen)
+/* The unmapped code of a prepare, as a runnable (mapped) one. */
+static bool map_prepared(pvf_code *code, char *err, size_t errlen)
+{
+    native_code *n = code->native;
+    native_code *m = native_code_map(code, n->mem, n->len, n->offsets, err, errlen);
+    if (!m)
+        return false;
+    native_code_free(n);
+    code->native = m;
+    return true;
+}
+
+bool native_compile(pvf_code *code, bool runnable, char *err, size_t errlen)
 {
     if (code->native)
-        return true;
+        return !runnable || code->native->map_len || map_prepared(code, err, errlen);
     emitter e = { 0 };
+    /* about 7 bytes of machine code per IR word: one allocation, no copying as it grows */
+    e.cap = (size_t)code->ncode * 8 + 4096;
+    e.buf = malloc(e.cap);
+    if (!e.buf)
+        e.cap = 0;
     uint32_t ndef = code->nfuncs - code->nfunc_imports;
     uint32_t *order = calloc(ndef ? ndef : 1, 2 * sizeof *order);  /* (entry, index) pairs */
     uint32_t *offset = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *offset);
     e.at = calloc(code->ncode ? code->ncode : 1, sizeof *e.at);
+    e.target = calloc(code->ncode ? code->ncode : 1, 1);
     native_code *n = calloc(1, sizeof *n);
-    bool ok = order && offset && e.at && n;
+    bool ok = order && offset && e.at && e.target && n;
     if (errlen)
         *err = 0;
     for (uint32_t i = 0; ok && i < ndef; i++) {
@@ -710,17 +793,25 @@ bool native_compile(pvf_code *code, char *err, size_t errlen)
             continue;
         memcpy(e.buf + f->pos, &v, 4);
     }
-    if (ok) {
+    if (ok && runnable) {
         native_code *m = native_code_map(code, e.buf, e.len, offset, err, errlen);
         ok = m != NULL;
         if (ok) {
             free(n);
             n = m;
         }
+    } else if (ok) {
+        /* for the artifact only (prepare): the bytes as they are, never mapped executable */
+        n->mem = e.buf;
+        n->len = e.len;
+        n->offsets = offset;
+        e.buf = NULL;
+        offset = NULL;
     }
     free(order);
     free(offset);
     free(e.at);
+    free(e.target);
     free(e.fix);
     free(e.buf);
     if (!ok) {
@@ -781,8 +872,10 @@ void native_code_free(native_code *n)
 {
     if (!n)
         return;
-    if (n->mem)
+    if (n->mem && n->map_len)
         munmap(n->mem, n->map_len);
+    else
+        free(n->mem);               /* a prepare's unmapped bytes */
     free(n->offsets);
     free(n->entries);
     free(n);
@@ -877,7 +970,7 @@ pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64
 
 bool pvf_code_use_native(pvf_code *code, char *err, size_t errlen)
 {
-    return native_compile(code, err, errlen);
+    return native_compile(code, true, err, errlen);
 }
 
 void pvf_code_use_interp(pvf_code *code)
