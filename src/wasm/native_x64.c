@@ -66,8 +66,13 @@ typedef struct emitter {
     bool failed;
     fixup *fix;
     size_t nfix, fix_cap;
-    uint32_t *at;               /* IR word index → code offset of the op starting there */
-    uint8_t *target;            /* IR word index → 1 when a branch lands there */
+    /* The function being emitted, its IR words [base, base + span): per word, the code offset
+     * of the op starting there and whether a branch lands there (sized for the largest
+     * function, not the whole code: a runtime's IR is tens of MB). */
+    uint32_t base, span;
+    size_t span_cap;
+    uint32_t *at;
+    uint8_t *target;
     uint32_t rax_slot;          /* the slot whose value rax holds (written through), or NO_SLOT */
     uint32_t carry;             /* rax_slot at the start of the op being emitted */
 } emitter;
@@ -409,7 +414,7 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
 {
     const uint32_t *ip = code->code + w;
     uint32_t op = ip[0];
-    e->carry = e->target[w] ? NO_SLOT : e->rax_slot;
+    e->carry = e->target[w - e->base] ? NO_SLOT : e->rax_slot;
     e->rax_slot = NO_SLOT;      /* set again by a store of rax that ends the op */
     switch (op) {
 #define BIN_ALU(NAME, W, OP)                                                                  \
@@ -667,13 +672,25 @@ static void finish_function(emitter *e, size_t first_fix)
     }
     if (e->failed)
         return;
+    /* Branches, jump tables and stubs are this function's: resolve them now; only calls
+     * (to functions perhaps not emitted yet) stay for the end. */
+    size_t kept = first_fix;
     for (size_t i = first_fix; i < e->nfix; i++) {
         fixup *f = &e->fix[i];
-        if (f->kind != FIX_STUB)
+        uint32_t v;
+        if (f->kind == FIX_STUB)
+            v = stub_at[f->target] - (f->pos + 4);
+        else if (f->kind == FIX_IR)
+            v = e->at[f->target - e->base] - (f->pos + 4);
+        else if (f->kind == FIX_TABLE)
+            v = e->at[f->target - e->base] - f->base;
+        else {
+            e->fix[kept++] = *f;
             continue;
-        uint32_t rel = stub_at[f->target] - (f->pos + 4);
-        memcpy(e->buf + f->pos, &rel, 4);
+        }
+        memcpy(e->buf + f->pos, &v, 4);
     }
+    e->nfix = kept;
 }
 
 /* Mark every IR word a branch of the function [entry, end) lands on. */
@@ -682,13 +699,13 @@ static void mark_targets(emitter *e, const pvf_code *code, uint32_t entry, uint3
     for (uint32_t w = entry; w < end;) {
         const uint32_t *ip = code->code + w;
         switch (ip[0]) {
-        case IR_BR: e->target[ip[1]] = 1; break;
-        case IR_BR_IF: case IR_BR_UNLESS: e->target[ip[2]] = 1; break;
+        case IR_BR: e->target[ip[1] - entry] = 1; break;
+        case IR_BR_IF: case IR_BR_UNLESS: e->target[ip[2] - entry] = 1; break;
         case IR_BR_TABLE:
             for (uint32_t i = 0; i <= ip[2]; i++)
-                e->target[ip[3 + i]] = 1;
+                e->target[ip[3 + i] - entry] = 1;
             break;
-#define MARK_BRCMP(cmp, inv) case IR_BR_I32_##cmp: case IR_BR_I32_##cmp##_K: e->target[ip[3]] = 1; break;
+#define MARK_BRCMP(cmp, inv) case IR_BR_I32_##cmp: case IR_BR_I32_##cmp##_K: e->target[ip[3] - entry] = 1; break;
         IR_BR_CMPS(MARK_BRCMP)
 #undef MARK_BRCMP
         default: break;
@@ -700,6 +717,15 @@ static void mark_targets(emitter *e, const pvf_code *code, uint32_t entry, uint3
 static bool emit_function(emitter *e, const pvf_code *code, const code_func *f, uint32_t end)
 {
     size_t first_fix = e->nfix;
+    e->base = f->entry;
+    e->span = end - f->entry;
+    size_t cap = e->span_cap;
+    if (!vec_reserve((void **)&e->at, &cap, e->span ? e->span : 1, sizeof *e->at, 1024) ||
+        !vec_reserve((void **)&e->target, &e->span_cap, e->span ? e->span : 1, 1, 1024)) {
+        e->failed = true;
+        return false;
+    }
+    memset(e->target, 0, e->span);
     mark_targets(e, code, f->entry, end);
     e->rax_slot = NO_SLOT;
     put(e, 0x53);                                                   /* push rbx */
@@ -718,7 +744,7 @@ static bool emit_function(emitter *e, const pvf_code *code, const code_func *f, 
         }
     }
     for (uint32_t w = f->entry; w < end && !e->failed;) {
-        e->at[w] = (uint32_t)e->len;
+        e->at[w - e->base] = (uint32_t)e->len;
         if (!emit_op(e, code, w))
             return false;
         w += ir_op_words(code->code + w);
@@ -760,10 +786,8 @@ bool native_compile(pvf_code *code, bool runnable, char *err, size_t errlen)
     uint32_t ndef = code->nfuncs - code->nfunc_imports;
     uint32_t *order = calloc(ndef ? ndef : 1, 2 * sizeof *order);  /* (entry, index) pairs */
     uint32_t *offset = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *offset);
-    e.at = calloc(code->ncode ? code->ncode : 1, sizeof *e.at);
-    e.target = calloc(code->ncode ? code->ncode : 1, 1);
     native_code *n = calloc(1, sizeof *n);
-    bool ok = order && offset && e.at && e.target && n;
+    bool ok = order && offset && n;
     if (errlen)
         *err = 0;
     for (uint32_t i = 0; ok && i < ndef; i++) {
@@ -780,17 +804,9 @@ bool native_compile(pvf_code *code, bool runnable, char *err, size_t errlen)
         offset[fi] = (uint32_t)e.len;
         ok = emit_function(&e, code, &code->funcs[fi], end);
     }
-    for (size_t i = 0; ok && i < e.nfix; i++) {                     /* branches, calls, tables */
+    for (size_t i = 0; ok && i < e.nfix; i++) {                     /* calls: every entry is known now */
         fixup *f = &e.fix[i];
-        uint32_t v;
-        if (f->kind == FIX_IR)
-            v = e.at[f->target] - (f->pos + 4);
-        else if (f->kind == FIX_CALL)
-            v = offset[f->target] - (f->pos + 4);
-        else if (f->kind == FIX_TABLE)
-            v = e.at[f->target] - f->base;
-        else
-            continue;
+        uint32_t v = offset[f->target] - (f->pos + 4);
         memcpy(e.buf + f->pos, &v, 4);
     }
     if (ok && runnable) {
