@@ -19,6 +19,8 @@
 #include "wasm/ir.h"
 #include "wasm/store.h"
 
+#if defined(__x86_64__) && defined(__linux__)
+
 #define NATIVE_STACK_BYTES (256u << 20)     /* the reference's native stack: 256 MiB */
 
 /* ------------------------------------------------------------------ the run's context */
@@ -994,3 +996,58 @@ void pvf_code_use_interp(pvf_code *code)
     native_code_free(code->native);
     code->native = NULL;
 }
+
+#else /* not x86-64 Linux: the interpreter is the only tier */
+
+bool native_compile(pvf_code *code, bool runnable, char *err, size_t errlen)
+{
+    (void)code, (void)runnable;
+    snprintf(err, errlen, "the native tier needs x86-64 Linux");
+    return false;
+}
+
+bool native_artifact_too_big(const pvf_code *code)
+{
+    (void)code;
+    return false;
+}
+
+native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t len, const uint32_t *offsets,
+                             char *err, size_t errlen)
+{
+    (void)code, (void)bytes, (void)len, (void)offsets;
+    snprintf(err, errlen, "the native tier needs x86-64 Linux");
+    return NULL;
+}
+
+const uint8_t *native_code_bytes(const native_code *n, size_t *len, const uint32_t **offsets)
+{
+    (void)n;
+    *len = 0;
+    *offsets = NULL;
+    return NULL;
+}
+
+void native_code_free(native_code *n)
+{
+    (void)n;
+}
+
+pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64_t frames_left,
+                         uint64_t *slots_end, pvf_trap *trap)
+{
+    (void)inst, (void)fidx, (void)fp, (void)frames_left, (void)slots_end;
+    return trap_set(trap, PVF_TRAP_HOST);
+}
+
+bool pvf_code_use_native(pvf_code *code, char *err, size_t errlen)
+{
+    return native_compile(code, true, err, errlen);
+}
+
+void pvf_code_use_interp(pvf_code *code)
+{
+    (void)code;
+}
+
+#endif
