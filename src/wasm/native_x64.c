@@ -2,9 +2,9 @@
  * native_x64.c — the native tier's x86-64 compiler and runner (see native.h).
  *
  * One pass over each function's IR: every op start gets its machine-code offset (branch
- * targets are IR word indices), forward references are patched at the end. Trap exits jump
- * to per-function stubs that return the trap kind; a nonzero kind returned by a call is
- * passed up unchanged.
+ * targets are IR word indices); branches, jump tables and trap exits are patched at the end of
+ * the function, calls at the end of the code. Trap exits jump to per-function stubs that return
+ * the trap kind; a nonzero kind returned by a call is passed up unchanged.
  */
 #include "wasm/native.h"
 
