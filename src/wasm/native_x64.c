@@ -857,7 +857,7 @@ native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t 
     n->map_len = len ? len : 1;
     n->offsets = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *n->offsets);
     n->entries = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *n->entries);
-    void *mem = mmap(NULL, n->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *mem = mmap(NULL, n->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     n->mem = mem == MAP_FAILED ? NULL : mem;
     bool ok = n->offsets && n->entries && n->mem;
     for (uint32_t i = code->nfunc_imports; ok && i < code->nfuncs; i++)
