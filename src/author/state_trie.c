@@ -106,45 +106,29 @@ typedef enum child_ref { REF_NORMAL, REF_OMIT_READ } child_ref;
 
 static bool encode_node(scale_writer *w, st_node *n, trie_layout layout, child_ref refs, bool inline_value);
 
-/* The reference to child c: inline encoding (< 32 bytes) or hash; `omit` gives length 0. */
+static bool node_hash(st_node *n, trie_layout layout);
+
+/* The reference to child c: inline encoding (< 32 bytes) or hash; `omit` gives length 0. Only the
+ * hash is cached: an inline child (under 32 bytes) is encoded again where it is referenced. */
 static bool write_child_ref(scale_writer *w, st_node *c, trie_layout layout, bool omit)
 {
     if (omit) {
         scale_write_u8(w, 0);
         return true;
     }
-    if (!c->encoded) {
-        scale_writer cw;
-        scale_writer_init(&cw);
-        if (!encode_node(&cw, c, layout, REF_NORMAL, false)) {
-            scale_writer_free(&cw);
-            return false;
-        }
-        if (cw.failed) {
-            scale_writer_free(&cw);
-            return false;
-        }
-        trie_blake2_256(cw.buf, cw.len, c->hash);
-        c->enc_len = cw.len;
-        c->encoded = true;
-        if (cw.len < TRIE_HASH_LEN) {
-            scale_write_byte_vec(w, cw.buf, cw.len);
-            scale_writer_free(&cw);
-            return true;
-        }
-        scale_writer_free(&cw);
-    } else if (c->enc_len < TRIE_HASH_LEN) {
-        /* Inline children are re-encoded (they are small): only the hash is cached. */
-        scale_writer cw;
-        scale_writer_init(&cw);
-        bool ok = encode_node(&cw, c, layout, REF_NORMAL, false) && !cw.failed;
-        if (ok)
-            scale_write_byte_vec(w, cw.buf, cw.len);
-        scale_writer_free(&cw);
-        return ok;
+    if (!node_hash(c, layout))
+        return false;
+    if (c->enc_len >= TRIE_HASH_LEN) {
+        scale_write_byte_vec(w, c->hash, TRIE_HASH_LEN);
+        return true;
     }
-    scale_write_byte_vec(w, c->hash, TRIE_HASH_LEN);
-    return true;
+    scale_writer cw;
+    scale_writer_init(&cw);
+    bool ok = encode_node(&cw, c, layout, REF_NORMAL, false) && !cw.failed;
+    if (ok)
+        scale_write_byte_vec(w, cw.buf, cw.len);
+    scale_writer_free(&cw);
+    return ok;
 }
 
 /* Is child c replaced by an empty reference in a compact proof (read and hash-referenced)? */

@@ -215,7 +215,8 @@ static void mov_imm64(emitter *e, int reg, uint64_t v)
     put64(e, v);
 }
 
-static void jmp_stub(emitter *e, int cc, uint32_t stub)             /* cc < 0: jmp */
+/* jmp (cc < 0) or jcc rel32 to `target`, a stub or an IR word (fixup kind). */
+static void jump(emitter *e, int cc, uint8_t kind, uint32_t target)
 {
     if (cc < 0) {
         put(e, 0xE9);
@@ -223,18 +224,17 @@ static void jmp_stub(emitter *e, int cc, uint32_t stub)             /* cc < 0: j
         put(e, 0x0F);
         put(e, (uint8_t)(0x80 | cc));
     }
-    add_fixup(e, FIX_STUB, stub, 0);
+    add_fixup(e, kind, target, 0);
+}
+
+static void jmp_stub(emitter *e, int cc, uint32_t stub)             /* cc < 0: jmp */
+{
+    jump(e, cc, FIX_STUB, stub);
 }
 
 static void jmp_ir(emitter *e, int cc, uint32_t target)
 {
-    if (cc < 0) {
-        put(e, 0xE9);
-    } else {
-        put(e, 0x0F);
-        put(e, (uint8_t)(0x80 | cc));
-    }
-    add_fixup(e, FIX_IR, target, 0);
+    jump(e, cc, FIX_IR, target);
 }
 
 /* Condition codes. */
