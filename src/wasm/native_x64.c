@@ -53,6 +53,14 @@ struct native_code {
 
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
 
+/*
+ * The registers that can hold a slot for a whole function, best first. rbp and r15 keep their
+ * values across the C helpers (SysV callee-saved); the rest are scratch there. rax, rcx and
+ * rdx stay scratch for the templates, rdi passes a callee its frame.
+ */
+static const int ALLOC_REGS[] = { RBP, R15, RSI, R8, R9, R10, R11 };
+#define NALLOC ((uint32_t)(sizeof ALLOC_REGS / sizeof ALLOC_REGS[0]))
+
 typedef struct fixup {
     uint32_t pos;               /* of a rel32 (or a table entry) */
     uint32_t target;            /* IR word index, function index or stub */
@@ -72,11 +80,25 @@ typedef struct emitter {
      * of the op starting there and whether a branch lands there (sized for the largest
      * function, not the whole code: a runtime's IR is tens of MB). */
     uint32_t base, span;
-    size_t span_cap;
+    size_t span_cap, depth_cap;
     uint32_t *at;
     uint8_t *target;
+    int32_t *depth;             /* loop nesting per word (a difference array while counting) */
     uint32_t rax_slot;          /* the slot whose value rax holds (written through), or NO_SLOT */
     uint32_t carry;             /* rax_slot at the start of the op being emitted */
+    /* The function's slots held in registers (regalloc_function): a slot so held lives in its
+     * register from the prologue on; its frame copy is written only where C code or a callee
+     * reads the frame (flush_slots) and read back where they write it (reload_slots). */
+    int8_t *reg;                /* per slot: its register, or -1 (in the frame) */
+    size_t reg_cap;
+    uint32_t nslots;
+    uint32_t nalloc;
+    uint32_t alloc_slot[NALLOC];
+    bool alloc_written[NALLOC]; /* written by the function (else the frame copy stays valid) */
+    uint32_t npush;             /* registers the prologue saves: ALLOC_REGS[0 .. npush) */
+    uint64_t *uses;             /* per slot: its uses, weighted by loop depth */
+    size_t uses_cap;
+    uint32_t nresults;
 } emitter;
 
 #define NO_SLOT UINT32_MAX
@@ -132,15 +154,41 @@ static void rex(emitter *e, bool w, int reg, int index, int base, bool force)
         put(e, r);
 }
 
+/*
+ * Opcodes are given with their byte count `nop`: 1 or 2 bytes (0x0F xx), or 3 = a legacy prefix
+ * and one byte (0x66 0x89), 4 = a prefix and two bytes (0xF3 0x0F 0xB8). The prefix goes
+ * before REX, the opcode bytes after it.
+ */
+static void opcode_prefix(emitter *e, uint32_t opcode, int nop)
+{
+    if (nop >= 3)
+        put(e, (uint8_t)(opcode >> 16));
+}
+
+static void opcode_bytes(emitter *e, uint32_t opcode, int nop)
+{
+    if (nop == 2 || nop == 4)
+        put(e, (uint8_t)(opcode >> 8));
+    put(e, (uint8_t)opcode);
+}
+
+/* Byte registers 4..7 are spl..dil only with a REX prefix (without one they name ah..bh):
+ * mov r/m8, r8 (88) reads `reg` as a byte; movzx/movsx (0F B6, 0F BE) read r/m as one. */
+static bool byte_reg_rex(uint32_t opcode, int reg, int rm_reg)
+{
+    if (opcode == 0x88)
+        return reg >= 4 && reg < 8;
+    if (opcode == 0x0FB6 || opcode == 0x0FBE)
+        return rm_reg >= 4 && rm_reg < 8;
+    return false;
+}
+
 /* op reg, [base + index + disp32] (index < 0: none) */
 static void op_mem(emitter *e, bool w, uint32_t opcode, int nop, int reg, int base, int index, int32_t disp)
 {
-    if (nop == 3)
-        put(e, (uint8_t)(opcode >> 16));           /* an operand-size prefix (0x66) comes before REX */
-    rex(e, w, reg, index < 0 ? 0 : index, base, false);
-    if (nop == 2)
-        put(e, (uint8_t)(opcode >> 8));
-    put(e, (uint8_t)opcode);
+    opcode_prefix(e, opcode, nop);
+    rex(e, w, reg, index < 0 ? 0 : index, base, byte_reg_rex(opcode, reg, -1));
+    opcode_bytes(e, opcode, nop);
     /* [base + disp8] when the displacement fits (most slots do): 3 bytes shorter. Indexed
      * forms keep disp32: some callers patch their SIB byte, found 5 bytes from the end. */
     bool short_disp = index < 0 && disp >= -128 && disp <= 127;
@@ -158,27 +206,88 @@ static void op_mem(emitter *e, bool w, uint32_t opcode, int nop, int reg, int ba
         put32(e, (uint32_t)disp);
 }
 
-/* op dst, src (register forms: ModRM reg = src, rm = dst) */
+/* op with two registers: ModRM reg = `reg`, rm = `rm` (for "op r, r/m" opcodes: reg <- rm) */
 static void op_rr(emitter *e, bool w, uint32_t opcode, int nop, int reg, int rm)
 {
-    rex(e, w, reg, 0, rm, false);
-    if (nop >= 2)
-        put(e, (uint8_t)(opcode >> 8));
-    put(e, (uint8_t)opcode);
+    opcode_prefix(e, opcode, nop);
+    rex(e, w, reg, 0, rm, byte_reg_rex(opcode, reg, rm));
+    opcode_bytes(e, opcode, nop);
     put(e, (uint8_t)(0xC0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+/* An opcode with a ModRM digit and a register: op /digit reg (shifts, 81/83 immediates, F7) */
+static void op_digit(emitter *e, bool w, uint8_t opcode, int digit, int reg)
+{
+    rex(e, w, 0, 0, reg, false);
+    put(e, opcode);
+    put(e, (uint8_t)(0xC0 | digit << 3 | (reg & 7)));
 }
 
 #define SLOT(s) ((int32_t)(8 * (s)))
 
-static void load_slot(emitter *e, bool w, int reg, uint32_t slot)   /* mov reg, [rbx + 8 slot] */
+/* The register holding `slot` for the whole function, or -1: it lives in the frame. */
+static inline int slot_reg(const emitter *e, uint32_t slot)
 {
-    op_mem(e, w, 0x8B, 1, reg, RBX, -1, SLOT(slot));
+    return slot < e->nslots ? e->reg[slot] : -1;
 }
 
-static void store_slot(emitter *e, int reg, uint32_t slot)          /* mov [rbx + 8 slot], reg (64) */
+/* op reg, slot — "op r, r/m" opcodes with the slot as r/m: its register, or the frame. */
+static void op_slot(emitter *e, bool w, uint32_t opcode, int nop, int reg, uint32_t slot)
 {
-    op_mem(e, true, 0x89, 1, reg, RBX, -1, SLOT(slot));
+    int r = slot_reg(e, slot);
+    if (r >= 0)
+        op_rr(e, w, opcode, nop, reg, r);
+    else
+        op_mem(e, w, opcode, nop, reg, RBX, -1, SLOT(slot));
+}
+
+static void load_slot(emitter *e, bool w, int reg, uint32_t slot)   /* mov reg, slot */
+{
+    if (slot_reg(e, slot) != reg)
+        op_slot(e, w, 0x8B, 1, reg, slot);
+}
+
+static void store_slot(emitter *e, int reg, uint32_t slot)          /* mov slot, reg (64) */
+{
+    int r = slot_reg(e, slot);
+    if (r >= 0) {
+        if (r != reg)
+            op_rr(e, true, 0x8B, 1, r, reg);
+    } else {
+        op_mem(e, true, 0x89, 1, reg, RBX, -1, SLOT(slot));
+    }
     e->rax_slot = reg == RAX ? slot : NO_SLOT;
+}
+
+/* The frame copy of a register-held slot: written before C code or a callee reads the frame,
+ * read back after they wrote it. */
+static void slot_to_frame(emitter *e, uint32_t slot)
+{
+    int r = slot_reg(e, slot);
+    if (r >= 0)
+        op_mem(e, true, 0x89, 1, r, RBX, -1, SLOT(slot));
+}
+
+static void slot_from_frame(emitter *e, uint32_t slot)
+{
+    int r = slot_reg(e, slot);
+    if (r >= 0)
+        op_mem(e, true, 0x8B, 1, r, RBX, -1, SLOT(slot));
+}
+
+/* Around a C helper, which reads and writes the frame and may clobber rsi, r8..r11: every
+ * register-held slot the function writes goes to the frame before, all come back after. */
+static void flush_slots(emitter *e)
+{
+    for (uint32_t i = 0; i < e->nalloc; i++)
+        if (e->alloc_written[i])
+            slot_to_frame(e, e->alloc_slot[i]);
+}
+
+static void reload_slots(emitter *e)
+{
+    for (uint32_t i = 0; i < e->nalloc; i++)
+        slot_from_frame(e, e->alloc_slot[i]);
 }
 
 /*
@@ -237,6 +346,20 @@ static void jmp_ir(emitter *e, int cc, uint32_t target)
     jump(e, cc, FIX_IR, target);
 }
 
+/* A short jump inside a template (cc < 0: jmp rel8); land() binds it to here. */
+static size_t jump8(emitter *e, int cc)
+{
+    put(e, cc < 0 ? 0xEB : (uint8_t)(0x70 | cc));
+    put(e, 0);
+    return e->len - 1;
+}
+
+static void land(emitter *e, size_t at)
+{
+    if (!e->failed)
+        e->buf[at] = (uint8_t)(e->len - (at + 1));
+}
+
 /* Condition codes. */
 enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7, CC_L = 12, CC_GE = 13, CC_LE = 14, CC_G = 15 };
 
@@ -255,55 +378,178 @@ static void test_eax_propagate(emitter *e)
 
 /* ------------------------------------------------------------------ op templates */
 
-/* ALU op with a memory source: add 03, or 0B, and 23, sub 2B, xor 33, cmp 3B; with imm32: 81 /digit */
-typedef struct alu { uint8_t rm_op, digit; } alu;
-static const alu ALU_ADD = { 0x03, 0 }, ALU_OR = { 0x0B, 1 }, ALU_AND = { 0x23, 4 }, ALU_SUB = { 0x2B, 5 },
-                 ALU_XOR = { 0x33, 6 };
+/* A two-operand op: its "op r, r/m" opcode and, for an immediate, how to encode one. */
+typedef struct binop { uint32_t rm_op; int nop; uint8_t imm_op; int digit; } binop;
+static const binop OP_ADD = { 0x03, 1, 0x81, 0 }, OP_OR = { 0x0B, 1, 0x81, 1 }, OP_AND = { 0x23, 1, 0x81, 4 },
+                   OP_SUB = { 0x2B, 1, 0x81, 5 }, OP_XOR = { 0x33, 1, 0x81, 6 },
+                   OP_IMUL = { 0x0FAF, 2, 0x69, -1 };    /* imul r, r/m, imm32 (69 /r) */
 
-/* rax = a OP b (b a slot, or an immediate) */
-static void alu_op(emitter *e, bool w, alu op, uint32_t a, bool imm, uint64_t b)
+/*
+ * The register an op computes slot d in: d's own register when it has one and writing it
+ * early cannot clobber the second operand b (d == b is fine only when a == d too), else rax
+ * (then stored to d). b_slot NO_SLOT: the second operand is not a slot.
+ */
+static int result_reg(emitter *e, uint32_t d, uint32_t a, uint32_t b_slot)
 {
-    load_first_rax(e, w, a);
+    int r = slot_reg(e, d);
+    return r >= 0 && (b_slot != d || a == d) ? r : RAX;
+}
+
+/* t = slot a (t is rax or d's register) */
+static void load_operand(emitter *e, bool w, int t, uint32_t a)
+{
+    if (t == RAX)
+        load_first_rax(e, w, a);
+    else
+        load_slot(e, w, t, a);
+}
+
+static void finish_result(emitter *e, int t, uint32_t d)
+{
+    if (t == RAX)
+        store_slot(e, RAX, d);
+}
+
+/* d = a OP b (b a slot, or an immediate) */
+static void bin_op(emitter *e, bool w, binop op, uint32_t d, uint32_t a, bool imm, uint64_t b)
+{
+    int t = result_reg(e, d, a, imm ? NO_SLOT : (uint32_t)b);
+    load_operand(e, w, t, a);
     if (!imm) {
-        op_mem(e, w, op.rm_op, 1, RAX, RBX, -1, SLOT(b));
+        op_slot(e, w, op.rm_op, op.nop, t, (uint32_t)b);
     } else if (!w || (int64_t)b == (int64_t)(int32_t)b) {
-        rex(e, w, 0, 0, RAX, false);
-        put(e, 0x81);
-        put(e, (uint8_t)(0xC0 | op.digit << 3));
+        if (op.digit < 0)
+            op_rr(e, w, op.imm_op, 1, t, t);
+        else
+            op_digit(e, w, op.imm_op, op.digit, t);
         put32(e, (uint32_t)b);
     } else {
         mov_imm64(e, RCX, b);
-        op_rr(e, w, (uint32_t)(op.rm_op - 2), 1, RCX, RAX);   /* the r/m, reg form: 01, 09, 21, 29, 31, 39 */
+        op_rr(e, w, op.rm_op, op.nop, t, RCX);
     }
+    finish_result(e, t, d);
 }
 
+/* d = the flags' condition cc as 0 or 1 */
 static void setcc_store(emitter *e, int cc, uint32_t d)
 {
     put(e, 0x0F);
     put(e, (uint8_t)(0x90 | cc));
     put(e, 0xC0);                           /* setcc al */
-    put(e, 0x0F);
-    put(e, 0xB6);
-    put(e, 0xC0);                           /* movzx eax, al */
+    int r = slot_reg(e, d);
+    int t = r >= 0 ? r : RAX;
+    op_rr(e, false, 0x0FB6, 2, t, RAX);     /* movzx t32, al */
+    finish_result(e, t, d);
+}
+
+/* flags = a CMP b: a from its register (or rax), b a slot or an immediate */
+static void compare(emitter *e, bool w, uint32_t a, bool imm, uint64_t b)
+{
+    int x = slot_reg(e, a);
+    if (x < 0) {
+        load_first_rax(e, w, a);
+        x = RAX;
+    }
+    if (!imm) {
+        op_slot(e, w, 0x3B, 1, x, (uint32_t)b);
+    } else if (!w || (int64_t)b == (int64_t)(int32_t)b) {
+        op_digit(e, w, 0x81, 7, x);
+        put32(e, (uint32_t)b);
+    } else {
+        mov_imm64(e, RCX, b);
+        op_rr(e, w, 0x3B, 1, x, RCX);
+    }
+}
+
+/* flags = (a != 0), as `test a, a` */
+static void test_slot(emitter *e, bool w, uint32_t a)
+{
+    int x = slot_reg(e, a);
+    if (x < 0) {
+        load_first_rax(e, w, a);
+        x = RAX;
+    }
+    op_rr(e, w, 0x85, 1, x, x);
+}
+
+/* shifts and rotates by cl: D3 /digit (rol 0, ror 1, shl 4, shr 5, sar 7) */
+static void shift_op(emitter *e, bool w, int digit, uint32_t d, uint32_t a, bool imm, uint64_t b)
+{
+    if (!imm)
+        load_slot(e, false, RCX, (uint32_t)b);      /* first: d's register may be b's */
+    int r = slot_reg(e, d);
+    int t = r >= 0 ? r : RAX;
+    load_operand(e, w, t, a);
+    if (imm) {
+        op_digit(e, w, 0xC1, digit, t);
+        put(e, (uint8_t)(b & (w ? 63 : 31)));
+    } else {
+        op_digit(e, w, 0xD3, digit, t);
+    }
+    finish_result(e, t, d);
+}
+
+/*
+ * d = a / b or a % b, with the interpreter's traps in its order: division by zero, then the
+ * signed overflow of div (INT_MIN / -1); rem by -1 is 0 (idiv would fault on INT_MIN).
+ */
+static void div_op(emitter *e, bool w, bool is_signed, bool rem, uint32_t d, uint32_t a, bool imm, uint64_t b)
+{
+    if (imm)
+        mov_imm64(e, RCX, b);
+    else
+        load_slot(e, w, RCX, (uint32_t)b);
+    load_first_rax(e, w, a);
+    op_rr(e, w, 0x85, 1, RCX, RCX);
+    jmp_stub(e, CC_E, PVF_TRAP_INTEGER_DIVIDE_BY_ZERO);
+    size_t to_done = SIZE_MAX;
+    if (is_signed) {
+        op_digit(e, w, 0x83, 7, RCX);
+        put(e, 0xFF);                                       /* cmp rcx, -1 */
+        size_t to_divide = jump8(e, CC_NE);
+        if (rem) {
+            op_rr(e, false, 0x31, 1, RAX, RAX);             /* x % -1 = 0 */
+            to_done = jump8(e, -1);
+        } else {
+            mov_imm64(e, RDX, w ? 0x8000000000000000u : 0x80000000u);
+            op_rr(e, w, 0x3B, 1, RAX, RDX);                 /* cmp rax, INT_MIN */
+            jmp_stub(e, CC_E, PVF_TRAP_INTEGER_OVERFLOW);
+        }
+        land(e, to_divide);
+        if (w)
+            put(e, 0x48);
+        put(e, 0x99);                                       /* cdq / cqo */
+        op_digit(e, w, 0xF7, 7, RCX);                       /* idiv rcx */
+    } else {
+        op_rr(e, false, 0x31, 1, RDX, RDX);
+        op_digit(e, w, 0xF7, 6, RCX);                       /* div rcx */
+    }
+    if (rem)
+        op_rr(e, w, 0x8B, 1, RAX, RDX);
+    if (to_done != SIZE_MAX)
+        land(e, to_done);
     store_slot(e, RAX, d);
 }
 
-/* shifts and rotates by rcx: D3 /digit (rol 0, ror 1, shl 4, shr 5, sar 7) */
-static void shift_op(emitter *e, bool w, int digit, uint32_t a, bool imm, uint64_t b, uint32_t d)
+/* clz, ctz (bsr/bsf with the zero case by cmov: no lzcnt/tzcnt needed) and popcnt */
+static void bitcount_op(emitter *e, bool w, int kind, uint32_t d, uint32_t a)
 {
-    load_first_rax(e, w, a);
-    if (imm) {
-        rex(e, w, 0, 0, RAX, false);
-        put(e, 0xC1);
-        put(e, (uint8_t)(0xC0 | digit << 3));
-        put(e, (uint8_t)(b & (w ? 63 : 31)));
+    int r = slot_reg(e, d);
+    int t = r >= 0 ? r : RAX;
+    uint32_t bits = w ? 64 : 32;
+    e->carry = NO_SLOT;
+    if (kind == 2) {
+        op_slot(e, w, 0xF30FB8, 4, t, a);                   /* popcnt t, a */
     } else {
-        load_slot(e, false, RCX, (uint32_t)b);
-        rex(e, w, 0, 0, RAX, false);
-        put(e, 0xD3);
-        put(e, (uint8_t)(0xC0 | digit << 3));
+        mov_imm64(e, RCX, kind == 0 ? 2 * bits - 1 : bits);
+        op_slot(e, w, kind == 0 ? 0x0FBD : 0x0FBC, 2, t, a);    /* bsr / bsf t, a */
+        op_rr(e, w, 0x0F44, 2, t, RCX);                     /* cmovz t, rcx */
+        if (kind == 0) {
+            op_digit(e, w, 0x83, 6, t);
+            put(e, (uint8_t)(bits - 1));                    /* xor t, bits-1: bsr -> clz */
+        }
     }
-    store_slot(e, RAX, d);
+    finish_result(e, t, d);
 }
 
 /* The comparison's condition code, signed/unsigned, by op offset from EQ in the IR's order:
@@ -326,6 +572,7 @@ static void call_helper(emitter *e, size_t fn_off)                 /* call [r12 
  * interpreter's. */
 static void call_step(emitter *e, uint32_t w, bool may_grow)
 {
+    flush_slots(e);
     ctx_load(e, RDI, offsetof(native_ctx, inst));
     op_rr(e, true, 0x89, 1, RBX, RSI);                  /* mov rsi, rbx */
     ir_address(e, RDX, w);
@@ -334,40 +581,52 @@ static void call_step(emitter *e, uint32_t w, bool may_grow)
     test_eax_propagate(e);
     if (may_grow)
         reload_msize(e);
+    reload_slots(e);
 }
 
-/* ea = (u32) fp[a] + off in rax, trapping unless ea + size <= memory size. Uses rax and rdx
- * only: a store's value may already wait in rcx. */
-static void effective_address(emitter *e, uint32_t a, uint32_t off, uint32_t size)
+/* rax = (u32) a (+ off), trapping unless it + size <= memory size; returns the displacement
+ * the access adds. Uses rax and rdx only: a store's value may already wait in rcx. */
+static int32_t effective_address(emitter *e, uint32_t a, uint32_t off, uint32_t size)
 {
     load_first_rax(e, false, a);
-    if (off) {
+    int32_t disp = 0;
+    if ((uint64_t)off + size <= INT32_MAX) {
+        disp = (int32_t)off;                            /* [r13 + rax + off] */
+    } else {
         mov_imm64(e, RDX, off);
         op_rr(e, true, 0x01, 1, RDX, RAX);              /* add rax, rdx */
     }
-    op_mem(e, true, 0x8D, 1, RDX, RAX, -1, (int32_t)size);   /* lea rdx, [rax + size] */
+    op_mem(e, true, 0x8D, 1, RDX, RAX, -1, disp + (int32_t)size);   /* lea rdx, [rax + disp + size] */
     op_rr(e, true, 0x39, 1, R14, RDX);                  /* cmp rdx, r14 */
     jmp_stub(e, CC_A, PVF_TRAP_MEMORY_OUT_OF_BOUNDS);
+    return disp;
 }
 
 typedef struct mem_form { uint32_t opcode; int nop; bool w; } mem_form;
 
 static void emit_load(emitter *e, const uint32_t *ip, mem_form f, uint32_t size)
 {
-    effective_address(e, ip[2], ip[3], size);
-    op_mem(e, f.w, f.opcode, f.nop, RCX, R13, RAX, 0);
-    store_slot(e, RCX, ip[1]);
+    int32_t disp = effective_address(e, ip[2], ip[3], size);
+    int r = slot_reg(e, ip[1]);
+    int t = r >= 0 ? r : RCX;
+    op_mem(e, f.w, f.opcode, f.nop, t, R13, RAX, disp);
+    if (t == RCX)
+        store_slot(e, RCX, ip[1]);
 }
 
 static void emit_store(emitter *e, const uint32_t *ip, mem_form f, uint32_t size)
 {
-    bool value_in_rax = ip[2] == e->carry;
+    int v = slot_reg(e, ip[2]);
+    bool value_in_rax = v < 0 && ip[2] == e->carry;
     if (value_in_rax)
         op_rr(e, true, 0x89, 1, RAX, RCX);                          /* mov rcx, rax */
-    effective_address(e, ip[1], ip[3], size);
-    if (!value_in_rax)
-        load_slot(e, true, RCX, ip[2]);
-    op_mem(e, f.w, f.opcode, f.nop, RCX, R13, RAX, 0);
+    int32_t disp = effective_address(e, ip[1], ip[3], size);
+    if (v < 0) {
+        if (!value_in_rax)
+            load_slot(e, true, RCX, ip[2]);
+        v = RCX;
+    }
+    op_mem(e, f.w, f.opcode, f.nop, v, R13, RAX, disp);
 }
 
 /* A wasm call of defined function `callee` with its frame at slot b: the interpreter's bounds
@@ -403,14 +662,14 @@ static void adjust_height(emitter *e, uint32_t k, bool add)
 {
     ctx_load(e, RAX, offsetof(native_ctx, height));
     op_mem(e, false, 0x8B, 1, RCX, RAX, -1, 0);         /* mov ecx, [rax] */
-    rex(e, false, 0, 0, RCX, false);
-    put(e, 0x81);
-    put(e, (uint8_t)(0xC0 | (add ? 0 : 5) << 3 | RCX));
+    op_digit(e, false, 0x81, add ? 0 : 5, RCX);
     put32(e, k);                                        /* add/sub ecx, k */
     op_mem(e, true, 0x89, 1, RCX, RAX, -1, 0);          /* mov [rax], rcx */
 }
 
 /* ------------------------------------------------------------------ one function */
+
+static void emit_epilogue(emitter *e);
 
 static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
 {
@@ -419,84 +678,107 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
     e->carry = e->target[w - e->base] ? NO_SLOT : e->rax_slot;
     e->rax_slot = NO_SLOT;      /* set again by a store of rax that ends the op */
     switch (op) {
-#define BIN_ALU(NAME, W, OP)                                                                  \
-    case IR_##NAME: alu_op(e, W, OP, ip[2], false, ip[3]); store_slot(e, RAX, ip[1]); break;   \
-    case IR_##NAME##_K: alu_op(e, W, OP, ip[2], true, W ? (ip[3] | (uint64_t)ip[4] << 32) : ip[3]); \
-        store_slot(e, RAX, ip[1]); break;
-    BIN_ALU(I32_ADD, false, ALU_ADD) BIN_ALU(I32_SUB, false, ALU_SUB) BIN_ALU(I32_AND, false, ALU_AND)
-    BIN_ALU(I32_OR, false, ALU_OR) BIN_ALU(I32_XOR, false, ALU_XOR)
-    BIN_ALU(I64_ADD, true, ALU_ADD) BIN_ALU(I64_SUB, true, ALU_SUB) BIN_ALU(I64_AND, true, ALU_AND)
-    BIN_ALU(I64_OR, true, ALU_OR) BIN_ALU(I64_XOR, true, ALU_XOR)
-#undef BIN_ALU
-#define BIN_SHIFT(NAME, W, DIGIT)                                                             \
-    case IR_##NAME: shift_op(e, W, DIGIT, ip[2], false, ip[3], ip[1]); break;                  \
-    case IR_##NAME##_K: shift_op(e, W, DIGIT, ip[2], true, ip[3], ip[1]); break;
-    BIN_SHIFT(I32_SHL, false, 4) BIN_SHIFT(I32_SHR_S, false, 7) BIN_SHIFT(I32_SHR_U, false, 5)
-    BIN_SHIFT(I32_ROTL, false, 0) BIN_SHIFT(I32_ROTR, false, 1)
-    BIN_SHIFT(I64_SHL, true, 4) BIN_SHIFT(I64_SHR_S, true, 7) BIN_SHIFT(I64_SHR_U, true, 5)
-    BIN_SHIFT(I64_ROTL, true, 0) BIN_SHIFT(I64_ROTR, true, 1)
-#undef BIN_SHIFT
-    case IR_I32_MUL:
-    case IR_I64_MUL: {
-        bool w = op == IR_I64_MUL;
-        load_first_rax(e, w, ip[2]);
-        op_mem(e, w, 0x0FAF, 2, RAX, RBX, -1, SLOT(ip[3]));        /* imul rax, [b] */
-        store_slot(e, RAX, ip[1]);
+#define BIN(NAME, W, OP)                                                                      \
+    case IR_##NAME: bin_op(e, W, OP, ip[1], ip[2], false, ip[3]); break;                        \
+    case IR_##NAME##_K: bin_op(e, W, OP, ip[1], ip[2], true, W ? (ip[3] | (uint64_t)ip[4] << 32) : ip[3]); break;
+    BIN(I32_ADD, false, OP_ADD) BIN(I32_SUB, false, OP_SUB) BIN(I32_AND, false, OP_AND)
+    BIN(I32_OR, false, OP_OR) BIN(I32_XOR, false, OP_XOR) BIN(I32_MUL, false, OP_IMUL)
+    BIN(I64_ADD, true, OP_ADD) BIN(I64_SUB, true, OP_SUB) BIN(I64_AND, true, OP_AND)
+    BIN(I64_OR, true, OP_OR) BIN(I64_XOR, true, OP_XOR) BIN(I64_MUL, true, OP_IMUL)
+#undef BIN
+#define SHIFT(NAME, W, DIGIT)                                                                 \
+    case IR_##NAME: shift_op(e, W, DIGIT, ip[1], ip[2], false, ip[3]); break;                  \
+    case IR_##NAME##_K: shift_op(e, W, DIGIT, ip[1], ip[2], true, ip[3]); break;
+    SHIFT(I32_SHL, false, 4) SHIFT(I32_SHR_S, false, 7) SHIFT(I32_SHR_U, false, 5)
+    SHIFT(I32_ROTL, false, 0) SHIFT(I32_ROTR, false, 1)
+    SHIFT(I64_SHL, true, 4) SHIFT(I64_SHR_S, true, 7) SHIFT(I64_SHR_U, true, 5)
+    SHIFT(I64_ROTL, true, 0) SHIFT(I64_ROTR, true, 1)
+#undef SHIFT
+#define DIV(NAME, W, SIGNED, REM)                                                             \
+    case IR_##NAME: div_op(e, W, SIGNED, REM, ip[1], ip[2], false, ip[3]); break;              \
+    case IR_##NAME##_K: div_op(e, W, SIGNED, REM, ip[1], ip[2], true, W ? (ip[3] | (uint64_t)ip[4] << 32) : ip[3]); break;
+    DIV(I32_DIV_S, false, true, false) DIV(I32_DIV_U, false, false, false)
+    DIV(I32_REM_S, false, true, true) DIV(I32_REM_U, false, false, true)
+    DIV(I64_DIV_S, true, true, false) DIV(I64_DIV_U, true, false, false)
+    DIV(I64_REM_S, true, true, true) DIV(I64_REM_U, true, false, true)
+#undef DIV
+#define CMP(CMP_, INV)                                                                        \
+    case IR_I32_##CMP_: case IR_I32_##CMP_##_K:                                                \
+        compare(e, false, ip[2], op == IR_I32_##CMP_##_K, ip[3]);                              \
+        setcc_store(e, CMP_CC[(IR_I32_##CMP_ - IR_I32_EQ) / 2], ip[1]);                        \
+        break;                                                                                \
+    case IR_I64_##CMP_: case IR_I64_##CMP_##_K:                                                \
+        compare(e, true, ip[2], op == IR_I64_##CMP_##_K,                                       \
+                op == IR_I64_##CMP_##_K ? (ip[3] | (uint64_t)ip[4] << 32) : ip[3]);            \
+        setcc_store(e, CMP_CC[(IR_I64_##CMP_ - IR_I64_EQ) / 2], ip[1]);                        \
         break;
-    }
-    case IR_I32_MUL_K:
-    case IR_I64_MUL_K: {
-        bool w = op == IR_I64_MUL_K;
-        load_first_rax(e, w, ip[2]);
-        mov_imm64(e, RCX, w ? (ip[3] | (uint64_t)ip[4] << 32) : ip[3]);
-        op_rr(e, w, 0x0FAF, 2, RAX, RCX);                           /* imul rax, rcx */
-        store_slot(e, RAX, ip[1]);
-        break;
-    }
+    IR_BR_CMPS(CMP)
+#undef CMP
     case IR_I32_EQZ:
     case IR_I64_EQZ:
-        load_first_rax(e, op == IR_I64_EQZ, ip[2]);
-        op_rr(e, op == IR_I64_EQZ, 0x85, 1, RAX, RAX);
+        test_slot(e, op == IR_I64_EQZ, ip[2]);
         setcc_store(e, CC_E, ip[1]);
         break;
+    case IR_I32_CLZ: bitcount_op(e, false, 0, ip[1], ip[2]); break;
+    case IR_I32_CTZ: bitcount_op(e, false, 1, ip[1], ip[2]); break;
+    case IR_I32_POPCNT: bitcount_op(e, false, 2, ip[1], ip[2]); break;
+    case IR_I64_CLZ: bitcount_op(e, true, 0, ip[1], ip[2]); break;
+    case IR_I64_CTZ: bitcount_op(e, true, 1, ip[1], ip[2]); break;
+    case IR_I64_POPCNT: bitcount_op(e, true, 2, ip[1], ip[2]); break;
     case IR_I32_WRAP_I64:
-    case IR_I64_EXTEND_I32_U:
-        /* a 32-bit load truncates: never the carried rax, which holds an i64 for WRAP */
-        load_slot(e, false, RAX, ip[2]);
-        store_slot(e, RAX, ip[1]);
+    case IR_I64_EXTEND_I32_U: {
+        /* a 32-bit move truncates: never the carried rax, which holds an i64 for WRAP; and
+         * always a move, even within one register (d == a) */
+        int r = slot_reg(e, ip[1]), a = slot_reg(e, ip[2]);
+        int t = r >= 0 ? r : RAX;
+        if (a >= 0)
+            op_rr(e, false, 0x8B, 1, t, a);
+        else
+            op_mem(e, false, 0x8B, 1, t, RBX, -1, SLOT(ip[2]));
+        finish_result(e, t, ip[1]);
         break;
+    }
     case IR_I64_EXTEND_I32_S:
     case IR_I64_EXTEND32_S:
-        op_mem(e, true, 0x63, 1, RAX, RBX, -1, SLOT(ip[2]));       /* movsxd rax, dword */
-        store_slot(e, RAX, ip[1]);
-        break;
     case IR_I32_EXTEND8_S:
     case IR_I32_EXTEND16_S:
     case IR_I64_EXTEND8_S:
     case IR_I64_EXTEND16_S: {
-        bool w = op == IR_I64_EXTEND8_S || op == IR_I64_EXTEND16_S;
-        bool byte = op == IR_I32_EXTEND8_S || op == IR_I64_EXTEND8_S;
-        op_mem(e, w, byte ? 0x0FBE : 0x0FBF, 2, RAX, RBX, -1, SLOT(ip[2]));
-        store_slot(e, RAX, ip[1]);
+        bool w = op != IR_I32_EXTEND8_S && op != IR_I32_EXTEND16_S;
+        uint32_t opc = op == IR_I32_EXTEND8_S || op == IR_I64_EXTEND8_S     ? 0x0FBE   /* movsx r, r/m8 */
+                       : op == IR_I32_EXTEND16_S || op == IR_I64_EXTEND16_S ? 0x0FBF   /* movsx r, r/m16 */
+                                                                            : 0x63;    /* movsxd */
+        int r = slot_reg(e, ip[1]);
+        int t = r >= 0 ? r : RAX;
+        op_slot(e, w, opc, opc == 0x63 ? 1 : 2, t, ip[2]);
+        finish_result(e, t, ip[1]);
         break;
     }
     case IR_COPY:
-        load_first_rax(e, true, ip[2]);
-        store_slot(e, RAX, ip[1]);
+        if (slot_reg(e, ip[1]) >= 0) {
+            load_slot(e, true, slot_reg(e, ip[1]), ip[2]);
+        } else {
+            load_first_rax(e, true, ip[2]);
+            store_slot(e, RAX, ip[1]);
+        }
         break;
     case IR_CONST32:
-        mov_imm64(e, RAX, ip[2]);
-        store_slot(e, RAX, ip[1]);
+    case IR_CONST64: {
+        uint64_t v = op == IR_CONST32 ? ip[2] : ip[2] | (uint64_t)ip[3] << 32;
+        int r = slot_reg(e, ip[1]);
+        if (r >= 0 && v == 0) {
+            op_rr(e, false, 0x31, 1, r, r);                         /* xor r32, r32 */
+        } else {
+            mov_imm64(e, r >= 0 ? r : RAX, v);
+            finish_result(e, r >= 0 ? r : RAX, ip[1]);
+        }
         break;
-    case IR_CONST64:
-        mov_imm64(e, RAX, ip[2] | (uint64_t)ip[3] << 32);
-        store_slot(e, RAX, ip[1]);
-        break;
+    }
     case IR_SELECT:
         load_slot(e, false, RCX, ip[4]);
         load_slot(e, true, RAX, ip[2]);
         op_rr(e, false, 0x85, 1, RCX, RCX);
-        op_mem(e, true, 0x0F44, 2, RAX, RBX, -1, SLOT(ip[3]));     /* cmovz rax, [b] */
+        op_slot(e, true, 0x0F44, 2, RAX, ip[3]);                    /* cmovz rax, b */
         store_slot(e, RAX, ip[1]);
         break;
     case IR_GLOBAL_GET:
@@ -531,8 +813,7 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         break;
     case IR_BR_IF:
     case IR_BR_UNLESS:
-        load_first_rax(e, false, ip[1]);
-        op_rr(e, false, 0x85, 1, RAX, RAX);
+        test_slot(e, false, ip[1]);
         jmp_ir(e, op == IR_BR_IF ? CC_NE : CC_E, ip[2]);
         break;
     case IR_BR_TABLE: {
@@ -559,28 +840,30 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
             add_fixup(e, FIX_TABLE, ip[3 + i], table);
         break;
     }
-#define BRCMP(CMP, INV)                                                                       \
-    case IR_BR_I32_##CMP:                                                                     \
-    case IR_BR_I32_##CMP##_K:                                                                 \
-        load_first_rax(e, false, ip[1]);                                                      \
-        if (op == IR_BR_I32_##CMP) {                                                          \
-            op_mem(e, false, 0x3B, 1, RAX, RBX, -1, SLOT(ip[2]));                             \
-        } else {                                                                              \
-            put(e, 0x81);                                                                     \
-            put(e, 0xF8);                                                                     \
-            put32(e, ip[2]);                                                                  \
-        }                                                                                     \
-        jmp_ir(e, CMP_CC[(IR_BR_I32_##CMP - IR_BR_I32_EQ) / 2], ip[3]);                       \
+#define BRCMP(CMP_, INV)                                                                      \
+    case IR_BR_I32_##CMP_:                                                                    \
+    case IR_BR_I32_##CMP_##_K:                                                                \
+        compare(e, false, ip[1], op == IR_BR_I32_##CMP_##_K, ip[2]);                          \
+        jmp_ir(e, CMP_CC[(IR_BR_I32_##CMP_ - IR_BR_I32_EQ) / 2], ip[3]);                      \
         break;
     IR_BR_CMPS(BRCMP)
 #undef BRCMP
-    case IR_RETURN1:
-        load_first_rax(e, true, ip[1]);
-        store_slot(e, RAX, 0);
-        /* fall through */
-    case IR_RETURN:
+    case IR_RETURN1: {
+        /* the result goes to the frame's slot 0 itself: the caller reads it there */
+        int r = slot_reg(e, ip[1]);
+        if (r < 0) {
+            load_first_rax(e, true, ip[1]);
+            r = RAX;
+        }
+        op_mem(e, true, 0x89, 1, r, RBX, -1, 0);
         op_rr(e, false, 0x31, 1, RAX, RAX);                         /* xor eax, eax */
-        e->rax_slot = NO_SLOT;
+        jmp_stub(e, -1, STUB_RETURN_EAX);
+        break;
+    }
+    case IR_RETURN:
+        for (uint32_t i = 0; i < e->nresults; i++)                  /* results are in fp[0..n) */
+            slot_to_frame(e, i);
+        op_rr(e, false, 0x31, 1, RAX, RAX);                         /* xor eax, eax */
         jmp_stub(e, -1, STUB_RETURN_EAX);
         break;
     case IR_UNREACHABLE:
@@ -594,15 +877,24 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         op_mem(e, false, 0x3B, 1, RCX, R12, -1, offsetof(native_ctx, limit));  /* cmp ecx, limit */
         jmp_stub(e, CC_A, PVF_TRAP_UNREACHABLE);
         /* fall through */
-    case IR_CALL:
-        emit_local_call(e, ip[2], code->funcs[ip[1]].frame_slots, false);
+    case IR_CALL: {
+        /* the callee reads its arguments from its frame (slots b..) and leaves its results
+         * there; it gives back every register it uses */
+        const code_func *callee = &code->funcs[ip[1]];
+        for (uint32_t i = 0; i < callee->nparams; i++)
+            slot_to_frame(e, ip[2] + i);
+        emit_local_call(e, ip[2], callee->frame_slots, false);
         put(e, 0xE8);
         add_fixup(e, FIX_CALL, ip[1], 0);
         emit_after_call(e);
+        for (uint32_t i = 0; i < callee->nresults; i++)
+            slot_from_frame(e, ip[2] + i);
         if (op == IR_CALL_METERED)
             adjust_height(e, ip[3], false);
         break;
+    }
     case IR_CALL_IMPORT:
+        flush_slots(e);
         ctx_load(e, RDI, offsetof(native_ctx, inst));
         mov_imm64(e, RSI, ip[1]);
         op_mem(e, true, 0x8D, 1, RDX, RBX, -1, SLOT(ip[2]));
@@ -611,10 +903,12 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         call_helper(e, offsetof(native_ctx, import_fn));
         test_eax_propagate(e);
         reload_msize(e);
+        reload_slots(e);
         break;
     case IR_CALL_INDIRECT:
         /* interp_call_indirect(inst, ip, fp, frames_left, slots_end, &callee, trap): the checks, an
          * external call made there, or NATIVE_LOCAL_CALL with the callee for a call from here */
+        flush_slots(e);
         ctx_load(e, RDI, offsetof(native_ctx, inst));
         ir_address(e, RSI, w);
         op_rr(e, true, 0x89, 1, RBX, RDX);
@@ -644,6 +938,7 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
             memcpy(e->buf + jne, &(uint32_t){ (uint32_t)e->len - (jne + 4) }, 4);
         test_eax_propagate(e);
         reload_msize(e);
+        reload_slots(e);
         break;
     default:
         /* everything else: the interpreter's own definition of the op */
@@ -669,8 +964,7 @@ static void finish_function(emitter *e, size_t first_fix)
             put(e, 0xB8);
             put32(e, k);                                            /* mov eax, kind */
         }
-        put(e, 0x5B);                                               /* pop rbx */
-        put(e, 0xC3);                                               /* ret */
+        emit_epilogue(e);
     }
     if (e->failed)
         return;
@@ -695,25 +989,215 @@ static void finish_function(emitter *e, size_t first_fix)
     e->nfix = kept;
 }
 
-/* Mark every IR word a branch of the function [entry, end) lands on. */
+/* The branch targets of the op at ip: calls fn(e, target, from, next) for each. */
+static uint32_t branch_targets(const uint32_t *ip, const uint32_t **list)
+{
+    switch (ip[0]) {
+    case IR_BR: *list = ip + 1; return 1;
+    case IR_BR_IF: case IR_BR_UNLESS: *list = ip + 2; return 1;
+    case IR_BR_TABLE: *list = ip + 3; return ip[2] + 1;
+#define BRCMP_TARGET(cmp, inv) case IR_BR_I32_##cmp: case IR_BR_I32_##cmp##_K: *list = ip + 3; return 1;
+    IR_BR_CMPS(BRCMP_TARGET)
+#undef BRCMP_TARGET
+    default: return 0;
+    }
+}
+
+/*
+ * Mark every IR word a branch of the function [entry, end) lands on, and count loop nesting:
+ * a branch back to word t from an op ending at word n makes [t, n) one loop deeper.
+ */
 static void mark_targets(emitter *e, const pvf_code *code, uint32_t entry, uint32_t end)
 {
+    memset(e->depth, 0, (size_t)(end - entry + 1) * sizeof *e->depth);
     for (uint32_t w = entry; w < end;) {
         const uint32_t *ip = code->code + w;
-        switch (ip[0]) {
-        case IR_BR: e->target[ip[1] - entry] = 1; break;
-        case IR_BR_IF: case IR_BR_UNLESS: e->target[ip[2] - entry] = 1; break;
-        case IR_BR_TABLE:
-            for (uint32_t i = 0; i <= ip[2]; i++)
-                e->target[ip[3 + i] - entry] = 1;
-            break;
-#define MARK_BRCMP(cmp, inv) case IR_BR_I32_##cmp: case IR_BR_I32_##cmp##_K: e->target[ip[3] - entry] = 1; break;
-        IR_BR_CMPS(MARK_BRCMP)
-#undef MARK_BRCMP
-        default: break;
+        const uint32_t *list;
+        uint32_t words = ir_op_words(ip), n = branch_targets(ip, &list);
+        for (uint32_t i = 0; i < n; i++) {
+            e->target[list[i] - entry] = 1;
+            if (list[i] <= w) {
+                e->depth[list[i] - entry]++;
+                e->depth[w + words - entry]--;
+            }
         }
+        w += words;
+    }
+    int32_t depth = 0;
+    for (uint32_t i = 0; i < end - entry; i++)
+        e->depth[i] = depth += e->depth[i];
+}
+
+/*
+ * The slots the op's inline template reads or writes (into s[], at most 4); *writes: whether
+ * s[0] is its result. -1: the op calls C code (interp_step, a host function, call_indirect's
+ * checks), which reads the frame.
+ */
+static int template_slots(const uint32_t *ip, uint32_t s[4], bool *writes)
+{
+    uint32_t op = ip[0];
+    *writes = false;
+    switch (op) {
+#define TS_BIN(NAME, wop) case IR_##NAME: s[2] = ip[3]; /* fall through */ case IR_##NAME##_K: \
+        s[0] = ip[1]; s[1] = ip[2]; *writes = true; return op == IR_##NAME ? 3 : 2;
+    IR_I32_BINOPS(TS_BIN) IR_I64_BINOPS(TS_BIN)
+#undef TS_BIN
+#define TS_BRCMP(cmp, inv) case IR_BR_I32_##cmp: s[1] = ip[2]; /* fall through */ case IR_BR_I32_##cmp##_K: \
+        s[0] = ip[1]; return op == IR_BR_I32_##cmp ? 2 : 1;
+    IR_BR_CMPS(TS_BRCMP)
+#undef TS_BRCMP
+#define TS_MEM(NAME, wop, bytes) case IR_##NAME:
+    IR_STORES(TS_MEM)
+        s[0] = ip[1];
+        s[1] = ip[2];
+        return 2;
+    IR_LOADS(TS_MEM)
+#undef TS_MEM
+    case IR_COPY:
+    case IR_I32_EQZ: case IR_I64_EQZ: case IR_I32_CLZ: case IR_I32_CTZ: case IR_I32_POPCNT:
+    case IR_I64_CLZ: case IR_I64_CTZ: case IR_I64_POPCNT: case IR_I32_WRAP_I64:
+    case IR_I64_EXTEND_I32_S: case IR_I64_EXTEND_I32_U: case IR_I32_EXTEND8_S: case IR_I32_EXTEND16_S:
+    case IR_I64_EXTEND8_S: case IR_I64_EXTEND16_S: case IR_I64_EXTEND32_S:
+        s[0] = ip[1];
+        s[1] = ip[2];
+        *writes = true;
+        return 2;
+    case IR_CONST32: case IR_CONST64: case IR_GLOBAL_GET:
+        *writes = true;
+        /* fall through */
+    case IR_BR_IF: case IR_BR_UNLESS: case IR_BR_TABLE: case IR_RETURN1: case IR_GLOBAL_SET:
+        s[0] = ip[1];
+        return 1;
+    case IR_SELECT:
+        memcpy(s, ip + 1, 4 * sizeof *s);
+        *writes = true;
+        return 4;
+    case IR_BR: case IR_RETURN: case IR_UNREACHABLE: case IR_TRAP_MISSING: case IR_CALL: case IR_CALL_METERED:
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* A use inside `depth` loops counts 8^depth (capped): inner loops decide. */
+static uint64_t use_weight(int32_t depth)
+{
+    return (uint64_t)1 << (3 * (depth < 0 ? 0 : depth > 10 ? 10 : depth));
+}
+
+/*
+ * Choose the slots that live in registers for the whole function [f->entry, end): the most used
+ * ones (uses weighted by loop depth), as long as each is used more than a C helper call costs
+ * it (written to the frame before, read back after: two moves per helper call).
+ */
+static bool regalloc_function(emitter *e, const pvf_code *code, const code_func *f, uint32_t end)
+{
+    e->nalloc = 0;
+    e->nslots = f->frame_slots;
+    size_t n = e->nslots ? e->nslots : 1;
+    if (!vec_reserve((void **)&e->reg, &e->reg_cap, n, sizeof *e->reg, 256) ||
+        !vec_reserve((void **)&e->uses, &e->uses_cap, n, sizeof *e->uses, 256))
+        return false;
+    memset(e->reg, -1, n * sizeof *e->reg);
+    memset(e->uses, 0, n * sizeof *e->uses);
+    uint64_t helper_cost = 0;
+    bool helpers = false;
+    for (uint32_t w = f->entry; w < end;) {
+        const uint32_t *ip = code->code + w;
+        uint32_t s[4];
+        bool writes;
+        int k = template_slots(ip, s, &writes);
+        uint64_t weight = use_weight(e->depth[w - f->entry]);
+        if (k < 0) {
+            helper_cost += 2 * weight;
+            helpers = true;
+        }
+        for (int i = 0; i < k; i++)
+            if (s[i] < e->nslots)
+                e->uses[s[i]] += weight;
         w += ir_op_words(ip);
     }
+    while (e->nalloc < NALLOC) {
+        uint32_t best = NO_SLOT;
+        for (uint32_t s = 0; s < e->nslots; s++)
+            if (e->reg[s] < 0 && e->uses[s] > 1 && e->uses[s] > helper_cost &&
+                (best == NO_SLOT || e->uses[s] > e->uses[best]))
+                best = s;
+        if (best == NO_SLOT)
+            break;
+        e->reg[best] = (int8_t)ALLOC_REGS[e->nalloc];
+        e->alloc_slot[e->nalloc] = best;
+        /* a declared local starts as the zero only its register gets */
+        e->alloc_written[e->nalloc] = best >= f->nparams;
+        e->nalloc++;
+    }
+    for (uint32_t w = f->entry; w < end;) {                 /* which of them the templates write */
+        const uint32_t *ip = code->code + w;
+        uint32_t s[4];
+        bool writes;
+        if (template_slots(ip, s, &writes) > 0 && writes)
+            for (uint32_t i = 0; i < e->nalloc; i++)
+                if (e->alloc_slot[i] == s[0])
+                    e->alloc_written[i] = true;
+        w += ir_op_words(ip);
+    }
+    /* Every register is callee-saved between wasm functions; a C helper saves only rbp and
+     * r15 of them, so a function that calls one saves all for its callers. */
+    e->npush = helpers ? NALLOC : e->nalloc;
+    e->nresults = f->nresults;
+    return true;
+}
+
+/* push rbx and the registers the function uses (rsp stays 16-aligned at calls), rbx = fp */
+static void emit_prologue(emitter *e, const code_func *f)
+{
+    put(e, 0x53);                                                   /* push rbx */
+    for (uint32_t i = 0; i < e->npush; i++) {
+        rex(e, false, 0, 0, ALLOC_REGS[i], false);
+        put(e, (uint8_t)(0x50 | (ALLOC_REGS[i] & 7)));              /* push reg */
+    }
+    if (e->npush % 2) {
+        put(e, 0x48); put(e, 0x83); put(e, 0xEC); put(e, 0x08);    /* sub rsp, 8 */
+    }
+    op_rr(e, true, 0x89, 1, RDI, RBX);                              /* mov rbx, rdi */
+    /* the declared locals start as zero: in their registers, or in the frame */
+    uint32_t in_frame = 0;
+    for (uint32_t i = 0; i < f->nlocals; i++)
+        in_frame += slot_reg(e, f->nparams + i) < 0;
+    if (in_frame > 16) {
+        op_rr(e, false, 0x31, 1, RAX, RAX);
+        op_mem(e, true, 0x8D, 1, RDI, RBX, -1, SLOT(f->nparams));
+        mov_imm64(e, RCX, f->nlocals);
+        put(e, 0xF3);
+        put(e, 0x48);
+        put(e, 0xAB);                                               /* rep stosq */
+    } else if (in_frame) {
+        op_rr(e, false, 0x31, 1, RAX, RAX);
+        for (uint32_t i = 0; i < f->nlocals; i++)
+            if (slot_reg(e, f->nparams + i) < 0)
+                op_mem(e, true, 0x89, 1, RAX, RBX, -1, SLOT(f->nparams + i));
+    }
+    for (uint32_t i = 0; i < e->nalloc; i++) {
+        int r = ALLOC_REGS[i];
+        if (e->alloc_slot[i] < f->nparams)
+            slot_from_frame(e, e->alloc_slot[i]);
+        else
+            op_rr(e, false, 0x31, 1, r, r);                         /* xor r32, r32 */
+    }
+}
+
+/* (rax already holds the result) everything the prologue pushed given back; ret */
+static void emit_epilogue(emitter *e)
+{
+    if (e->npush % 2) {
+        put(e, 0x48); put(e, 0x83); put(e, 0xC4); put(e, 0x08);    /* add rsp, 8 */
+    }
+    for (uint32_t i = e->npush; i-- > 0;) {
+        rex(e, false, 0, 0, ALLOC_REGS[i], false);
+        put(e, (uint8_t)(0x58 | (ALLOC_REGS[i] & 7)));              /* pop reg */
+    }
+    put(e, 0x5B);                                                   /* pop rbx */
+    put(e, 0xC3);                                                   /* ret */
 }
 
 static bool emit_function(emitter *e, const pvf_code *code, const code_func *f, uint32_t end)
@@ -723,28 +1207,19 @@ static bool emit_function(emitter *e, const pvf_code *code, const code_func *f, 
     e->span = end - f->entry;
     size_t cap = e->span_cap;
     if (!vec_reserve((void **)&e->at, &cap, e->span ? e->span : 1, sizeof *e->at, 1024) ||
+        !vec_reserve((void **)&e->depth, &e->depth_cap, (size_t)e->span + 1, sizeof *e->depth, 1024) ||
         !vec_reserve((void **)&e->target, &e->span_cap, e->span ? e->span : 1, 1, 1024)) {
         e->failed = true;
         return false;
     }
     memset(e->target, 0, e->span);
     mark_targets(e, code, f->entry, end);
-    e->rax_slot = NO_SLOT;
-    put(e, 0x53);                                                   /* push rbx */
-    op_rr(e, true, 0x89, 1, RDI, RBX);                              /* mov rbx, rdi */
-    if (f->nlocals) {                                               /* zero the declared locals */
-        op_rr(e, false, 0x31, 1, RAX, RAX);
-        if (f->nlocals <= 16) {
-            for (uint32_t i = 0; i < f->nlocals; i++)
-                store_slot(e, RAX, f->nparams + i);
-        } else {
-            op_mem(e, true, 0x8D, 1, RDI, RBX, -1, SLOT(f->nparams));
-            mov_imm64(e, RCX, f->nlocals);
-            put(e, 0xF3);
-            put(e, 0x48);
-            put(e, 0xAB);                                           /* rep stosq */
-        }
+    if (!regalloc_function(e, code, f, end)) {
+        e->failed = true;
+        return false;
     }
+    e->rax_slot = NO_SLOT;
+    emit_prologue(e, f);
     for (uint32_t w = f->entry; w < end && !e->failed;) {
         e->at[w - e->base] = (uint32_t)e->len;
         if (!emit_op(e, code, w))
@@ -830,6 +1305,9 @@ bool native_compile(pvf_code *code, bool runnable, char *err, size_t errlen)
     free(offset);
     free(e.at);
     free(e.target);
+    free(e.depth);
+    free(e.reg);
+    free(e.uses);
     free(e.fix);
     free(e.buf);
     if (!ok) {
@@ -850,6 +1328,9 @@ bool native_artifact_too_big(const pvf_code *code)
 native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t len, const uint32_t *offsets,
                              char *err, size_t errlen)
 {
+    /* popcnt is the one instruction the code uses beyond x86-64's baseline (x86-64-v2) */
+    if (!__builtin_cpu_supports("popcnt"))
+        return snprintf(err, errlen, "native tier: this CPU lacks popcnt (x86-64-v2); use --tier interp"), NULL;
     native_code *n = calloc(1, sizeof *n);
     if (!n)
         return snprintf(err, errlen, "native tier: out of memory"), NULL;
