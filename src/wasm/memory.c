@@ -1,8 +1,11 @@
 /*
  * memory.c — linear memory: one address-space reservation per memory.
  *
- * The whole range up to the maximum (plus a guard) is reserved PROT_NONE with
- * MAP_NORESERVE at creation; growing only changes protection, so the base
+ * 8 GiB and a guard are reserved PROT_NONE with MAP_NORESERVE at creation — every address
+ * a wasm access can form (a 32-bit address + a 32-bit offset + up to 8 bytes) lies inside,
+ * so the native tier's loads and stores need no bounds check: past the current size the
+ * reservation faults, and native_x64.c turns that fault into the out-of-bounds trap. Growing
+ * only changes protection, so the base
  * never moves and growth cannot fail for lack of host memory at a point the
  * reference would succeed: `memory.grow` fails (returns -1) exactly when the
  * new size would pass the module's maximum. An mprotect failure inside the
@@ -16,13 +19,13 @@
 #include "wasm/store.h"
 
 #define PAGE_SIZE (64u * 1024u)
-#define GUARD_BYTES ((size_t)1 << 20)
+#define RESERVATION_BYTES (((size_t)8 << 30) + PAGE_SIZE)  /* 2^32 + 2^32 + 8 bytes, rounded up */
 
 bool memory_init(pvf_memory *mem, uint32_t min_pages, uint32_t max_pages)
 {
     if (max_pages > WASM_MAX_PAGES)
         max_pages = WASM_MAX_PAGES;
-    mem->reserved = (size_t)max_pages * PAGE_SIZE + GUARD_BYTES;
+    mem->reserved = RESERVATION_BYTES;
     void *p = mmap(NULL, mem->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return false;

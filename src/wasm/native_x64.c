@@ -6,13 +6,17 @@
  * the function, calls at the end of the code. Trap exits jump to per-function stubs that return
  * the trap kind; a nonzero kind returned by a call is passed up unchanged.
  */
+#define _GNU_SOURCE     /* REG_RIP and the other ucontext register names */
 #include "wasm/native.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 #include "util/vec.h"
 #include "wasm/code.h"
@@ -22,6 +26,7 @@
 #if defined(__x86_64__) && defined(__linux__)
 
 #define NATIVE_STACK_BYTES (256u << 20)     /* the reference's native stack: 256 MiB */
+#define NATIVE_ALTSTACK_BYTES (64u << 10)   /* the fault handler's stack */
 
 /* ------------------------------------------------------------------ the run's context */
 
@@ -31,7 +36,7 @@ typedef struct native_ctx {
     uint64_t *height;           /* the stack limiter's global (a dummy when unmetered) */
     uint64_t frames_left;       /* wasm frames the interpreter's call stack could still take */
     uint64_t *slots_end;        /* end of the value stack */
-    const uint64_t *msize;      /* &memory->size (or a zero) */
+    uint64_t enter_rbp;         /* native_enter's frame: where a memory fault returns to */
     uint64_t **globals;
     void *const *entries;       /* native entry of every function index (imports NULL) */
     uint8_t *mbase;
@@ -39,6 +44,9 @@ typedef struct native_ctx {
     uint32_t limit;             /* StackLogicalMax */
     const uint32_t *cbase;      /* the IR: helper calls name their op by its word index */
     void *step_fn, *import_fn, *indirect_fn;   /* the helpers: the code holds no absolute address */
+    uintptr_t code_lo, code_hi; /* the machine code, and the memory's reservation: a fault at */
+    uintptr_t mem_lo, mem_hi;   /* a pc in the one on an address in the other is a wasm trap */
+    struct native_ctx *outer;   /* the run this one is nested in (a host function called back) */
 } native_ctx;
 
 struct native_code {
@@ -363,13 +371,6 @@ static void land(emitter *e, size_t at)
 /* Condition codes. */
 enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7, CC_L = 12, CC_GE = 13, CC_LE = 14, CC_G = 15 };
 
-/* r14 = the memory's size now (after anything that can grow it). */
-static void reload_msize(emitter *e)
-{
-    ctx_load(e, RAX, offsetof(native_ctx, msize));
-    op_mem(e, true, 0x8B, 1, R14, RAX, -1, 0);
-}
-
 static void test_eax_propagate(emitter *e)
 {
     op_rr(e, false, 0x85, 1, RAX, RAX);     /* test eax, eax */
@@ -570,7 +571,7 @@ static void call_helper(emitter *e, size_t fn_off)                 /* call [r12 
 
 /* A call of interp_step(inst, fp, ip, trap) for the op at word w: its semantics stay the
  * interpreter's. */
-static void call_step(emitter *e, uint32_t w, bool may_grow)
+static void call_step(emitter *e, uint32_t w)
 {
     flush_slots(e);
     ctx_load(e, RDI, offsetof(native_ctx, inst));
@@ -579,34 +580,38 @@ static void call_step(emitter *e, uint32_t w, bool may_grow)
     ctx_load(e, RCX, offsetof(native_ctx, trap));
     call_helper(e, offsetof(native_ctx, step_fn));
     test_eax_propagate(e);
-    if (may_grow)
-        reload_msize(e);
     reload_slots(e);
 }
 
-/* rax = (u32) a (+ off), trapping unless it + size <= memory size; returns the displacement
- * the access adds. Uses rax and rdx only: a store's value may already wait in rcx. */
-static int32_t effective_address(emitter *e, uint32_t a, uint32_t off, uint32_t size)
+/*
+ * rax = the address slot a holds, zero-extended from 32 bits (even when rax or a register
+ * already holds it: the reservation covers exactly what 32 + 32 bits can reach); returns the
+ * displacement the access adds (the offset, or 0 when the offset was added here). No bounds
+ * check: past the memory's size the reservation faults (memory.c, native_fault).
+ */
+static int32_t effective_address(emitter *e, uint32_t a, uint32_t off)
 {
-    load_first_rax(e, false, a);
-    int32_t disp = 0;
-    if ((uint64_t)off + size <= INT32_MAX) {
-        disp = (int32_t)off;                            /* [r13 + rax + off] */
-    } else {
-        mov_imm64(e, RDX, off);
-        op_rr(e, true, 0x01, 1, RDX, RAX);              /* add rax, rdx */
-    }
-    op_mem(e, true, 0x8D, 1, RDX, RAX, -1, disp + (int32_t)size);   /* lea rdx, [rax + disp + size] */
-    op_rr(e, true, 0x39, 1, R14, RDX);                  /* cmp rdx, r14 */
-    jmp_stub(e, CC_A, PVF_TRAP_MEMORY_OUT_OF_BOUNDS);
-    return disp;
+    int r = slot_reg(e, a);
+    bool carried = a == e->carry;
+    e->carry = NO_SLOT;
+    if (r >= 0)
+        op_rr(e, false, 0x8B, 1, RAX, r);                   /* mov eax, r32 */
+    else if (carried)
+        op_rr(e, false, 0x8B, 1, RAX, RAX);                 /* mov eax, eax */
+    else
+        op_mem(e, false, 0x8B, 1, RAX, RBX, -1, SLOT(a));
+    if (off <= INT32_MAX)
+        return (int32_t)off;                                /* [r13 + rax + off] */
+    mov_imm64(e, RDX, off);
+    op_rr(e, true, 0x01, 1, RDX, RAX);                      /* add rax, rdx */
+    return 0;
 }
 
 typedef struct mem_form { uint32_t opcode; int nop; bool w; } mem_form;
 
-static void emit_load(emitter *e, const uint32_t *ip, mem_form f, uint32_t size)
+static void emit_load(emitter *e, const uint32_t *ip, mem_form f)
 {
-    int32_t disp = effective_address(e, ip[2], ip[3], size);
+    int32_t disp = effective_address(e, ip[2], ip[3]);
     int r = slot_reg(e, ip[1]);
     int t = r >= 0 ? r : RCX;
     op_mem(e, f.w, f.opcode, f.nop, t, R13, RAX, disp);
@@ -614,13 +619,13 @@ static void emit_load(emitter *e, const uint32_t *ip, mem_form f, uint32_t size)
         store_slot(e, RCX, ip[1]);
 }
 
-static void emit_store(emitter *e, const uint32_t *ip, mem_form f, uint32_t size)
+static void emit_store(emitter *e, const uint32_t *ip, mem_form f)
 {
     int v = slot_reg(e, ip[2]);
     bool value_in_rax = v < 0 && ip[2] == e->carry;
     if (value_in_rax)
         op_rr(e, true, 0x89, 1, RAX, RCX);                          /* mov rcx, rax */
-    int32_t disp = effective_address(e, ip[1], ip[3], size);
+    int32_t disp = effective_address(e, ip[1], ip[3]);
     if (v < 0) {
         if (!value_in_rax)
             load_slot(e, true, RCX, ip[2]);
@@ -654,7 +659,6 @@ static void emit_after_call(emitter *e)
 {
     op_mem(e, true, 0xFF, 1, 0, R12, -1, offsetof(native_ctx, frames_left));   /* inc */
     test_eax_propagate(e);
-    reload_msize(e);
 }
 
 /* height = (u32)(height + k) — k may be "negative" (subtraction) */
@@ -794,7 +798,7 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         op_mem(e, true, 0x89, 1, RCX, RAX, -1, 0);
         break;
 
-#define LOAD(NAME, OPC, NOP, W, SIZE) case IR_##NAME: emit_load(e, ip, (mem_form){ OPC, NOP, W }, SIZE); break;
+#define LOAD(NAME, OPC, NOP, W, SIZE) case IR_##NAME: emit_load(e, ip, (mem_form){ OPC, NOP, W }); break;
     LOAD(I32_LOAD, 0x8B, 1, false, 4) LOAD(I64_LOAD, 0x8B, 1, true, 8) LOAD(F32_LOAD, 0x8B, 1, false, 4)
     LOAD(F64_LOAD, 0x8B, 1, true, 8) LOAD(I32_LOAD8_S, 0x0FBE, 2, false, 1) LOAD(I32_LOAD8_U, 0x0FB6, 2, false, 1)
     LOAD(I32_LOAD16_S, 0x0FBF, 2, false, 2) LOAD(I32_LOAD16_U, 0x0FB7, 2, false, 2)
@@ -802,7 +806,7 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
     LOAD(I64_LOAD16_S, 0x0FBF, 2, true, 2) LOAD(I64_LOAD16_U, 0x0FB7, 2, false, 2)
     LOAD(I64_LOAD32_S, 0x63, 1, true, 4) LOAD(I64_LOAD32_U, 0x8B, 1, false, 4)
 #undef LOAD
-#define STORE(NAME, OPC, NOP, W, SIZE) case IR_##NAME: emit_store(e, ip, (mem_form){ OPC, NOP, W }, SIZE); break;
+#define STORE(NAME, OPC, NOP, W, SIZE) case IR_##NAME: emit_store(e, ip, (mem_form){ OPC, NOP, W }); break;
     STORE(I32_STORE, 0x89, 1, false, 4) STORE(I64_STORE, 0x89, 1, true, 8) STORE(F32_STORE, 0x89, 1, false, 4)
     STORE(F64_STORE, 0x89, 1, true, 8) STORE(I32_STORE8, 0x88, 1, false, 1) STORE(I32_STORE16, 0x660089, 3, false, 2)
     STORE(I64_STORE8, 0x88, 1, false, 1) STORE(I64_STORE16, 0x660089, 3, false, 2) STORE(I64_STORE32, 0x89, 1, false, 4)
@@ -902,7 +906,6 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         ctx_load(e, R8, offsetof(native_ctx, trap));
         call_helper(e, offsetof(native_ctx, import_fn));
         test_eax_propagate(e);
-        reload_msize(e);
         reload_slots(e);
         break;
     case IR_CALL_INDIRECT:
@@ -937,12 +940,11 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         if (!e->failed)
             memcpy(e->buf + jne, &(uint32_t){ (uint32_t)e->len - (jne + 4) }, 4);
         test_eax_propagate(e);
-        reload_msize(e);
         reload_slots(e);
         break;
     default:
         /* everything else: the interpreter's own definition of the op */
-        call_step(e, w, op == IR_MEMORY_GROW);
+        call_step(e, w);
         break;
     }
     return !e->failed;
@@ -1383,10 +1385,13 @@ void native_code_free(native_code *n)
 /* ------------------------------------------------------------------ running */
 
 /* native_enter(fn, fp, ctx, stack_top): pinned registers set, stack switched when stack_top is
- * not 0, fn(fp) called, everything callee-saved given back. */
+ * not 0, fn(fp) called, everything callee-saved given back. native_fault_exit is where a
+ * memory fault in the code resumes, with eax = the trap and rbp = ctx->enter_rbp. */
 pvf_trap_kind native_enter(void *fn, uint64_t *fp, native_ctx *ctx, uint8_t *stack_top);
+extern const char native_fault_exit[];
 __asm__(".text\n"
         ".globl native_enter\n"
+        ".hidden native_enter\n"
         ".type native_enter, @function\n"
         "native_enter:\n"
         "  push %rbp\n"
@@ -1397,9 +1402,8 @@ __asm__(".text\n"
         "  push %r14\n"
         "  push %r15\n"
         "  mov %rdx, %r12\n"
+        "  mov %rbp, 40(%rdx)\n"            /* ctx->enter_rbp */
         "  mov 64(%rdx), %r13\n"            /* ctx->mbase */
-        "  mov 40(%rdx), %rax\n"            /* ctx->msize */
-        "  mov (%rax), %r14\n"
         "  mov %rdi, %rax\n"
         "  mov %rsi, %rdi\n"
         "  test %rcx, %rcx\n"
@@ -1408,6 +1412,9 @@ __asm__(".text\n"
         "1:\n"
         "  and $-16, %rsp\n"
         "  call *%rax\n"
+        ".globl native_fault_exit\n"
+        ".hidden native_fault_exit\n"
+        "native_fault_exit:\n"
         "  lea -40(%rbp), %rsp\n"
         "  pop %r15\n"
         "  pop %r14\n"
@@ -1419,10 +1426,79 @@ __asm__(".text\n"
         ".size native_enter, .-native_enter\n");
 
 _Static_assert(offsetof(native_ctx, mbase) == 64, "native_enter reads ctx->mbase at 64");
-_Static_assert(offsetof(native_ctx, msize) == 40, "native_enter reads ctx->msize at 40");
+_Static_assert(offsetof(native_ctx, enter_rbp) == 40, "native_enter writes ctx->enter_rbp at 40");
 
 static __thread uint8_t *native_stack;      /* this thread's native stack (reserved on first use) */
-static __thread int native_nesting;         /* native runs active on this thread */
+/* The innermost native run on this thread (read by the fault handler: initial-exec TLS is a
+ * plain load, safe in a signal handler). */
+static __thread native_ctx *active __attribute__((tls_model("initial-exec")));
+
+/* ------------------------------------------------------------------ memory faults */
+
+static struct sigaction previous_segv;      /* whoever handled SIGSEGV before us */
+static pthread_once_t fault_handler_once = PTHREAD_ONCE_INIT;
+static bool fault_handler_ok;
+static __thread bool altstack_ready;
+
+/*
+ * SIGSEGV: a load or store of the running native code past the memory's size touched the
+ * PROT_NONE part of the reservation. Only a fault whose pc lies in the innermost run's machine
+ * code and whose address lies in its memory's reservation is a wasm trap: the thread resumes
+ * at native_fault_exit, which returns PVF_TRAP_MEMORY_OUT_OF_BOUNDS from native_enter (every
+ * wasm frame in between is abandoned, as a trap abandons them). Any other fault goes to the
+ * previous handler, or to the default action (the process dies: a host bug, never a verdict).
+ */
+static void native_fault(int sig, siginfo_t *si, void *uctx)
+{
+    ucontext_t *uc = uctx;
+    native_ctx *c = active;
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP], addr = (uintptr_t)si->si_addr;
+    if (c && pc >= c->code_lo && pc < c->code_hi && addr >= c->mem_lo && addr < c->mem_hi) {
+        uc->uc_mcontext.gregs[REG_RBP] = (greg_t)c->enter_rbp;
+        uc->uc_mcontext.gregs[REG_RAX] = PVF_TRAP_MEMORY_OUT_OF_BOUNDS;
+        uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)native_fault_exit;
+        return;
+    }
+    if (previous_segv.sa_flags & SA_SIGINFO) {
+        previous_segv.sa_sigaction(sig, si, uctx);
+    } else if (previous_segv.sa_handler != SIG_DFL && previous_segv.sa_handler != SIG_IGN) {
+        previous_segv.sa_handler(sig);
+    } else {
+        signal(sig, SIG_DFL);               /* returning re-runs the access: the default action */
+    }
+}
+
+static void install_fault_handler(void)
+{
+    struct sigaction sa = { 0 };
+    sa.sa_sigaction = native_fault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    fault_handler_ok = sigaction(SIGSEGV, &sa, &previous_segv) == 0;
+}
+
+/* The handler (once per process) and an alternate signal stack (once per thread: the handler
+ * must not run on a stack that might be the one that faulted). */
+static bool fault_handling_ready(void)
+{
+    pthread_once(&fault_handler_once, install_fault_handler);
+    if (!fault_handler_ok)
+        return false;
+    if (altstack_ready)
+        return true;
+    stack_t old;
+    if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) && old.ss_size >= NATIVE_ALTSTACK_BYTES)
+        return altstack_ready = true;       /* the thread has one already */
+    void *p = mmap(NULL, NATIVE_ALTSTACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    stack_t ss = { .ss_sp = p, .ss_size = NATIVE_ALTSTACK_BYTES, .ss_flags = 0 };
+    if (sigaltstack(&ss, NULL) != 0) {
+        munmap(p, NATIVE_ALTSTACK_BYTES);
+        return false;
+    }
+    return altstack_ready = true;
+}
 
 pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64_t frames_left,
                          uint64_t *slots_end, pvf_trap *trap)
@@ -1439,29 +1515,34 @@ pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64
         mprotect(s, 4096, PROT_NONE);       /* a guard page below */
         native_stack = s;
     }
-    static const uint64_t zero = 0;
+    if (!fault_handling_ready())
+        return trap_set(trap, PVF_TRAP_HOST);
     uint64_t unmetered = 0;
+    const native_code *n = code->native;
     native_ctx ctx = {
         .inst = inst,
         .trap = trap,
         .height = code->metered ? inst->globals[code->stack_global] : &unmetered,
         .frames_left = frames_left,
         .slots_end = slots_end,
-        .msize = inst->memory ? &inst->memory->size : &zero,
         .globals = inst->globals,
-        .entries = code->native->entries,
+        .entries = n->entries,
         .mbase = inst->memory ? inst->memory->base : NULL,
         .limit = code->stack_limit,
         .cbase = code->code,
         .step_fn = (void *)interp_step,
         .import_fn = (void *)interp_call_import,
         .indirect_fn = (void *)interp_call_indirect,
+        .code_lo = (uintptr_t)n->mem,
+        .code_hi = (uintptr_t)n->mem + n->len,
+        .mem_lo = inst->memory ? (uintptr_t)inst->memory->base : 0,
+        .mem_hi = inst->memory ? (uintptr_t)inst->memory->base + inst->memory->reserved : 0,
+        .outer = active,
     };
     trap->kind = PVF_TRAP_NONE;
-    native_nesting++;
-    pvf_trap_kind k = native_enter(code->native->entries[fidx], fp, &ctx,
-                                   native_nesting == 1 ? native_stack + NATIVE_STACK_BYTES : NULL);
-    native_nesting--;
+    active = &ctx;
+    pvf_trap_kind k = native_enter(n->entries[fidx], fp, &ctx, ctx.outer ? NULL : native_stack + NATIVE_STACK_BYTES);
+    active = ctx.outer;
     if (k != PVF_TRAP_NONE && trap->kind != k)
         trap_set(trap, k);
     return k;
