@@ -62,11 +62,11 @@ struct native_code {
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
 
 /*
- * The registers that can hold a slot for a whole function, best first. rbp and r15 keep their
- * values across the C helpers (SysV callee-saved); the rest are scratch there. rax, rcx and
- * rdx stay scratch for the templates, rdi passes a callee its frame.
+ * The registers that can hold a slot for a whole function, best first. rbp, r15 and r14 keep
+ * their values across the C helpers (SysV callee-saved); the rest are scratch there. rax, rcx
+ * and rdx stay scratch for the templates, rdi passes a callee its frame.
  */
-static const int ALLOC_REGS[] = { RBP, R15, RSI, R8, R9, R10, R11 };
+static const int ALLOC_REGS[] = { RBP, R15, R14, RSI, R8, R9, R10, R11 };
 #define NALLOC ((uint32_t)(sizeof ALLOC_REGS / sizeof ALLOC_REGS[0]))
 
 typedef struct fixup {
@@ -94,6 +94,14 @@ typedef struct emitter {
     int32_t *depth;             /* loop nesting per word (a difference array while counting) */
     uint32_t rax_slot;          /* the slot whose value rax holds (written through), or NO_SLOT */
     uint32_t carry;             /* rax_slot at the start of the op being emitted */
+    size_t rax_store_at;        /* where the store of rax to rax_slot's frame copy starts (the
+                                 * op's last instruction), or SIZE_MAX: in a register */
+    size_t rax_store_end;
+    size_t store_at;            /* rax_store_at of the previous op, for the op being emitted */
+    uint32_t flags_slot;        /* the slot a compare just set from the flags (still valid) */
+    int flags_cc;               /* ... and their condition */
+    uint32_t flags_carry;       /* flags_slot at the start of the op being emitted */
+    int carry_cc;
     /* The function's slots held in registers (regalloc_function): a slot so held lives in its
      * register from the prologue on; its frame copy is written only where C code or a callee
      * reads the frame (flush_slots) and read back where they write it (reload_slots). */
@@ -258,13 +266,28 @@ static void load_slot(emitter *e, bool w, int reg, uint32_t slot)   /* mov reg, 
 static void store_slot(emitter *e, int reg, uint32_t slot)          /* mov slot, reg (64) */
 {
     int r = slot_reg(e, slot);
+    e->rax_store_at = SIZE_MAX;
     if (r >= 0) {
         if (r != reg)
             op_rr(e, true, 0x8B, 1, r, reg);
     } else {
+        e->rax_store_at = e->len;
         op_mem(e, true, 0x89, 1, reg, RBX, -1, SLOT(slot));
+        e->rax_store_end = e->len;
     }
     e->rax_slot = reg == RAX ? slot : NO_SLOT;
+}
+
+/*
+ * An op about to overwrite slot d, which the previous op just stored from rax (carried):
+ * that store is dead — nothing can read the frame copy in between (the op is no branch
+ * target, and d is not its other operand) — so it is taken back. A trap in the op abandons
+ * the frame anyway.
+ */
+static void retract_store(emitter *e, uint32_t d, uint32_t a, uint32_t b_slot)
+{
+    if (e->carry == d && a == d && b_slot != d && e->store_at != SIZE_MAX && e->rax_store_end == e->len)
+        e->len = e->store_at;
 }
 
 /* The frame copy of a register-held slot: written before C code or a callee reads the frame,
@@ -415,6 +438,8 @@ static void finish_result(emitter *e, int t, uint32_t d)
 static void bin_op(emitter *e, bool w, binop op, uint32_t d, uint32_t a, bool imm, uint64_t b)
 {
     int t = result_reg(e, d, a, imm ? NO_SLOT : (uint32_t)b);
+    if (t == RAX)
+        retract_store(e, d, a, imm ? NO_SLOT : (uint32_t)b);
     load_operand(e, w, t, a);
     if (!imm) {
         op_slot(e, w, op.rm_op, op.nop, t, (uint32_t)b);
@@ -441,6 +466,8 @@ static void setcc_store(emitter *e, int cc, uint32_t d)
     int t = r >= 0 ? r : RAX;
     op_rr(e, false, 0x0FB6, 2, t, RAX);     /* movzx t32, al */
     finish_result(e, t, d);
+    e->flags_slot = d;                      /* the moves left the flags as they were */
+    e->flags_cc = cc;
 }
 
 /* flags = a CMP b: a from its register (or rax), b a slot or an immediate */
@@ -453,6 +480,8 @@ static void compare(emitter *e, bool w, uint32_t a, bool imm, uint64_t b)
     }
     if (!imm) {
         op_slot(e, w, 0x3B, 1, x, (uint32_t)b);
+    } else if (b == 0) {
+        op_rr(e, w, 0x85, 1, x, x);         /* test x, x: the same flags as cmp x, 0 */
     } else if (!w || (int64_t)b == (int64_t)(int32_t)b) {
         op_digit(e, w, 0x81, 7, x);
         put32(e, (uint32_t)b);
@@ -476,6 +505,8 @@ static void test_slot(emitter *e, bool w, uint32_t a)
 /* shifts and rotates by cl: D3 /digit (rol 0, ror 1, shl 4, shr 5, sar 7) */
 static void shift_op(emitter *e, bool w, int digit, uint32_t d, uint32_t a, bool imm, uint64_t b)
 {
+    if (slot_reg(e, d) < 0)
+        retract_store(e, d, a, imm ? NO_SLOT : (uint32_t)b);
     if (!imm)
         load_slot(e, false, RCX, (uint32_t)b);      /* first: d's register may be b's */
     int r = slot_reg(e, d);
@@ -679,8 +710,14 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
 {
     const uint32_t *ip = code->code + w;
     uint32_t op = ip[0];
-    e->carry = e->target[w - e->base] ? NO_SLOT : e->rax_slot;
+    bool target = e->target[w - e->base];
+    e->carry = target ? NO_SLOT : e->rax_slot;
+    e->store_at = e->rax_store_at;
+    e->flags_carry = target ? NO_SLOT : e->flags_slot;
+    e->carry_cc = e->flags_cc;
     e->rax_slot = NO_SLOT;      /* set again by a store of rax that ends the op */
+    e->rax_store_at = SIZE_MAX;
+    e->flags_slot = NO_SLOT;
     switch (op) {
 #define BIN(NAME, W, OP)                                                                      \
     case IR_##NAME: bin_op(e, W, OP, ip[1], ip[2], false, ip[3]); break;                        \
@@ -779,6 +816,12 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         break;
     }
     case IR_SELECT:
+        if (ip[4] == e->flags_carry) {      /* the condition's compare just set the flags */
+            load_slot(e, true, RAX, ip[3]);
+            op_slot(e, true, 0x0F40 | (uint32_t)e->carry_cc, 2, RAX, ip[2]);   /* cmovcc rax, a */
+            store_slot(e, RAX, ip[1]);
+            break;
+        }
         load_slot(e, false, RCX, ip[4]);
         load_slot(e, true, RAX, ip[2]);
         op_rr(e, false, 0x85, 1, RCX, RCX);
@@ -817,6 +860,10 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         break;
     case IR_BR_IF:
     case IR_BR_UNLESS:
+        if (ip[1] == e->flags_carry) {      /* the condition's compare just set the flags */
+            jmp_ir(e, op == IR_BR_IF ? e->carry_cc : e->carry_cc ^ 1, ip[2]);
+            break;
+        }
         test_slot(e, false, ip[1]);
         jmp_ir(e, op == IR_BR_IF ? CC_NE : CC_E, ip[2]);
         break;
@@ -1130,7 +1177,7 @@ static bool regalloc_function(emitter *e, const pvf_code *code, const code_func 
         e->reg[best] = (int8_t)ALLOC_REGS[e->nalloc];
         e->alloc_slot[e->nalloc] = best;
         /* a declared local starts as the zero only its register gets */
-        e->alloc_written[e->nalloc] = best >= f->nparams;
+        e->alloc_written[e->nalloc] = best >= f->nparams && best < f->nparams + f->nlocals;
         e->nalloc++;
     }
     for (uint32_t w = f->entry; w < end;) {                 /* which of them the templates write */
@@ -1183,7 +1230,7 @@ static void emit_prologue(emitter *e, const code_func *f)
         int r = ALLOC_REGS[i];
         if (e->alloc_slot[i] < f->nparams)
             slot_from_frame(e, e->alloc_slot[i]);
-        else
+        else if (e->alloc_slot[i] < f->nparams + f->nlocals)
             op_rr(e, false, 0x31, 1, r, r);                         /* xor r32, r32 */
     }
 }
@@ -1221,6 +1268,8 @@ static bool emit_function(emitter *e, const pvf_code *code, const code_func *f, 
         return false;
     }
     e->rax_slot = NO_SLOT;
+    e->rax_store_at = SIZE_MAX;
+    e->flags_slot = NO_SLOT;
     emit_prologue(e, f);
     for (uint32_t w = f->entry; w < end && !e->failed;) {
         e->at[w - e->base] = (uint32_t)e->len;
