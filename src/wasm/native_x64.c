@@ -68,6 +68,7 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, 
  */
 static const int ALLOC_REGS[] = { RBP, R15, R14, RSI, R8, R9, R10, R11 };
 #define NALLOC ((uint32_t)(sizeof ALLOC_REGS / sizeof ALLOC_REGS[0]))
+_Static_assert(sizeof ALLOC_REGS / sizeof ALLOC_REGS[0] == 8, "region_alloc holds 8 slots");
 
 typedef struct fixup {
     uint32_t pos;               /* of a rel32 (or a table entry) */
@@ -76,7 +77,22 @@ typedef struct fixup {
     uint8_t kind;
 } fixup;
 
-enum { FIX_IR, FIX_CALL, FIX_TABLE, FIX_STUB };
+enum { FIX_IR, FIX_CALL, FIX_TABLE, FIX_STUB, FIX_SYNC, FIX_TABLE_SYNC };
+
+/* The slots one region holds in registers: slot[i] in ALLOC_REGS[i]. */
+typedef struct region_alloc {
+    uint32_t nalloc;
+    uint32_t slot[8];
+    bool written[8];            /* by the region's templates (else the frame copy stays valid) */
+    bool helpers;               /* the region calls C code */
+} region_alloc;
+
+/* A branch from region `from` to IR word `target` in region `to`: it jumps to a stub that
+ * hands the slots over (emit_sync) and jumps on. */
+typedef struct sync_stub {
+    uint32_t from, to, target;
+    uint32_t at;                /* the stub's code offset, once emitted */
+} sync_stub;
 
 typedef struct emitter {
     uint8_t *buf;
@@ -102,15 +118,24 @@ typedef struct emitter {
     int flags_cc;               /* ... and their condition */
     uint32_t flags_carry;       /* flags_slot at the start of the op being emitted */
     int carry_cc;
-    /* The function's slots held in registers (regalloc_function): a slot so held lives in its
-     * register from the prologue on; its frame copy is written only where C code or a callee
-     * reads the frame (flush_slots) and read back where they write it (reload_slots). */
-    int8_t *reg;                /* per slot: its register, or -1 (in the frame) */
+    /* Slots held in registers (regalloc_function), chosen per region: region 0 is the code
+     * outside loops, each outermost loop is a region of its own. Inside its region a slot so
+     * held lives in its register; its frame copy is written only where C code, a callee or
+     * another region reads the frame (flush_slots, emit_sync) and read back where they wrote
+     * it (reload_slots, emit_sync). */
+    int8_t *reg;                /* per slot: its register in the current region, or -1 */
     size_t reg_cap;
     uint32_t nslots;
-    uint32_t nalloc;
-    uint32_t alloc_slot[NALLOC];
-    bool alloc_written[NALLOC]; /* written by the function (else the frame copy stays valid) */
+    region_alloc *regions;
+    size_t nregions, regions_cap;
+    uint32_t *region_of;        /* per IR word (op starts): its region */
+    size_t region_cap;
+    uint32_t cur;               /* the region being emitted */
+    const region_alloc *ra;     /* = regions + cur */
+    sync_stub *syncs;           /* this function's region-crossing branches */
+    size_t nsyncs, syncs_cap;
+    uint32_t *touched;          /* slots with uses counted (regalloc's scratch) */
+    size_t touched_cap;
     uint32_t npush;             /* registers the prologue saves: ALLOC_REGS[0 .. npush) */
     uint64_t *uses;             /* per slot: its uses, weighted by loop depth */
     size_t uses_cap;
@@ -310,15 +335,15 @@ static void slot_from_frame(emitter *e, uint32_t slot)
  * register-held slot the function writes goes to the frame before, all come back after. */
 static void flush_slots(emitter *e)
 {
-    for (uint32_t i = 0; i < e->nalloc; i++)
-        if (e->alloc_written[i])
-            slot_to_frame(e, e->alloc_slot[i]);
+    for (uint32_t i = 0; i < e->ra->nalloc; i++)
+        if (e->ra->written[i])
+            slot_to_frame(e, e->ra->slot[i]);
 }
 
 static void reload_slots(emitter *e)
 {
-    for (uint32_t i = 0; i < e->nalloc; i++)
-        slot_from_frame(e, e->alloc_slot[i]);
+    for (uint32_t i = 0; i < e->ra->nalloc; i++)
+        slot_from_frame(e, e->ra->slot[i]);
 }
 
 /*
@@ -372,9 +397,27 @@ static void jmp_stub(emitter *e, int cc, uint32_t stub)             /* cc < 0: j
     jump(e, cc, FIX_STUB, stub);
 }
 
+/* A region-crossing branch's stub (one per from, to, target), by index. */
+static uint32_t sync_stub_for(emitter *e, uint32_t to, uint32_t target)
+{
+    for (size_t i = 0; i < e->nsyncs; i++)
+        if (e->syncs[i].from == e->cur && e->syncs[i].target == target)
+            return (uint32_t)i;
+    if (!vec_reserve((void **)&e->syncs, &e->syncs_cap, e->nsyncs + 1, sizeof *e->syncs, 16)) {
+        e->failed = true;
+        return 0;
+    }
+    e->syncs[e->nsyncs] = (sync_stub){ e->cur, to, target, 0 };
+    return (uint32_t)e->nsyncs++;
+}
+
 static void jmp_ir(emitter *e, int cc, uint32_t target)
 {
-    jump(e, cc, FIX_IR, target);
+    uint32_t to = e->region_of[target - e->base];
+    if (to == e->cur)
+        jump(e, cc, FIX_IR, target);
+    else
+        jump(e, cc, FIX_SYNC, sync_stub_for(e, to, target));
 }
 
 /* A short jump inside a template (cc < 0: jmp rel8); land() binds it to here. */
@@ -887,8 +930,13 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         uint32_t table = (uint32_t)e->len;
         if (!e->failed)
             memcpy(e->buf + lea_end - 4, &(uint32_t){ table - lea_end }, 4);
-        for (uint32_t i = 0; i <= n; i++)
-            add_fixup(e, FIX_TABLE, ip[3 + i], table);
+        for (uint32_t i = 0; i <= n; i++) {
+            uint32_t to = e->region_of[ip[3 + i] - e->base];
+            if (to == e->cur)
+                add_fixup(e, FIX_TABLE, ip[3 + i], table);
+            else
+                add_fixup(e, FIX_TABLE_SYNC, sync_stub_for(e, to, ip[3 + i]), table);
+        }
         break;
     }
 #define BRCMP(CMP_, INV)                                                                      \
@@ -998,8 +1046,38 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
 }
 
 /* Emit the stubs this function's code jumped to, and resolve those jumps. */
+/* Hand the slots of region `from` over to region `to`: what `from` wrote goes to the frame,
+ * what `to` holds comes from it (unless it already sits in that register). Moves only: rax
+ * and the flags pass through unchanged. */
+static void emit_sync(emitter *e, const region_alloc *from, const region_alloc *to)
+{
+    for (uint32_t i = 0; i < from->nalloc; i++)
+        if (from->written[i])
+            op_mem(e, true, 0x89, 1, ALLOC_REGS[i], RBX, -1, SLOT(from->slot[i]));
+    for (uint32_t i = 0; i < to->nalloc; i++)
+        if (!(i < from->nalloc && from->slot[i] == to->slot[i]))
+            op_mem(e, true, 0x8B, 1, ALLOC_REGS[i], RBX, -1, SLOT(to->slot[i]));
+}
+
+/* Make region r the current one: its slots, its registers. */
+static void use_region(emitter *e, uint32_t r)
+{
+    for (uint32_t i = 0; i < e->ra->nalloc; i++)
+        e->reg[e->ra->slot[i]] = -1;
+    e->cur = r;
+    e->ra = &e->regions[r];
+    for (uint32_t i = 0; i < e->ra->nalloc; i++)
+        e->reg[e->ra->slot[i]] = (int8_t)ALLOC_REGS[i];
+}
+
 static void finish_function(emitter *e, size_t first_fix)
 {
+    for (size_t i = 0; i < e->nsyncs; i++) {    /* region-crossing branches: sync, jump on */
+        sync_stub *st = &e->syncs[i];
+        st->at = (uint32_t)e->len;
+        emit_sync(e, &e->regions[st->from], &e->regions[st->to]);
+        jump(e, -1, FIX_IR, st->target);
+    }
     uint32_t stub_at[STUB_RETURN_EAX + 1] = { 0 };
     bool used[STUB_RETURN_EAX + 1] = { false };
     for (size_t i = first_fix; i < e->nfix; i++)
@@ -1029,6 +1107,10 @@ static void finish_function(emitter *e, size_t first_fix)
             v = e->at[f->target - e->base] - (f->pos + 4);
         else if (f->kind == FIX_TABLE)
             v = e->at[f->target - e->base] - f->base;
+        else if (f->kind == FIX_SYNC)
+            v = e->syncs[f->target].at - (f->pos + 4);
+        else if (f->kind == FIX_TABLE_SYNC)
+            v = e->syncs[f->target].at - f->base;
         else {
             e->fix[kept++] = *f;
             continue;
@@ -1075,6 +1157,16 @@ static void mark_targets(emitter *e, const pvf_code *code, uint32_t entry, uint3
     int32_t depth = 0;
     for (uint32_t i = 0; i < end - entry; i++)
         e->depth[i] = depth += e->depth[i];
+    /* regions: 0 outside loops, then one per outermost loop (a maximal run of ops inside loops) */
+    e->nregions = 1;
+    bool in_loop = false;
+    for (uint32_t w = entry; w < end; w += ir_op_words(code->code + w)) {
+        bool inside = e->depth[w - entry] > 0;
+        if (inside && !in_loop)
+            e->nregions++;
+        in_loop = inside;
+        e->region_of[w - entry] = inside ? (uint32_t)e->nregions - 1 : 0;
+    }
 }
 
 /*
@@ -1135,69 +1227,106 @@ static uint64_t use_weight(int32_t depth)
 }
 
 /*
- * Choose the slots that live in registers for the whole function [f->entry, end): the most used
- * ones (uses weighted by loop depth), as long as each is used more than a C helper call costs
- * it (written to the frame before, read back after: two moves per helper call).
+ * Choose the slots region r holds in registers: the most used ones in its ops [from, to)
+ * (uses weighted by loop depth), as long as each is used more than a C helper call costs it
+ * (written to the frame before, read back after: two moves per helper call).
  */
+static void choose_slots(emitter *e, const pvf_code *code, uint32_t r, uint32_t from, uint32_t to)
+{
+    region_alloc *ra = &e->regions[r];
+    *ra = (region_alloc){ 0 };
+    uint64_t helper_cost = 0;
+    size_t ntouched = 0;
+    for (uint32_t w = from; w < to; w += ir_op_words(code->code + w)) {
+        if (e->region_of[w - e->base] != r)
+            continue;
+        uint32_t sl[4];
+        bool writes;
+        int k = template_slots(code->code + w, sl, &writes);
+        uint64_t weight = use_weight(e->depth[w - e->base]);
+        if (k < 0) {
+            helper_cost += 2 * weight;
+            ra->helpers = true;
+        }
+        for (int i = 0; i < k; i++) {
+            if (sl[i] >= e->nslots)
+                continue;
+            if (e->uses[sl[i]] == 0)
+                e->touched[ntouched++] = sl[i];
+            e->uses[sl[i]] += weight;
+        }
+    }
+    while (ra->nalloc < NALLOC) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < ntouched; i++) {
+            uint64_t u = e->uses[e->touched[i]];
+            if (u > 1 && u > helper_cost && (best == SIZE_MAX || u > e->uses[e->touched[best]]))
+                best = i;
+        }
+        if (best == SIZE_MAX)
+            break;
+        ra->slot[ra->nalloc++] = e->touched[best];
+        e->uses[e->touched[best]] = 0;      /* taken */
+    }
+    for (size_t i = 0; i < ntouched; i++)
+        e->uses[e->touched[i]] = 0;
+    for (uint32_t w = from; w < to; w += ir_op_words(code->code + w)) {   /* which the templates write */
+        uint32_t sl[4];
+        bool writes;
+        if (e->region_of[w - e->base] != r || template_slots(code->code + w, sl, &writes) <= 0 || !writes)
+            continue;
+        for (uint32_t i = 0; i < ra->nalloc; i++)
+            if (ra->slot[i] == sl[0])
+                ra->written[i] = true;
+    }
+}
+
+/* The register assignment of every region of the function [f->entry, end). */
 static bool regalloc_function(emitter *e, const pvf_code *code, const code_func *f, uint32_t end)
 {
-    e->nalloc = 0;
     e->nslots = f->frame_slots;
     size_t n = e->nslots ? e->nslots : 1;
     if (!vec_reserve((void **)&e->reg, &e->reg_cap, n, sizeof *e->reg, 256) ||
-        !vec_reserve((void **)&e->uses, &e->uses_cap, n, sizeof *e->uses, 256))
+        !vec_reserve((void **)&e->uses, &e->uses_cap, n, sizeof *e->uses, 256) ||
+        !vec_reserve((void **)&e->touched, &e->touched_cap, n, sizeof *e->touched, 256) ||
+        !vec_reserve((void **)&e->regions, &e->regions_cap, e->nregions, sizeof *e->regions, 16))
         return false;
     memset(e->reg, -1, n * sizeof *e->reg);
     memset(e->uses, 0, n * sizeof *e->uses);
-    uint64_t helper_cost = 0;
-    bool helpers = false;
-    for (uint32_t w = f->entry; w < end;) {
-        const uint32_t *ip = code->code + w;
-        uint32_t s[4];
-        bool writes;
-        int k = template_slots(ip, s, &writes);
-        uint64_t weight = use_weight(e->depth[w - f->entry]);
-        if (k < 0) {
-            helper_cost += 2 * weight;
-            helpers = true;
+    choose_slots(e, code, 0, f->entry, end);
+    for (uint32_t i = 0; i < e->regions[0].nalloc; i++)     /* zeroed in the register only */
+        if (e->regions[0].slot[i] >= f->nparams && e->regions[0].slot[i] < f->nparams + f->nlocals)
+            e->regions[0].written[i] = true;
+    for (uint32_t w = f->entry, r = 1; w < end && r < e->nregions;) {   /* loop regions: contiguous */
+        if (e->region_of[w - e->base] != r) {
+            w += ir_op_words(code->code + w);
+            continue;
         }
-        for (int i = 0; i < k; i++)
-            if (s[i] < e->nslots)
-                e->uses[s[i]] += weight;
-        w += ir_op_words(ip);
+        uint32_t start = w;
+        while (w < end && e->region_of[w - e->base] == r)
+            w += ir_op_words(code->code + w);
+        choose_slots(e, code, r++, start, w);
     }
-    while (e->nalloc < NALLOC) {
-        uint32_t best = NO_SLOT;
-        for (uint32_t s = 0; s < e->nslots; s++)
-            if (e->reg[s] < 0 && e->uses[s] > 1 && e->uses[s] > helper_cost &&
-                (best == NO_SLOT || e->uses[s] > e->uses[best]))
-                best = s;
-        if (best == NO_SLOT)
-            break;
-        e->reg[best] = (int8_t)ALLOC_REGS[e->nalloc];
-        e->alloc_slot[e->nalloc] = best;
-        /* a declared local starts as the zero only its register gets */
-        e->alloc_written[e->nalloc] = best >= f->nparams && best < f->nparams + f->nlocals;
-        e->nalloc++;
+    /* Every register is callee-saved between wasm functions; a C helper saves only rbp, r15
+     * and r14 of them, so a function that calls one saves all for its callers. */
+    e->npush = 0;
+    for (size_t r = 0; r < e->nregions; r++) {
+        if (e->regions[r].helpers)
+            e->npush = NALLOC;
+        if (e->regions[r].nalloc > e->npush)
+            e->npush = e->regions[r].nalloc;
     }
-    for (uint32_t w = f->entry; w < end;) {                 /* which of them the templates write */
-        const uint32_t *ip = code->code + w;
-        uint32_t s[4];
-        bool writes;
-        if (template_slots(ip, s, &writes) > 0 && writes)
-            for (uint32_t i = 0; i < e->nalloc; i++)
-                if (e->alloc_slot[i] == s[0])
-                    e->alloc_written[i] = true;
-        w += ir_op_words(ip);
-    }
-    /* Every register is callee-saved between wasm functions; a C helper saves only rbp and
-     * r15 of them, so a function that calls one saves all for its callers. */
-    e->npush = helpers ? NALLOC : e->nalloc;
     e->nresults = f->nresults;
+    e->nsyncs = 0;
+    e->cur = 0;
+    e->ra = &e->regions[0];
+    for (uint32_t i = 0; i < e->ra->nalloc; i++)
+        e->reg[e->ra->slot[i]] = (int8_t)ALLOC_REGS[i];
     return true;
 }
 
-/* push rbx and the registers the function uses (rsp stays 16-aligned at calls), rbx = fp */
+/* push rbx and the registers the function uses (rsp stays 16-aligned at calls), rbx = fp; the
+ * declared locals zeroed, region 0's slots loaded */
 static void emit_prologue(emitter *e, const code_func *f)
 {
     put(e, 0x53);                                                   /* push rbx */
@@ -1209,28 +1338,36 @@ static void emit_prologue(emitter *e, const code_func *f)
         put(e, 0x48); put(e, 0x83); put(e, 0xEC); put(e, 0x08);    /* sub rsp, 8 */
     }
     op_rr(e, true, 0x89, 1, RDI, RBX);                              /* mov rbx, rdi */
-    /* the declared locals start as zero: in their registers, or in the frame */
-    uint32_t in_frame = 0;
-    for (uint32_t i = 0; i < f->nlocals; i++)
-        in_frame += slot_reg(e, f->nparams + i) < 0;
-    if (in_frame > 16) {
+    const region_alloc *ra = &e->regions[0];
+    uint32_t in_frame = f->nlocals;                 /* locals region 0 keeps in registers: */
+    for (uint32_t i = 0; i < ra->nalloc; i++)       /* zeroed there (and written back) */
+        in_frame -= ra->slot[i] >= f->nparams && ra->slot[i] < f->nparams + f->nlocals;
+    if (in_frame > 128) {
         op_rr(e, false, 0x31, 1, RAX, RAX);
         op_mem(e, true, 0x8D, 1, RDI, RBX, -1, SLOT(f->nparams));
         mov_imm64(e, RCX, f->nlocals);
         put(e, 0xF3);
         put(e, 0x48);
         put(e, 0xAB);                                               /* rep stosq */
+    } else if (in_frame > 16) {
+        put(e, 0x0F); put(e, 0x57); put(e, 0xC0);                   /* xorps xmm0, xmm0 */
+        for (uint32_t i = 0; i < f->nlocals; i += 2) {
+            if (i + 1 < f->nlocals)
+                op_mem(e, false, 0x0F11, 2, 0, RBX, -1, SLOT(f->nparams + i));   /* movups [..], xmm0 */
+            else
+                op_mem(e, false, 0x660FD6, 4, 0, RBX, -1, SLOT(f->nparams + i)); /* movq [..], xmm0 */
+        }
     } else if (in_frame) {
         op_rr(e, false, 0x31, 1, RAX, RAX);
         for (uint32_t i = 0; i < f->nlocals; i++)
             if (slot_reg(e, f->nparams + i) < 0)
                 op_mem(e, true, 0x89, 1, RAX, RBX, -1, SLOT(f->nparams + i));
     }
-    for (uint32_t i = 0; i < e->nalloc; i++) {
+    for (uint32_t i = 0; i < ra->nalloc; i++) {
         int r = ALLOC_REGS[i];
-        if (e->alloc_slot[i] < f->nparams)
-            slot_from_frame(e, e->alloc_slot[i]);
-        else if (e->alloc_slot[i] < f->nparams + f->nlocals)
+        if (ra->slot[i] < f->nparams)
+            slot_from_frame(e, ra->slot[i]);
+        else if (ra->slot[i] < f->nparams + f->nlocals)
             op_rr(e, false, 0x31, 1, r, r);                         /* xor r32, r32 */
     }
 }
@@ -1254,8 +1391,9 @@ static bool emit_function(emitter *e, const pvf_code *code, const code_func *f, 
     size_t first_fix = e->nfix;
     e->base = f->entry;
     e->span = end - f->entry;
-    size_t cap = e->span_cap;
+    size_t cap = e->span_cap, rcap = e->span_cap;
     if (!vec_reserve((void **)&e->at, &cap, e->span ? e->span : 1, sizeof *e->at, 1024) ||
+        !vec_reserve((void **)&e->region_of, &rcap, e->span ? e->span : 1, sizeof *e->region_of, 1024) ||
         !vec_reserve((void **)&e->depth, &e->depth_cap, (size_t)e->span + 1, sizeof *e->depth, 1024) ||
         !vec_reserve((void **)&e->target, &e->span_cap, e->span ? e->span : 1, 1, 1024)) {
         e->failed = true;
@@ -1272,6 +1410,12 @@ static bool emit_function(emitter *e, const pvf_code *code, const code_func *f, 
     e->flags_slot = NO_SLOT;
     emit_prologue(e, f);
     for (uint32_t w = f->entry; w < end && !e->failed;) {
+        uint32_t r = e->region_of[w - e->base];
+        if (r != e->cur) {                  /* falling into another region */
+            emit_sync(e, e->ra, &e->regions[r]);
+            use_region(e, r);
+            e->rax_store_at = SIZE_MAX;
+        }
         e->at[w - e->base] = (uint32_t)e->len;
         if (!emit_op(e, code, w))
             return false;
@@ -1359,6 +1503,10 @@ bool native_compile(pvf_code *code, bool runnable, char *err, size_t errlen)
     free(e.depth);
     free(e.reg);
     free(e.uses);
+    free(e.touched);
+    free(e.regions);
+    free(e.region_of);
+    free(e.syncs);
     free(e.fix);
     free(e.buf);
     if (!ok) {
