@@ -186,10 +186,20 @@ typedef enum pvf_trap_kind {
     PVF_TRAP_MISSING_IMPORT,        /* "call to a missing function env:NAME" */
 } pvf_trap_kind;
 
+#define PVF_TRAP_FRAMES_MAX 32
+
 typedef struct pvf_trap {
     pvf_trap_kind kind;
     char message[256];
+    /* The wasm backtrace, innermost frame first: the function index of every wasm frame the
+     * trap unwound (the first PVF_TRAP_FRAMES_MAX of them; nframes counts them all). */
+    uint32_t nframes;
+    uint32_t frames[PVF_TRAP_FRAMES_MAX];
 } pvf_trap;
+
+/* "#0 f12 name, #1 f3, ..." — the backtrace with function names from the code's name section
+ * where it has one ("" when no frame was recorded). Returns the length it needed. */
+size_t pvf_trap_backtrace(const pvf_trap *trap, const pvf_code *code, char *buf, size_t size);
 
 /* The spec-suite text of a trap kind ("integer divide by zero", ...). */
 const char *pvf_trap_kind_text(pvf_trap_kind kind);

@@ -48,6 +48,7 @@ typedef struct pvf_call_result {
     uint8_t *output;            /* malloc'd; free() it */
     size_t output_len;
     char reason[512];           /* why, when not OK */
+    char backtrace[1024];       /* a trap's wasm backtrace (pvf_trap_backtrace), or "" */
     double cpu_ms;              /* CPU time of instantiation + call */
 } pvf_call_result;
 

@@ -14,6 +14,6 @@
 #define PVF_VERSION_H
 
 #define PVF_VERSION "0.4.0"
-#define PVF_ENGINE_VERSION "pvf-engine-0.2.0"   /* printable, no whitespace; 0.2: the native tier */
+#define PVF_ENGINE_VERSION "pvf-engine-0.3.0"   /* printable, no whitespace; 0.2: the native tier, 0.3: its registers, guard pages, backtraces */
 
 #endif

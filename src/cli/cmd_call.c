@@ -31,6 +31,8 @@ static void print_result(const pvf_call_result *r, bool json)
         } else {
             printf("{\"ok\":false,\"outcome\":\"%s\",\"error\":", cli_outcome_name(runtime_outcome(r->outcome)));
             json_print_string(stdout, r->reason);
+            printf(",\"backtrace\":");
+            json_print_string(stdout, r->backtrace);
             printf(",\"cpu_ms\":%.3f}\n", r->cpu_ms);
         }
         return;
@@ -41,6 +43,8 @@ static void print_result(const pvf_call_result *r, bool json)
         fprintf(stderr, "(%zu bytes, %.3f ms CPU)\n", r->output_len, r->cpu_ms);
     } else {
         fprintf(stderr, "pvf call: %s: %s\n", r->outcome == PVF_OUTCOME_INVALID ? "trapped" : "error", r->reason);
+        if (r->backtrace[0])
+            fprintf(stderr, "  wasm backtrace: %s\n", r->backtrace);
     }
 }
 

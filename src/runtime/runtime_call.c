@@ -118,8 +118,8 @@ static bool find_entry(pvf_instance *inst, const char *name, uint32_t *heap_base
     return true;
 }
 
-static void call_entry(pvf_func *fn, hostfn_env *env, pvf_memory *mem, const uint8_t *input, size_t input_len,
-                       pvf_call_result *out)
+static void call_entry(const pvf_code *code, pvf_func *fn, hostfn_env *env, pvf_memory *mem, const uint8_t *input,
+                       size_t input_len, pvf_call_result *out)
 {
     char err[256];
     uint32_t ptr = 0;
@@ -133,6 +133,7 @@ static void call_entry(pvf_func *fn, hostfn_env *env, pvf_memory *mem, const uin
     uint64_t args[2] = { ptr, input_len }, res[1] = { 0 };
     pvf_trap trap;
     if (pvf_call(fn, args, res, &trap) != PVF_TRAP_NONE) {
+        pvf_trap_backtrace(&trap, code, out->backtrace, sizeof out->backtrace);
         if (env->panic[0])
             set_outcome(out, PVF_OUTCOME_INVALID, "trap: %s (the runtime panicked: %s)", trap.message, env->panic);
         else
@@ -173,7 +174,7 @@ void runtime_call_with(const pvf_code *code, const char *name, const uint8_t *in
     if (inst && find_entry(inst, name, &heap_base, &mem, &fn, out)) {
         fb_init(&env.alloc, heap_base);
         env.alloc_ready = true;
-        call_entry(fn, &env, mem, input, input_len, out);
+        call_entry(code, fn, &env, mem, input, input_len, out);
     }
     pvf_store_free(store);
     out->cpu_ms = cputime_thread_ms() - t0;

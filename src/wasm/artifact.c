@@ -34,7 +34,7 @@
 #include "util/errmsg.h"
 
 #define ARTIFACT_MAGIC "PVFARTF"        /* 8 bytes with the NUL */
-#define ARTIFACT_FORMAT 2u
+#define ARTIFACT_FORMAT 3u
 #define ENGINE_VERSION PVF_ENGINE_VERSION
 #define ARTIFACT_TARGET "x86_64-linux"
 
@@ -177,7 +177,7 @@ static void put_payload(writer *w, const pvf_code *c)
         const uint8_t *bytes = native_code_bytes(c->native, &len, &offsets);
         put_u64(w, len);
         put(w, bytes, len);
-        put(w, offsets, (size_t)c->nfuncs * 4);
+        put(w, offsets, (size_t)c->nfuncs * 8);     /* entries, then out-of-bounds stubs */
     }
 }
 
@@ -215,7 +215,7 @@ static size_t size_estimate(const pvf_code *c)
         size_t len;
         const uint32_t *offsets;
         native_code_bytes(c->native, &len, &offsets);
-        n += len + (size_t)c->nfuncs * 4;
+        n += len + (size_t)c->nfuncs * 8;
     }
     for (uint32_t i = 0; i < c->ndatas; i++)
         n += c->datas[i].len + 16;
@@ -491,7 +491,7 @@ static void get_native(reader *r, pvf_code *c)
     if (r->failed || c->config.tier != PVF_TIER_NATIVE)
         return;
     uint64_t len = get_u64(r);
-    size_t offsets_len = (size_t)c->nfuncs * 4;
+    size_t offsets_len = (size_t)c->nfuncs * 8;     /* entries, then out-of-bounds stubs */
     if (r->failed || len > (uint64_t)(r->end - r->p) || offsets_len > (size_t)(r->end - r->p) - len) {
         fail(r, "artifact is corrupted: machine code length");
         return;

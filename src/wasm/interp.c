@@ -86,6 +86,19 @@ bool functype_equal(const pvf_functype *a, const pvf_functype *b)
 
 static pvf_trap_kind run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, pvf_trap *trap);
 
+/* The backtrace of a trap leaving run(): the function at ip, then every caller on the frame
+ * stack [cfirst, csp). */
+static pvf_trap_kind unwind(const pvf_code *code, pvf_trap *trap, pvf_trap_kind kind, const uint32_t *ip,
+                            const frame *csp, const frame *cfirst)
+{
+    if (!trap)
+        return kind;
+    trap_frame(trap, code_func_at(code, (uint32_t)(ip - code->code)));
+    for (const frame *c = csp; c-- > cfirst;)
+        trap_frame(trap, code_func_at(code, (uint32_t)(c->ret - code->code)));
+    return kind;
+}
+
 /* A trap raised by the op at ip: the kind's text, or the bulk table ops' own. */
 static pvf_trap_kind trap_at(pvf_trap *trap, pvf_trap_kind kind, const uint32_t *ip)
 {
@@ -251,6 +264,8 @@ static pvf_trap_kind run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, pvf_tr
     const code_func *f = &funcs[fidx];
     uint64_t *nfp;
 
+    if (trap)
+        trap->nframes = 0;
     if (code->native)
         return native_run(inst, fidx, fp, (uint64_t)(es.frames_end - es.ftop), es.slots_end, trap);
     if (UNLIKELY(fp + f->frame_slots > es.slots_end))
@@ -329,7 +344,7 @@ enter:
 L_CALL_IMPORT: {
     pvf_trap_kind k = call_external(inst, inst->funcs[ip[1]], fp + ip[2], csp, trap);
     if (UNLIKELY(k != PVF_TRAP_NONE))
-        return k;
+        return unwind(code, trap, k, ip, csp, cfirst);
     RELOAD_MEMORY();
     ip += 3;
     NEXT();
@@ -356,14 +371,15 @@ L_CALL_INDIRECT: {
         TRAP(PVF_TRAP_INDIRECT_CALL_TYPE);
     pvf_trap_kind k = call_external(inst, callee, fp + ip[4], csp, trap);
     if (UNLIKELY(k != PVF_TRAP_NONE))
-        return k;
+        return unwind(code, trap, k, ip, csp, cfirst);
     RELOAD_MEMORY();
     ip += 5;
     NEXT();
 }
 
 trapped:
-    return trap_at(trap, result, ip);
+    trap_at(trap, result, ip);
+    return unwind(code, trap, result, ip, csp, cfirst);
 done:
     return PVF_TRAP_NONE;
 }

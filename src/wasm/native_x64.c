@@ -36,7 +36,7 @@ typedef struct native_ctx {
     uint64_t *height;           /* the stack limiter's global (a dummy when unmetered) */
     uint64_t frames_left;       /* wasm frames the interpreter's call stack could still take */
     uint64_t *slots_end;        /* end of the value stack */
-    uint64_t enter_rbp;         /* native_enter's frame: where a memory fault returns to */
+    const struct native_code *code;  /* the running machine code (native_fault's trap table) */
     uint64_t **globals;
     void *const *entries;       /* native entry of every function index (imports NULL) */
     uint8_t *mbase;
@@ -53,8 +53,12 @@ struct native_code {
     uint8_t *mem;               /* read + exec */
     size_t len;                 /* bytes of code */
     size_t map_len;             /* bytes mapped (len, at least 1); 0: mem is a prepare's malloc'd bytes */
-    uint32_t *offsets;          /* per function index: its entry's offset (imports 0) */
+    uint32_t nfuncs, nimports;
+    /* per function index: [i] its entry's offset, [nfuncs + i] its out-of-bounds stub's offset
+     * (NO_FAULT_STUB: no loads or stores); imports 0 */
+    uint32_t *offsets;
     void **entries;             /* per function index: mem + offset (imports NULL) */
+    uint32_t *by_start;         /* the defined functions by entry offset (native_fault's search) */
 };
 
 /* ------------------------------------------------------------------ the emitter */
@@ -140,11 +144,20 @@ typedef struct emitter {
     uint64_t *uses;             /* per slot: its uses, weighted by loop depth */
     size_t uses_cap;
     uint32_t nresults;
+    uint32_t func;              /* the function's index */
+    bool accesses_memory;       /* it has loads or stores: it needs a fault stub */
+    uint32_t fault_stub;        /* the code offset of its out-of-bounds stub, or NO_FAULT_STUB */
 } emitter;
 
 #define NO_SLOT UINT32_MAX
 
+/* A function's stubs: one per trap kind (mov eax, kind), the return of eax, and the
+ * propagation of a trap a call returned; each trap stub and the propagation record the
+ * function in the trap's backtrace (record_frame). */
 #define STUB_RETURN_EAX (PVF_TRAP_MISSING_IMPORT + 1)
+#define STUB_PROPAGATE (PVF_TRAP_MISSING_IMPORT + 2)
+#define NSTUBS (STUB_PROPAGATE + 1)
+#define NO_FAULT_STUB UINT32_MAX
 
 /* Room for `n` more bytes (doubling); false once an allocation failed. */
 static bool room(emitter *e, size_t n)
@@ -440,7 +453,7 @@ enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7, CC_L = 12,
 static void test_eax_propagate(emitter *e)
 {
     op_rr(e, false, 0x85, 1, RAX, RAX);     /* test eax, eax */
-    jmp_stub(e, CC_NE, STUB_RETURN_EAX);
+    jmp_stub(e, CC_NE, STUB_PROPAGATE);
 }
 
 /* ------------------------------------------------------------------ op templates */
@@ -685,6 +698,7 @@ typedef struct mem_form { uint32_t opcode; int nop; bool w; } mem_form;
 
 static void emit_load(emitter *e, const uint32_t *ip, mem_form f)
 {
+    e->accesses_memory = true;
     int32_t disp = effective_address(e, ip[2], ip[3]);
     int r = slot_reg(e, ip[1]);
     int t = r >= 0 ? r : RCX;
@@ -695,6 +709,7 @@ static void emit_load(emitter *e, const uint32_t *ip, mem_form f)
 
 static void emit_store(emitter *e, const uint32_t *ip, mem_form f)
 {
+    e->accesses_memory = true;
     int v = slot_reg(e, ip[2]);
     bool value_in_rax = v < 0 && ip[2] == e->carry;
     if (value_in_rax)
@@ -1059,6 +1074,22 @@ static void emit_sync(emitter *e, const region_alloc *from, const region_alloc *
             op_mem(e, true, 0x8B, 1, ALLOC_REGS[i], RBX, -1, SLOT(to->slot[i]));
 }
 
+/* trap_frame(ctx->trap, this function), inline: eax (the trap) stays. */
+static void record_frame(emitter *e)
+{
+    ctx_load(e, RDX, offsetof(native_ctx, trap));
+    op_mem(e, false, 0x8B, 1, RCX, RDX, -1, offsetof(pvf_trap, nframes));      /* mov ecx, nframes */
+    op_digit(e, false, 0x81, 7, RCX);
+    put32(e, PVF_TRAP_FRAMES_MAX);                                              /* cmp ecx, MAX */
+    size_t full = jump8(e, CC_AE);
+    op_mem(e, false, 0xC7, 1, 0, RDX, RCX, offsetof(pvf_trap, frames));         /* mov [rdx + 4 rcx + frames], */
+    if (!e->failed)
+        e->buf[e->len - 5] |= 0x80;                                             /* (SIB scale 4) */
+    put32(e, e->func);                                                          /* the function index */
+    land(e, full);
+    op_mem(e, false, 0xFF, 1, 0, RDX, -1, offsetof(pvf_trap, nframes));         /* inc nframes */
+}
+
 /* Make region r the current one: its slots, its registers. */
 static void use_region(emitter *e, uint32_t r)
 {
@@ -1078,21 +1109,25 @@ static void finish_function(emitter *e, size_t first_fix)
         emit_sync(e, &e->regions[st->from], &e->regions[st->to]);
         jump(e, -1, FIX_IR, st->target);
     }
-    uint32_t stub_at[STUB_RETURN_EAX + 1] = { 0 };
-    bool used[STUB_RETURN_EAX + 1] = { false };
+    uint32_t stub_at[NSTUBS] = { 0 };
+    bool used[NSTUBS] = { false };
     for (size_t i = first_fix; i < e->nfix; i++)
         if (e->fix[i].kind == FIX_STUB)
             used[e->fix[i].target] = true;
-    for (uint32_t k = 0; k <= STUB_RETURN_EAX; k++) {
+    used[PVF_TRAP_MEMORY_OUT_OF_BOUNDS] |= e->accesses_memory;    /* where native_fault sends a fault */
+    for (uint32_t k = 0; k < NSTUBS; k++) {
         if (!used[k])
             continue;
         stub_at[k] = (uint32_t)e->len;
-        if (k != STUB_RETURN_EAX) {
+        if (k < STUB_RETURN_EAX) {
             put(e, 0xB8);
             put32(e, k);                                            /* mov eax, kind */
         }
+        if (k != STUB_RETURN_EAX)
+            record_frame(e);
         emit_epilogue(e);
     }
+    e->fault_stub = used[PVF_TRAP_MEMORY_OUT_OF_BOUNDS] ? stub_at[PVF_TRAP_MEMORY_OUT_OF_BOUNDS] : NO_FAULT_STUB;
     if (e->failed)
         return;
     /* Branches, jump tables and stubs are this function's: resolve them now; only calls
@@ -1389,6 +1424,8 @@ static void emit_epilogue(emitter *e)
 static bool emit_function(emitter *e, const pvf_code *code, const code_func *f, uint32_t end)
 {
     size_t first_fix = e->nfix;
+    e->func = (uint32_t)(f - code->funcs);
+    e->accesses_memory = false;
     e->base = f->entry;
     e->span = end - f->entry;
     size_t cap = e->span_cap, rcap = e->span_cap;
@@ -1457,7 +1494,7 @@ bool native_compile(pvf_code *code, bool runnable, char *err, size_t errlen)
         e.cap = 0;
     uint32_t ndef = code->nfuncs - code->nfunc_imports;
     uint32_t *order = calloc(ndef ? ndef : 1, 2 * sizeof *order);  /* (entry, index) pairs */
-    uint32_t *offset = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *offset);
+    uint32_t *offset = calloc(code->nfuncs ? code->nfuncs : 1, 2 * sizeof *offset);
     native_code *n = calloc(1, sizeof *n);
     bool ok = order && offset && n;
     if (errlen)
@@ -1475,6 +1512,7 @@ bool native_compile(pvf_code *code, bool runnable, char *err, size_t errlen)
             put(&e, 0xCC);                                          /* int3 padding */
         offset[fi] = (uint32_t)e.len;
         ok = emit_function(&e, code, &code->funcs[fi], end);
+        offset[code->nfuncs + fi] = e.fault_stub;
     }
     for (size_t i = 0; ok && i < e.nfix; i++) {                     /* calls: every entry is known now */
         fixup *f = &e.fix[i];
@@ -1524,6 +1562,28 @@ bool native_artifact_too_big(const pvf_code *code)
     return (uint64_t)code->ncode * 4 + code->native->len > NATIVE_ARTIFACT_CODE_MAX;
 }
 
+/* n->by_start: the defined functions in the order of their code (the order they were emitted
+ * in: by IR entry, which is index order for compile.c's code — then this is one pass) */
+static const native_code *sort_subject;
+static int by_offset(const void *a, const void *b)
+{
+    uint32_t x = sort_subject->offsets[*(const uint32_t *)a], y = sort_subject->offsets[*(const uint32_t *)b];
+    return (x > y) - (x < y);
+}
+
+static void sort_by_start(native_code *n)
+{
+    bool sorted = true;
+    for (uint32_t i = n->nimports; i < n->nfuncs; i++) {
+        n->by_start[i - n->nimports] = i;
+        sorted = sorted && (i == n->nimports || n->offsets[i] > n->offsets[i - 1]);
+    }
+    if (!sorted) {
+        sort_subject = n;       /* qsort has no context argument; loading is single-threaded here */
+        qsort(n->by_start, n->nfuncs - n->nimports, sizeof *n->by_start, by_offset);
+    }
+}
+
 native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t len, const uint32_t *offsets,
                              char *err, size_t errlen)
 {
@@ -1535,17 +1595,21 @@ native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t 
         return snprintf(err, errlen, "native tier: out of memory"), NULL;
     n->len = len;
     n->map_len = len ? len : 1;
-    n->offsets = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *n->offsets);
+    n->nfuncs = code->nfuncs;
+    n->nimports = code->nfunc_imports;
+    n->offsets = calloc(code->nfuncs ? code->nfuncs : 1, 2 * sizeof *n->offsets);
     n->entries = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *n->entries);
+    n->by_start = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *n->by_start);
     void *mem = mmap(NULL, n->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     n->mem = mem == MAP_FAILED ? NULL : mem;
-    bool ok = n->offsets && n->entries && n->mem;
+    bool ok = n->offsets && n->entries && n->by_start && n->mem;
     for (uint32_t i = code->nfunc_imports; ok && i < code->nfuncs; i++)
-        ok = offsets[i] < len;
+        ok = offsets[i] < len && (offsets[code->nfuncs + i] == NO_FAULT_STUB || offsets[code->nfuncs + i] < len);
     if (ok) {
         if (len)
             memcpy(n->mem, bytes, len);
-        memcpy(n->offsets, offsets, code->nfuncs * sizeof *offsets);
+        memcpy(n->offsets, offsets, 2 * (size_t)code->nfuncs * sizeof *offsets);
+        sort_by_start(n);
         /* written, now never again: read + execute only (W^X) */
         ok = mprotect(n->mem, n->map_len, PROT_READ | PROT_EXEC) == 0;
     }
@@ -1576,16 +1640,15 @@ void native_code_free(native_code *n)
         free(n->mem);               /* a prepare's unmapped bytes */
     free(n->offsets);
     free(n->entries);
+    free(n->by_start);
     free(n);
 }
 
 /* ------------------------------------------------------------------ running */
 
 /* native_enter(fn, fp, ctx, stack_top): pinned registers set, stack switched when stack_top is
- * not 0, fn(fp) called, everything callee-saved given back. native_fault_exit is where a
- * memory fault in the code resumes, with eax = the trap and rbp = ctx->enter_rbp. */
+ * not 0, fn(fp) called, everything callee-saved given back. */
 pvf_trap_kind native_enter(void *fn, uint64_t *fp, native_ctx *ctx, uint8_t *stack_top);
-extern const char native_fault_exit[];
 __asm__(".text\n"
         ".globl native_enter\n"
         ".hidden native_enter\n"
@@ -1599,7 +1662,6 @@ __asm__(".text\n"
         "  push %r14\n"
         "  push %r15\n"
         "  mov %rdx, %r12\n"
-        "  mov %rbp, 40(%rdx)\n"            /* ctx->enter_rbp */
         "  mov 64(%rdx), %r13\n"            /* ctx->mbase */
         "  mov %rdi, %rax\n"
         "  mov %rsi, %rdi\n"
@@ -1609,9 +1671,6 @@ __asm__(".text\n"
         "1:\n"
         "  and $-16, %rsp\n"
         "  call *%rax\n"
-        ".globl native_fault_exit\n"
-        ".hidden native_fault_exit\n"
-        "native_fault_exit:\n"
         "  lea -40(%rbp), %rsp\n"
         "  pop %r15\n"
         "  pop %r14\n"
@@ -1623,7 +1682,6 @@ __asm__(".text\n"
         ".size native_enter, .-native_enter\n");
 
 _Static_assert(offsetof(native_ctx, mbase) == 64, "native_enter reads ctx->mbase at 64");
-_Static_assert(offsetof(native_ctx, enter_rbp) == 40, "native_enter writes ctx->enter_rbp at 40");
 
 static __thread uint8_t *native_stack;      /* this thread's native stack (reserved on first use) */
 /* The innermost native run on this thread (read by the fault handler: initial-exec TLS is a
@@ -1637,23 +1695,43 @@ static pthread_once_t fault_handler_once = PTHREAD_ONCE_INIT;
 static bool fault_handler_ok;
 static __thread bool altstack_ready;
 
+/* The out-of-bounds stub of the function whose code holds `off` (binary search), or
+ * NO_FAULT_STUB. Async-signal-safe: reads only. */
+static uint32_t fault_stub_at(const native_code *n, uint32_t off)
+{
+    uint32_t lo = 0, hi = n->nfuncs - n->nimports;
+    if (hi == 0 || off < n->offsets[n->by_start[0]])
+        return NO_FAULT_STUB;
+    while (hi - lo > 1) {                   /* the last function starting at or before off */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (n->offsets[n->by_start[mid]] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return n->offsets[n->nfuncs + n->by_start[lo]];
+}
+
 /*
  * SIGSEGV: a load or store of the running native code past the memory's size touched the
  * PROT_NONE part of the reservation. Only a fault whose pc lies in the innermost run's machine
- * code and whose address lies in its memory's reservation is a wasm trap: the thread resumes
- * at native_fault_exit, which returns PVF_TRAP_MEMORY_OUT_OF_BOUNDS from native_enter (every
- * wasm frame in between is abandoned, as a trap abandons them). Any other fault goes to the
- * previous handler, or to the default action (the process dies: a host bug, never a verdict).
+ * code and whose address lies in its memory's reservation is a wasm trap; the code address
+ * finds the function (the trap table: every function's start and its out-of-bounds stub), and
+ * the thread resumes at that stub — on the function's own stack frame, as the explicit jump
+ * of a failed check would have — which returns the trap through every wasm frame, each
+ * recording itself in the backtrace. Any other fault goes to the previous handler, or to the
+ * default action (the process dies: a host bug, never a verdict).
  */
 static void native_fault(int sig, siginfo_t *si, void *uctx)
 {
     ucontext_t *uc = uctx;
     native_ctx *c = active;
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP], addr = (uintptr_t)si->si_addr;
-    if (c && pc >= c->code_lo && pc < c->code_hi && addr >= c->mem_lo && addr < c->mem_hi) {
-        uc->uc_mcontext.gregs[REG_RBP] = (greg_t)c->enter_rbp;
-        uc->uc_mcontext.gregs[REG_RAX] = PVF_TRAP_MEMORY_OUT_OF_BOUNDS;
-        uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)native_fault_exit;
+    uint32_t stub = NO_FAULT_STUB;
+    if (c && pc >= c->code_lo && pc < c->code_hi && addr >= c->mem_lo && addr < c->mem_hi)
+        stub = fault_stub_at(c->code, (uint32_t)(pc - c->code_lo));
+    if (stub != NO_FAULT_STUB) {
+        uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(c->code_lo + stub);
         return;
     }
     if (previous_segv.sa_flags & SA_SIGINFO) {
@@ -1730,6 +1808,7 @@ pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64
         .step_fn = (void *)interp_step,
         .import_fn = (void *)interp_call_import,
         .indirect_fn = (void *)interp_call_indirect,
+        .code = n,
         .code_lo = (uintptr_t)n->mem,
         .code_hi = (uintptr_t)n->mem + n->len,
         .mem_lo = inst->memory ? (uintptr_t)inst->memory->base : 0,
@@ -1737,6 +1816,7 @@ pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64
         .outer = active,
     };
     trap->kind = PVF_TRAP_NONE;
+    trap->nframes = 0;
     active = &ctx;
     pvf_trap_kind k = native_enter(n->entries[fidx], fp, &ctx, ctx.outer ? NULL : native_stack + NATIVE_STACK_BYTES);
     active = ctx.outer;

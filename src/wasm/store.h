@@ -79,6 +79,10 @@ uint32_t interp_call_indirect(pvf_instance *inst, const uint32_t *ip, uint64_t *
 
 /* Set *trap to `kind` with its standard text. Returns kind. */
 pvf_trap_kind trap_set(pvf_trap *trap, pvf_trap_kind kind);
+/* Append a wasm frame (function index) to the trap's backtrace, as a trap unwinds it. */
+void trap_frame(pvf_trap *trap, uint32_t func);
+/* The defined function whose code holds IR word `word`. */
+uint32_t code_func_at(const pvf_code *code, uint32_t word);
 
 /* memory.c */
 bool memory_init(pvf_memory *mem, uint32_t min_pages, uint32_t max_pages);

@@ -100,6 +100,13 @@ int test_for_each_tsv_row(const char *path, test_tsv_row_fn fn);
             test_fail(__FILE__, __LINE__, "%s == %s: %llu != %llu", #a, #b, a_, b_); \
     } while (0)
 
+#define CHECK_STR_EQ(a, b)                                                \
+    do {                                                                  \
+        const char *a_ = (a), *b_ = (b);                                  \
+        if (strcmp(a_, b_))                                               \
+            test_fail(__FILE__, __LINE__, "\"%s\" != \"%s\"", a_, b_);     \
+    } while (0)
+
 #define CHECK_STR_CONTAINS(hay, needle)                                   \
     do {                                                                  \
         const char *h_ = (hay), *n_ = (needle);                           \

@@ -44,6 +44,8 @@ static bool terminates(const uint8_t *data, size_t size)
 
 typedef struct outcome {
     pvf_trap_kind trap;
+    uint32_t nframes;                           /* the trap's backtrace */
+    uint32_t frames[PVF_TRAP_FRAMES_MAX];
     uint64_t results[16];
     uint64_t memory_hash;
     uint64_t globals[16];
@@ -82,6 +84,10 @@ static bool run_export(pvf_code *code, uint32_t i, const uint64_t *args, outcome
         return false;
     }
     out->trap = pvf_call(fx.u.func, args, out->results, &trap);
+    if (out->trap != PVF_TRAP_NONE) {
+        out->nframes = trap.nframes;
+        memcpy(out->frames, trap.frames, sizeof out->frames);
+    }
     pvf_extern mem;
     if (pvf_instance_export(inst, "memory", &mem) && mem.kind == PVF_EXTERN_MEMORY)
         out->memory_hash = fnv(pvf_memory_data(mem.u.memory), (size_t)pvf_memory_size(mem.u.memory));
@@ -117,6 +123,11 @@ static bool compare(pvf_code *interp, pvf_code *native, const uint8_t *data, siz
             snprintf(why, whylen, "tiers disagree on export %u: trap %d vs %d, result0 %llx vs %llx, memory %llx vs %llx",
                      i, a.trap, b.trap, (unsigned long long)a.results[0], (unsigned long long)b.results[0],
                      (unsigned long long)a.memory_hash, (unsigned long long)b.memory_hash);
+            return false;
+        }
+        if (a.nframes != b.nframes || memcmp(a.frames, b.frames, sizeof a.frames)) {
+            snprintf(why, whylen, "tiers disagree on export %u's backtrace: %u frames (innermost f%u) vs %u (f%u)",
+                     i, a.nframes, a.frames[0], b.nframes, b.frames[0]);
             return false;
         }
     }
