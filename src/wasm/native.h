@@ -1,26 +1,33 @@
 /*
- * native.h — the native tier (issue 12, phase 1): x86-64 machine code for every defined
- * function of a pvf_code, compiled from the interpreter's code (ir.h) in one pass, run in
- * place of the interpreter with the same frames, the same results and the same traps.
+ * native.h — the native tier (issue 12): x86-64 machine code for every defined function of a
+ * pvf_code, compiled from the interpreter's code (ir.h) in one pass, run in place of the
+ * interpreter with the same frames, the same results, the same traps and the same backtraces.
  *
  *   if (!native_compile(code, true, err, errlen)) ...   // code->native; NULL: the interpreter runs
  *   k = native_run(inst, fidx, fp, frames_left, trap);   // from interp.c's run()
  *
- * The shape is a baseline compiler: every IR op becomes a short template that reads its
- * operands from the frame's slots ([rbx + 8*slot]) and writes its result back, so frames,
- * calls and the value stack are exactly the interpreter's; what goes is the dispatch and the
- * decoding of operands. Integer arithmetic, comparisons, branches (fused compare-and-branch
- * included), loads and stores (explicit bounds checks against the memory's current size),
- * copies, constants, select, globals, and calls inside the instance (the stack limiter's
- * charge included) are inline; every other op (floats, conversions, division, bit counts,
- * memory and table bulk ops, memory.grow) calls interp_step(), the interpreter's own
- * definition of that op (interp_ops.inc) — one definition of every op's semantics.
+ * The shape is a baseline compiler with a static register assignment: every IR op becomes a
+ * short template over its operand slots, and the most used slots of each region (the code
+ * outside loops, and each outermost loop) live in registers there — frames, calls and the
+ * value stack stay the interpreter's, the frame copy of a register-held slot is written only
+ * where C code, a callee or another region reads it. Integer arithmetic, comparisons,
+ * division (with the interpreter's traps), bit counts, branches, loads and stores, copies,
+ * constants, select, globals, and calls inside the instance (the stack limiter's charge
+ * included) are inline; every other op (floats, conversions, memory and table bulk ops,
+ * memory.grow) calls interp_step(), the interpreter's own definition of that op
+ * (interp_ops.inc) — one definition of every op's semantics.
  *
  * Registers: rbx = frame pointer (the slots), r12 = the run's native_ctx, r13 = linear memory
- * base, r14 = its current size in bytes (reloaded after anything that can grow it). A native
- * function takes its frame in rdi and returns a pvf_trap_kind in eax (0: returned normally);
- * a trap returns through every native frame. Calls run on a dedicated 256 MiB stack (the
- * reference's native stack size), so only the deterministic limits ever fire.
+ * base; rbp, r15, r14, rsi, r8..r11 hold slots (callee-saved between wasm functions); rax,
+ * rcx, rdx are the templates' scratch, rdi passes a callee its frame. A native function takes
+ * its frame in rdi and returns a pvf_trap_kind in eax (0: returned normally); a trap returns
+ * through every native frame, each adding itself to the backtrace. Calls run on a dedicated
+ * 256 MiB stack (the reference's native stack size), so only the deterministic limits fire.
+ *
+ * Loads and stores carry no bounds check: a memory reserves 8 GiB and a guard (memory.c),
+ * everything past its size is PROT_NONE, and a fault there is turned into the out-of-bounds
+ * trap by native_fault through the trap table (each function's start and its out-of-bounds
+ * stub).
  *
  * Code is written into a private anonymous mapping and made read + execute before it runs
  * (never writable and executable at once). It is position independent — branches and calls
@@ -54,8 +61,9 @@ void native_code_free(native_code *n);
 #define NATIVE_ARTIFACT_CODE_MAX (384ull << 20)
 bool native_artifact_too_big(const pvf_code *code);
 
-/* The artifact's side: the machine code and each function's entry offset (artifact.c writes
- * them; loading maps them back — read + execute — with native_code_map). */
+/* The artifact's side: the machine code and, per function index, its entry offset followed by
+ * (at [nfuncs + i]) its out-of-bounds stub's (artifact.c writes them; loading maps them back —
+ * read + execute — with native_code_map, which checks every offset). */
 const uint8_t *native_code_bytes(const native_code *n, size_t *len, const uint32_t **offsets);
 native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t len, const uint32_t *offsets,
                              char *err, size_t errlen);

@@ -899,18 +899,18 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         op_mem(e, true, 0x89, 1, RCX, RAX, -1, 0);
         break;
 
-#define LOAD(NAME, OPC, NOP, W, SIZE) case IR_##NAME: emit_load(e, ip, (mem_form){ OPC, NOP, W }); break;
-    LOAD(I32_LOAD, 0x8B, 1, false, 4) LOAD(I64_LOAD, 0x8B, 1, true, 8) LOAD(F32_LOAD, 0x8B, 1, false, 4)
-    LOAD(F64_LOAD, 0x8B, 1, true, 8) LOAD(I32_LOAD8_S, 0x0FBE, 2, false, 1) LOAD(I32_LOAD8_U, 0x0FB6, 2, false, 1)
-    LOAD(I32_LOAD16_S, 0x0FBF, 2, false, 2) LOAD(I32_LOAD16_U, 0x0FB7, 2, false, 2)
-    LOAD(I64_LOAD8_S, 0x0FBE, 2, true, 1) LOAD(I64_LOAD8_U, 0x0FB6, 2, false, 1)
-    LOAD(I64_LOAD16_S, 0x0FBF, 2, true, 2) LOAD(I64_LOAD16_U, 0x0FB7, 2, false, 2)
-    LOAD(I64_LOAD32_S, 0x63, 1, true, 4) LOAD(I64_LOAD32_U, 0x8B, 1, false, 4)
+#define LOAD(NAME, OPC, NOP, W) case IR_##NAME: emit_load(e, ip, (mem_form){ OPC, NOP, W }); break;
+    LOAD(I32_LOAD, 0x8B, 1, false) LOAD(I64_LOAD, 0x8B, 1, true) LOAD(F32_LOAD, 0x8B, 1, false)
+    LOAD(F64_LOAD, 0x8B, 1, true) LOAD(I32_LOAD8_S, 0x0FBE, 2, false) LOAD(I32_LOAD8_U, 0x0FB6, 2, false)
+    LOAD(I32_LOAD16_S, 0x0FBF, 2, false) LOAD(I32_LOAD16_U, 0x0FB7, 2, false)
+    LOAD(I64_LOAD8_S, 0x0FBE, 2, true) LOAD(I64_LOAD8_U, 0x0FB6, 2, false)
+    LOAD(I64_LOAD16_S, 0x0FBF, 2, true) LOAD(I64_LOAD16_U, 0x0FB7, 2, false)
+    LOAD(I64_LOAD32_S, 0x63, 1, true) LOAD(I64_LOAD32_U, 0x8B, 1, false)
 #undef LOAD
-#define STORE(NAME, OPC, NOP, W, SIZE) case IR_##NAME: emit_store(e, ip, (mem_form){ OPC, NOP, W }); break;
-    STORE(I32_STORE, 0x89, 1, false, 4) STORE(I64_STORE, 0x89, 1, true, 8) STORE(F32_STORE, 0x89, 1, false, 4)
-    STORE(F64_STORE, 0x89, 1, true, 8) STORE(I32_STORE8, 0x88, 1, false, 1) STORE(I32_STORE16, 0x660089, 3, false, 2)
-    STORE(I64_STORE8, 0x88, 1, false, 1) STORE(I64_STORE16, 0x660089, 3, false, 2) STORE(I64_STORE32, 0x89, 1, false, 4)
+#define STORE(NAME, OPC, NOP, W) case IR_##NAME: emit_store(e, ip, (mem_form){ OPC, NOP, W }); break;
+    STORE(I32_STORE, 0x89, 1, false) STORE(I64_STORE, 0x89, 1, true) STORE(F32_STORE, 0x89, 1, false)
+    STORE(F64_STORE, 0x89, 1, true) STORE(I32_STORE8, 0x88, 1, false) STORE(I32_STORE16, 0x660089, 3, false)
+    STORE(I64_STORE8, 0x88, 1, false) STORE(I64_STORE16, 0x660089, 3, false) STORE(I64_STORE32, 0x89, 1, false)
 #undef STORE
 
     case IR_BR:

@@ -72,6 +72,34 @@ uint8_t *test_read_file(const char *path, size_t *len)
     return buf;
 }
 
+bool test_fixture_open(test_fixture *fx, const char *path, int profile, int tier)
+{
+    *fx = (test_fixture){ 0 };
+    size_t n, len;
+    uint8_t *wasm = test_read_file(path, &n), *artifact = NULL;
+    pvf_engine_config cfg;
+    pvf_engine_config_default(&cfg, (pvf_profile)profile);
+    cfg.tier = (pvf_tier)tier;
+    char err[256] = "cannot read the file";
+    bool ok = wasm && pvf_prepare(wasm, n, &cfg, &artifact, &len, NULL, err, sizeof err) &&
+              (fx->code = pvf_code_load(artifact, len, err, sizeof err)) && (fx->store = pvf_store_new()) &&
+              (fx->inst = pvf_instantiate(fx->store, fx->code, NULL, false, NULL, err, sizeof err));
+    if (!ok) {
+        test_fail(__FILE__, __LINE__, "%s: %s", path, err);
+        test_fixture_close(fx);
+    }
+    free(artifact);
+    free(wasm);
+    return ok;
+}
+
+void test_fixture_close(test_fixture *fx)
+{
+    pvf_store_free(fx->store);
+    pvf_code_free(fx->code);
+    *fx = (test_fixture){ 0 };
+}
+
 extern void __asan_init(void) __attribute__((weak));
 
 bool test_tier_interp;

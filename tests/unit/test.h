@@ -36,6 +36,17 @@ extern bool test_tier_interp;
 struct pvf_code;
 struct pvf_code *test_load_code(const uint8_t *artifact, size_t len, char *err, size_t errlen);
 
+/* A committed fixture module (a .wasm path) prepared for `profile` on `tier`, loaded and
+ * instantiated without imports; false (and the test failed) when any step fails.
+ * test_fixture_close frees what it holds. */
+typedef struct test_fixture {
+    struct pvf_code *code;
+    struct pvf_store *store;
+    struct pvf_instance *inst;
+} test_fixture;
+bool test_fixture_open(test_fixture *fx, const char *path, int profile, int tier);
+void test_fixture_close(test_fixture *fx);
+
 /* Whether this binary (and so the workers built beside it) runs under AddressSanitizer:
  * its allocator aborts instead of returning NULL past a memory limit, so tests of
  * memory limits can only check that the job failed, not that it reported OutOfMemory. */

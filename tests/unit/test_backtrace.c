@@ -22,35 +22,19 @@ typedef struct traced {
 /* Call `name`(args) on a fresh instance of backtrace.wasm on `tier`. */
 static bool run_traced(pvf_tier tier, const char *name, const uint64_t *args, traced *out)
 {
-    size_t n, len;
-    uint8_t *wasm = test_read_file("tests/fixtures/engine/backtrace.wasm", &n), *artifact = NULL;
-    if (!wasm) {
-        test_fail(__FILE__, __LINE__, "cannot read tests/fixtures/engine/backtrace.wasm");
+    test_fixture fx;
+    if (!test_fixture_open(&fx, "tests/fixtures/engine/backtrace.wasm", PVF_PROFILE_FULL, tier))
         return false;
-    }
-    pvf_engine_config cfg;
-    pvf_engine_config_default(&cfg, PVF_PROFILE_FULL);
-    cfg.tier = tier;
-    char err[256];
-    pvf_code *code = NULL;
-    pvf_store *store = NULL;
-    pvf_instance *inst = NULL;
     pvf_extern f;
-    bool ok = pvf_prepare(wasm, n, &cfg, &artifact, &len, NULL, err, sizeof err) &&
-              (code = pvf_code_load(artifact, len, err, sizeof err)) && (store = pvf_store_new()) &&
-              (inst = pvf_instantiate(store, code, NULL, false, NULL, NULL, 0)) &&
-              pvf_instance_export(inst, name, &f);
+    bool ok = pvf_instance_export(fx.inst, name, &f);
     if (ok) {
         uint64_t res[1] = { 0 };
         out->kind = pvf_call(f.u.func, args, res, &out->trap);
-        pvf_trap_backtrace(&out->trap, code, out->text, sizeof out->text);
+        pvf_trap_backtrace(&out->trap, fx.code, out->text, sizeof out->text);
     } else {
-        test_fail(__FILE__, __LINE__, "backtrace.wasm %s: %s", name, err);
+        test_fail(__FILE__, __LINE__, "backtrace.wasm: no export %s", name);
     }
-    pvf_store_free(store);
-    pvf_code_free(code);
-    free(artifact);
-    free(wasm);
+    test_fixture_close(&fx);
     return ok;
 }
 

@@ -16,38 +16,21 @@
 /* Call `name`(0) on a fresh instance; the trap kind and the frame count it reached. */
 static bool run_deep(pvf_profile profile, pvf_tier tier, const char *name, pvf_trap_kind *kind, uint32_t *depth)
 {
-    size_t n, len;
-    uint8_t *wasm = test_read_file("tests/fixtures/engine/deep.wasm", &n), *artifact = NULL;
-    if (!wasm) {
-        test_fail(__FILE__, __LINE__, "cannot read tests/fixtures/engine/deep.wasm");
+    test_fixture fx;
+    if (!test_fixture_open(&fx, "tests/fixtures/engine/deep.wasm", profile, tier))
         return false;
-    }
-    pvf_engine_config cfg;
-    pvf_engine_config_default(&cfg, profile);
-    cfg.tier = tier;
-    char err[256];
-    pvf_code *code = NULL;
-    pvf_store *store = NULL;
-    pvf_instance *inst = NULL;
-    bool ok = pvf_prepare(wasm, n, &cfg, &artifact, &len, NULL, err, sizeof err) &&
-              (code = pvf_code_load(artifact, len, err, sizeof err)) && (store = pvf_store_new()) &&
-              (inst = pvf_instantiate(store, code, NULL, false, NULL, NULL, 0));
     pvf_extern f, d;
-    if (ok)
-        ok = pvf_instance_export(inst, name, &f) && pvf_instance_export(inst, "depth", &d) &&
-             d.kind == PVF_EXTERN_GLOBAL;
+    bool ok = pvf_instance_export(fx.inst, name, &f) && pvf_instance_export(fx.inst, "depth", &d) &&
+              d.kind == PVF_EXTERN_GLOBAL;
     if (ok) {
         uint64_t args[1] = { 0 }, res[1] = { 0 };
         pvf_trap trap;
         *kind = pvf_call(f.u.func, args, res, &trap);
         *depth = (uint32_t)pvf_global_get(d.u.global);
+    } else {
+        test_fail(__FILE__, __LINE__, "deep.wasm: no export %s or depth", name);
     }
-    if (!ok)
-        test_fail(__FILE__, __LINE__, "deep.wasm %s: %s", name, err);
-    pvf_store_free(store);
-    pvf_code_free(code);
-    free(artifact);
-    free(wasm);
+    test_fixture_close(&fx);
     return ok;
 }
 
