@@ -83,6 +83,15 @@ for f in smoldot__chainspec_rococo.wasm.zstdblob chopsticks__chainspec_kusama-lo
          kagome__pvf_hex_adder.wasm; do
     if [[ -f $DATA/pvf/$f ]]; then prepare_one "$DATA/pvf/$f"; else echo "  missing: $DATA/pvf/$f"; fi
 done
+# Linear in code size: the limit modules of tests/gen/limits.js (made here, nothing committed) —
+# one 7.65 MB function body, the same size of nested blocks, 10,000 functions.
+if node tests/gen/limits.js "$tmp/limits" >/dev/null 2>&1; then
+    for f in body_at_limit nesting_2551436 functions_at_limit_pvf; do
+        [[ -f $tmp/limits/$f.wasm ]] && prepare_one "$tmp/limits/$f.wasm"
+    done
+else
+    echo "  tests/gen/limits.js failed: the limit modules are left out"
+fi
 
 # ---- 2. execution against V8 -----------------------------------------------------------
 
