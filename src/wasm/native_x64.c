@@ -47,7 +47,15 @@ typedef struct native_ctx {
     uintptr_t code_lo, code_hi; /* the machine code, and the memory's reservation: a fault at */
     uintptr_t mem_lo, mem_hi;   /* a pc in the one on an address in the other is a wasm trap */
     struct native_ctx *outer;   /* the run this one is nested in (a host function called back) */
+    pvf_table **tables;         /* the instance's tables (call_indirect) */
+    const struct func_info *funcs;  /* per function index: what call_indirect checks */
 } native_ctx;
+
+/* What an inline call_indirect checks of its callee (native_code_map computes it). */
+typedef struct func_info {
+    uint32_t canon;             /* the smallest index of a type equal to the function's */
+    uint32_t frame_slots;
+} func_info;
 
 struct native_code {
     uint8_t *mem;               /* read + exec */
@@ -58,6 +66,7 @@ struct native_code {
      * (NO_FAULT_STUB: no loads or stores); imports 0 */
     uint32_t *offsets;
     void **entries;             /* per function index: mem + offset (imports NULL) */
+    func_info *funcs;           /* per function index (imports zero) */
     uint32_t *by_start;         /* the defined functions by entry offset (native_fault's search) */
 };
 
@@ -760,6 +769,101 @@ static void adjust_height(emitter *e, uint32_t k, bool add)
     op_mem(e, true, 0x89, 1, RCX, RAX, -1, 0);          /* mov [rax], rcx */
 }
 
+/* op reg, [base + index * 2^scale + disp] */
+static void op_mem_scaled(emitter *e, bool w, uint32_t opcode, int nop, int reg, int base, int index, int scale,
+                          int32_t disp)
+{
+    op_mem(e, w, opcode, nop, reg, base, index, disp);
+    if (!e->failed)
+        e->buf[e->len - 5] |= (uint8_t)(scale << 6);               /* the SIB byte */
+}
+
+/*
+ * call_indirect i j a b: inline when the callee is a function of this instance — the
+ * interpreter's checks in its order (table bounds, a null element, the type, the value stack,
+ * the frames), then a direct call; any other callee (a host function, another instance's)
+ * goes through interp_call_indirect.
+ */
+static void emit_call_indirect(emitter *e, const pvf_code *code, uint32_t w)
+{
+    const uint32_t *ip = code->code + w;
+    const pvf_functype *t = &code->types[ip[1]];
+    for (uint32_t i = 0; i < t->nparams; i++)                      /* the callee reads its arguments there */
+        slot_to_frame(e, ip[4] + i);
+    load_first_rax(e, false, ip[3]);                                /* eax = the element index */
+    ctx_load(e, RCX, offsetof(native_ctx, tables));
+    op_mem(e, true, 0x8B, 1, RCX, RCX, -1, SLOT(ip[2]));            /* rcx = tables[j] */
+    op_mem(e, false, 0x3B, 1, RAX, RCX, -1, offsetof(pvf_table, size));
+    jmp_stub(e, CC_AE, PVF_TRAP_TABLE_OUT_OF_BOUNDS);
+    op_mem(e, true, 0x8B, 1, RCX, RCX, -1, offsetof(pvf_table, elems));
+    op_mem_scaled(e, true, 0x8B, 1, RCX, RCX, RAX, 3, 0);          /* rcx = elems[a] */
+    op_rr(e, true, 0x85, 1, RCX, RCX);
+    jmp_stub(e, CC_E, PVF_TRAP_UNINITIALIZED_ELEMENT);
+    ctx_load(e, RDX, offsetof(native_ctx, inst));
+    op_mem(e, true, 0x3B, 1, RDX, RCX, -1, offsetof(pvf_func, inst));
+    put(e, 0x0F);
+    put(e, 0x85);                                                   /* jne the general path */
+    size_t to_general = e->len;
+    put32(e, 0);
+    op_mem(e, false, 0x8B, 1, RAX, RCX, -1, offsetof(pvf_func, index));   /* eax = the callee */
+    ctx_load(e, RDX, offsetof(native_ctx, funcs));
+    op_mem_scaled(e, false, 0x81, 1, 7, RDX, RAX, 3, offsetof(func_info, canon));
+    put32(e, code->type_canon[ip[1]]);                              /* cmp funcs[callee].canon, canon(i) */
+    jmp_stub(e, CC_NE, PVF_TRAP_INDIRECT_CALL_TYPE);
+    op_mem_scaled(e, false, 0x8B, 1, RDX, RDX, RAX, 3, offsetof(func_info, frame_slots));
+    op_mem_scaled(e, true, 0x8D, 1, RDX, RBX, RDX, 3, SLOT(ip[4]));   /* rdx = fp + b + frame_slots */
+    op_mem(e, true, 0x3B, 1, RDX, R12, -1, offsetof(native_ctx, slots_end));
+    jmp_stub(e, CC_A, PVF_TRAP_STACK_EXHAUSTED);
+    emit_local_call(e, ip[4], 0, true);
+    ctx_load(e, RCX, offsetof(native_ctx, entries));
+    op_mem_scaled(e, true, 0xFF, 1, 2, RCX, RAX, 3, 0);            /* call [entries + 8 callee] */
+    op_mem(e, true, 0xFF, 1, 0, R12, -1, offsetof(native_ctx, frames_left));   /* inc */
+    test_eax_propagate(e);
+    for (uint32_t i = 0; i < t->nresults; i++)
+        slot_from_frame(e, ip[4] + i);
+    put(e, 0xE9);                                                   /* jmp done */
+    size_t to_done = e->len;
+    put32(e, 0);
+    if (!e->failed)
+        memcpy(e->buf + to_general, &(uint32_t){ (uint32_t)(e->len - (to_general + 4)) }, 4);
+    {
+        /* interp_call_indirect(inst, ip, fp, frames_left, slots_end, &callee, trap): the checks, an
+         * external call made there, or NATIVE_LOCAL_CALL with the callee for a call from here */
+        flush_slots(e);
+        ctx_load(e, RDI, offsetof(native_ctx, inst));
+        ir_address(e, RSI, w);
+        op_rr(e, true, 0x89, 1, RBX, RDX);
+        ctx_load(e, RCX, offsetof(native_ctx, frames_left));
+        ctx_load(e, R8, offsetof(native_ctx, slots_end));
+        op_mem(e, true, 0x8D, 1, R9, R12, -1, offsetof(native_ctx, callee));
+        /* the 7th argument goes on the stack: keep rsp 16-aligned at the call */
+        put(e, 0x48); put(e, 0x83); put(e, 0xEC); put(e, 0x08);    /* sub rsp, 8 */
+        op_mem(e, true, 0xFF, 1, 6, R12, -1, offsetof(native_ctx, trap));   /* push [r12 + trap] */
+        call_helper(e, offsetof(native_ctx, indirect_fn));
+        put(e, 0x48); put(e, 0x83); put(e, 0xC4); put(e, 0x10);    /* add rsp, 16 */
+        /* eax: 0 done (external), NATIVE_LOCAL_CALL, or a trap */
+        put(e, 0x3D);
+        put32(e, NATIVE_LOCAL_CALL);                                /* cmp eax, LOCAL */
+        put(e, 0x0F);
+        put(e, 0x85);                                               /* jne external_done */
+        uint32_t jne = (uint32_t)e->len;
+        put32(e, 0);
+        emit_local_call(e, ip[4], 0, true);
+        ctx_load(e, RAX, offsetof(native_ctx, entries));
+        ctx_load(e, RCX, offsetof(native_ctx, callee));
+        op_mem(e, true, 0xFF, 1, 2, RAX, RCX, 0);                   /* call [rax + rcx] (scaled below) */
+        if (!e->failed)
+            e->buf[e->len - 5] |= 0xC0;                             /* SIB scale 8 */
+        op_mem(e, true, 0xFF, 1, 0, R12, -1, offsetof(native_ctx, frames_left));   /* inc */
+        if (!e->failed)
+            memcpy(e->buf + jne, &(uint32_t){ (uint32_t)e->len - (jne + 4) }, 4);
+        test_eax_propagate(e);
+        reload_slots(e);
+    }
+    if (!e->failed)
+        memcpy(e->buf + to_done, &(uint32_t){ (uint32_t)(e->len - (to_done + 4)) }, 4);
+}
+
 /* ------------------------------------------------------------------ one function */
 
 static void emit_epilogue(emitter *e);
@@ -1019,38 +1123,7 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         reload_slots(e);
         break;
     case IR_CALL_INDIRECT:
-        /* interp_call_indirect(inst, ip, fp, frames_left, slots_end, &callee, trap): the checks, an
-         * external call made there, or NATIVE_LOCAL_CALL with the callee for a call from here */
-        flush_slots(e);
-        ctx_load(e, RDI, offsetof(native_ctx, inst));
-        ir_address(e, RSI, w);
-        op_rr(e, true, 0x89, 1, RBX, RDX);
-        ctx_load(e, RCX, offsetof(native_ctx, frames_left));
-        ctx_load(e, R8, offsetof(native_ctx, slots_end));
-        op_mem(e, true, 0x8D, 1, R9, R12, -1, offsetof(native_ctx, callee));
-        /* the 7th argument goes on the stack: keep rsp 16-aligned at the call */
-        put(e, 0x48); put(e, 0x83); put(e, 0xEC); put(e, 0x08);    /* sub rsp, 8 */
-        op_mem(e, true, 0xFF, 1, 6, R12, -1, offsetof(native_ctx, trap));   /* push [r12 + trap] */
-        call_helper(e, offsetof(native_ctx, indirect_fn));
-        put(e, 0x48); put(e, 0x83); put(e, 0xC4); put(e, 0x10);    /* add rsp, 16 */
-        /* eax: 0 done (external), NATIVE_LOCAL_CALL, or a trap */
-        put(e, 0x3D);
-        put32(e, NATIVE_LOCAL_CALL);                                /* cmp eax, LOCAL */
-        put(e, 0x0F);
-        put(e, 0x85);                                               /* jne external_done */
-        uint32_t jne = (uint32_t)e->len;
-        put32(e, 0);
-        emit_local_call(e, ip[4], 0, true);
-        ctx_load(e, RAX, offsetof(native_ctx, entries));
-        ctx_load(e, RCX, offsetof(native_ctx, callee));
-        op_mem(e, true, 0xFF, 1, 2, RAX, RCX, 0);                   /* call [rax + rcx] (scaled below) */
-        if (!e->failed)
-            e->buf[e->len - 5] |= 0xC0;                             /* SIB scale 8 */
-        op_mem(e, true, 0xFF, 1, 0, R12, -1, offsetof(native_ctx, frames_left));   /* inc */
-        if (!e->failed)
-            memcpy(e->buf + jne, &(uint32_t){ (uint32_t)e->len - (jne + 4) }, 4);
-        test_eax_propagate(e);
-        reload_slots(e);
+        emit_call_indirect(e, code, w);
         break;
     default:
         /* everything else: the interpreter's own definition of the op */
@@ -1060,7 +1133,6 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
     return !e->failed;
 }
 
-/* Emit the stubs this function's code jumped to, and resolve those jumps. */
 /* Hand the slots of region `from` over to region `to`: what `from` wrote goes to the frame,
  * what `to` holds comes from it (unless it already sits in that register). Moves only: rax
  * and the flags pass through unchanged. */
@@ -1101,6 +1173,7 @@ static void use_region(emitter *e, uint32_t r)
         e->reg[e->ra->slot[i]] = (int8_t)ALLOC_REGS[i];
 }
 
+/* Emit the stubs this function's code jumped to, and resolve those jumps. */
 static void finish_function(emitter *e, size_t first_fix)
 {
     for (size_t i = 0; i < e->nsyncs; i++) {    /* region-crossing branches: sync, jump on */
@@ -1600,9 +1673,10 @@ native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t 
     n->offsets = calloc(code->nfuncs ? code->nfuncs : 1, 2 * sizeof *n->offsets);
     n->entries = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *n->entries);
     n->by_start = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *n->by_start);
+    n->funcs = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *n->funcs);
     void *mem = mmap(NULL, n->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     n->mem = mem == MAP_FAILED ? NULL : mem;
-    bool ok = n->offsets && n->entries && n->by_start && n->mem;
+    bool ok = n->offsets && n->entries && n->by_start && n->funcs && n->mem;
     for (uint32_t i = code->nfunc_imports; ok && i < code->nfuncs; i++)
         ok = offsets[i] < len && (offsets[code->nfuncs + i] == NO_FAULT_STUB || offsets[code->nfuncs + i] < len);
     if (ok) {
@@ -1613,8 +1687,10 @@ native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t 
         /* written, now never again: read + execute only (W^X) */
         ok = mprotect(n->mem, n->map_len, PROT_READ | PROT_EXEC) == 0;
     }
-    for (uint32_t i = code->nfunc_imports; ok && i < code->nfuncs; i++)
+    for (uint32_t i = code->nfunc_imports; ok && i < code->nfuncs; i++) {
         n->entries[i] = n->mem + offsets[i];
+        n->funcs[i] = (func_info){ code->type_canon[code->funcs[i].type_index], code->funcs[i].frame_slots };
+    }
     if (!ok) {
         native_code_free(n);
         snprintf(err, errlen, "native tier: cannot map the machine code (bad entry offset, or out of memory)");
@@ -1641,6 +1717,7 @@ void native_code_free(native_code *n)
     free(n->offsets);
     free(n->entries);
     free(n->by_start);
+    free(n->funcs);
     free(n);
 }
 
@@ -1802,6 +1879,8 @@ pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64
         .slots_end = slots_end,
         .globals = inst->globals,
         .entries = n->entries,
+        .tables = inst->tables,
+        .funcs = n->funcs,
         .mbase = inst->memory ? inst->memory->base : NULL,
         .limit = code->stack_limit,
         .cbase = code->code,
