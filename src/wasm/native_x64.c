@@ -1637,10 +1637,10 @@ bool native_artifact_too_big(const pvf_code *code)
 
 /* n->by_start: the defined functions in the order of their code (the order they were emitted
  * in: by IR entry, which is index order for compile.c's code — then this is one pass) */
-static const native_code *sort_subject;
-static int by_offset(const void *a, const void *b)
+static int by_offset(const void *a, const void *b, void *arg)
 {
-    uint32_t x = sort_subject->offsets[*(const uint32_t *)a], y = sort_subject->offsets[*(const uint32_t *)b];
+    const uint32_t *offsets = arg;
+    uint32_t x = offsets[*(const uint32_t *)a], y = offsets[*(const uint32_t *)b];
     return (x > y) - (x < y);
 }
 
@@ -1651,10 +1651,8 @@ static void sort_by_start(native_code *n)
         n->by_start[i - n->nimports] = i;
         sorted = sorted && (i == n->nimports || n->offsets[i] > n->offsets[i - 1]);
     }
-    if (!sorted) {
-        sort_subject = n;       /* qsort has no context argument; loading is single-threaded here */
-        qsort(n->by_start, n->nfuncs - n->nimports, sizeof *n->by_start, by_offset);
-    }
+    if (!sorted)
+        qsort_r(n->by_start, n->nfuncs - n->nimports, sizeof *n->by_start, by_offset, n->offsets);
 }
 
 native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t len, const uint32_t *offsets,
