@@ -26,6 +26,10 @@
 #include "util/file.h"
 #include "util/parse.h"
 
+/* The longest timeout the command line takes: a day. Longer is no timeout a validator would use,
+ * and an absurd one is a typo to refuse, not a number to multiply (the host saturates anyway). */
+#define CLI_TIMEOUT_MAX_MS (24ull * 60 * 60 * 1000)
+
 static bool parse_u64(const char *s, uint64_t *out)
 {
     return parse_decimal(s, UINT64_MAX, out);
@@ -64,9 +68,11 @@ int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
             o->workers_path = v;
         else if (!strcmp(a, "--via") && (!strcmp(v, "host") || !strcmp(v, "in-process")))
             o->in_process = !strcmp(v, "in-process"), o->via_set = true;
-        else if (!strcmp(a, "--prep-timeout-ms") && parse_u64(v, &o->prep_timeout_ms) && o->prep_timeout_ms)
+        else if (!strcmp(a, "--prep-timeout-ms") && parse_u64(v, &o->prep_timeout_ms) && o->prep_timeout_ms &&
+                 o->prep_timeout_ms <= CLI_TIMEOUT_MAX_MS)
             ;
-        else if (!strcmp(a, "--exec-timeout-ms") && parse_u64(v, &o->exec_timeout_ms) && o->exec_timeout_ms)
+        else if (!strcmp(a, "--exec-timeout-ms") && parse_u64(v, &o->exec_timeout_ms) && o->exec_timeout_ms &&
+                 o->exec_timeout_ms <= CLI_TIMEOUT_MAX_MS)
             ;
         else if (!strcmp(a, "--execute-workers") && parse_u64(v, &n) && n >= 1 && n <= 64)
             o->execute_workers = (unsigned)n;
@@ -76,7 +82,11 @@ int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
             o->kind = PVF_KIND_APPROVAL;
         else if (!strcmp(a, "--kind") && !strcmp(v, "dispute"))
             o->kind = PVF_KIND_DISPUTE;
-        else {
+        else if (!strcmp(a, "--prep-timeout-ms") || !strcmp(a, "--exec-timeout-ms")) {
+            fprintf(stderr, "pvf: bad value for %s: '%s' (a time in ms from 1 to %llu, one day)\n", a, v,
+                    (unsigned long long)CLI_TIMEOUT_MAX_MS);
+            return -1;
+        } else {
             fprintf(stderr, "pvf: bad value for %s: '%s'\n", a, v);
             return -1;
         }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "pvf/version.h"
+#include "util/saturate.h"
 
 const executor_params *host_params_or_empty(const executor_params *ep)
 {
@@ -210,7 +211,7 @@ pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
         host_free(h);
         return NULL;
     }
-    h->next_cleanup_ms = monotonic_ms() + h->cfg.cleanup_pulse_ms;
+    h->next_cleanup_ms = sat_add_u64(monotonic_ms(), h->cfg.cleanup_pulse_ms);
     int e = pthread_create(&h->thread, NULL, host_thread_main, h);
     if (e != 0) {
         snprintf(err, errlen, "cannot start the host thread: %s", strerror(e));

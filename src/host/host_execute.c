@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "host/host_internal.h"
+#include "util/saturate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +155,7 @@ void host_assign_execution(pvf_host *h, uint64_t worker, uint64_t job, uint64_t 
     uint64_t budget = attempt_budget(r);
     x->execution_timeout = proto_duration_from_ms(budget);
     memcpy(x->artifact_checksum, e->checksum, 32);
-    sj.wall_ms = budget * h->cfg.wall_clock_factor;
+    sj.wall_ms = sat_mul_u64(budget, h->cfg.wall_clock_factor);
     r->done.execute.attempts++;
     slot_execute(s, &sj);
 }
@@ -166,7 +167,7 @@ static retry_class retry_for(const pvf_host *h, const host_request *r, const exe
         return RETRY_NONE;
     /* §6.2: stop when the retry delay no longer fits in the timeout. */
     uint64_t elapsed = monotonic_ms() - r->submitted_ms;
-    if (elapsed + h->cfg.execution_retry_delay_ms > r->timeout_ms)
+    if (sat_add_u64(elapsed, h->cfg.execution_retry_delay_ms) > r->timeout_ms)
         return RETRY_NONE;
     return o->retry;
 }
@@ -199,7 +200,7 @@ void host_execute_event(pvf_host *h, slot_event *ev)
         r->repreparing = true;
         host_route_to_artifact(h, r, true);
     } else {
-        r->retry_at_ms = monotonic_ms() + h->cfg.execution_retry_delay_ms;
+        r->retry_at_ms = sat_add_u64(monotonic_ms(), h->cfg.execution_retry_delay_ms);
     }
 }
 

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "host/host_internal.h"
+#include "util/saturate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,7 +228,7 @@ void host_start_prepare_job(pvf_host *h, uint64_t worker, uint64_t job)
     sj.req.prep_timeout = proto_duration_from_ms(j->cpu_ms);
     sj.req.prep_kind = j->kind;
     sj.cpu_ms = j->cpu_ms;
-    sj.wall_ms = j->cpu_ms * h->cfg.wall_clock_factor;
+    sj.wall_ms = sat_mul_u64(j->cpu_ms, h->cfg.wall_clock_factor);
     slot_prepare(s, &sj);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "runtime/validation.h"
+#include "util/saturate.h"
 
 /* ---------------------------------------------------------------- prepare */
 
@@ -23,7 +24,7 @@ void prepare_outcome_fail(prepare_outcome *out, proto_prepare_error_kind kind, c
 static void prepare_success(const proto_prepare_result *r, uint64_t cpu_ms, prepare_outcome *out)
 {
     out->cpu_ns = proto_duration_to_ns(r->stats.cpu_time_elapsed);
-    if (out->cpu_ns > cpu_ms * 1000000ull) {
+    if (out->cpu_ns > sat_mul_u64(cpu_ms, 1000000u)) {
         prepare_outcome_fail(out, PREP_ERR_TIMED_OUT, "preparation took longer than its CPU budget");
         out->rip = true;
         return;

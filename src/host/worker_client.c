@@ -18,6 +18,7 @@
 #define _GNU_SOURCE     /* accept4, pipe2, close_range, pidfd_open, sigabbrev_np */
 #include "host/worker_client.h"
 #include "util/cputime.h"
+#include "util/saturate.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -83,7 +84,7 @@ static void describe_status(int status, char *buf, size_t size)
  * *status) when it did and is now reaped. */
 static bool wait_exit(wclient *w, uint64_t timeout_ms, int *status)
 {
-    uint64_t deadline = monotonic_ms() + timeout_ms;
+    uint64_t deadline = sat_add_u64(monotonic_ms(), timeout_ms);
     for (;;) {
         pid_t r = waitpid(w->pid, status, WNOHANG);
         if (r == w->pid)
@@ -322,7 +323,7 @@ wclient_status wclient_prepare(wclient *w, const proto_pvf_prep_data *req, uint6
                 PROTO_MAX_CODE_SIZE);
         return WCLIENT_HOST_ERROR;
     }
-    uint64_t deadline = monotonic_ms() + wall_timeout_ms;
+    uint64_t deadline = sat_add_u64(monotonic_ms(), wall_timeout_ms);
     scale_writer sw;
     scale_writer_init(&sw);
     proto_pvf_prep_data_write(&sw, req);
@@ -400,7 +401,7 @@ wclient_status wclient_execute(wclient *w, const char *artifact_path, const prot
     char link_path[sizeof w->dir + 16];
     if (!link_artifact(w, artifact_path, link_path, sizeof link_path, err, errlen))
         return WCLIENT_HOST_ERROR;
-    uint64_t deadline = monotonic_ms() + wall_timeout_ms;
+    uint64_t deadline = sat_add_u64(monotonic_ms(), wall_timeout_ms);
     scale_writer sw;
     scale_writer_init(&sw);
     proto_execute_request_write(&sw, req);
@@ -555,7 +556,7 @@ static int start_process(const wclient_spawn_cfg *cfg, const char *sock_path, co
 /* Poll the listener and the child: the connection, or why there is none. */
 static wclient_spawn_status accept_worker(wclient *w, int lfd, uint32_t timeout_ms, char *err, size_t errlen)
 {
-    uint64_t deadline = monotonic_ms() + timeout_ms;
+    uint64_t deadline = sat_add_u64(monotonic_ms(), timeout_ms);
     for (;;) {
         uint64_t now = monotonic_ms();
         if (now >= deadline) {
@@ -675,7 +676,7 @@ static wclient_spawn_status config_handshakes(wclient *w, const wclient_spawn_cf
 static wclient_spawn_status handshakes(wclient *w, const wclient_spawn_cfg *cfg, uint32_t timeout_ms,
                                       char *err, size_t errlen)
 {
-    uint64_t deadline = monotonic_ms() + timeout_ms;
+    uint64_t deadline = sat_add_u64(monotonic_ms(), timeout_ms);
     wclient_spawn_status st = version_handshake(w, cfg, deadline, err, errlen);
     free(w->resp);
     w->resp = NULL;

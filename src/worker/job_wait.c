@@ -29,6 +29,7 @@
 
 #include "wire/protocol.h"
 #include "util/cputime.h"
+#include "util/saturate.h"
 
 #include <errno.h>
 #include <linux/sched.h>
@@ -192,7 +193,7 @@ static int check_limits(monitor *m)
     int sleep_ms = -1;
 
     if (lim->cpu_ms) {
-        uint64_t budget = lim->cpu_ms * 1000000u, cpu;
+        uint64_t budget = sat_mul_u64(lim->cpu_ms, 1000000u), cpu;
         if (job_cpu_time_ns(m->j->pid, &cpu)) {
             m->cpu_seen_ns = cpu;
             if (cpu >= budget) {
@@ -206,7 +207,7 @@ static int check_limits(monitor *m)
         }
     }
     if (lim->wall_ms) {
-        uint64_t elapsed = monotonic_ns() - m->j->start_ns, limit = lim->wall_ms * 1000000u;
+        uint64_t elapsed = monotonic_ns() - m->j->start_ns, limit = sat_mul_u64(lim->wall_ms, 1000000u);
         if (elapsed >= limit) {
             kill_job(m, KILLED_WALL);
             return 0;
@@ -301,7 +302,7 @@ static void take_payload(monitor *m, job_outcome *o)
 
 static bool over_cpu_budget(const job_limits *lim, uint64_t cpu_ns)
 {
-    return lim->cpu_ms && cpu_ns >= lim->cpu_ms * 1000000u;
+    return lim->cpu_ms && cpu_ns >= sat_mul_u64(lim->cpu_ms, 1000000u);
 }
 
 static void classify_exit(monitor *m, job_outcome *o, int code)

@@ -309,6 +309,31 @@ TEST(pvfhost_execute_adder_chain)
     free(code);
 }
 
+/* Issue 13, finding 6: a timeout of 2e13 ms wrapped in ms -> ns and budget x wall-clock factor
+ * and made a valid block Invalid (HardTimeout) at once; now every product saturates. */
+TEST(pvfhost_execute_huge_timeout_still_valid)
+{
+    size_t len, p_len = 0;
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &p_len);
+    hfix f;
+    pvf_execute_request rq;
+    if (code && params && hfix_init(&f)) {
+        if (make_request(code, len, params, p_len, PVF_KIND_APPROVAL, &rq)) {
+            pvf_execute_result r;
+            rq.timeout_ms = 20000000000000ull;
+            pvf_host_execute(f.h, &rq, &r);
+            CHECK_EQ_U64(r.verdict, PVF_VERDICT_VALID);
+            if (r.verdict != PVF_VERDICT_VALID)
+                test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_verdict_name(r.verdict), r.reason, r.message);
+            pvf_execute_result_free(&r);
+        }
+        hfix_done(&f);
+    }
+    free(params);
+    free(code);
+}
+
 TEST(pvfhost_execute_bad_block_invalid)
 {
     size_t len, p_len;
@@ -529,6 +554,12 @@ TEST(pvfhost_cli_precheck_and_validate)
              params);
     CHECK_EQ_U64(run_cli(cmd, out, sizeof out), 1);
     CHECK_STR_CONTAINS(out, "HardTimeout");
+    /* an absurd timeout is a usage error, not a number to multiply (issue 13, finding 6) */
+    snprintf(cmd, sizeof cmd,
+             "build/bin/pvf validate --code tests/fixtures/halt.wasm --params '%s' --exec-timeout-ms 20000000000000 2>&1",
+             params);
+    CHECK_EQ_U64(run_cli(cmd, out, sizeof out), 2);
+    CHECK_STR_CONTAINS(out, "bad value for --exec-timeout-ms");
 }
 
 TEST(pvfhost_executor_params_specialise_workers)
