@@ -184,6 +184,36 @@ static void free_inbox_msg(inbox_msg *m)
     free(m);
 }
 
+/* SCALE's size of a byte vector of n bytes: its compact length, then the bytes. */
+static uint64_t encoded_vec_size(uint64_t n)
+{
+    return n + (n < (1u << 6) ? 1 : n < (1u << 14) ? 2 : n < (1u << 30) ? 4 : 5);
+}
+
+/*
+ * An execute request's sizes, before any work (issue 13, finding 8). A PoV whose encoding is
+ * over the candidate's max_pov_size is candidate-validation's ParamsTooLarge: Invalid. A PoV or
+ * parent head past what pvf's wire carries (PROTO_MAX_POV_SIZE, PROTO_MAX_HEAD_SIZE: above
+ * anything a relay chain allows) is pvf's own limit: Internal (abstain), and said so.
+ */
+static bool execute_params_fit(pvf_host *h, host_request *r)
+{
+    char msg[200];
+    if (encoded_vec_size(r->pov_len) > r->max_pov_size) {
+        snprintf(msg, sizeof msg, "the PoV encodes to %llu bytes, over the candidate's max_pov_size of %u",
+                 (unsigned long long)encoded_vec_size(r->pov_len), r->max_pov_size);
+        host_fail_request(h, r, PVF_VERDICT_INVALID, EXEC_REASON_PARAMS_TOO_LARGE, msg);
+        return false;
+    }
+    if (r->pov_len > PROTO_MAX_POV_SIZE || r->parent_head_len > PROTO_MAX_HEAD_SIZE) {
+        snprintf(msg, sizeof msg, "PoV of %zu bytes or parent head of %zu bytes: pvf carries at most %u and %u",
+                 r->pov_len, r->parent_head_len, PROTO_MAX_POV_SIZE, PROTO_MAX_HEAD_SIZE);
+        host_fail_request(h, r, PVF_VERDICT_INTERNAL, EXEC_REASON_PARAMS_TOO_LARGE, msg);
+        return false;
+    }
+    return true;
+}
+
 static void accept_request(pvf_host *h, host_request *r)
 {
     r->next = h->requests;
@@ -195,6 +225,8 @@ static void accept_request(pvf_host *h, host_request *r)
     if (r->type == PVF_REQUEST_EXECUTE) {
         metrics_pov_size(h->metrics, r->pov_len, true);
         metrics_code_size(h->metrics, r->code_len);
+        if (!execute_params_fit(h, r))
+            return;
     }
     host_route_to_artifact(h, r, r->type == PVF_REQUEST_PRECHECK);
 }

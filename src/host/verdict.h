@@ -65,7 +65,7 @@ typedef enum retry_class {
     X(HOST_COMMUNICATION, "HostCommunication") X(COULD_NOT_CREATE_LINK, "CouldNotCreateLink")   \
     X(OUT_OF_MEMORY, "OutOfMemory") X(NON_DETERMINISTIC_PREPARE_ERROR, "NonDeterministicPrepareError") \
     X(EXECUTION_DEADLINE, "ExecutionDeadline") X(COULD_NOT_SPAWN_WORKER, "CouldNotSpawnWorker") \
-    X(HOST_STOPPED, "HostStopped")                                                             \
+    X(HOST_STOPPED, "HostStopped") X(PARAMS_TOO_LARGE, "ParamsTooLarge")                       \
     X(PREPARATION, "Preparation") X(WORKER_INTERNAL, "Internal")
 
 typedef enum exec_reason {

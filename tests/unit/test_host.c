@@ -334,6 +334,44 @@ TEST(pvfhost_execute_huge_timeout_still_valid)
     free(code);
 }
 
+/* Issue 13, finding 8: an oversized PoV was reported as Internal / CouldNotCreateLink. Over the
+ * candidate's max_pov_size it is candidate-validation's ParamsTooLarge (Invalid); over what pvf's
+ * wire carries (16 MiB), pvf's own limit (Internal), named. */
+TEST(pvfhost_execute_oversized_pov_named)
+{
+    size_t len, p_len = 0;
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &p_len);
+    size_t big_len = (16u << 20) + 1;
+    uint8_t *big = calloc(1, big_len);
+    hfix f;
+    pvf_execute_request rq;
+    if (code && params && big && hfix_init(&f)) {
+        if (make_request(code, len, params, p_len, PVF_KIND_BACKING, &rq)) {
+            pvf_execute_result r;
+            rq.pov = big;
+            rq.pov_len = 5u << 20;              /* its encoding (+ 4 bytes of length) passes 5 MiB */
+            pvf_host_execute(f.h, &rq, &r);
+            CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
+            CHECK_STR_CONTAINS(r.reason, "ParamsTooLarge");
+            CHECK_STR_CONTAINS(r.message, "max_pov_size of 5242880");
+            pvf_execute_result_free(&r);
+            rq.pov_len = big_len;
+            rq.max_pov_size = 64u << 20;
+            pvf_host_execute(f.h, &rq, &r);
+            CHECK_EQ_U64(r.verdict, PVF_VERDICT_INTERNAL);
+            CHECK_STR_CONTAINS(r.reason, "ParamsTooLarge");
+            CHECK_STR_CONTAINS(r.message, "pvf carries at most 16777216");
+            pvf_execute_result_free(&r);
+            CHECK_EQ_U64(pvf_host_execute_worker_pid(f.h), -1);     /* nothing was started for them */
+        }
+        hfix_done(&f);
+    }
+    free(big);
+    free(params);
+    free(code);
+}
+
 TEST(pvfhost_execute_bad_block_invalid)
 {
     size_t len, p_len;
