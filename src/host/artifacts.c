@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -511,7 +512,39 @@ static bool mkdir_all(const char *dir)
     bool ok = mkdir(p, 0755) == 0 || errno == EEXIST;
     free(p);
     struct stat st;
-    return ok && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+    if (!ok || stat(dir, &st) != 0)
+        return false;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;        /* not "File exists": a regular file stands where the cache should be */
+        return false;
+    }
+    return true;
+}
+
+/*
+ * One host per cache dir (issue 13, finding 7): a second host's start-up clean-up deleted the
+ * first one's live worker dirs and both rewrote the manifest. An exclusive flock on a file in
+ * the dir, held while the table is open; the kernel drops it when the process dies, so a crash
+ * leaves nothing to clean up. The fd is close-on-exec: workers never hold it.
+ */
+static int lock_cache_dir(const char *dir, char *err, size_t errlen)
+{
+    char *path = artifacts_join(dir, ARTIFACTS_LOCK_NAME);
+    int fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600) : -1;
+    if (fd < 0) {
+        artifacts_set_err(err, errlen, "artifact cache: cannot open %s: %s", path ? path : dir, strerror(errno));
+    } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (e == EWOULDBLOCK)
+            artifacts_set_err(err, errlen, "artifact cache: %s is in use by another pvf host (%s is locked); "
+                              "give each host its own cache dir", dir, path);
+        else
+            artifacts_set_err(err, errlen, "artifact cache: cannot lock %s: %s", path, strerror(e));
+        close(fd);
+        fd = -1;
+    }
+    free(path);
+    return fd;
 }
 
 /* Engine version and target go into a whitespace-separated line format. */
@@ -559,6 +592,10 @@ artifacts *artifacts_open(const artifacts_config *cfg, uint64_t now,
     size_t len = strlen(t->cache_dir);
     while (len > 1 && t->cache_dir[len - 1] == '/')
         t->cache_dir[--len] = 0;
+    if ((t->lock_fd = lock_cache_dir(t->cache_dir, err, errlen)) < 0) {
+        artifacts_close(t);
+        return NULL;
+    }
     if (!artifacts_manifest_load(t, now, report, err, errlen)) {
         artifacts_close(t);
         return NULL;
@@ -576,6 +613,8 @@ void artifacts_close(artifacts *t)
 {
     if (!t)
         return;
+    if (t->lock_fd > 0)
+        close(t->lock_fd);
     for (size_t i = 0; i < t->n; i++)
         entry_free(t->entries[i]);
     free(t->entries);

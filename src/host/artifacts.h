@@ -36,6 +36,7 @@
 #include "runtime/executor_params.h"
 
 #define ARTIFACTS_MANIFEST_NAME "pvf-manifest"
+#define ARTIFACTS_LOCK_NAME "pvf-host.lock"     /* flock'd by the host that uses the dir */
 #define ARTIFACTS_DEFAULT_TARGET "x86_64-linux"
 /* Pruning defaults: PVF_REF_ARTIFACT_CACHE_LIMIT, PVF_REF_ARTIFACT_MIN_STALE_MS (pvf/reference.h). */
 #include "pvf/reference.h"

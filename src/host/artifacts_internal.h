@@ -15,6 +15,7 @@ struct artifacts {
     artifact_entry **entries;
     size_t n, cap;
     bool manifest_dirty;   /* the last manifest write failed or is pending */
+    int lock_fd;           /* holds the cache dir's flock (0: not taken yet) */
     char manifest_err[256];
 };
 

@@ -372,6 +372,40 @@ TEST(pvfhost_execute_oversized_pov_named)
     free(code);
 }
 
+/* Issue 13, finding 7: a second host on a cache dir in use deleted the first one's worker dirs;
+ * now it is refused, and says why. And finding 8: a regular file as the cache dir said "File
+ * exists". */
+TEST(pvfhost_one_host_per_cache_dir)
+{
+    hfix f;
+    if (!hfix_init(&f))
+        return;
+    pvf_host_config cfg;
+    test_host_config(&cfg, f.w.cache, f.w.log);
+    char err[512] = "";
+    pvf_host *second = pvf_host_start(&cfg, err, sizeof err);
+    CHECK(second == NULL);
+    CHECK_STR_CONTAINS(err, "is in use by another pvf host");
+    if (second)
+        pvf_host_stop(second);
+    pvf_host_stop(f.h);             /* its lock goes with it: the next host may start */
+    f.h = NULL;
+    second = pvf_host_start(&cfg, err, sizeof err);
+    CHECK(second != NULL);
+    if (second)
+        pvf_host_stop(second);
+    char file[600];
+    snprintf(file, sizeof file, "%s/not-a-dir", f.w.cache);
+    FILE *fp = fopen(file, "w");
+    if (fp)
+        fclose(fp);
+    cfg.cache_dir = file;
+    CHECK(pvf_host_start(&cfg, err, sizeof err) == NULL);
+    CHECK_STR_CONTAINS(err, "Not a directory");
+    unlink(file);
+    hfix_done(&f);
+}
+
 TEST(pvfhost_execute_bad_block_invalid)
 {
     size_t len, p_len;

@@ -88,7 +88,7 @@ static int count_cache_strays(const char *dir)
         const char *s = e->d_name;
         size_t l = strlen(s);
         bool artifact = l > 4 && !strcmp(s + l - 4, ".pvf");
-        if (strcmp(s, ".") && strcmp(s, "..") && strcmp(s, "pvf-manifest") && !artifact)
+        if (strcmp(s, ".") && strcmp(s, "..") && strcmp(s, "pvf-manifest") && strcmp(s, "pvf-host.lock") && !artifact)
             n++;
     }
     closedir(d);
