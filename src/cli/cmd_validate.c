@@ -112,8 +112,12 @@ static void print_host(const pvf_execute_result *r, bool json)
         printf(",\"message\":");
         json_print_string(stdout, r->message);
     }
-    printf(",\"cpu_ms\":%.3f,\"prepare_cpu_ms\":%.3f,\"attempts\":%u}\n", r->execute_ns / 1e6,
-           r->prepare_cpu_ns / 1e6, r->attempts);
+    /* a timeout or a dead job reports no CPU time: null, not a misleading 0 (issue 13, finding 8) */
+    if (r->execute_ns)
+        printf(",\"cpu_ms\":%.3f", r->execute_ns / 1e6);
+    else
+        printf(",\"cpu_ms\":null");
+    printf(",\"prepare_cpu_ms\":%.3f,\"attempts\":%u}\n", r->prepare_cpu_ns / 1e6, r->attempts);
 }
 
 static int validate_via_host(const char *code_path, const uint8_t *params, size_t params_len, cli_host_opts *o,

@@ -622,10 +622,11 @@ TEST(pvfhost_cli_precheck_and_validate)
     }
     unlink(metrics_path);
     snprintf(cmd, sizeof cmd,
-             "build/bin/pvf validate --code tests/fixtures/halt.wasm --params '%s' --exec-timeout-ms 200 2>/dev/null",
+             "build/bin/pvf validate --code tests/fixtures/halt.wasm --params '%s' --exec-timeout-ms 200 --json 2>/dev/null",
              params);
     CHECK_EQ_U64(run_cli(cmd, out, sizeof out), 1);
     CHECK_STR_CONTAINS(out, "HardTimeout");
+    CHECK_STR_CONTAINS(out, "\"cpu_ms\":null");       /* not a made-up 0.000 (issue 13, finding 8) */
     /* an absurd timeout is a usage error, not a number to multiply (issue 13, finding 6) */
     snprintf(cmd, sizeof cmd,
              "build/bin/pvf validate --code tests/fixtures/halt.wasm --params '%s' --exec-timeout-ms 20000000000000 2>&1",
