@@ -490,10 +490,18 @@ static void __attribute__((noreturn)) exec_child(const wclient_spawn_cfg *cfg, c
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     sigaction(SIGPIPE, &dfl, NULL);     /* ignored dispositions survive execve; don't pass ours on */
-    int fd = open("/dev/null", O_RDONLY);
-    if (fd >= 0 && fd != 0) {
+    /* A session of its own (issue 13, findings 1 and 2): no controlling terminal to inject
+     * keystrokes into, and a process group without the host in it, so kill(0, …) from the
+     * worker or one of its jobs can't reach the host. */
+    (void)setsid();
+    /* stdin and stdout on /dev/null: nothing a worker prints can pass for the host's output
+     * (a forged verdict line); its log is stderr, below. */
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
         dup2(fd, 0);
-        close(fd);
+        dup2(fd, 1);
+        if (fd > 1)
+            close(fd);
     }
     if (cfg->log_path) {
         fd = open(cfg->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);

@@ -49,6 +49,14 @@
  * (job_keep_proc_status); -1: open it by path each time. */
 static int proc_status_fd = -1;
 
+static int devnull_fd = -1;
+
+void job_keep_devnull(void)
+{
+    if (devnull_fd < 0)
+        devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+}
+
 void job_keep_proc_status(void)
 {
     if (proc_status_fd < 0)
@@ -99,6 +107,22 @@ static bool setup_failed(const char *why)
     return false;
 }
 
+/* fds 0, 1, 2 of the job on /dev/null: the worker's (and so pvf's) terminal or pipes are out of
+ * its reach. Opened here when the worker did not keep one (tests, no pivot). */
+static bool stdio_to_devnull(void)
+{
+    int nul = devnull_fd >= 0 ? devnull_fd : open("/dev/null", O_RDWR);
+    if (nul < 0)
+        return setup_failed("open /dev/null: the job's stdin/stdout/stderr would stay the worker's");
+    for (int fd = 0; fd <= 2; fd++)
+        if (dup2(nul, fd) != fd)
+            return setup_failed("dup2 onto the job's stdio");
+    if (nul > 2)
+        close(nul);
+    devnull_fd = -1;
+    return true;
+}
+
 /* In the child: everything before the job body. False ⇒ the child exits
  * JOB_EXIT_SETUP_FAILED without running it. */
 static bool setup_child(const job_limits *lim, pid_t worker, int worker_pidfd, uint64_t data_base)
@@ -146,6 +170,9 @@ static bool setup_child(const job_limits *lim, pid_t worker, int worker_pidfd, u
         return setup_failed("signal(SIGXFSZ)");
     if (lim->restrict_job && !sandbox_job_restrict(SANDBOX_JOB_MAX_FILE_BYTES, JOB_MAX_FDS, err, sizeof err))
         return setup_failed(err);
+    /* After the last message setup_failed could print there. */
+    if (lim->restrict_job && !stdio_to_devnull())
+        return false;
     /* Last: after it, nothing but the job body runs. */
     if (lim->job_seccomp && !sandbox_seccomp_job(err, sizeof err))
         return setup_failed(err);

@@ -135,6 +135,11 @@ _Noreturn void job_exit_out_of_memory(int result_fd, const uint8_t *payload, siz
  * /proc: the memory limit (mem_bytes) counts from the worker's own data size. */
 void job_keep_proc_status(void);
 
+/* Keep /dev/null open, for a worker about to pivot_root into a root without /dev: a
+ * restricted job's fds 0, 1 and 2 become it (no terminal to inject into, no stdout to forge a
+ * verdict on — issue 13, finding 1). */
+void job_keep_devnull(void);
+
 /* CPU time (user + system) a live child has used so far, from its CPU clock;
  * false when it cannot be read (e.g. the child is already a zombie). */
 bool job_cpu_time_ns(pid_t pid, uint64_t *ns);

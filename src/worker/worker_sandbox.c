@@ -45,6 +45,7 @@ bool worker_enter_sandbox(worker_ctx *w)
         worker_log(w, "hygiene: %s", err);
         return false;
     }
+    job_keep_devnull();             /* /dev is gone after the pivot; jobs' stdio goes there */
     if (st->can_unshare_user_namespace_and_change_root) {
         job_keep_proc_status();     /* /proc is gone after the pivot */
         if (!sandbox_pivot_into(w->worker_dir, w->kind == WORKER_EXECUTE, err, sizeof err)) {

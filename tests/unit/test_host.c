@@ -406,6 +406,42 @@ TEST(pvfhost_one_host_per_cache_dir)
     hfix_done(&f);
 }
 
+/* Issue 13, findings 1 and 2: workers shared the host's session, process group, terminal and
+ * stdout. Now each worker leads its own session, and its stdin/stdout are /dev/null. */
+TEST(pvfhost_workers_in_their_own_session)
+{
+    size_t len;
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    hfix f;
+    if (!code || !hfix_init(&f)) {
+        free(code);
+        return;
+    }
+    pvf_execute_result r;
+    execute_adder_block(&f, code, len, 0, PVF_KIND_BACKING, &r);
+    pvf_execute_result_free(&r);
+    int pids[2] = { pvf_host_prepare_worker_pid(f.h), pvf_host_execute_worker_pid(f.h) };
+    for (int i = 0; i < 2; i++) {
+        if (pids[i] <= 0)
+            continue;
+        CHECK_EQ_U64(getsid(pids[i]), pids[i]);         /* a session leader: its own session */
+        CHECK(getsid(pids[i]) != getsid(0));
+        CHECK_EQ_U64(getpgid(pids[i]), pids[i]);
+        for (int fd = 0; fd <= 1; fd++) {
+            char path[64], target[256] = "";
+            snprintf(path, sizeof path, "/proc/%d/fd/%d", pids[i], fd);
+            ssize_t n = readlink(path, target, sizeof target - 1);
+            if (n < 0 && errno == EACCES)
+                continue;                               /* a worker of another uid: can't look */
+            target[n > 0 ? n : 0] = 0;
+            CHECK_STR_EQ(target, "/dev/null");
+        }
+    }
+    CHECK(pids[1] > 0);
+    hfix_done(&f);
+    free(code);
+}
+
 TEST(pvfhost_execute_bad_block_invalid)
 {
     size_t len, p_len;

@@ -10,8 +10,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -134,6 +137,35 @@ static void write_big(void *arg, int fd)
         p[i] = (uint8_t)(i * 7);
     frame_write(fd, p, n, NULL, 0);
     free(p);
+}
+
+/* Writes "null" when its fds 0, 1 and 2 are all /dev/null (char device 1:3), else which is not. */
+static void report_stdio(void *arg, int fd)
+{
+    (void)arg;
+    char out[32] = "null";
+    for (int i = 0; i <= 2; i++) {
+        struct stat st;
+        if (fstat(i, &st) != 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) {
+            snprintf(out, sizeof out, "fd %d", i);
+            break;
+        }
+    }
+    frame_write(fd, (const uint8_t *)out, strlen(out), NULL, 0);
+}
+
+/* Issue 13, finding 1: a job inherited the worker's stdout/stderr — pvf's terminal (TIOCSTI) or
+ * the pipe a caller parses (a forged verdict line). A restricted job's stdio is /dev/null. */
+TEST(job_stdio_is_dev_null)
+{
+    const job_limits lim = { .cpu_ms = 2000, .restrict_job = true };
+    job_outcome o;
+    run_job(report_stdio, NULL, &lim, &o);
+    CHECK(o.kind == JOB_OK);
+    CHECK(o.payload_len == 4 && o.payload && memcmp(o.payload, "null", 4) == 0);
+    if (o.payload && (o.payload_len != 4 || memcmp(o.payload, "null", 4)))
+        test_fail(__FILE__, __LINE__, "the job's %.*s is not /dev/null", (int)o.payload_len, (const char *)o.payload);
+    job_outcome_free(&o);
 }
 
 TEST(job_ok_with_exact_payload)
