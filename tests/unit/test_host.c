@@ -57,6 +57,18 @@ static bool hfix_init(hfix *f)
     return f->h != NULL;
 }
 
+/* hfix_init, and the kagome adder's code in *code (the caller frees it); false, with nothing
+ * to free, when either is missing. */
+static bool hfix_init_adder(hfix *f, uint8_t **code, size_t *len)
+{
+    *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", len);
+    if (*code && hfix_init(f))
+        return true;
+    free(*code);
+    *code = NULL;
+    return false;
+}
+
 /* Remember the current workers' pids, to check later that they are gone. */
 static void note_pids(hfix *f)
 {
@@ -139,12 +151,10 @@ static void execute_adder_block(hfix *f, const uint8_t *code, size_t code_len, i
 TEST(pvfhost_precheck_adder_valid_and_cached)
 {
     size_t len;
-    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *code;
     hfix f;
-    if (!code || !hfix_init(&f)) {
-        free(code);
+    if (!hfix_init_adder(&f, &code, &len))
         return;
-    }
     pvf_precheck_result pr;
     pvf_host_precheck(f.h, code, len, NULL, &pr);
     note_pids(&f);
@@ -263,12 +273,10 @@ TEST(pvfhost_precheck_links_the_host_functions)
 TEST(pvfhost_execute_adder_chain)
 {
     size_t len;
-    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *code;
     hfix f;
-    if (!code || !hfix_init(&f)) {
-        free(code);
+    if (!hfix_init_adder(&f, &code, &len))
         return;
-    }
     int exec_pid = -1;
     validation_result prev;
     bool have_prev = false;
@@ -411,12 +419,10 @@ TEST(pvfhost_one_host_per_cache_dir)
 TEST(pvfhost_workers_in_their_own_session)
 {
     size_t len;
-    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *code;
     hfix f;
-    if (!code || !hfix_init(&f)) {
-        free(code);
+    if (!hfix_init_adder(&f, &code, &len))
         return;
-    }
     pvf_execute_result r;
     execute_adder_block(&f, code, len, 0, PVF_KIND_BACKING, &r);
     pvf_execute_result_free(&r);
@@ -507,12 +513,10 @@ TEST(pvfhost_execute_halt_times_out_invalid)
 TEST(pvfhost_deleted_artifact_reprepared)
 {
     size_t len;
-    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *code;
     hfix f;
-    if (!code || !hfix_init(&f)) {
-        free(code);
+    if (!hfix_init_adder(&f, &code, &len))
         return;
-    }
     pvf_execute_result r;
     execute_adder_block(&f, code, len, 0, PVF_KIND_BACKING, &r);
     CHECK_EQ_U64(r.preparations, 1);
@@ -674,12 +678,10 @@ TEST(pvfhost_cli_precheck_and_validate)
 TEST(pvfhost_executor_params_specialise_workers)
 {
     size_t len;
-    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *code;
     hfix f;
-    if (!code || !hfix_init(&f)) {
-        free(code);
+    if (!hfix_init_adder(&f, &code, &len))
         return;
-    }
     pvf_execute_result r;
     execute_adder_block(&f, code, len, 0, PVF_KIND_BACKING, &r);
     pvf_execute_result_free(&r);
@@ -1091,12 +1093,10 @@ TEST(pvfhost_prepare_timeout_precheck_failed)
 TEST(pvfhost_prepare_worker_spawn_failure_failed)
 {
     size_t len;
-    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &len);
+    uint8_t *code;
     hfix f;
-    if (!code || !hfix_init(&f)) {
-        free(code);
+    if (!hfix_init_adder(&f, &code, &len))
         return;
-    }
     note_pids(&f);
     pvf_host_stop(f.h);
     f.h = NULL;
