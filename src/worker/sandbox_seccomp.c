@@ -143,9 +143,47 @@ bool sandbox_seccomp_worker(char *err, size_t errlen)
     return install_denylist(worker_denied, COUNT(worker_denied), SECCOMP_RET_KILL_PROCESS, err, errlen);
 }
 
+/*
+ * L5, second filter (stacked on the denylist): a job may signal only itself (issue 13,
+ * finding 2). kill, tkill, tgkill, rt_sigqueueinfo and rt_tgsigqueueinfo pass only when their
+ * first argument — the target pid, tid or tgid, a 32-bit int the kernel takes from the low half
+ * — is the job's own pid (1 in its pid namespace; its real pid after a fork fallback), so
+ * kill(0, …) to the process group, kill(-1, …) and any other pid kill the job; raise() and
+ * abort() still work. pidfd_send_signal is killed outright: a job has no pidfd of its own use.
+ *
+ *      ld   arch;  jeq X86_64 ? next : kill
+ *      ld   nr;    jeq kill|tkill|tgkill|rt_sigqueueinfo|rt_tgsigqueueinfo ? check : next
+ *                  jeq pidfd_send_signal ? kill : next
+ *      ret  ALLOW
+ * check: ld args[0] (low half);  jeq self ? allow : kill
+ */
+static void build_signal_self(bpf_program_buf *p, uint32_t self)
+{
+    static const int checked[] = { SYS_kill, SYS_tkill, SYS_tgkill, SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo };
+    const uint8_t n = (uint8_t)COUNT(checked);
+    p->len = 0;
+    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, arch));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, AUDIT_ARCH_X86_64);
+    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
+    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, nr));
+    /* compare i jumps over the rest (n - 1 - i), the pidfd compare and the allow: to check */
+    for (uint8_t i = 0; i < n; i++)
+        emit(p, BPF_JMP | BPF_JEQ | BPF_K, (uint8_t)(n - 1 - i + 2), 0, (uint32_t)checked[i]);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 4, 0, SYS_pidfd_send_signal);   /* over allow, ld, jeq, allow */
+    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
+    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, args[0]));   /* x86-64: low half */
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, self);
+    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
+    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
+}
+
 bool sandbox_seccomp_job(char *err, size_t errlen)
 {
-    return install_denylist(job_denied, COUNT(job_denied), SECCOMP_RET_KILL_PROCESS, err, errlen);
+    if (!install_denylist(job_denied, COUNT(job_denied), SECCOMP_RET_KILL_PROCESS, err, errlen))
+        return false;
+    bpf_program_buf p;
+    build_signal_self(&p, (uint32_t)getpid());
+    return install(&p, err, errlen);
 }
 
 bool sandbox_seccomp_errno(const int *syscalls, size_t n, int errnum, char *err, size_t errlen)

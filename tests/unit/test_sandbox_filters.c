@@ -588,6 +588,15 @@ static long probe_clone3(void)
         _exit(0);
     return pid < 0 ? -1 : wait_for((pid_t)pid);
 }
+/* Signal 0 (a check that delivers nothing) to another process: 0 without a filter. */
+static long probe_kill_parent(void) { return kill(getppid(), 0); }
+static long probe_kill_group(void) { return kill(0, 0); }
+static long probe_tgkill_parent(void) { return syscall(SYS_tgkill, getppid(), getppid(), 0); }
+static long probe_pidfd_send_signal(void)
+{
+    int fd = (int)syscall(SYS_pidfd_open, getppid(), 0);
+    return syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0);
+}
 /* The x32 ABI's getpid: the x86-64 number with __X32_SYSCALL_BIT. */
 static long probe_x32_getpid(void) { return syscall(SYS_getpid | 0x40000000); }
 
@@ -760,6 +769,7 @@ static void job_allows_child(const void *ctx)
     child_filter(sandbox_seccomp_job);
     char c = 0;
     CHILD_CHECK(write(p[1], "j", 1) == 1 && read(p[0], &c, 1) == 1 && c == 'j');
+    CHILD_CHECK(kill(getpid(), 0) == 0 && raise(0) == 0);       /* signalling itself stays allowed */
     char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHILD_CHECK(m != MAP_FAILED);
     if (m != MAP_FAILED) {
@@ -767,6 +777,21 @@ static void job_allows_child(const void *ctx)
         CHILD_CHECK(m[12345] == 0x5a && munmap(m, 1 << 20) == 0);
     }
     /* and exit: the parent sees exit 0 (exit_group), or 1 on a failed check */
+}
+
+/* Issue 13, finding 2: a job killed pvf with kill(0, SIGKILL), and after a fork fallback could
+ * signal any same-uid process. Under the job filter it may signal only itself. */
+TEST(sandbox_seccomp_job_signals_only_itself)
+{
+    if (!seccomp_available(__LINE__, "sandbox_seccomp_job_signals_only_itself"))
+        return;
+    static const probe p[] = {
+        { "kill(parent, 0)", probe_kill_parent },
+        { "kill(0, 0) (the process group)", probe_kill_group },
+        { "tgkill(parent, parent, 0)", probe_tgkill_parent },
+        { "pidfd_send_signal(parent, 0)", probe_pidfd_send_signal },
+    };
+    expect_killed(__LINE__, p, COUNT(p), sandbox_seccomp_job, "job");
 }
 
 TEST(sandbox_seccomp_job_allows_other_calls)
