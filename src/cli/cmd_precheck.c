@@ -16,8 +16,11 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -109,6 +112,46 @@ static bool own_dir(char *buf, size_t size)
     return true;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)ftw;
+    return (type == FTW_DP ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/*
+ * The temporary cache outlives a `pvf` killed by SIGTERM or SIGKILL (issue 13, finding 8) unless
+ * something else removes it: a janitor, forked while we are still one thread, waits for the end
+ * of a pipe only we hold — EOF when we are gone, however we went — and removes the dir (after a
+ * normal exit cli_host_stop has already done it). It keeps none of our fds, so a caller reading
+ * our output sees EOF when we exit, and leads its own session, so the Ctrl-C meant for us does
+ * not stop it first. The workers die with the host (PR_SET_PDEATHSIG); it retries while they go.
+ */
+static void start_janitor(const char *dir)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int nul = open("/dev/null", O_RDWR);
+        for (int fd = 0; fd <= 2 && nul >= 0; fd++)
+            dup2(nul, fd);
+        dup2(p[0], 3);              /* the read end, kept as fd 3 */
+        close_range(4, ~0u, 0);
+        setsid();
+        char c;
+        while (read(3, &c, 1) < 0 && errno == EINTR) {
+        }
+        for (int i = 0; i < 50 && nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT; i++)
+            nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+        _exit(0);
+    }
+    close(p[0]);
+    if (pid < 0)
+        close(p[1]);
+    /* else p[1] stays open (close-on-exec) until this process ends: that end is the signal */
+}
+
 bool cli_host_paths(cli_host_opts *o, char *err, size_t errlen)
 {
     char dir[4096];
@@ -128,6 +171,7 @@ bool cli_host_paths(cli_host_opts *o, char *err, size_t errlen)
             o->temp_cache[0] = 0;
             return false;
         }
+        start_janitor(o->temp_cache);
     }
     return true;
 }

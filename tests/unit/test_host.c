@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -673,6 +674,52 @@ TEST(pvfhost_cli_precheck_and_validate)
              params);
     CHECK_EQ_U64(run_cli(cmd, out, sizeof out), 2);
     CHECK_STR_CONTAINS(out, "bad value for --exec-timeout-ms");
+}
+
+/* Issue 13, finding 8: `pvf validate` killed by SIGTERM left its temporary cache dir behind. Its
+ * janitor removes it however pvf ends. */
+TEST(pvfhost_cli_sigterm_leaves_no_temporary_cache)
+{
+    const char *params = test_data_path("inputs/adder/002.params.scale");
+    test_workdir w;
+    if (!params || !test_workdir_init(&w, "pvf-cli-term", false))
+        return;
+    char params_path[1024];
+    snprintf(params_path, sizeof params_path, "%s", params);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("TMPDIR", w.tmp, 1);
+        int nul = open("/dev/null", O_RDWR);
+        dup2(nul, 1);
+        dup2(nul, 2);
+        execl("build/bin/pvf", "pvf", "validate", "--code", "tests/fixtures/halt.wasm", "--params", params_path,
+              "--exec-timeout-ms", "60000", (char *)NULL);
+        _exit(127);
+    }
+    /* wait until the halting block runs: the cache dir and a worker dir in it */
+    bool running = false;
+    for (int i = 0; i < 200 && !running && pid > 0; i++) {
+        char cmd[1100];
+        snprintf(cmd, sizeof cmd, "ls -d '%s'/pvf-cache-*/worker-dir-execute-* >/dev/null 2>&1", w.tmp);
+        running = system(cmd) == 0;
+        if (!running)
+            nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+    }
+    CHECK(running);
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        int st;
+        CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+    }
+    int left = -1;
+    for (int i = 0; i < 100 && left != 0; i++) {     /* the janitor works once pvf and its workers are gone */
+        left = test_count_entries(w.tmp, NULL);
+        if (left)
+            nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+    }
+    CHECK_EQ_U64(left, 0);
+    mkdir(w.cache, 0700);           /* test_workdir_finish looks into it; this test has none */
+    test_workdir_finish(&w);
 }
 
 TEST(pvfhost_executor_params_specialise_workers)
