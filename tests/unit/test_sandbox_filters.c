@@ -588,6 +588,65 @@ static long probe_clone3(void)
         _exit(0);
     return pid < 0 ? -1 : wait_for((pid_t)pid);
 }
+/*
+ * One probe per other denied call (issue 13, finding 9: removing a number from a denylist must
+ * fail a test). Each is made with arguments that fail harmlessly without a filter — a bad fd, a
+ * path that does not exist, invalid flags or magic — even for root: the control run makes it
+ * for real (no kexec image is unloaded, no module loaded, no reboot: each is refused before it
+ * acts).
+ */
+#define RAW_PROBE(name, ...) static long probe_##name(void) { return syscall(__VA_ARGS__); }
+RAW_PROBE(execveat, SYS_execveat, -1, "", NULL, NULL, 0)
+RAW_PROBE(setns, SYS_setns, -1, 0)
+RAW_PROBE(mount, SYS_mount, NULL, NULL, NULL, 0, NULL)
+RAW_PROBE(umount2, SYS_umount2, "/nonexistent-pvf-probe", 0)
+RAW_PROBE(pivot_root, SYS_pivot_root, "/nonexistent-pvf-probe", "/nonexistent-pvf-probe")
+RAW_PROBE(chroot, SYS_chroot, "/nonexistent-pvf-probe")
+RAW_PROBE(bpf, SYS_bpf, -1, NULL, 0)
+RAW_PROBE(perf_event_open, SYS_perf_event_open, NULL, 0, -1, -1, 0)
+RAW_PROBE(userfaultfd, SYS_userfaultfd, ~0u)
+RAW_PROBE(keyctl, SYS_keyctl, -1, 0, 0, 0, 0)
+RAW_PROBE(add_key, SYS_add_key, NULL, NULL, NULL, 0, 0)
+RAW_PROBE(request_key, SYS_request_key, NULL, NULL, NULL, 0)
+RAW_PROBE(kexec_load, SYS_kexec_load, 0, 0, NULL, 0xFFFF0000ul)
+RAW_PROBE(kexec_file_load, SYS_kexec_file_load, -1, -1, 0, NULL, ~0ul)
+RAW_PROBE(init_module, SYS_init_module, NULL, 0, "")
+RAW_PROBE(finit_module, SYS_finit_module, -1, "", 0)
+RAW_PROBE(delete_module, SYS_delete_module, "pvf_no_such_module", O_NONBLOCK)
+RAW_PROBE(reboot, SYS_reboot, 0, 0, 0, NULL)
+RAW_PROBE(swapon, SYS_swapon, NULL, 0)
+RAW_PROBE(swapoff, SYS_swapoff, NULL)
+RAW_PROBE(open_tree, SYS_open_tree, -1, "", 0)
+RAW_PROBE(move_mount, SYS_move_mount, -1, "", -1, "", 0)
+RAW_PROBE(fsopen, SYS_fsopen, "pvf_no_such_fs", 0)
+RAW_PROBE(fsconfig, SYS_fsconfig, -1, 0, NULL, NULL, 0)
+RAW_PROBE(fsmount, SYS_fsmount, -1, 0, 0)
+RAW_PROBE(fspick, SYS_fspick, -1, "", 0)
+RAW_PROBE(mount_setattr, SYS_mount_setattr, -1, "", 0, NULL, 0)
+RAW_PROBE(io_uring_enter, SYS_io_uring_enter, -1, 0, 0, 0, NULL, 0)
+RAW_PROBE(io_uring_register, SYS_io_uring_register, -1, 0, NULL, 0)
+#undef RAW_PROBE
+static long probe_clone(void)
+{
+    long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);     /* the old clone, as fork */
+    if (pid == 0)
+        _exit(0);
+    return pid < 0 ? -1 : wait_for((pid_t)pid);
+}
+static long probe_vfork(void)
+{
+    pid_t pid = vfork();
+    if (pid == 0)
+        _exit(0);
+    return pid < 0 ? -1 : wait_for(pid);
+}
+static long probe_process_vm_writev(void)
+{
+    char src[8] = "abcdefg", dst[8] = "";
+    struct iovec local = { src, sizeof src }, remote = { dst, sizeof dst };
+    return process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+}
+
 /* Signal 0 (a check that delivers nothing) to another process: 0 without a filter. */
 static long probe_kill_parent(void) { return kill(getppid(), 0); }
 static long probe_kill_group(void) { return kill(0, 0); }
@@ -648,6 +707,9 @@ TEST(sandbox_seccomp_worker_kills_denied_calls)
         { "io_uring_setup", probe_io_uring_setup },
         { "ptrace(PTRACE_TRACEME)", probe_ptrace },
         { "process_vm_readv", probe_process_vm_readv },
+        { "process_vm_writev", probe_process_vm_writev },
+        { "io_uring_enter", probe_io_uring_enter },
+        { "io_uring_register", probe_io_uring_register },
         { "x32 getpid", probe_x32_getpid },
     };
     expect_killed(__LINE__, p, COUNT(p), sandbox_seccomp_worker, "worker");
@@ -757,6 +819,17 @@ TEST(sandbox_seccomp_job_kills_denied_calls)
         { "unshare(CLONE_NEWUSER)", probe_unshare },
         { "clone3", probe_clone3 },
         { "ptrace(PTRACE_TRACEME)", probe_ptrace },
+        { "clone", probe_clone }, { "vfork", probe_vfork }, { "execveat", probe_execveat },
+        { "setns", probe_setns }, { "mount", probe_mount }, { "umount2", probe_umount2 },
+        { "pivot_root", probe_pivot_root }, { "chroot", probe_chroot }, { "bpf", probe_bpf },
+        { "perf_event_open", probe_perf_event_open }, { "userfaultfd", probe_userfaultfd },
+        { "keyctl", probe_keyctl }, { "add_key", probe_add_key }, { "request_key", probe_request_key },
+        { "kexec_load", probe_kexec_load }, { "kexec_file_load", probe_kexec_file_load },
+        { "init_module", probe_init_module }, { "finit_module", probe_finit_module },
+        { "delete_module", probe_delete_module }, { "reboot", probe_reboot }, { "swapon", probe_swapon },
+        { "swapoff", probe_swapoff }, { "open_tree", probe_open_tree }, { "move_mount", probe_move_mount },
+        { "fsopen", probe_fsopen }, { "fsconfig", probe_fsconfig }, { "fsmount", probe_fsmount },
+        { "fspick", probe_fspick }, { "mount_setattr", probe_mount_setattr },
     };
     expect_killed(__LINE__, p, COUNT(p), sandbox_seccomp_job, "job");
 }
