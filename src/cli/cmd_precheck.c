@@ -14,7 +14,6 @@
  * --exec-timeout-ms N, --kind backing|approval|dispute.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -118,6 +117,12 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
     return (type == FTW_DP ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT ? 0 : -1;
 }
 
+/* Remove the temporary cache and all in it; true when it is gone. */
+static bool remove_temp_cache(const char *dir)
+{
+    return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 || errno == ENOENT;
+}
+
 /*
  * The temporary cache outlives a `pvf` killed by SIGTERM or SIGKILL (issue 13, finding 8) unless
  * something else removes it: a janitor, forked while we are still one thread, waits for the end
@@ -142,7 +147,7 @@ static void start_janitor(const char *dir)
         char c;
         while (read(3, &c, 1) < 0 && errno == EINTR) {
         }
-        for (int i = 0; i < 50 && nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT; i++)
+        for (int i = 0; i < 50 && !remove_temp_cache(dir); i++)
             nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
         _exit(0);
     }
@@ -199,23 +204,6 @@ pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
     return h;
 }
 
-/* Remove the temporary cache: its artifacts and manifest (worker dirs are gone by now). */
-static void remove_temp_cache(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char path[4400];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 /* --metrics FILE: the host's Prometheus text, as it stands when the command is done. */
 static void write_metrics(pvf_host *h, const char *path)

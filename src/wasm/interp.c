@@ -424,26 +424,10 @@ pvf_trap_kind interp_call_import(pvf_instance *inst, uint32_t func, uint64_t *sl
     return call_external(inst, inst->funcs[func], slots, es.frames_end - frames_left, trap);
 }
 
-uint32_t interp_call_indirect(pvf_instance *inst, const uint32_t *ip, uint64_t *fp, uint64_t frames_left,
-                              uint64_t *slots_end, uint64_t *callee_out, pvf_trap *trap)
+pvf_trap_kind interp_call_indirect(pvf_instance *inst, pvf_func *callee, uint32_t type, uint64_t *slots,
+                                   uint64_t frames_left, pvf_trap *trap)
 {
-    const pvf_code *code = inst->code;
-    pvf_table *t = inst->tables[ip[2]];
-    uint32_t i = (uint32_t)fp[ip[3]];
-    if (UNLIKELY(i >= t->size))
-        return trap_set(trap, PVF_TRAP_TABLE_OUT_OF_BOUNDS);
-    pvf_func *callee = t->elems[i];
-    if (UNLIKELY(!callee))
-        return trap_set(trap, PVF_TRAP_UNINITIALIZED_ELEMENT);
-    if (LIKELY(callee->inst == inst && !callee->host)) {
-        if (UNLIKELY(code->type_canon[code->funcs[callee->index].type_index] != code->type_canon[ip[1]]))
-            return trap_set(trap, PVF_TRAP_INDIRECT_CALL_TYPE);
-        if (UNLIKELY(fp + ip[4] + code->funcs[callee->index].frame_slots > slots_end))
-            return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
-        *callee_out = callee->index;
-        return NATIVE_LOCAL_CALL;
-    }
-    if (UNLIKELY(!functype_equal(&callee->type, &code->types[ip[1]])))
+    if (UNLIKELY(!functype_equal(&callee->type, &inst->code->types[type])))
         return trap_set(trap, PVF_TRAP_INDIRECT_CALL_TYPE);
-    return call_external(inst, callee, fp + ip[4], es.frames_end - frames_left, trap);
+    return call_external(inst, callee, slots, es.frames_end - frames_left, trap);
 }

@@ -40,12 +40,9 @@ typedef struct native_ctx {
     uint64_t **globals;
     void *const *entries;       /* native entry of every function index (imports NULL) */
     uint8_t *mbase;
-    uint64_t callee;            /* interp_call_indirect's local callee */
     uint32_t limit;             /* StackLogicalMax */
     const uint32_t *cbase;      /* the IR: helper calls name their op by its word index */
     void *step_fn, *import_fn, *indirect_fn;   /* the helpers: the code holds no absolute address */
-    uintptr_t code_lo, code_hi; /* the machine code, and the memory's reservation: a fault at */
-    uintptr_t mem_lo, mem_hi;   /* a pc in the one on an address in the other is a wasm trap */
     struct native_ctx *outer;   /* the run this one is nested in (a host function called back) */
     pvf_table **tables;         /* the instance's tables (call_indirect) */
     const struct func_info *funcs;  /* per function index: what call_indirect checks */
@@ -370,8 +367,7 @@ static void reload_slots(emitter *e)
 
 /*
  * The op's first operand into rax — nothing to emit when the previous op just stored that
- * slot from rax (its result, written through to the frame, so the frame stays the truth and
- * only the reload goes). Only an op's first instruction may use it: e->carry holds the previous
+ * slot from rax (its result: rax still equals the slot, in its register or its frame copy). Only an op's first instruction may use it: e->carry holds the previous
  * op's rax_slot, and nothing carries into an op a branch can reach. A 32-bit use is safe because
  * an i32 slot's upper half is always zero (every 32-bit op zero-extends its result), so rax
  * equals it whole; the one op that reads an i64 slot as 32 bits (i32.wrap_i64) loads it.
@@ -402,8 +398,8 @@ static void mov_imm64(emitter *e, int reg, uint64_t v)
     put64(e, v);
 }
 
-/* jmp (cc < 0) or jcc rel32 to `target`, a stub or an IR word (fixup kind). */
-static void jump(emitter *e, int cc, uint8_t kind, uint32_t target)
+/* The opcode of jmp (cc < 0) or jcc with a rel32. */
+static void jump_opcode(emitter *e, int cc)
 {
     if (cc < 0) {
         put(e, 0xE9);
@@ -411,6 +407,12 @@ static void jump(emitter *e, int cc, uint8_t kind, uint32_t target)
         put(e, 0x0F);
         put(e, (uint8_t)(0x80 | cc));
     }
+}
+
+/* jmp (cc < 0) or jcc rel32 to `target`, a stub or an IR word (fixup kind). */
+static void jump(emitter *e, int cc, uint8_t kind, uint32_t target)
+{
+    jump_opcode(e, cc);
     add_fixup(e, kind, target, 0);
 }
 
@@ -433,13 +435,21 @@ static uint32_t sync_stub_for(emitter *e, uint32_t to, uint32_t target)
     return (uint32_t)e->nsyncs++;
 }
 
-static void jmp_ir(emitter *e, int cc, uint32_t target)
+/* The fixup of a branch to IR word `target`: straight there inside the region, through a sync
+ * stub into another; a rel32 (table: a jump-table entry, relative to `base`). */
+static void branch_fixup(emitter *e, uint32_t target, bool table, uint32_t base)
 {
     uint32_t to = e->region_of[target - e->base];
     if (to == e->cur)
-        jump(e, cc, FIX_IR, target);
+        add_fixup(e, table ? FIX_TABLE : FIX_IR, target, base);
     else
-        jump(e, cc, FIX_SYNC, sync_stub_for(e, to, target));
+        add_fixup(e, table ? FIX_TABLE_SYNC : FIX_SYNC, sync_stub_for(e, to, target), base);
+}
+
+static void jmp_ir(emitter *e, int cc, uint32_t target)
+{
+    jump_opcode(e, cc);
+    branch_fixup(e, target, false, 0);
 }
 
 /* A short jump inside a template (cc < 0: jmp rel8); land() binds it to here. */
@@ -454,6 +464,20 @@ static void land(emitter *e, size_t at)
 {
     if (!e->failed)
         e->buf[at] = (uint8_t)(e->len - (at + 1));
+}
+
+/* The same with rel32, for a jump over more than a short template; land32() binds it. */
+static size_t jump32(emitter *e, int cc)
+{
+    jump_opcode(e, cc);
+    put32(e, 0);
+    return e->len - 4;
+}
+
+static void land32(emitter *e, size_t at)
+{
+    if (!e->failed)
+        memcpy(e->buf + at, &(uint32_t){ (uint32_t)(e->len - (at + 4)) }, 4);
 }
 
 /* Condition codes. */
@@ -665,6 +689,18 @@ static void call_helper(emitter *e, size_t fn_off)                 /* call [r12 
     op_mem(e, false, 0xFF, 1, 2, R12, -1, (int32_t)fn_off);
 }
 
+/* The end of a call out of the instance through a C helper (the slots already flushed, its
+ * first arguments in place): frames_left and the trap as its last two arguments, the call, a
+ * trap passed up, the slots read back. */
+static void external_call(emitter *e, int frames_reg, int trap_reg, size_t fn_off)
+{
+    ctx_load(e, frames_reg, offsetof(native_ctx, frames_left));
+    ctx_load(e, trap_reg, offsetof(native_ctx, trap));
+    call_helper(e, fn_off);
+    test_eax_propagate(e);
+    reload_slots(e);
+}
+
 /* A call of interp_step(inst, fp, ip, trap) for the op at word w: its semantics stay the
  * interpreter's. */
 static void call_step(emitter *e, uint32_t w)
@@ -801,10 +837,7 @@ static void emit_call_indirect(emitter *e, const pvf_code *code, uint32_t w)
     jmp_stub(e, CC_E, PVF_TRAP_UNINITIALIZED_ELEMENT);
     ctx_load(e, RDX, offsetof(native_ctx, inst));
     op_mem(e, true, 0x3B, 1, RDX, RCX, -1, offsetof(pvf_func, inst));
-    put(e, 0x0F);
-    put(e, 0x85);                                                   /* jne the general path */
-    size_t to_general = e->len;
-    put32(e, 0);
+    size_t to_general = jump32(e, CC_NE);                           /* the general path, below */
     op_mem(e, false, 0x8B, 1, RAX, RCX, -1, offsetof(pvf_func, index));   /* eax = the callee */
     ctx_load(e, RDX, offsetof(native_ctx, funcs));
     op_mem_scaled(e, false, 0x81, 1, 7, RDX, RAX, 3, offsetof(func_info, canon));
@@ -821,47 +854,17 @@ static void emit_call_indirect(emitter *e, const pvf_code *code, uint32_t w)
     test_eax_propagate(e);
     for (uint32_t i = 0; i < t->nresults; i++)
         slot_from_frame(e, ip[4] + i);
-    put(e, 0xE9);                                                   /* jmp done */
-    size_t to_done = e->len;
-    put32(e, 0);
-    if (!e->failed)
-        memcpy(e->buf + to_general, &(uint32_t){ (uint32_t)(e->len - (to_general + 4)) }, 4);
-    {
-        /* interp_call_indirect(inst, ip, fp, frames_left, slots_end, &callee, trap): the checks, an
-         * external call made there, or NATIVE_LOCAL_CALL with the callee for a call from here */
-        flush_slots(e);
-        ctx_load(e, RDI, offsetof(native_ctx, inst));
-        ir_address(e, RSI, w);
-        op_rr(e, true, 0x89, 1, RBX, RDX);
-        ctx_load(e, RCX, offsetof(native_ctx, frames_left));
-        ctx_load(e, R8, offsetof(native_ctx, slots_end));
-        op_mem(e, true, 0x8D, 1, R9, R12, -1, offsetof(native_ctx, callee));
-        /* the 7th argument goes on the stack: keep rsp 16-aligned at the call */
-        put(e, 0x48); put(e, 0x83); put(e, 0xEC); put(e, 0x08);    /* sub rsp, 8 */
-        op_mem(e, true, 0xFF, 1, 6, R12, -1, offsetof(native_ctx, trap));   /* push [r12 + trap] */
-        call_helper(e, offsetof(native_ctx, indirect_fn));
-        put(e, 0x48); put(e, 0x83); put(e, 0xC4); put(e, 0x10);    /* add rsp, 16 */
-        /* eax: 0 done (external), NATIVE_LOCAL_CALL, or a trap */
-        put(e, 0x3D);
-        put32(e, NATIVE_LOCAL_CALL);                                /* cmp eax, LOCAL */
-        put(e, 0x0F);
-        put(e, 0x85);                                               /* jne external_done */
-        uint32_t jne = (uint32_t)e->len;
-        put32(e, 0);
-        emit_local_call(e, ip[4], 0, true);
-        ctx_load(e, RAX, offsetof(native_ctx, entries));
-        ctx_load(e, RCX, offsetof(native_ctx, callee));
-        op_mem(e, true, 0xFF, 1, 2, RAX, RCX, 0);                   /* call [rax + rcx] (scaled below) */
-        if (!e->failed)
-            e->buf[e->len - 5] |= 0xC0;                             /* SIB scale 8 */
-        op_mem(e, true, 0xFF, 1, 0, R12, -1, offsetof(native_ctx, frames_left));   /* inc */
-        if (!e->failed)
-            memcpy(e->buf + jne, &(uint32_t){ (uint32_t)e->len - (jne + 4) }, 4);
-        test_eax_propagate(e);
-        reload_slots(e);
-    }
-    if (!e->failed)
-        memcpy(e->buf + to_done, &(uint32_t){ (uint32_t)(e->len - (to_done + 4)) }, 4);
+    size_t to_done = jump32(e, -1);
+    land32(e, to_general);
+    /* another instance's function or a host function: interp_call_indirect(inst, callee, type,
+     * slots, frames_left, trap) checks the type and makes the external call */
+    flush_slots(e);
+    op_rr(e, true, 0x89, 1, RCX, RSI);                              /* mov rsi, rcx (the callee) */
+    ctx_load(e, RDI, offsetof(native_ctx, inst));
+    mov_imm64(e, RDX, ip[1]);
+    op_mem(e, true, 0x8D, 1, RCX, RBX, -1, SLOT(ip[4]));
+    external_call(e, R8, R9, offsetof(native_ctx, indirect_fn));
+    land32(e, to_done);
 }
 
 /* ------------------------------------------------------------------ one function */
@@ -1040,22 +1043,15 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         put(e, 0x0D);                                               /* lea rcx, [rip + table] */
         uint32_t lea_end = (uint32_t)e->len + 4;
         put32(e, 0);                                                /* patched below: the table follows the jmp */
-        op_mem(e, true, 0x63, 1, RAX, RCX, RAX, 0);                 /* movsxd rax, [rcx + rax*4] */
-        if (!e->failed)
-            e->buf[e->len - 5] |= 0x80;                             /* SIB scale 4 */
+        op_mem_scaled(e, true, 0x63, 1, RAX, RCX, RAX, 2, 0);      /* movsxd rax, [rcx + rax*4] */
         op_rr(e, true, 0x01, 1, RCX, RAX);                          /* add rax, rcx */
         put(e, 0xFF);
         put(e, 0xE0);                                               /* jmp rax */
         uint32_t table = (uint32_t)e->len;
         if (!e->failed)
             memcpy(e->buf + lea_end - 4, &(uint32_t){ table - lea_end }, 4);
-        for (uint32_t i = 0; i <= n; i++) {
-            uint32_t to = e->region_of[ip[3 + i] - e->base];
-            if (to == e->cur)
-                add_fixup(e, FIX_TABLE, ip[3 + i], table);
-            else
-                add_fixup(e, FIX_TABLE_SYNC, sync_stub_for(e, to, ip[3 + i]), table);
-        }
+        for (uint32_t i = 0; i <= n; i++)
+            branch_fixup(e, ip[3 + i], true, table);
         break;
     }
 #define BRCMP(CMP_, INV)                                                                      \
@@ -1116,11 +1112,7 @@ static bool emit_op(emitter *e, const pvf_code *code, uint32_t w)
         ctx_load(e, RDI, offsetof(native_ctx, inst));
         mov_imm64(e, RSI, ip[1]);
         op_mem(e, true, 0x8D, 1, RDX, RBX, -1, SLOT(ip[2]));
-        ctx_load(e, RCX, offsetof(native_ctx, frames_left));
-        ctx_load(e, R8, offsetof(native_ctx, trap));
-        call_helper(e, offsetof(native_ctx, import_fn));
-        test_eax_propagate(e);
-        reload_slots(e);
+        external_call(e, RCX, R8, offsetof(native_ctx, import_fn));
         break;
     case IR_CALL_INDIRECT:
         emit_call_indirect(e, code, w);
@@ -1154,10 +1146,8 @@ static void record_frame(emitter *e)
     op_digit(e, false, 0x81, 7, RCX);
     put32(e, PVF_TRAP_FRAMES_MAX);                                              /* cmp ecx, MAX */
     size_t full = jump8(e, CC_AE);
-    op_mem(e, false, 0xC7, 1, 0, RDX, RCX, offsetof(pvf_trap, frames));         /* mov [rdx + 4 rcx + frames], */
-    if (!e->failed)
-        e->buf[e->len - 5] |= 0x80;                                             /* (SIB scale 4) */
-    put32(e, e->func);                                                          /* the function index */
+    op_mem_scaled(e, false, 0xC7, 1, 0, RDX, RCX, 2, offsetof(pvf_trap, frames));
+    put32(e, e->func);                                  /* mov dword [rdx + 4 rcx + frames], func */
     land(e, full);
     op_mem(e, false, 0xFF, 1, 0, RDX, -1, offsetof(pvf_trap, nframes));         /* inc nframes */
 }
@@ -1228,7 +1218,7 @@ static void finish_function(emitter *e, size_t first_fix)
     e->nfix = kept;
 }
 
-/* The branch targets of the op at ip: calls fn(e, target, from, next) for each. */
+/* The branch targets of the op at ip: their count, and *list pointing at them in the IR. */
 static uint32_t branch_targets(const uint32_t *ip, const uint32_t **list)
 {
     switch (ip[0]) {
@@ -1803,10 +1793,13 @@ static void native_fault(int sig, siginfo_t *si, void *uctx)
     native_ctx *c = active;
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP], addr = (uintptr_t)si->si_addr;
     uint32_t stub = NO_FAULT_STUB;
-    if (c && pc >= c->code_lo && pc < c->code_hi && addr >= c->mem_lo && addr < c->mem_hi)
-        stub = fault_stub_at(c->code, (uint32_t)(pc - c->code_lo));
+    if (c && c->inst->memory) {
+        uintptr_t code = (uintptr_t)c->code->mem, mem = (uintptr_t)c->inst->memory->base;
+        if (pc - code < c->code->len && addr - mem < c->inst->memory->reserved)
+            stub = fault_stub_at(c->code, (uint32_t)(pc - code));
+    }
     if (stub != NO_FAULT_STUB) {
-        uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(c->code_lo + stub);
+        uc->uc_mcontext.gregs[REG_RIP] = (greg_t)((uintptr_t)c->code->mem + stub);
         return;
     }
     if (previous_segv.sa_flags & SA_SIGINFO) {
@@ -1886,10 +1879,6 @@ pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64
         .import_fn = (void *)interp_call_import,
         .indirect_fn = (void *)interp_call_indirect,
         .code = n,
-        .code_lo = (uintptr_t)n->mem,
-        .code_hi = (uintptr_t)n->mem + n->len,
-        .mem_lo = inst->memory ? (uintptr_t)inst->memory->base : 0,
-        .mem_hi = inst->memory ? (uintptr_t)inst->memory->base + inst->memory->reserved : 0,
         .outer = active,
     };
     trap->kind = PVF_TRAP_NONE;

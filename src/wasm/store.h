@@ -64,18 +64,17 @@ void *store_alloc(pvf_store *store, size_t size);
 pvf_trap_kind interp_invoke(pvf_func *f, uint64_t *slots, pvf_trap *trap);
 
 /* For the native tier (native.h), the interpreter's own definitions:
- * interp_step        one data op (interp_ops.inc) at ip on frame fp;
- * interp_call_import CALL_IMPORT of function `func` with its frame at slots;
- * interp_call_indirect CALL_INDIRECT at ip: its checks, then either the external call made
- *                    here, or NATIVE_LOCAL_CALL (0x7fffffff) with *callee = the defined function
- *                    the caller calls itself (value stack checked; frames are the caller's).
+ * interp_step          one data op (interp_ops.inc) at ip on frame fp;
+ * interp_call_import   CALL_IMPORT of function `func` with its frame at slots;
+ * interp_call_indirect the rest of a CALL_INDIRECT whose element is another instance's or a
+ *                      host function (the native code checked bounds and null): the type
+ *                      (type index `type`), then the external call with its frame at slots.
  * frames_left: the wasm frames the interpreter's call stack could still take. */
-#define NATIVE_LOCAL_CALL 0x7fffffffu
 pvf_trap_kind interp_step(pvf_instance *inst, uint64_t *fp, const uint32_t *ip, pvf_trap *trap);
 pvf_trap_kind interp_call_import(pvf_instance *inst, uint32_t func, uint64_t *slots, uint64_t frames_left,
                                  pvf_trap *trap);
-uint32_t interp_call_indirect(pvf_instance *inst, const uint32_t *ip, uint64_t *fp, uint64_t frames_left,
-                              uint64_t *slots_end, uint64_t *callee, pvf_trap *trap);
+pvf_trap_kind interp_call_indirect(pvf_instance *inst, pvf_func *callee, uint32_t type, uint64_t *slots,
+                                   uint64_t frames_left, pvf_trap *trap);
 
 /* Set *trap to `kind` with its standard text. Returns kind. */
 pvf_trap_kind trap_set(pvf_trap *trap, pvf_trap_kind kind);

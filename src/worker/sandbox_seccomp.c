@@ -79,14 +79,20 @@ static void emit(bpf_program_buf *p, uint16_t code, uint8_t jt, uint8_t jf, uint
     p->insns[p->len++] = (struct sock_filter)BPF_JUMP(code, k, jt, jf);
 }
 
-/* The program of the file comment; n <= MAX_DENIED, numbers non-negative. */
-static void build_denylist(bpf_program_buf *p, const int *nrs, size_t n, uint32_t deny)
+/* Every program's start: anything but x86-64 is killed, then the syscall number is loaded. */
+static void start_program(bpf_program_buf *p)
 {
     p->len = 0;
     emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, arch));
     emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, AUDIT_ARCH_X86_64);
     emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
     emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, nr));
+}
+
+/* The program of the file comment; n <= MAX_DENIED, numbers non-negative. */
+static void build_denylist(bpf_program_buf *p, const int *nrs, size_t n, uint32_t deny)
+{
+    start_program(p);
     emit(p, BPF_JMP | BPF_JGE | BPF_K, 0, 1, X32_SYSCALL_BIT);
     emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
     /* The deny return sits after the n compares and the allow return:
@@ -161,11 +167,7 @@ static void build_signal_self(bpf_program_buf *p, uint32_t self)
 {
     static const int checked[] = { SYS_kill, SYS_tkill, SYS_tgkill, SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo };
     const uint8_t n = (uint8_t)COUNT(checked);
-    p->len = 0;
-    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, arch));
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, AUDIT_ARCH_X86_64);
-    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
-    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, nr));
+    start_program(p);
     /* compare i jumps over the rest (n - 1 - i), the pidfd compare and the allow: to check */
     for (uint8_t i = 0; i < n; i++)
         emit(p, BPF_JMP | BPF_JEQ | BPF_K, (uint8_t)(n - 1 - i + 2), 0, (uint32_t)checked[i]);
