@@ -103,7 +103,23 @@ typedef struct pvf_code pvf_code;
 
 /* Load an artifact. A truncated, corrupted or foreign artifact is an error, never UB. */
 pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t errlen);
+
+/* Load an artifact to look at it (imports, exports, a link check): every check of
+ * pvf_code_load, but a native artifact's machine code is not mapped executable, so the code
+ * runs on the interpreter (pvf_code_use_native compiles it again). A prepare job prechecks its
+ * artifact this way: its syscall allowlist has no executable mappings. */
+pvf_code *pvf_code_inspect(const uint8_t *artifact, size_t len, char *err, size_t errlen);
 void pvf_code_free(pvf_code *code);
+
+/*
+ * Build the code's copy-on-write memory image: its memory's initial contents, once, in a memfd
+ * that every later instantiation maps privately instead of copying the data segments (only the
+ * pages a call writes are copied). Worth it for code instantiated more than once; a sandboxed
+ * job does it before its syscall allowlist forbids memfd_create. True when instances will use
+ * an image; false when the module's memory can't have one (imported, or segments at offsets
+ * from globals) or the memfd could not be made — instantiation then copies, with the same result.
+ */
+bool pvf_code_build_image(pvf_code *code);
 
 
 /*

@@ -32,6 +32,11 @@ typedef struct pvf_runtime_params {
 
 void pvf_runtime_params_default(pvf_runtime_params *p);
 
+/* Optional: the host functions' one-time library setup now instead of at their first use
+ * (libsodium picks its SIMD code and seeds its generator from getrandom). A sandboxed job calls
+ * it before its syscall allowlist, which has no getrandom. Thread-safe, idempotent. */
+void pvf_runtime_init(void);
+
 /* Decompress (if needed) and prepare `code` into an artifact. */
 bool pvf_runtime_prepare(const uint8_t *code, size_t len, const pvf_runtime_params *p,
                          uint8_t **artifact, size_t *artifact_len, pvf_prepare_stats *stats,

@@ -118,6 +118,7 @@ static bool load_runtime(block_builder *b, char *err, size_t errlen)
     free(artifact);
     if (!b->code)
         return errmsg_set(err, errlen, "the chain spec's :code: %s", why);
+    pvf_code_build_image(b->code);      /* one instance per runtime call */
     return true;
 }
 

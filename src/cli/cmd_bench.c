@@ -385,6 +385,8 @@ static pvf_code *compile(const uint8_t *wasm, size_t len, const bench_opts *o, b
     }
     pvf_code *code = pvf_code_load(artifact, artifact_len, err, sizeof err);
     free(artifact);
+    if (code)
+        pvf_code_build_image(code);     /* instantiated once per iteration */
     if (!code) {
         fprintf(stderr, "pvf bench: %s: loading the artifact failed: %s\n", o->path, err);
         *status = EXIT_ERROR;       /* we just produced it: an internal error */

@@ -37,6 +37,8 @@ pvf_code *cli_load_runtime(const char *path, char *err, size_t errlen)
     }
     free(artifact);
     free(raw);
+    if (code)
+        pvf_code_build_image(code);     /* `pvf call --repeat` instantiates it again and again */
     return code;
 }
 

@@ -117,6 +117,8 @@ static pvf_code *compile(const wast_session *s, const uint8_t *wasm, size_t len,
     }
     pvf_code *code = pvf_code_load(artifact, artifact_len, err, sizeof err);
     free(artifact);
+    if (code)
+        pvf_code_build_image(code);     /* the spec's data segments through the image path too */
     if (!code)
         fail(r, "prepared, but loading the %zu-byte artifact failed: %s", artifact_len, err);
     else if (!cli_apply_tier(code, err, sizeof err)) {

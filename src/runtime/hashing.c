@@ -23,6 +23,11 @@ static void sodium_setup(void)
         return;
 }
 
+void hashing_init(void)
+{
+    pthread_once(&sodium_once, sodium_setup);
+}
+
 /* libsodium and libxxhash take a NULL pointer for an empty input, but an
  * empty input from a caller may come with any pointer: pass a valid one. */
 static const uint8_t *nonnull(const uint8_t *data, size_t len)

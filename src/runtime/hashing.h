@@ -27,6 +27,9 @@
 
 #include "runtime/keccak.h"
 
+/* libsodium's one-time setup (it reads getrandom), now; otherwise at the first hash. */
+void hashing_init(void);
+
 void hash_sha2_256(const uint8_t *data, size_t len, uint8_t out[32]);
 void hash_blake2_128(const uint8_t *data, size_t len, uint8_t out[16]);
 void hash_blake2_256(const uint8_t *data, size_t len, uint8_t out[32]);

@@ -20,6 +20,7 @@
 
 #include "pvf/runtime.h"
 #include "runtime/blob.h"
+#include "runtime/hashing.h"
 #include "runtime/hostfn.h"
 #include "util/cputime.h"
 
@@ -32,6 +33,11 @@ void pvf_runtime_params_default(pvf_runtime_params *p)
         .code_bomb_limit = PVF_REF_CODE_BOMB_LIMIT,
         .tier = PVF_TIER_DEFAULT,
     };
+}
+
+void pvf_runtime_init(void)
+{
+    hashing_init();     /* sr25519's sodium_init() calls find it done */
 }
 
 bool pvf_runtime_prepare(const uint8_t *code, size_t len, const pvf_runtime_params *p,

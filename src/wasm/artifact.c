@@ -486,7 +486,9 @@ static void get_code(reader *r, pvf_code *c)
 }
 
 /* The native tier's machine code, mapped read + execute (after the checksum was checked). */
-static void get_native(reader *r, pvf_code *c)
+/* The machine code of a native artifact: mapped read + execute when `map`; else only checked
+ * (the code then runs on the interpreter, whose code every artifact has). */
+static void get_native(reader *r, pvf_code *c, bool map)
 {
     if (r->failed || c->config.tier != PVF_TIER_NATIVE)
         return;
@@ -506,10 +508,13 @@ static void get_native(reader *r, pvf_code *c)
         memcpy(offsets, bytes + len, offsets_len);
     r->p += len + offsets_len;
     char err[256];
-    c->native = native_code_map(c, bytes, (size_t)len, offsets, err, sizeof err);
-    free(offsets);
-    if (!c->native)
+    if (!map) {
+        if (!native_offsets_valid(c, (size_t)len, offsets))
+            fail(r, "artifact is corrupted: a machine code offset is out of range");
+    } else if (!(c->native = native_code_map(c, bytes, (size_t)len, offsets, err, sizeof err))) {
         fail(r, "%s", err);
+    }
+    free(offsets);
 }
 
 /* Cross-references the interpreter follows without checking at run time. */
@@ -588,7 +593,7 @@ static bool check_header(reader *r, pvf_code *c, const uint8_t *start, size_t le
     return true;
 }
 
-pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t errlen)
+static pvf_code *load(const uint8_t *artifact, size_t len, bool map_native, char *err, size_t errlen)
 {
     char scratch[256];
     reader r = { artifact, artifact + len, err ? err : scratch, err ? errlen : sizeof scratch, false };
@@ -607,7 +612,7 @@ pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t e
         get_code(&r, c);
         if (!r.failed)
             check_references(&r, c);
-        get_native(&r, c);
+        get_native(&r, c, map_native);
         if (!r.failed && r.p != r.end)
             fail(&r, "artifact is corrupted: trailing bytes in payload");
     }
@@ -615,8 +620,17 @@ pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t e
         code_free(c);
         return NULL;
     }
-    data_image_build(c);
     return c;
+}
+
+pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t errlen)
+{
+    return load(artifact, len, true, err, errlen);
+}
+
+pvf_code *pvf_code_inspect(const uint8_t *artifact, size_t len, char *err, size_t errlen)
+{
+    return load(artifact, len, false, err, errlen);
 }
 
 void pvf_code_free(pvf_code *code)

@@ -3,8 +3,8 @@
  *
  * A PVF is instantiated afresh for every call, so initialising memory must be
  * cheap. When a module defines its memory and every active data segment has
- * a constant offset inside the initial pages, the initial contents are built
- * once, at load, into a memfd ("the image"). Instantiation then maps the
+ * a constant offset inside the initial pages, the initial contents can be built
+ * once, after load (pvf_code_build_image), into a memfd ("the image"). Instantiation then maps the
  * image MAP_PRIVATE over the start of the memory reservation: no bytes are
  * copied, and only pages the call writes get private copies (the technique
  * of Wasmtime's memory_init_cow, which the reference uses).
@@ -45,23 +45,24 @@ static bool image_possible(const pvf_code *c, uint64_t *len)
     return active > 0 && *len > 0;
 }
 
-void data_image_build(pvf_code *c)
+bool pvf_code_build_image(pvf_code *c)
 {
-    c->image_fd = -1;
+    if (c->image_fd >= 0)
+        return true;
     uint64_t len;
     if (!image_possible(c, &len))
-        return;
+        return false;
     int fd = memfd_create("pvf-data-image", MFD_CLOEXEC);
     if (fd < 0)
-        return;
+        return false;
     if (ftruncate(fd, (off_t)len) != 0) {
         close(fd);
-        return;
+        return false;
     }
     uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED) {
         close(fd);
-        return;
+        return false;
     }
     for (uint32_t i = 0; i < c->ndatas; i++) {
         const code_data *d = &c->datas[i];
@@ -71,6 +72,7 @@ void data_image_build(pvf_code *c)
     munmap(p, len);
     c->image_fd = fd;
     c->image_len = len;
+    return true;
 }
 
 bool data_image_map(const pvf_code *c, pvf_memory *mem)

@@ -67,6 +67,8 @@ bool native_artifact_too_big(const pvf_code *code);
 const uint8_t *native_code_bytes(const native_code *n, size_t *len, const uint32_t **offsets);
 native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t len, const uint32_t *offsets,
                              char *err, size_t errlen);
+/* Every defined function's entry and stub offset lies inside the `len` bytes of machine code. */
+bool native_offsets_valid(const pvf_code *code, size_t len, const uint32_t *offsets);
 
 /* Run defined function fidx of inst natively on the frame at fp; `frames_left` is how many
  * more wasm frames the interpreter's call stack would take (its exhaustion point). */

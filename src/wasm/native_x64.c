@@ -1645,6 +1645,14 @@ static void sort_by_start(native_code *n)
         qsort_r(n->by_start, n->nfuncs - n->nimports, sizeof *n->by_start, by_offset, n->offsets);
 }
 
+bool native_offsets_valid(const pvf_code *code, size_t len, const uint32_t *offsets)
+{
+    for (uint32_t i = code->nfunc_imports; i < code->nfuncs; i++)
+        if (offsets[i] >= len || (offsets[code->nfuncs + i] != NO_FAULT_STUB && offsets[code->nfuncs + i] >= len))
+            return false;
+    return true;
+}
+
 native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t len, const uint32_t *offsets,
                              char *err, size_t errlen)
 {
@@ -1664,9 +1672,7 @@ native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t 
     n->funcs = calloc(code->nfuncs ? code->nfuncs : 1, sizeof *n->funcs);
     void *mem = mmap(NULL, n->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     n->mem = mem == MAP_FAILED ? NULL : mem;
-    bool ok = n->offsets && n->entries && n->by_start && n->funcs && n->mem;
-    for (uint32_t i = code->nfunc_imports; ok && i < code->nfuncs; i++)
-        ok = offsets[i] < len && (offsets[code->nfuncs + i] == NO_FAULT_STUB || offsets[code->nfuncs + i] < len);
+    bool ok = n->offsets && n->entries && n->by_start && n->funcs && n->mem && native_offsets_valid(code, len, offsets);
     if (ok) {
         if (len)
             memcpy(n->mem, bytes, len);
@@ -1923,6 +1929,12 @@ native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t 
     (void)code, (void)bytes, (void)len, (void)offsets;
     snprintf(err, errlen, "the native tier needs x86-64 Linux");
     return NULL;
+}
+
+bool native_offsets_valid(const pvf_code *code, size_t len, const uint32_t *offsets)
+{
+    (void)code, (void)len, (void)offsets;
+    return true;
 }
 
 const uint8_t *native_code_bytes(const native_code *n, size_t *len, const uint32_t **offsets)

@@ -87,8 +87,7 @@ uint32_t code_func_at(const pvf_code *code, uint32_t word);
 bool memory_init(pvf_memory *mem, uint32_t min_pages, uint32_t max_pages);
 void memory_release(pvf_memory *mem);
 
-/* data_image.c: build at load, map at instantiation, close at free. */
-void data_image_build(pvf_code *c);
+/* data_image.c: built on request (pvf_code_build_image), mapped at instantiation, closed at free. */
 bool data_image_map(const pvf_code *c, pvf_memory *mem);
 void data_image_release(pvf_code *c);
 

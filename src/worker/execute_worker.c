@@ -9,8 +9,8 @@
  * execute job (job.h) with the CPU budget execution_timeout, and answer
  * Result<WorkerResponse, WorkerError>.
  *
- * The job body: pvf_code_load ⇒ RuntimeConstruction("execute: …");
- * pvf_runtime_validate: OK ⇒ Ok(ValidationResult), INVALID ⇒
+ * The job body: its load step (before the job's allowlist) pvf_code_load ⇒
+ * RuntimeConstruction("execute: …"); its run step pvf_runtime_validate: OK ⇒ Ok(ValidationResult), INVALID ⇒
  * InvalidCandidate(reason), ERROR ⇒ RuntimeConstruction(reason). The job
  * writes Result<JobResponse, JobError> (always Ok: timeouts are the worker's
  * to detect).
@@ -50,8 +50,8 @@ typedef struct execute_job_arg {
     size_t artifact_len;
     const uint8_t *params;      /* encoded ValidationParams */
     size_t params_len;
-    int host_sock;              /* closed in the job */
     bool native;                /* run it on the native tier */
+    pvf_code *code;             /* in the job: loaded by execute_job_load */
 } execute_job_arg;
 
 /* ---------------------------------------------------------------- the job */
@@ -77,23 +77,32 @@ static void job_reply_msg(int fd, proto_job_response_kind kind, const char *msg)
     job_send(fd, &resp);
 }
 
+/* Before the job's allowlist: map the machine code executable, build the memory image (a
+ * memfd), set up libsodium (getrandom) — what the allowlist forbids afterwards. */
+static bool execute_job_load(void *argp, int fd)
+{
+    execute_job_arg *a = argp;
+    char err[512], msg[600];
+    a->code = pvf_code_load(a->artifact, a->artifact_len, err, sizeof err);
+    if (a->code && !a->native)
+        pvf_code_use_interp(a->code);   /* an artifact of the native tier, run on the interpreter */
+    if (!a->code || (a->native && !pvf_code_use_native(a->code, err, sizeof err))) {
+        snprintf(msg, sizeof msg, "execute: %s", err);
+        job_reply_msg(fd, JOB_RESP_RUNTIME_CONSTRUCTION, msg);
+        return false;
+    }
+    pvf_code_build_image(a->code);
+    pvf_runtime_init();
+    return true;
+}
+
 static void execute_job(void *argp, int fd)
 {
     const execute_job_arg *a = argp;
-    close(a->host_sock);
-
-    char err[512], msg[600];
-    pvf_code *code = pvf_code_load(a->artifact, a->artifact_len, err, sizeof err);
-    if (code && !a->native)
-        pvf_code_use_interp(code);      /* an artifact of the native tier, run on the interpreter */
-    if (!code || (a->native && !pvf_code_use_native(code, err, sizeof err))) {
-        snprintf(msg, sizeof msg, "execute: %s", err);
-        job_reply_msg(fd, JOB_RESP_RUNTIME_CONSTRUCTION, msg);
-        return;
-    }
+    char msg[600];
     pvf_call_result out;
     memset(&out, 0, sizeof out);
-    pvf_runtime_validate(code, a->params, a->params_len, &out);
+    pvf_runtime_validate(a->code, a->params, a->params_len, &out);
     if (out.outcome == PVF_OUTCOME_INVALID) {
         job_reply_msg(fd, JOB_RESP_INVALID_CANDIDATE, out.reason);
         return;
@@ -224,15 +233,15 @@ static bool encode_params(const proto_execute_request *req, const uint8_t *block
 static bool run_job(const worker_ctx *w, const proto_execute_request *req, const uint8_t *artifact,
                     size_t artifact_len, const uint8_t *params, size_t params_len, uint32_t pov_size)
 {
-    execute_job_arg arg = {artifact, artifact_len, params, params_len, w->sock,
-                           worker_tier(w) == PVF_TIER_NATIVE};
+    execute_job_arg arg = {artifact, artifact_len, params, params_len, worker_tier(w) == PVF_TIER_NATIVE, NULL};
+    static const job_body body = {execute_job_load, execute_job};
     job_limits lim;
     worker_job_limits(w, &lim);
     lim.cpu_ms = worker_budget_ms(req->execution_timeout);
     lim.max_result = PROTO_MAX_EXECUTE_RESPONSE;
     char msg[256];
     job j;
-    if (!job_spawn(execute_job, &arg, &lim, &j, msg, sizeof msg))
+    if (!job_spawn(&body, &arg, &lim, &j, msg, sizeof msg))
         return send_internal(w, INTERNAL_ERR_KERNEL, msg);
     job_outcome o;
     job_wait(&j, &o);

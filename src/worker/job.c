@@ -123,9 +123,22 @@ static bool stdio_to_devnull(void)
     return true;
 }
 
+/* fds 0-2 and the result pipe are all a job holds: whatever else the worker had open (its host
+ * connection, the fds it kept for jobs) is closed here, whoever forgot it. */
+static bool keep_only_fd(int keep)
+{
+    if (keep < 3)
+        return setup_failed("the result pipe is on a stdio fd");
+    if (keep > 3 && close_range(3, (unsigned)keep - 1, 0) != 0)
+        return setup_failed("close_range below the result fd");
+    if (close_range((unsigned)keep + 1, ~0u, 0) != 0)
+        return setup_failed("close_range above the result fd");
+    return true;
+}
+
 /* In the child: everything before the job body. False ⇒ the child exits
  * JOB_EXIT_SETUP_FAILED without running it. */
-static bool setup_child(const job_limits *lim, pid_t worker, int worker_pidfd, uint64_t data_base)
+static bool setup_child(const job_limits *lim, int result_fd, pid_t worker, int worker_pidfd, uint64_t data_base)
 {
     sigset_t none;
     sigemptyset(&none);
@@ -171,21 +184,26 @@ static bool setup_child(const job_limits *lim, pid_t worker, int worker_pidfd, u
     if (lim->restrict_job && !sandbox_job_restrict(SANDBOX_JOB_MAX_FILE_BYTES, JOB_MAX_FDS, err, sizeof err))
         return setup_failed(err);
     /* After the last message setup_failed could print there. */
-    if (lim->restrict_job && !stdio_to_devnull())
+    if (lim->restrict_job && !(stdio_to_devnull() && keep_only_fd(result_fd)))
         return false;
-    /* Last: after it, nothing but the job body runs. */
-    if (lim->job_seccomp && !sandbox_seccomp_job(err, sizeof err))
-        return setup_failed(err);
     return true;
 }
 
-static _Noreturn void run_child(job_fn fn, void *arg, int fds[2], const job_limits *lim,
+static _Noreturn void run_child(const job_body *body, void *arg, int fds[2], const job_limits *lim,
                                 pid_t worker, int worker_pidfd, uint64_t data_base)
 {
     close(fds[0]);
-    if (!setup_child(lim, worker, worker_pidfd, data_base))
+    if (!setup_child(lim, fds[1], worker, worker_pidfd, data_base))
         _exit(JOB_EXIT_SETUP_FAILED);
-    fn(arg, fds[1]);
+    if (body->load && !body->load(arg, fds[1]))
+        _exit(0);
+    char err[256];
+    /* Last: after it, nothing but the body's run step. */
+    if (lim->job_seccomp && !sandbox_seccomp_job(fds[1], err, sizeof err)) {
+        setup_failed(err);      /* stderr may be /dev/null by now; the exit code still says it */
+        _exit(JOB_EXIT_SETUP_FAILED);
+    }
+    body->run(arg, fds[1]);
     _exit(0);
 }
 
@@ -207,7 +225,7 @@ static void close_if_open(int fd)
 }
 
 /* Creates the child; in the child, never returns. */
-static bool start_process(job_fn fn, void *arg, int fds[2], job *j, char *err, size_t errlen)
+static bool start_process(const job_body *body, void *arg, int fds[2], job *j, char *err, size_t errlen)
 {
     pid_t worker = getpid();
     uint64_t data_base = j->limits.mem_bytes ? current_data_bytes() : 0;
@@ -220,7 +238,7 @@ static bool start_process(job_fn fn, void *arg, int fds[2], job *j, char *err, s
     if (!j->limits.force_fork) {
         pid = clone3_fork(j->limits.extra_clone_flags, &pidfd);
         if (pid == 0)
-            run_child(fn, arg, fds, &j->limits, worker, self_pidfd, data_base);
+            run_child(body, arg, fds, &j->limits, worker, self_pidfd, data_base);
         if (pid > 0) {
             j->method = JOB_METHOD_CLONE3;
         } else {
@@ -236,7 +254,7 @@ static bool start_process(job_fn fn, void *arg, int fds[2], job *j, char *err, s
     if (pid < 0) {
         pid = fork();
         if (pid == 0)
-            run_child(fn, arg, fds, &j->limits, worker, self_pidfd, data_base);
+            run_child(body, arg, fds, &j->limits, worker, self_pidfd, data_base);
         if (pid < 0) {
             errmsg_set(err, errlen, "fork: %s", strerror(errno));
             close_if_open(self_pidfd);
@@ -254,9 +272,13 @@ static bool start_process(job_fn fn, void *arg, int fds[2], job *j, char *err, s
     return true;
 }
 
-bool job_spawn(job_fn fn, void *arg, const job_limits *lim, job *out, char *err, size_t errlen)
+bool job_spawn(const job_body *body, void *arg, const job_limits *lim, job *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
+    if (!body->run) {
+        errmsg_set(err, errlen, "the job body has no run step");
+        return false;
+    }
     out->pid = -1;
     out->pidfd = -1;
     out->read_fd = -1;
@@ -270,7 +292,7 @@ bool job_spawn(job_fn fn, void *arg, const job_limits *lim, job *out, char *err,
         return false;
     }
     out->start_ns = monotonic_ns();
-    if (!start_process(fn, arg, fds, out, err, errlen)) {
+    if (!start_process(body, arg, fds, out, err, errlen)) {
         close(fds[0]);
         close(fds[1]);
         return false;

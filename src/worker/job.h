@@ -3,13 +3,12 @@
  * (reference-behaviour.md §2.2, §2.7, §2.8; sandbox-notes.md §4.2, §4.3).
  *
  *   job j;  job_outcome o;
- *   if (!job_spawn(fn, arg, &limits, &j, err, sizeof err)) ...   // nothing to clean up
+ *   if (!job_spawn(&body, arg, &limits, &j, err, sizeof err)) ... // nothing to clean up
  *   job_wait(&j, &o);             // always reaps the child and closes every fd
  *   ... o.kind, o.payload ...
  *   job_outcome_free(&o);
  *
- * The child runs fn(arg, result_fd); fn writes its SCALE result as one frame
- * (frame_write) and returns, then the child _exit(0)s. The worker side reads
+ * The child runs the job body (job_body below). The worker side reads
  * the pipe as data arrives (a big result never blocks the child), watches
  * the job's CPU clock and kills it when the CPU budget is spent (sleeping
  * costs nothing), kills it too when the optional wall-clock limit passes (the
@@ -51,9 +50,22 @@
  * body ran; reported as UNEXPECTED_EXIT with msg "job setup failed". */
 #define JOB_EXIT_SETUP_FAILED 87
 
-/* The job body, run in the child. It writes one frame to result_fd and
- * returns; it may also _exit() itself (a non-zero code is UNEXPECTED_EXIT). */
+/*
+ * The job body, in two steps in the child. `load` (may be NULL) runs before the job's syscall
+ * allowlist (L5) and does what the allowlist forbids: mapping machine code executable, building
+ * a memory image in a memfd, initialising libraries that read randomness. It returns false when
+ * it has written its own result (a load error) and the job should end there. `run` runs under
+ * L5: it writes its SCALE result as one frame (frame_write) to result_fd and returns, then the
+ * child _exit(0)s; it may also _exit() itself (a non-zero code is UNEXPECTED_EXIT). Both get
+ * the same arg: the child's copy of the caller's memory, so load may leave state in it for run.
+ */
+typedef bool (*job_load_fn)(void *arg, int result_fd);
 typedef void (*job_fn)(void *arg, int result_fd);
+
+typedef struct job_body {
+    job_load_fn load;
+    job_fn run;
+} job_body;
 
 typedef struct job_limits {
     uint64_t cpu_ms;            /* CPU-time budget on the job's CPU clock; 0 = none */
@@ -62,8 +74,9 @@ typedef struct job_limits {
     size_t max_result;          /* largest result payload accepted; 0 = PROTO_MAX_SMALL_MESSAGE */
     uint64_t extra_clone_flags; /* L4: CLONE_NEW* namespaces for the job (sandbox_job_clone_flags) */
     bool force_fork;            /* skip clone3 (tests, or when clone is known to fail) */
-    bool restrict_job;          /* L6 in the child: file size 0, few fds, no capabilities */
-    bool job_seccomp;           /* L5 in the child: the stricter job filter, last before the body */
+    bool restrict_job;          /* L6 in the child: file size, few fds (only 0-2 and the pipe
+                                 * kept), no capabilities, stdio on /dev/null */
+    bool job_seccomp;           /* L5 in the child: the job's allowlist, between load and run */
 } job_limits;
 
 /* The job's RLIMIT_NOFILE under restrict_job: it needs its pipe, nothing more. */
@@ -113,7 +126,7 @@ typedef struct job_outcome {
 
 /* Start the job. False (with err, nothing left behind) when the pipe or the
  * process cannot be created. */
-bool job_spawn(job_fn fn, void *arg, const job_limits *lim, job *out, char *err, size_t errlen);
+bool job_spawn(const job_body *body, void *arg, const job_limits *lim, job *out, char *err, size_t errlen);
 
 /* Collect the result, enforce the limits, reap, classify. Always leaves j
  * finished (reaped, fds closed); *out must be freed with job_outcome_free. */

@@ -50,7 +50,6 @@ static const uint8_t OOM_PAYLOAD[] = {0x01, 0x08};
 
 typedef struct prepare_job_arg {
     const proto_pvf_prep_data *req;
-    int host_sock;              /* closed in the job: its only channel is the pipe */
     bool mem_limited;
     pvf_tier tier;              /* the artifact's tier (--tier) */
 } prepare_job_arg;
@@ -114,7 +113,6 @@ static void prepare_job(void *argp, int fd)
 {
     const prepare_job_arg *a = argp;
     const proto_pvf_prep_data *req = a->req;
-    close(a->host_sock);
 
     char err[512];
     uint8_t *wasm;
@@ -138,7 +136,7 @@ static void prepare_job(void *argp, int fd)
     }
     if (req->prep_kind == PROTO_PREP_PRECHECKING) {
         /* The reference deserializes and pre-instantiates (links) the artifact. */
-        pvf_code *code = pvf_code_load(artifact, artifact_len, err, sizeof err);
+        pvf_code *code = pvf_code_inspect(artifact, artifact_len, err, sizeof err);
         if (!code || !pvf_runtime_check_linkable(code, err, sizeof err)) {
             pvf_code_free(code);
             job_fail(a, fd, PREP_ERR_RUNTIME_CONSTRUCTION, err);
@@ -271,7 +269,7 @@ static void classify(const worker_ctx *w, const job_outcome *o, proto_prepare_re
 /* One request: returns false when the answer could not be sent. */
 static bool handle_request(const worker_ctx *w, const proto_pvf_prep_data *req)
 {
-    prepare_job_arg arg = {req, w->sock, false, worker_tier(w)};
+    prepare_job_arg arg = {req, false, worker_tier(w)};
     job_limits lim;
     worker_job_limits(w, &lim);
     lim.cpu_ms = worker_budget_ms(req->prep_timeout);
@@ -287,7 +285,7 @@ static bool handle_request(const worker_ctx *w, const proto_pvf_prep_data *req)
     job j;
     job_outcome o;
     memset(&o, 0, sizeof o);
-    if (!job_spawn(prepare_job, &arg, &lim, &j, msg, sizeof msg)) {
+    if (!job_spawn(&(job_body){NULL, prepare_job}, &arg, &lim, &j, msg, sizeof msg)) {
         set_error(&r, PREP_ERR_KERNEL, msg);
     } else {
         job_wait(&j, &o);

@@ -18,8 +18,9 @@
  *   L4 job clone    sandbox_job.c       each job is pid 1 of new pid/net/ipc/uts/
  *                                       mount/cgroup namespaces (job.c does the
  *                                       clone3; fork fallback recorded)
- *   L5 job seccomp  sandbox_seccomp.c   a stricter filter inside the job: no new
- *                                       processes, exec, namespaces, mounts, bpf…
+ *   L5 job seccomp  sandbox_seccomp.c   an allowlist inside the job: memory on
+ *                                       its own private mappings, the result pipe,
+ *                                       clocks, futex, signals to itself, exit
  *   L6 job limits   sandbox_job.c       rlimits (data, CPU backstop, file size 0,
  *                                       few fds), every capability dropped
  *
@@ -93,13 +94,31 @@ bool sandbox_landlock(sandbox_fs_access access, const char *dir, int *abi_out, c
  * everything else allowed. Sets NO_NEW_PRIVS. */
 bool sandbox_seccomp_worker(char *err, size_t errlen);
 
-/* The job's stricter filter (L5), on top of L3: clone, clone3, fork, vfork,
- * execve, execveat, unshare, setns, mount, umount2, pivot_root, chroot,
- * bpf, perf_event_open, userfaultfd, keyctl, add_key, request_key, ptrace,
- * kexec_*, init/finit/delete_module, reboot, swapon/off, and the new mount
- * API (open_tree, move_mount, fsopen, fsconfig, fsmount, fspick,
- * mount_setattr) ⇒ KILL_PROCESS. A job can't start threads after it (clone). */
-bool sandbox_seccomp_job(char *err, size_t errlen);
+/* The job's allowlist (L5), on top of L3: the syscalls of sandbox_job_allowlist(), with their
+ * argument checks; anything else ⇒ KILL_PROCESS. result_fd is the job's result pipe (the only
+ * fd it may write), the caller's pid the only one it may signal. Last before the job body: a
+ * job can't open files, make fds, map shared or executable memory, or start threads after it. */
+bool sandbox_seccomp_job(int result_fd, char *err, size_t errlen);
+
+/* What an allowed call's arguments must be. */
+typedef enum sandbox_arg_check {
+    SANDBOX_ANY_ARGS,
+    SANDBOX_RESULT_FD,          /* args[0] is the result fd */
+    SANDBOX_SELF,               /* args[0] is the job's own pid (tgkill) */
+    SANDBOX_PRIVATE_NOT_EXEC,   /* mmap: no MAP_SHARED bit in the flags, no PROT_EXEC */
+    SANDBOX_NOT_EXEC,           /* mprotect: no PROT_EXEC */
+} sandbox_arg_check;
+
+typedef struct sandbox_allowed_call {
+    int nr;
+    const char *name;
+    sandbox_arg_check check;
+    const char *why;            /* what in a job needs it */
+} sandbox_allowed_call;
+
+/* The job's allowlist, one entry per syscall (docs/ARCHITECTURE.md lists it; pvf
+ * check-security reports its size). */
+const sandbox_allowed_call *sandbox_job_allowlist(size_t *n);
 
 /* For tests and check modes: a filter where the given syscalls fail with
  * `errnum` (e.g. EPERM for unshare/clone3, to simulate a container). */

@@ -1,8 +1,8 @@
 /*
  * sandbox_seccomp.c — layers L3 (the worker's syscall denylist) and L5 (the
- * job's stricter one), as hand-written classic BPF.
+ * job's allowlist), as hand-written classic BPF.
  *
- * Every filter has the same shape (build_denylist):
+ * The worker's filter is a denylist (build_denylist):
  *
  *      ld   arch
  *      jeq  AUDIT_ARCH_X86_64 ? next : kill     anything but x86-64 is killed
@@ -13,14 +13,17 @@
  *      ret  ALLOW                               default: allowed
  *      ret  deny                                KILL_PROCESS, or ERRNO|errnum
  *
+ * The job's is an allowlist with the same head and a few argument checks
+ * (build_allowlist): default kill.
+ *
  * The arch check matters even on an x86-64-only build: an i386 `int $0x80`
  * or an x32 call reaches the same filter with other syscall numbers, so a
- * denylist that only compares numbers could be bypassed that way.
+ * filter that only compares numbers could be bypassed that way.
  *
  * KILL_PROCESS and not KILL_THREAD: a thread-only kill leaves the rest of
  * the process running, and the death is not seen by the parent as SIGSYS.
  * The filter is installed with TSYNC so it covers every thread there is.
- * No libseccomp: the program is small, and we keep the dependency list short.
+ * No libseccomp: the programs are small, and we keep the dependency list short.
  */
 #define _GNU_SOURCE /* strerrorname_np */
 #include "worker/sandbox.h"
@@ -32,6 +35,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -50,21 +54,6 @@ static const int worker_denied[] = {
     SYS_socket, SYS_socketpair, SYS_connect,
     SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
     SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev,
-};
-
-/* L5: a job computes and writes its result; it never needs a new process,
- * exec, namespaces, mounts, kernel objects or kernel-wide operations. */
-static const int job_denied[] = {
-    SYS_clone, SYS_clone3, SYS_fork, SYS_vfork, SYS_execve, SYS_execveat,
-    SYS_unshare, SYS_setns, SYS_mount, SYS_umount2, SYS_pivot_root, SYS_chroot,
-    SYS_bpf, SYS_perf_event_open, SYS_userfaultfd,
-    SYS_keyctl, SYS_add_key, SYS_request_key, SYS_ptrace,
-    SYS_kexec_load, SYS_kexec_file_load,
-    SYS_init_module, SYS_finit_module, SYS_delete_module,
-    SYS_reboot, SYS_swapon, SYS_swapoff,
-    /* the new mount API does what mount/pivot_root do */
-    SYS_open_tree, SYS_move_mount, SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick, SYS_mount_setattr,
-    /* memfd_create stays allowed: the engine's copy-on-write memory image is a memfd */
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -150,42 +139,152 @@ bool sandbox_seccomp_worker(char *err, size_t errlen)
 }
 
 /*
- * L5, second filter (stacked on the denylist): a job may signal only itself (issue 13,
- * finding 2). kill, tkill, tgkill, rt_sigqueueinfo and rt_tgsigqueueinfo pass only when their
- * first argument — the target pid, tid or tgid, a 32-bit int the kernel takes from the low half
- * — is the job's own pid (1 in its pid namespace; its real pid after a fork fallback), so
- * kill(0, …) to the process group, kill(-1, …) and any other pid kill the job; raise() and
- * abort() still work. pidfd_send_signal is killed outright: a job has no pidfd of its own use.
- *
- *      ld   arch;  jeq X86_64 ? next : kill
- *      ld   nr;    jeq kill|tkill|tgkill|rt_sigqueueinfo|rt_tgsigqueueinfo ? check : next
- *                  jeq pidfd_send_signal ? kill : next
- *      ret  ALLOW
- * check: ld args[0] (low half);  jeq self ? allow : kill
+ * L5: the job's allowlist (issue 13). A job body computes in memory it maps itself and writes
+ * one result frame; what it needs once its load step is done (job.h) is below, measured with
+ * strace on every runtime of the test data on both tiers (tests/gen/job_syscalls.sh) and kept
+ * to what a body can't do without. Any other syscall — open, read, ioctl, socket, clone,
+ * memfd_create, … — kills the process. Some calls are allowed only with certain arguments
+ * (sandbox_arg_check).
  */
-static void build_signal_self(bpf_program_buf *p, uint32_t self)
+#define CALL(name, check, why) { SYS_##name, #name, check, why }
+static const sandbox_allowed_call job_allowed[] = {
+    CALL(exit_group, SANDBOX_ANY_ARGS, "the end of every job"),
+    CALL(write, SANDBOX_RESULT_FD, "the result frame. Only to the result pipe: fds 0-2 are /dev/null, "
+                                   "and a write to another fd (the memory image's memfd) would grow "
+                                   "memory RLIMIT_DATA does not count"),
+    CALL(sendto, SANDBOX_RESULT_FD, "the frame writer tries send(MSG_NOSIGNAL) first (ENOTSOCK on the pipe)"),
+    CALL(mmap, SANDBOX_PRIVATE_NOT_EXEC, "malloc, wasm memories, stacks. Private only (MAP_SHARED memory "
+                                         "escapes RLIMIT_DATA), never executable (the load step maps code)"),
+    CALL(mprotect, SANDBOX_NOT_EXEC, "memory.grow, guard pages; never executable"),
+    CALL(munmap, SANDBOX_ANY_ARGS, "freeing memory; an instance's reservation at its end"),
+    CALL(mremap, SANDBOX_ANY_ARGS, "realloc of large blocks"),
+    CALL(brk, SANDBOX_ANY_ARGS, "malloc's heap"),
+    CALL(madvise, SANDBOX_ANY_ARGS, "free() returning pages"),
+    CALL(rt_sigaction, SANDBOX_ANY_ARGS, "the native tier's guard-page SIGSEGV handler, set at the first run"),
+    CALL(sigaltstack, SANDBOX_ANY_ARGS, "the stack that handler runs on (a wasm stack overflow leaves none)"),
+    CALL(rt_sigreturn, SANDBOX_ANY_ARGS, "the return from that handler to the trap stub"),
+    CALL(rt_sigprocmask, SANDBOX_ANY_ARGS, "abort(), so an engine bug ends as SIGABRT, not as a seccomp kill"),
+    CALL(tgkill, SANDBOX_SELF, "raise(), abort(); only to the job itself: kill(0, ...) reached pvf's "
+                               "process group (finding 2), and kill, tkill stay forbidden"),
+    CALL(getpid, SANDBOX_ANY_ARGS, "raise(), abort()"),
+    CALL(gettid, SANDBOX_ANY_ARGS, "raise(), abort()"),
+    CALL(futex, SANDBOX_ANY_ARGS, "glibc's once-only initialisation and locks"),
+    CALL(clock_gettime, SANDBOX_ANY_ARGS, "the CPU time of a call (CLOCK_THREAD_CPUTIME_ID has no vDSO path)"),
+    CALL(getrusage, SANDBOX_ANY_ARGS, "a prepare job reports its peak RSS"),
+    CALL(sysinfo, SANDBOX_ANY_ARGS, "glibc's qsort asks how much memory there is"),
+};
+#undef CALL
+
+const sandbox_allowed_call *sandbox_job_allowlist(size_t *n)
 {
-    static const int checked[] = { SYS_kill, SYS_tkill, SYS_tgkill, SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo };
-    const uint8_t n = (uint8_t)COUNT(checked);
-    start_program(p);
-    /* compare i jumps over the rest (n - 1 - i), the pidfd compare and the allow: to check */
-    for (uint8_t i = 0; i < n; i++)
-        emit(p, BPF_JMP | BPF_JEQ | BPF_K, (uint8_t)(n - 1 - i + 2), 0, (uint32_t)checked[i]);
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 4, 0, SYS_pidfd_send_signal);   /* over allow, ld, jeq, allow */
-    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
-    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, args[0]));   /* x86-64: low half */
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, self);
-    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
-    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
+    *n = COUNT(job_allowed);
+    return job_allowed;
 }
 
-bool sandbox_seccomp_job(char *err, size_t errlen)
-{
-    if (!install_denylist(job_denied, COUNT(job_denied), SECCOMP_RET_KILL_PROCESS, err, errlen))
-        return false;
+/* The allowlist program's jump targets: placed once, jumped to from before (classic BPF jumps
+ * only forward, by at most 255 instructions); jumps are patched when the program is done. */
+typedef enum label { TO_ALLOW, TO_KILL, TO_MMAP, TO_PROT, TO_FD, TO_SELF, LABEL_COUNT } label;
+#define FALL_THROUGH (-1)
+
+typedef struct allowlist_builder {
     bpf_program_buf p;
-    build_signal_self(&p, (uint32_t)getpid());
-    return install(&p, err, errlen);
+    unsigned short at[LABEL_COUNT];
+    struct { unsigned short insn; bool on_true; label to; } fixups[MAX_INSNS];
+    unsigned nfixups;
+} allowlist_builder;
+
+/* A conditional jump: true to `on_true`, false to `on_false` (a label, or FALL_THROUGH). */
+static void jump_to(allowlist_builder *b, uint16_t op, uint32_t k, int on_true, int on_false)
+{
+    unsigned short insn = b->p.len;
+    emit(&b->p, BPF_JMP | op | BPF_K, 0, 0, k);
+    if (on_true != FALL_THROUGH)
+        b->fixups[b->nfixups++] = (typeof(b->fixups[0])){ insn, true, (label)on_true };
+    if (on_false != FALL_THROUGH)
+        b->fixups[b->nfixups++] = (typeof(b->fixups[0])){ insn, false, (label)on_false };
+}
+
+static void place(allowlist_builder *b, label l)
+{
+    b->at[l] = b->p.len;
+}
+
+/* Load the low half of args[i]: the four checked arguments are ints or flags the kernel takes
+ * from it (x86-64 is little-endian, so it comes first). */
+static void load_arg_low(bpf_program_buf *p, int i)
+{
+    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)offsetof(struct seccomp_data, args[i]));
+}
+
+static bool patch_jumps(allowlist_builder *b)
+{
+    for (unsigned i = 0; i < b->nfixups; i++) {
+        unsigned short insn = b->fixups[i].insn, to = b->at[b->fixups[i].to];
+        if (to <= insn || to - insn - 1 > 255)
+            return false;
+        uint8_t off = (uint8_t)(to - insn - 1);
+        if (b->fixups[i].on_true)
+            b->p.insns[insn].jt = off;
+        else
+            b->p.insns[insn].jf = off;
+    }
+    return true;
+}
+
+/*
+ *        ld  arch;  jeq X86_64 ? : kill;  ld nr;  jge X32_BIT ? kill :
+ *        jeq nr_i ? allow or its check :          one per job_allowed entry
+ *        ret KILL
+ * mmap:  ld args[3] (flags);  jset MAP_SHARED ? kill :     (MAP_SHARED_VALIDATE has the bit)
+ * prot:  ld args[2] (prot);   jset PROT_EXEC ? kill : allow
+ * fd:    ld args[0];          jeq result_fd ? allow : kill
+ * self:  ld args[0];          jeq self ? allow : kill
+ * allow: ret ALLOW
+ * kill:  ret KILL
+ */
+static bool build_allowlist(allowlist_builder *b, uint32_t result_fd, uint32_t self)
+{
+    static const label check_label[] = {
+        [SANDBOX_ANY_ARGS] = TO_ALLOW, [SANDBOX_RESULT_FD] = TO_FD, [SANDBOX_SELF] = TO_SELF,
+        [SANDBOX_PRIVATE_NOT_EXEC] = TO_MMAP, [SANDBOX_NOT_EXEC] = TO_PROT,
+    };
+    /* head 5, a compare per entry and a kill, 4 checks of 2-3 insns, 2 returns */
+    _Static_assert(5 + COUNT(job_allowed) + 1 + 11 + 2 <= MAX_INSNS, "the job allowlist outgrew MAX_INSNS");
+    bpf_program_buf *p = &b->p;
+    b->nfixups = 0;
+    start_program(p);
+    jump_to(b, BPF_JGE, X32_SYSCALL_BIT, TO_KILL, FALL_THROUGH);
+    for (size_t i = 0; i < COUNT(job_allowed); i++)
+        jump_to(b, BPF_JEQ, (uint32_t)job_allowed[i].nr, check_label[job_allowed[i].check], FALL_THROUGH);
+    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
+
+    place(b, TO_MMAP);
+    load_arg_low(p, 3);
+    jump_to(b, BPF_JSET, MAP_SHARED, TO_KILL, FALL_THROUGH);
+    place(b, TO_PROT);
+    load_arg_low(p, 2);
+    jump_to(b, BPF_JSET, PROT_EXEC, TO_KILL, TO_ALLOW);
+    place(b, TO_FD);
+    load_arg_low(p, 0);
+    jump_to(b, BPF_JEQ, result_fd, TO_ALLOW, TO_KILL);
+    place(b, TO_SELF);
+    load_arg_low(p, 0);
+    jump_to(b, BPF_JEQ, self, TO_ALLOW, TO_KILL);
+    place(b, TO_ALLOW);
+    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
+    place(b, TO_KILL);
+    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
+    return patch_jumps(b);
+}
+
+bool sandbox_seccomp_job(int result_fd, char *err, size_t errlen)
+{
+    if (result_fd < 0)
+        return sandbox_fail(err, errlen, "seccomp: the job's result fd %d is not an fd", result_fd);
+    allowlist_builder b;
+    if (!build_allowlist(&b, (uint32_t)result_fd, (uint32_t)getpid()))
+        return sandbox_fail(err, errlen, "seccomp: the job's allowlist program is too long for BPF jumps");
+    return install(&b.p, err, errlen);
 }
 
 bool sandbox_seccomp_errno(const int *syscalls, size_t n, int errnum, char *err, size_t errlen)

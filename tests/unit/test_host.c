@@ -476,6 +476,43 @@ TEST(pvfhost_execute_bad_block_invalid)
     free(params);
 }
 
+/* A guard-page fault in a sandboxed execute job (native tier) and the interpreter's bounds check
+ * give the same verdict: the trap handler's syscalls (rt_sigaction, sigaltstack, rt_sigreturn)
+ * and memory.grow's mprotect are on the job's allowlist. */
+TEST(pvfhost_execute_out_of_bounds_invalid_on_both_tiers)
+{
+    size_t len, p_len;
+    uint8_t *code = test_read_file("tests/fixtures/oob.wasm", &len);
+    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &p_len);
+    static const pvf_tier tiers[] = { PVF_TIER_NATIVE, PVF_TIER_INTERP };
+    for (size_t t = 0; code && params && t < 2; t++) {
+        test_workdir w;
+        if (!test_workdir_init(&w, "pvf-host-oob", false))
+            break;
+        pvf_host_config cfg;
+        test_host_config(&cfg, w.cache, w.log);
+        cfg.tier = tiers[t];
+        char err[512];
+        pvf_host *h = pvf_host_start(&cfg, err, sizeof err);
+        CHECK(h != NULL);
+        pvf_execute_request rq;
+        pvf_execute_result r;
+        if (h && make_request(code, len, params, p_len, PVF_KIND_APPROVAL, &rq)) {
+            pvf_host_execute(h, &rq, &r);
+            CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
+            CHECK(!strcmp(r.reason, "WorkerReportedInvalid"));
+            CHECK_STR_CONTAINS(r.message, "out of bounds memory access");
+            pvf_execute_result_free(&r);
+        }
+        if (h)
+            pvf_host_stop(h);
+        test_workdir_finish(&w);
+    }
+    CHECK(code != NULL);
+    free(code);
+    free(params);
+}
+
 TEST(pvfhost_execute_halt_times_out_invalid)
 {
     size_t len, p_len;

@@ -55,6 +55,8 @@ TEST(instance_memory_image_is_private_per_instance)
     loaded l;
     if (!load_fixture("tests/fixtures/engine/cow.wasm", PVF_PROFILE_PVF, &l))
         return;
+    CHECK(pvf_code_build_image(l.code));
+    CHECK(pvf_code_build_image(l.code));    /* a second time: the same image */
     pvf_trap_kind k;
     for (int round = 0; round < 3; round++) {
         pvf_store *s = pvf_store_new();

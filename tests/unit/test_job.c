@@ -26,7 +26,7 @@ static void run_job(job_fn fn, void *arg, const job_limits *lim, job_outcome *o)
     job j;
     char err[200];
     memset(o, 0, sizeof *o);
-    if (!job_spawn(fn, arg, lim, &j, err, sizeof err)) {
+    if (!job_spawn(&(job_body){NULL, fn}, arg, lim, &j, err, sizeof err)) {
         test_fail(__FILE__, __LINE__, "job_spawn: %s", err);
         o->kind = JOB_ERROR;
         return;
@@ -334,7 +334,7 @@ TEST(job_kill_for_shutdown)
     const job_limits lim = { .cpu_ms = 10000 };
     job j;
     char err[200];
-    CHECK(job_spawn(busy_loop, NULL, &lim, &j, err, sizeof err));
+    CHECK(job_spawn(&(job_body){NULL, busy_loop}, NULL, &lim, &j, err, sizeof err));
     job_kill(&j);
     CHECK(j.pid == -1 && j.read_fd == -1 && j.pidfd == -1);
     CHECK(waitpid(-1, NULL, WNOHANG) <= 0);

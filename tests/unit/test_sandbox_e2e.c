@@ -43,6 +43,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/futex.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -289,16 +290,25 @@ static void job_fd_flags(void *arg, int fd)
     job_reply(fd, r < 0 ? -1 : 0, errno);
 }
 
-/* Leaves a mark in the (prepare) worker dir once it runs its body, then sleeps. */
-static void job_mark_and_sleep(void *arg, int fd)
+/* Its load step leaves a mark in the (prepare) worker dir; its run step sleeps, the way a job
+ * under its allowlist can: a futex wait nobody wakes. */
+static bool load_mark(void *arg, int fd)
 {
-    (void)arg;
+    (void)arg, (void)fd;
     char p[300];
     snprintf(p, sizeof p, "%s/started", strcmp(g_worker_dir, "/") ? g_worker_dir : "");
     int m = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
     if (m >= 0)
         close(m);
-    sleep(30);
+    return true;
+}
+
+static void job_sleep(void *arg, int fd)
+{
+    (void)arg;
+    static uint32_t never_woken;
+    struct timespec ts = {30, 0};
+    syscall(SYS_futex, &never_woken, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
     job_reply(fd, 0, 0);
 }
 
@@ -343,6 +353,7 @@ typedef struct e2e_spec {
     bool no_job_seccomp;        /* L3 in the worker but no L5 in the job */
     uint64_t mem_bytes;
     bool leak_fd;               /* the worker inherits a non-CLOEXEC fd LEAKED_FD */
+    job_load_fn load;           /* the job's load step (before L5), or NULL */
     job_fn fn;
     void *arg;
 } e2e_spec;
@@ -405,7 +416,7 @@ static _Noreturn void worker_child(const e2e_spec *s, const char *dir, int sock)
     lim.wall_ms = REPORT_TIMEOUT_MS / 2;
     job j;
     char err[160];
-    if (!job_spawn(s->fn, s->arg, &lim, &j, err, sizeof err)) {
+    if (!job_spawn(&(job_body){s->load, s->fn}, s->arg, &lim, &j, err, sizeof err)) {
         r.stage = STAGE_FAILED;
         snprintf(r.msg, sizeof r.msg, "job_spawn: %.140s", err);
         worker_send(sock, &r);
@@ -583,24 +594,34 @@ TEST(sandbox_e2e_no_files)
     if (!need_layers("sandbox_e2e_no_files", ALL_LAYERS))
         return;
     e2e_report r;
-    /* Execute worker, every layer: the old root is gone, "/" is the read-only worker dir. */
+    /* Every layer: open is not on a job's allowlist, not even for its own worker dir. */
     e2e_spec s = sandboxed(WORKER_EXECUTE, all_layers(), job_open_read, "/etc/passwd");
     if (e2e_run_job(&s, &r, __LINE__))
-        expect_reply(__LINE__, &r, -1, ENOENT, "execute job: open /etc/passwd");
+        expect_seccomp_kill(__LINE__, &r, "execute job: open /etc/passwd");
     s.fn = job_read_artifact;
     if (e2e_run_job(&s, &r, __LINE__))
-        expect_reply(__LINE__, &r, 0, 0, "execute job: open /artifact (its own file)");
-    s.fn = job_create_in_worker_dir;
+        expect_seccomp_kill(__LINE__, &r, "execute job: open /artifact");
+    /* Issue 13, finding 4: a prepare job filled the disk from its (writable) worker dir. */
+    s = sandboxed(WORKER_PREPARE, all_layers(), job_create_in_worker_dir, NULL);
     if (e2e_run_job(&s, &r, __LINE__))
-        expect_reply(__LINE__, &r, -1, EROFS, "execute job: create /created");
+        expect_seccomp_kill(__LINE__, &r, "prepare job: create /created");
 
-    /* Prepare worker: "/" stays writable (the artifact is written there), still no /etc. */
-    s = sandboxed(WORKER_PREPARE, all_layers(), job_open_read, "/etc/passwd");
+    /* The file-system layers on their own (no L5): the old root is gone, "/" is the worker dir,
+     * read-only for execute. */
+    s = sandboxed(WORKER_EXECUTE, all_layers(), job_open_read, "/etc/passwd");
+    s.no_job_seccomp = true;
     if (e2e_run_job(&s, &r, __LINE__))
-        expect_reply(__LINE__, &r, -1, ENOENT, "prepare job: open /etc/passwd");
+        expect_reply(__LINE__, &r, -1, ENOENT, "execute job without L5: open /etc/passwd");
+    s.fn = job_read_artifact;
+    if (e2e_run_job(&s, &r, __LINE__))
+        expect_reply(__LINE__, &r, 0, 0, "execute job without L5: open /artifact (its own file)");
     s.fn = job_create_in_worker_dir;
     if (e2e_run_job(&s, &r, __LINE__))
-        expect_reply(__LINE__, &r, 0, 0, "prepare job: create /created");
+        expect_reply(__LINE__, &r, -1, EROFS, "execute job without L5: create /created");
+    s = sandboxed(WORKER_PREPARE, all_layers(), job_open_read, "/etc/passwd");
+    s.no_job_seccomp = true;
+    if (e2e_run_job(&s, &r, __LINE__))
+        expect_reply(__LINE__, &r, -1, ENOENT, "prepare job without L5: open /etc/passwd");
 
     /* Positive control: no sandbox, the same bodies succeed. */
     s = unsandboxed(WORKER_EXECUTE, job_open_read, "/etc/passwd");
@@ -854,21 +875,41 @@ TEST(sandbox_e2e_no_environment)
 
 /* ------------------------------------------------------------ 5. leaked fds */
 
-/* What the engine needs in a job still works in the full sandbox: a 16 MiB
- * memfd (the copy-on-write image of a memory's initial data) and its mapping.
- * RLIMIT_FSIZE 0 once made the ftruncate fail. */
-static void job_memfd_image(void *arg, int fd)
+/* What the engine needs in a job still works in the full sandbox: its load step makes a 16 MiB
+ * memfd (the copy-on-write image of a memory's initial data) and maps it privately, its run
+ * step writes to the mapping. RLIMIT_FSIZE 0 once made the ftruncate fail. */
+static char *e2e_image;
+
+static bool load_memfd_image(void *arg, int fd)
 {
     (void)arg;
     errno = 0;
     int m = memfd_create("pvf-e2e-image", MFD_CLOEXEC);
     int ok = m >= 0 && ftruncate(m, 16 << 20) == 0;
     void *p = ok ? mmap(NULL, 16 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE, m, 0) : MAP_FAILED;
-    int e = errno;
-    ok = p != MAP_FAILED;
-    if (ok)
-        ((volatile char *)p)[(16 << 20) - 1] = 1;
-    job_reply(fd, ok ? 0 : -1, ok ? 0 : e);
+    if (p == MAP_FAILED) {
+        job_reply(fd, -1, errno);
+        return false;
+    }
+    e2e_image = p;
+    return true;
+}
+
+static void job_write_image(void *arg, int fd)
+{
+    (void)arg;
+    ((volatile char *)e2e_image)[(16 << 20) - 1] = 1;
+    job_reply(fd, 0, 0);
+}
+
+/* Issue 13, finding 5: shared memory outside RLIMIT_DATA, made once the job's code runs. */
+static void job_memfd_shared(void *arg, int fd)
+{
+    (void)arg;
+    int m = memfd_create("pvf-e2e-escape", MFD_CLOEXEC);
+    int ok = m >= 0 && ftruncate(m, 1 << 20) == 0;
+    void *p = ok ? mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0) : MAP_FAILED;
+    job_reply(fd, p == MAP_FAILED ? -1 : 0, p == MAP_FAILED ? errno : 0);
 }
 
 TEST(sandbox_e2e_engine_memfd_image_works)
@@ -876,9 +917,40 @@ TEST(sandbox_e2e_engine_memfd_image_works)
     if (!need_layers("sandbox_e2e_engine_memfd_image_works", ALL_LAYERS))
         return;
     e2e_report r;
-    e2e_spec s = sandboxed(WORKER_EXECUTE, all_layers(), job_memfd_image, NULL);
+    e2e_spec s = sandboxed(WORKER_EXECUTE, all_layers(), job_write_image, NULL);
+    s.load = load_memfd_image;
     if (e2e_run_job(&s, &r, __LINE__))
-        expect_reply(__LINE__, &r, 0, 0, "memfd_create + ftruncate + mmap in a sandboxed job");
+        expect_reply(__LINE__, &r, 0, 0, "memfd image made in the load step, written in the run step");
+    s = sandboxed(WORKER_EXECUTE, all_layers(), job_memfd_shared, NULL);
+    if (e2e_run_job(&s, &r, __LINE__))
+        expect_seccomp_kill(__LINE__, &r, "memfd_create + MAP_SHARED in the run step");
+    s = unsandboxed(WORKER_EXECUTE, job_memfd_shared, NULL);
+    if (e2e_run_job(&s, &r, __LINE__))
+        expect_reply(__LINE__, &r, 0, 0, "control: memfd_create + MAP_SHARED without a sandbox");
+}
+
+/* How many fds the job holds (its load step counts them, before L5: fcntl is not allowed after). */
+static bool load_count_fds(void *arg, int fd)
+{
+    (void)arg;
+    int n = 0;
+    for (int i = 0; i < 4096; i++)
+        n += fcntl(i, F_GETFD) >= 0;
+    job_reply(fd, n, 0);
+    return false;
+}
+
+static bool load_fd_flags(void *arg, int fd)
+{
+    job_fd_flags(arg, fd);
+    return false;
+}
+
+/* The run step of a job whose load step answers. */
+static void job_not_reached(void *arg, int fd)
+{
+    (void)arg;
+    job_reply(fd, -99, 0);
 }
 
 TEST(sandbox_e2e_no_leaked_fds)
@@ -887,12 +959,19 @@ TEST(sandbox_e2e_no_leaked_fds)
         return;
     int fd = LEAKED_FD;
     e2e_report r;
-    e2e_spec s = sandboxed(WORKER_EXECUTE, all_layers(), job_fd_flags, &fd);
+    e2e_spec s = sandboxed(WORKER_EXECUTE, all_layers(), job_not_reached, &fd);
+    s.load = load_fd_flags;
     s.leak_fd = true;
     if (e2e_run_job(&s, &r, __LINE__))
         expect_reply(__LINE__, &r, -1, EBADF, "sandboxed job: fcntl(leaked fd)");
+    /* fds 0-2 (/dev/null) and the result pipe: not the worker's host connection, nor anything
+     * else it keeps open. */
+    s.load = load_count_fds;
+    if (e2e_run_job(&s, &r, __LINE__))
+        expect_reply(__LINE__, &r, 4, 0, "sandboxed job: open fds");
     /* Positive control: without hygiene the job has it. */
-    s = unsandboxed(WORKER_EXECUTE, job_fd_flags, &fd);
+    s = unsandboxed(WORKER_EXECUTE, job_not_reached, &fd);
+    s.load = load_fd_flags;
     s.leak_fd = true;
     if (e2e_run_job(&s, &r, __LINE__))
         expect_reply(__LINE__, &r, 0, 0, "control: fcntl(leaked fd)");
@@ -942,7 +1021,8 @@ static bool pid_dead(pid_t pid)
  * (0 when it didn't start: a failed check). */
 static pid_t start_sleeping_job(e2e_run *run, int line)
 {
-    e2e_spec s = sandboxed(WORKER_PREPARE, all_layers(), job_mark_and_sleep, NULL);
+    e2e_spec s = sandboxed(WORKER_PREPARE, all_layers(), job_sleep, NULL);
+    s.load = load_mark;
     if (!e2e_start(&s, run))
         return 0;
     e2e_report r;

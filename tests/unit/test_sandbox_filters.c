@@ -33,6 +33,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -528,6 +529,14 @@ TEST(sandbox_landlock_scope)
 
 typedef bool (*filter_fn)(char *err, size_t errlen);
 
+/* The job filter's result fd in these children (a pipe is dup2'd there when one is written). */
+#define JOB_RESULT_FD 50
+
+static bool job_filter(char *err, size_t errlen)
+{
+    return sandbox_seccomp_job(JOB_RESULT_FD, err, errlen);
+}
+
 static void child_filter(filter_fn install)
 {
     char err[256] = "";
@@ -650,6 +659,7 @@ static long probe_process_vm_writev(void)
 /* Signal 0 (a check that delivers nothing) to another process: 0 without a filter. */
 static long probe_kill_parent(void) { return kill(getppid(), 0); }
 static long probe_kill_group(void) { return kill(0, 0); }
+static long probe_kill_self(void) { return kill(getpid(), 0); }
 static long probe_tgkill_parent(void) { return syscall(SYS_tgkill, getppid(), getppid(), 0); }
 static long probe_pidfd_send_signal(void)
 {
@@ -831,25 +841,131 @@ TEST(sandbox_seccomp_job_kills_denied_calls)
         { "fsopen", probe_fsopen }, { "fsconfig", probe_fsconfig }, { "fsmount", probe_fsmount },
         { "fspick", probe_fspick }, { "mount_setattr", probe_mount_setattr },
     };
-    expect_killed(__LINE__, p, COUNT(p), sandbox_seccomp_job, "job");
+    expect_killed(__LINE__, p, COUNT(p), job_filter, "job");
 }
 
+/* What a job body does keeps working under the allowlist, arguments checked included. (A failed
+ * check can't print here, stderr is not the result fd: it shows as a SIGSYS death.) */
 static void job_allows_child(const void *ctx)
 {
     (void)ctx;
     int p[2];
-    CHILD_CHECK(pipe(p) == 0);
-    child_filter(sandbox_seccomp_job);
-    char c = 0;
-    CHILD_CHECK(write(p[1], "j", 1) == 1 && read(p[0], &c, 1) == 1 && c == 'j');
-    CHILD_CHECK(kill(getpid(), 0) == 0 && raise(0) == 0);       /* signalling itself stays allowed */
+    CHILD_CHECK(pipe(p) == 0 && dup2(p[1], JOB_RESULT_FD) == JOB_RESULT_FD);
+    void *volatile first = malloc(1);   /* glibc seeds malloc's tcache key from getrandom at the first malloc of a
+                                         * process; a job inherits a worker's, long since made */
+    free(first);
+    child_filter(job_filter);
+    CHILD_CHECK(write(JOB_RESULT_FD, "j", 1) == 1);
+    CHILD_EXPECT_ERRNO(send(JOB_RESULT_FD, "j", 1, MSG_NOSIGNAL), ENOTSOCK);    /* the frame writer's try */
+    CHILD_CHECK(raise(0) == 0);                                     /* tgkill to itself */
     char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHILD_CHECK(m != MAP_FAILED);
     if (m != MAP_FAILED) {
         memset(m, 0x5a, 1 << 20);
-        CHILD_CHECK(m[12345] == 0x5a && munmap(m, 1 << 20) == 0);
+        CHILD_CHECK(mprotect(m, 4096, PROT_READ) == 0 && m[12345] == 0x5a);
+        CHILD_CHECK(mprotect(m, 4096, PROT_READ | PROT_WRITE) == 0);
+        CHILD_CHECK((m = mremap(m, 1 << 20, 2 << 20, MREMAP_MAYMOVE)) != MAP_FAILED);
+        CHILD_CHECK(madvise(m, 2 << 20, MADV_DONTNEED) == 0 && munmap(m, 2 << 20) == 0);
     }
+    void *big = malloc(64 << 20);                                   /* mmap'd by malloc */
+    CHILD_CHECK(big != NULL);
+    free(big);
+    struct timespec ts;
+    CHILD_CHECK(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0);
+    struct rusage ru;
+    CHILD_CHECK(getrusage(RUSAGE_SELF, &ru) == 0);
     /* and exit: the parent sees exit 0 (exit_group), or 1 on a failed check */
+}
+
+/* Every syscall number the allowlist lacks kills the job, whatever its arguments (all -1 here:
+ * bad fds, bad pointers, so a call the filter wrongly let through does no harm). SIGALRM would
+ * end a call that blocks. Numbers up to 511 cover every x86-64 syscall there is. */
+static void unlisted_child(const void *ctx)
+{
+    long nr = *(const long *)ctx;
+    alarm(5);
+    child_filter(job_filter);
+    syscall(nr, -1L, -1L, -1L, -1L, -1L, -1L);
+    _exit(CHILD_SURVIVED);
+}
+
+/* uretprobe and uprobe (x86-64 335 and 336, kernels >= 6.11 and 6.16) pass through every
+ * seccomp filter by the kernel's design; made from anywhere but the kernel's own uprobe
+ * trampoline they do nothing but fail (or SIGILL), so no filter needs to, or can, stop them. */
+static bool seccomp_passthrough(long nr)
+{
+    return nr == 335 || nr == 336;
+}
+
+static bool allowlisted(long nr)
+{
+    size_t n;
+    const sandbox_allowed_call *a = sandbox_job_allowlist(&n);
+    for (size_t i = 0; i < n; i++)
+        if (a[i].nr == nr)
+            return true;
+    return false;
+}
+
+TEST(sandbox_seccomp_job_kills_every_unlisted_call)
+{
+    if (!seccomp_available(__LINE__, "sandbox_seccomp_job_kills_every_unlisted_call"))
+        return;
+    int killed = 0;
+    int tried = 0;
+    for (long nr = 0; nr < 512; nr++) {
+        if (allowlisted(nr) || seccomp_passthrough(nr))
+            continue;
+        tried++;
+        char what[64];
+        snprintf(what, sizeof what, "syscall %ld under the job filter", nr);
+        int st = run_child(unlisted_child, &nr);
+        expect_sigsys(__LINE__, st, what);
+        killed += WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS;
+    }
+    CHECK_EQ_U64((uint64_t)killed, (uint64_t)tried);
+    /* the x32 alias of an allowed call, too */
+    long x32_getpid = SYS_getpid | 0x40000000;
+    expect_sigsys(__LINE__, run_child(unlisted_child, &x32_getpid), "x32 getpid under the job filter");
+}
+
+/* The argument checks: each call is allowed in the form above, killed in these. */
+static long probe_write_stderr(void) { return write(2, "", 0); }
+static long probe_sendto_stderr(void) { return send(2, "", 0, MSG_NOSIGNAL); }
+static long probe_mmap_shared(void)
+{
+    return (long)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+}
+static long probe_mmap_shared_validate(void)
+{
+    return (long)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED_VALIDATE | MAP_ANONYMOUS, -1, 0);
+}
+static long probe_mmap_exec(void)
+{
+    return (long)mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+static char exec_target[8192] __attribute__((aligned(4096)));
+static long probe_mprotect_exec(void) { return mprotect(exec_target, 4096, PROT_READ | PROT_EXEC); }
+static long probe_memfd_create(void) { return memfd_create("probe", MFD_CLOEXEC); }
+static long probe_open_dev_null(void) { return open("/dev/null", O_RDONLY); }
+static long probe_tiocsti(void) { char c = 'x'; return ioctl(0, TIOCSTI, &c); }
+
+TEST(sandbox_seccomp_job_checks_arguments)
+{
+    if (!seccomp_available(__LINE__, "sandbox_seccomp_job_checks_arguments"))
+        return;
+    static const probe p[] = {
+        { "write to fd 2 (not the result fd)", probe_write_stderr },
+        { "send to fd 2 (not the result fd)", probe_sendto_stderr },
+        { "mmap MAP_SHARED (memory RLIMIT_DATA does not count)", probe_mmap_shared },
+        { "mmap MAP_SHARED_VALIDATE", probe_mmap_shared_validate },
+        { "mmap PROT_EXEC", probe_mmap_exec },
+        { "mprotect PROT_EXEC", probe_mprotect_exec },
+        { "memfd_create (finding 5)", probe_memfd_create },
+        { "open (finding 4: a prepare job wrote files)", probe_open_dev_null },
+        { "ioctl TIOCSTI (finding 1)", probe_tiocsti },
+    };
+    expect_killed(__LINE__, p, COUNT(p), job_filter, "job");
 }
 
 /* Issue 13, finding 2: a job killed pvf with kill(0, SIGKILL), and after a fork fallback could
@@ -861,17 +977,18 @@ TEST(sandbox_seccomp_job_signals_only_itself)
     static const probe p[] = {
         { "kill(parent, 0)", probe_kill_parent },
         { "kill(0, 0) (the process group)", probe_kill_group },
+        { "kill(self, 0) (a job has raise, which is tgkill)", probe_kill_self },
         { "tgkill(parent, parent, 0)", probe_tgkill_parent },
         { "pidfd_send_signal(parent, 0)", probe_pidfd_send_signal },
     };
-    expect_killed(__LINE__, p, COUNT(p), sandbox_seccomp_job, "job");
+    expect_killed(__LINE__, p, COUNT(p), job_filter, "job");
 }
 
 TEST(sandbox_seccomp_job_allows_other_calls)
 {
     if (!seccomp_available(__LINE__, "sandbox_seccomp_job_allows_other_calls"))
         return;
-    expect_exit0(__LINE__, run_child(job_allows_child, NULL), "write/mmap/exit under the job filter");
+    expect_exit0(__LINE__, run_child(job_allows_child, NULL), "what a job body does, under the job filter");
 }
 
 static void errno_filter_child(const void *ctx)
@@ -948,12 +1065,13 @@ static double time_in_fresh_child(apply_fn apply, const void *ctx)
         char err[256];
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        bool ok = apply(ctx, err, sizeof err);
+        bool ok = dup2(p[1], JOB_RESULT_FD) == JOB_RESULT_FD;   /* the only fd the job filter lets it write */
+        ok = ok && apply(ctx, err, sizeof err);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double us = (double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
         if (!ok)
             fprintf(stderr, "  apply: %s\n", err);
-        _exit(write(p[1], &us, sizeof us) == sizeof us && ok ? 0 : 1);
+        _exit(write(JOB_RESULT_FD, &us, sizeof us) == sizeof us && ok ? 0 : 1);
     }
     close(p[1]);
     double us = -1;
@@ -995,7 +1113,7 @@ static bool apply_seccomp_worker(const void *ctx, char *err, size_t errlen)
 static bool apply_seccomp_job(const void *ctx, char *err, size_t errlen)
 {
     (void)ctx;
-    return sandbox_seccomp_job(err, errlen);
+    return sandbox_seccomp_job(JOB_RESULT_FD, err, errlen);
 }
 
 TEST(sandbox_landlock_apply_cost)
