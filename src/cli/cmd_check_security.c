@@ -9,7 +9,9 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,9 +20,88 @@
 static void usage(void)
 {
     printf("usage: pvf check-security [--json] [--workers-path DIR] [--cache-dir DIR]\n"
+           "       pvf check-security --allowlist\n"
            "  Runs pvf-prepare-worker's check modes (landlock, seccomp, user namespace +\n"
-           "  pivot_root, job namespaces), each proving its effect, and prints each layer.\n"
+           "  pivot_root, job namespaces), each proving its effect, and prints each layer\n"
+           "  and the syscalls a job may make (the seccomp layer's job allowlist).\n"
+           "  --allowlist prints that allowlist as a Markdown table, with the reason for\n"
+           "  each syscall (docs/ARCHITECTURE.md holds it), and runs no check.\n"
            "  Exit 0 when secure validator mode could start, 1 when not, 2 on errors.\n");
+}
+
+/* The job allowlist as the prepare worker applies it (`--job-allowlist`: name, argument check,
+ * reason, tab-separated lines), read into buf. False with err when the worker can't say. */
+static bool read_job_allowlist(const char *worker, char *buf, size_t size, char *err, size_t errlen)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return snprintf(err, errlen, "pipe: %s", strerror(errno)), false;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(p[1], STDOUT_FILENO);
+        execl(worker, worker, "--job-allowlist", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    size_t len = 0;
+    ssize_t k;
+    while (pid > 0 && len < size - 1 && ((k = read(p[0], buf + len, size - 1 - len)) > 0 || (k < 0 && errno == EINTR)))
+        len += k > 0 ? (size_t)k : 0;
+    buf[len] = 0;
+    close(p[0]);
+    int status = -1;
+    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || len == 0 || len == size - 1)
+        return snprintf(err, errlen, "%.400s --job-allowlist failed", worker), false;
+    return true;
+}
+
+/* Each line "name\targs\twhy" of the allowlist, split in place; false at the end. */
+static bool next_call(char **cursor, char **name, char **args, char **why)
+{
+    char *line = *cursor;
+    if (!*line)
+        return false;
+    char *end = strchr(line, '\n');
+    *cursor = end ? end + 1 : line + strlen(line);
+    if (end)
+        *end = 0;
+    *name = line;
+    *args = strchr(line, '\t');
+    *why = *args ? strchr(*args + 1, '\t') : NULL;
+    if (!*args || !*why)
+        return false;
+    *(*args)++ = 0;
+    *(*why)++ = 0;
+    return true;
+}
+
+static void print_allowlist(char *list, bool markdown, bool json)
+{
+    char *name, *args, *why;
+    if (markdown)
+        printf("| syscall | arguments | why a job needs it |\n|---|---|---|\n");
+    else if (json)
+        printf(",\"job_allowlist\":[");
+    else
+        printf("%-18s %-12s", "job allowlist", "");
+    for (int i = 0; next_call(&list, &name, &args, &why); i++) {
+        if (markdown) {
+            printf("| `%s` | %s | %s |\n", name, args, why);
+        } else if (json) {
+            printf("%s{\"syscall\":", i ? "," : "");
+            json_print_string(stdout, name);
+            printf(",\"arguments\":");
+            json_print_string(stdout, args);
+            printf("}");
+        } else {
+            bool any = !strcmp(args, "any");
+            printf("%s%s%s%s%s", i ? ", " : "", name, any ? "" : " (", any ? "" : args, any ? "" : ")");
+        }
+    }
+    printf(json ? "]" : markdown ? "" : "\n");
 }
 
 static void print_layer_json(const char *name, const pvf_security_layer *l, int abi, bool last)
@@ -40,12 +121,14 @@ static void print_layer_text(const char *name, const pvf_security_layer *l)
 
 int cmd_check_security(int argc, char **argv)
 {
-    bool json = false;
+    bool json = false, allowlist_only = false;
     cli_host_opts o;
     memset(&o, 0, sizeof o);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = true;
+        else if (!strcmp(argv[i], "--allowlist"))
+            allowlist_only = true;
         else if (!strcmp(argv[i], "--help")) {
             usage();
             return 0;
@@ -64,6 +147,17 @@ int cmd_check_security(int argc, char **argv)
         fprintf(stderr, "pvf check-security: %s\n", err);
         return EXIT_ERROR;
     }
+    char list[8192];
+    if (!read_job_allowlist(o.prepare_path, list, sizeof list, err, sizeof err)) {
+        cli_host_stop(NULL, &o);
+        fprintf(stderr, "pvf check-security: %s\n", err);
+        return EXIT_ERROR;
+    }
+    if (allowlist_only) {
+        cli_host_stop(NULL, &o);
+        print_allowlist(list, true, false);
+        return 0;
+    }
     pvf_security_status st;
     const char *dir = o.cache_dir ? o.cache_dir : o.temp_cache;
     bool ran = pvf_security_check(o.prepare_path, dir, &st, err, sizeof err);
@@ -80,6 +174,7 @@ int cmd_check_security(int argc, char **argv)
         print_layer_json("seccomp", &st.seccomp, -1, false);
         print_layer_json("userns_pivot_root", &st.userns_pivot_root, -1, false);
         print_layer_json("job_clone", &st.job_clone, -1, true);
+        print_allowlist(list, false, true);
         printf(",\"secure_mode_ok\":%s", st.secure_mode_ok ? "true" : "false");
         if (refusal) {
             printf(",\"refusal\":");
@@ -89,6 +184,7 @@ int cmd_check_security(int argc, char **argv)
     } else {
         print_layer_text("landlock", &st.landlock);
         print_layer_text("seccomp", &st.seccomp);
+        print_allowlist(list, false, false);
         print_layer_text("userns_pivot_root", &st.userns_pivot_root);
         print_layer_text("job_clone", &st.job_clone);
         if (refusal)

@@ -14,6 +14,12 @@
  * still running after a short grace period we kill it, and a broken frame
  * from a live worker is "malformed". Either way it is reaped and its dir
  * removed before we return.
+ *
+ * Namespaces. A worker starts as pid 1 of a user and pid namespace of its own (clone3 with
+ * CLONE_NEWUSER | CLONE_NEWPID, identity uid/gid maps written by the child itself before it
+ * execs): it can see, and so signal, nothing but its own jobs, whatever its uid (issue 13,
+ * finding 3: a root worker SIGKILLed a root process outside). When the kernel refuses (user
+ * namespaces disabled), a plain fork; the worker then says so in its log.
  */
 #define _GNU_SOURCE     /* accept4, pipe2, close_range, pidfd_open, sigabbrev_np */
 #include "host/worker_client.h"
@@ -29,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
 #include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -479,10 +487,73 @@ static int listen_socket(host_worker_kind kind, struct sockaddr_un *addr, char *
     return -1;
 }
 
+/* An exec failure's errno goes back through the child's error pipe as is; an id-map failure's
+ * with this bit set. */
+#define ID_MAP_FAILED (1 << 20)
+
+/* "ID ID 1\n" into buf: at most two 10-digit ids and 5 more bytes. No snprintf: the child of a
+ * threaded process may only make async-signal-safe calls. */
+static void format_identity_map(char buf[32], unsigned id)
+{
+    char digits[10];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + id % 10);
+        id /= 10;
+    } while (id);
+    char *p = buf;
+    for (int twice = 0; twice < 2; twice++) {
+        for (int i = n - 1; i >= 0; i--)
+            *p++ = digits[i];
+        *p++ = ' ';
+    }
+    *p++ = '1';
+    *p++ = '\n';
+    *p = 0;
+}
+
+static int write_proc_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    ssize_t want = (ssize_t)strlen(text), k = write(fd, text, (size_t)want);
+    int e = k == want ? 0 : k < 0 ? errno : EIO;
+    close(fd);
+    return e;
+}
+
+/* In a child made with CLONE_NEWUSER: the identity maps of our uid and gid (what an
+ * unprivileged process may write for itself; setgroups denied first, as the kernel requires
+ * for the gid map). 0 or an errno. */
+static int map_own_ids(uid_t uid, gid_t gid)
+{
+    char map[32];
+    int e = write_proc_file("/proc/self/setgroups", "deny");
+    if (e == 0) {
+        format_identity_map(map, uid);
+        e = write_proc_file("/proc/self/uid_map", map);
+    }
+    if (e == 0) {
+        format_identity_map(map, gid);
+        e = write_proc_file("/proc/self/gid_map", map);
+    }
+    return e;
+}
+
 /* In the child, between fork and execve: async-signal-safe calls only (the
  * host may have threads). On failure errno goes back through errfd. */
-static void __attribute__((noreturn)) exec_child(const wclient_spawn_cfg *cfg, char *const argv[], int errfd)
+static void __attribute__((noreturn)) exec_child(const wclient_spawn_cfg *cfg, char *const argv[], int errfd,
+                                                 bool own_userns, uid_t uid, gid_t gid)
 {
+    if (own_userns) {
+        int e = map_own_ids(uid, gid);
+        if (e != 0) {
+            e |= ID_MAP_FAILED;
+            (void)!write(errfd, &e, sizeof e);
+            _exit(127);
+        }
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -523,7 +594,23 @@ static void __attribute__((noreturn)) exec_child(const wclient_spawn_cfg *cfg, c
     _exit(127);
 }
 
-/* fork + execve; 0 when the binary is running, else the execve errno. */
+/* clone3 into a new user + pid namespace, fork semantics; a plain fork() when the kernel won't
+ * make the namespaces (*own_ns false then). The pid, 0 in the child, -1 with errno. */
+static pid_t clone_worker(bool *own_ns)
+{
+    struct clone_args ca;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = CLONE_NEWUSER | CLONE_NEWPID;
+    ca.exit_signal = SIGCHLD;
+    pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+    *own_ns = pid >= 0;
+    if (pid >= 0 || (errno != EPERM && errno != EINVAL && errno != ENOSPC && errno != EUSERS && errno != ENOSYS))
+        return pid;
+    return fork();
+}
+
+/* clone + execve; 0 when the binary is running, else the execve errno (| ID_MAP_FAILED when
+ * the child could not write its uid/gid maps). */
 static int start_process(const wclient_spawn_cfg *cfg, const char *sock_path, const char *dir, pid_t *pid)
 {
     const char *argv[11];
@@ -543,7 +630,10 @@ static int start_process(const wclient_spawn_cfg *cfg, const char *sock_path, co
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0)
         return errno;
-    *pid = fork();
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    bool own_ns;
+    *pid = clone_worker(&own_ns);
     if (*pid < 0) {
         int e = errno;
         close(pipefd[0]);
@@ -551,7 +641,7 @@ static int start_process(const wclient_spawn_cfg *cfg, const char *sock_path, co
         return e;
     }
     if (*pid == 0)
-        exec_child(cfg, (char *const *)argv, pipefd[1]);
+        exec_child(cfg, (char *const *)argv, pipefd[1], own_ns, uid, gid);
     close(pipefd[1]);
     int child_errno = 0;
     ssize_t k;
@@ -741,7 +831,11 @@ wclient_spawn_status wclient_spawn(host_worker_kind kind, const wclient_spawn_cf
     }
     wclient_spawn_status st = WCLIENT_SPAWN_OK;
     int e = start_process(cfg, addr.sun_path, out->dir, &out->pid);
-    if (e != 0) {
+    if (e & ID_MAP_FAILED) {
+        set_err(err, errlen, "cannot start %s: writing its uid/gid map in its user namespace: %s", cfg->binary,
+                strerror(e & ~ID_MAP_FAILED));
+        st = WCLIENT_SPAWN_PROCESS;
+    } else if (e != 0) {
         set_err(err, errlen, "cannot start %s: %s", cfg->binary, strerror(e));
         st = WCLIENT_SPAWN_PROCESS;
     } else {

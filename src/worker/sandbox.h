@@ -90,7 +90,8 @@ bool sandbox_landlock(sandbox_fs_access access, const char *dir, int *abi_out, c
 
 /* The worker's denylist (L3): arch check (anything but x86-64 is killed), the
  * x32 bit killed, socket/socketpair/connect/io_uring_setup/_enter/_register/
- * ptrace/process_vm_readv/process_vm_writev ⇒ SECCOMP_RET_KILL_PROCESS;
+ * ptrace/process_vm_readv/process_vm_writev ⇒ SECCOMP_RET_KILL_PROCESS, and
+ * kill() of a process group or of everything (pid <= 0) too;
  * everything else allowed. Sets NO_NEW_PRIVS. */
 bool sandbox_seccomp_worker(char *err, size_t errlen);
 

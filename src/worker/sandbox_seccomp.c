@@ -133,9 +133,34 @@ static bool install_denylist(const int *nrs, size_t n, uint32_t deny, char *err,
     return install(&p, err, errlen);
 }
 
+/*
+ * L3, second program: a worker signals its jobs by pid and itself (abort), never a process group
+ * or every process it may (kill with a pid <= 0): that form killed pvf from a job before
+ * setsid (finding 2), and kill(-1, …) reaches every process of the uid when the worker has no
+ * pid namespace of its own (finding 3).
+ *
+ *      ld arch; jeq X86_64 ? : kill;  ld nr;  jeq kill ? : allow
+ *      ld args[0] (low half, an int);  jeq 0 ? kill :;  jset 0x80000000 ? kill : allow
+ */
+static void build_no_group_kill(bpf_program_buf *p)
+{
+    start_program(p);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, SYS_kill);
+    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
+    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)offsetof(struct seccomp_data, args[0]));
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 0);
+    emit(p, BPF_JMP | BPF_JSET | BPF_K, 1, 0, 0x80000000u);
+    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW);
+    emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
+}
+
 bool sandbox_seccomp_worker(char *err, size_t errlen)
 {
-    return install_denylist(worker_denied, COUNT(worker_denied), SECCOMP_RET_KILL_PROCESS, err, errlen);
+    if (!install_denylist(worker_denied, COUNT(worker_denied), SECCOMP_RET_KILL_PROCESS, err, errlen))
+        return false;
+    bpf_program_buf p;
+    build_no_group_kill(&p);
+    return install(&p, err, errlen);
 }
 
 /*
@@ -149,27 +174,26 @@ bool sandbox_seccomp_worker(char *err, size_t errlen)
 #define CALL(name, check, why) { SYS_##name, #name, check, why }
 static const sandbox_allowed_call job_allowed[] = {
     CALL(exit_group, SANDBOX_ANY_ARGS, "the end of every job"),
-    CALL(write, SANDBOX_RESULT_FD, "the result frame. Only to the result pipe: fds 0-2 are /dev/null, "
-                                   "and a write to another fd (the memory image's memfd) would grow "
-                                   "memory RLIMIT_DATA does not count"),
-    CALL(sendto, SANDBOX_RESULT_FD, "the frame writer tries send(MSG_NOSIGNAL) first (ENOTSOCK on the pipe)"),
-    CALL(mmap, SANDBOX_PRIVATE_NOT_EXEC, "malloc, wasm memories, stacks. Private only (MAP_SHARED memory "
-                                         "escapes RLIMIT_DATA), never executable (the load step maps code)"),
-    CALL(mprotect, SANDBOX_NOT_EXEC, "memory.grow, guard pages; never executable"),
-    CALL(munmap, SANDBOX_ANY_ARGS, "freeing memory; an instance's reservation at its end"),
-    CALL(mremap, SANDBOX_ANY_ARGS, "realloc of large blocks"),
+    CALL(write, SANDBOX_RESULT_FD, "the result frame; every other fd a job holds is /dev/null or the memory "
+                                   "image's memfd, whose growth RLIMIT_DATA would not count"),
+    CALL(sendto, SANDBOX_RESULT_FD, "the frame writer tries send(MSG_NOSIGNAL) first (ENOTSOCK on a pipe)"),
+    CALL(mmap, SANDBOX_PRIVATE_NOT_EXEC, "malloc, wasm memories, stacks; shared memory escapes RLIMIT_DATA "
+                                         "(finding 5), machine code is mapped in the load step"),
+    CALL(mprotect, SANDBOX_NOT_EXEC, "memory.grow, guard pages"),
+    CALL(munmap, SANDBOX_ANY_ARGS, "free(), the end of an instance"),
+    CALL(mremap, SANDBOX_ANY_ARGS, "realloc() of large blocks"),
     CALL(brk, SANDBOX_ANY_ARGS, "malloc's heap"),
-    CALL(madvise, SANDBOX_ANY_ARGS, "free() returning pages"),
+    CALL(madvise, SANDBOX_ANY_ARGS, "free() giving pages back"),
     CALL(rt_sigaction, SANDBOX_ANY_ARGS, "the native tier's guard-page SIGSEGV handler, set at the first run"),
     CALL(sigaltstack, SANDBOX_ANY_ARGS, "the stack that handler runs on (a wasm stack overflow leaves none)"),
     CALL(rt_sigreturn, SANDBOX_ANY_ARGS, "the return from that handler to the trap stub"),
-    CALL(rt_sigprocmask, SANDBOX_ANY_ARGS, "abort(), so an engine bug ends as SIGABRT, not as a seccomp kill"),
-    CALL(tgkill, SANDBOX_SELF, "raise(), abort(); only to the job itself: kill(0, ...) reached pvf's "
-                               "process group (finding 2), and kill, tkill stay forbidden"),
+    CALL(rt_sigprocmask, SANDBOX_ANY_ARGS, "abort(): an engine bug ends as SIGABRT, not as a seccomp kill"),
+    CALL(tgkill, SANDBOX_SELF, "raise(), abort(); kill(0, ...) reached pvf's process group (finding 2), "
+                               "kill and tkill are not needed"),
     CALL(getpid, SANDBOX_ANY_ARGS, "raise(), abort()"),
     CALL(gettid, SANDBOX_ANY_ARGS, "raise(), abort()"),
     CALL(futex, SANDBOX_ANY_ARGS, "glibc's once-only initialisation and locks"),
-    CALL(clock_gettime, SANDBOX_ANY_ARGS, "the CPU time of a call (CLOCK_THREAD_CPUTIME_ID has no vDSO path)"),
+    CALL(clock_gettime, SANDBOX_ANY_ARGS, "a call's CPU time (CLOCK_THREAD_CPUTIME_ID has no vDSO path)"),
     CALL(getrusage, SANDBOX_ANY_ARGS, "a prepare job reports its peak RSS"),
     CALL(sysinfo, SANDBOX_ANY_ARGS, "glibc's qsort asks how much memory there is"),
 };

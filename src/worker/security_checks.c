@@ -7,7 +7,8 @@
  * child and proves the effect with an action that must now fail.
  *
  *   --check-landlock          landlock with no exception ⇒ open("/etc/passwd") fails EACCES
- *   --check-seccomp           the worker filter ⇒ socket() kills the child with SIGSYS
+ *   --check-seccomp           the worker filter ⇒ socket() kills the child with SIGSYS, and the
+ *                             job allowlist ⇒ open() kills another one
  *   --check-userns-pivot DIR  pivot_root into DIR read-only ⇒ /etc/passwd is gone, "/" is EROFS
  *   --check-job-clone         clone3 with the job's namespaces ⇒ the job is pid 1
  *
@@ -84,6 +85,18 @@ static int seccomp_body(const char *dir)
     return CHILD_NO_EFFECT;
 }
 
+/* L5: a job's allowlist has no open (nor any other file-system call). */
+static int job_allowlist_body(const char *dir)
+{
+    (void)dir;
+    char err[512];
+    if (!sandbox_seccomp_job(STDOUT_FILENO, err, sizeof err))
+        return fail_child("seccomp (job allowlist)", err);
+    int fd = open("/", O_RDONLY | O_CLOEXEC);      /* must never return */
+    dprintf(STDERR_FILENO, "seccomp: job allowlist applied, but open() returned %d\n", fd);
+    return CHILD_NO_EFFECT;
+}
+
 static int pivot_body(const char *dir)
 {
     char err[512];
@@ -126,6 +139,39 @@ static int clone_body(const char *dir)
     return CHILD_PROVED;
 }
 
+static const char *arg_check_text(sandbox_arg_check c)
+{
+    switch (c) {
+    case SANDBOX_ANY_ARGS: return "any";
+    case SANDBOX_RESULT_FD: return "the result pipe only";
+    case SANDBOX_SELF: return "the job itself only";
+    case SANDBOX_PRIVATE_NOT_EXEC: return "private, not executable";
+    case SANDBOX_NOT_EXEC: return "not executable";
+    }
+    return "?";
+}
+
+int worker_print_job_allowlist(void)
+{
+    size_t n;
+    const sandbox_allowed_call *a = sandbox_job_allowlist(&n);
+    for (size_t i = 0; i < n; i++)
+        printf("%s\t%s\t%s\n", a[i].name, arg_check_text(a[i].check), a[i].why);
+    return fflush(stdout) == 0 ? WORKER_EXIT_OK : WORKER_EXIT_ERROR;
+}
+
+/* A seccomp check's child must die of SIGSYS; any other must exit CHILD_PROVED. */
+static bool proved(bool seccomp, int status)
+{
+    if (!seccomp)
+        return WIFEXITED(status) && WEXITSTATUS(status) == CHILD_PROVED;
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+        return true;
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) >= CHILD_LAYER_FAILED))
+        fprintf(stderr, "seccomp: the child did not die of SIGSYS (wait status %#x)\n", (unsigned)status);
+    return false;
+}
+
 int worker_run_check(const char *mode, const char *dir)
 {
     static const struct {
@@ -152,17 +198,24 @@ int worker_run_check(const char *mode, const char *dir)
             return WORKER_EXIT_ERROR;
         }
         bool seccomp = checks[i].body == seccomp_body;
-        bool proved = seccomp ? WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS
-                              : WIFEXITED(status) && WEXITSTATUS(status) == CHILD_PROVED;
-        if (!proved) {
-            if (seccomp && !(WIFEXITED(status) && WEXITSTATUS(status) >= CHILD_LAYER_FAILED))
-                fprintf(stderr, "seccomp: the child did not die of SIGSYS (wait status %#x)\n", (unsigned)status);
+        if (!proved(seccomp, status))
             return WORKER_EXIT_ERROR;
-        }
-        if (checks[i].body == landlock_body)
+        if (seccomp) {
+            /* the job's allowlist too: the same kernel feature, a different program */
+            if (!in_child(job_allowlist_body, NULL, &status)) {
+                fprintf(stderr, "seccomp: fork: %s\n", strerror(errno));
+                return WORKER_EXIT_ERROR;
+            }
+            if (!proved(true, status))
+                return WORKER_EXIT_ERROR;
+            size_t n;
+            sandbox_job_allowlist(&n);
+            printf("seccomp: available, worker denylist and job allowlist (%zu syscalls)\n", n);
+        } else if (checks[i].body == landlock_body) {
             printf("%s: available, ABI %d\n", checks[i].layer, sandbox_landlock_abi());
-        else
+        } else {
             printf("%s: available\n", checks[i].layer);
+        }
         return WORKER_EXIT_OK;
     }
     fprintf(stderr, "unknown check %s (--check-landlock, --check-seccomp, --check-userns-pivot DIR, --check-job-clone)\n",

@@ -38,12 +38,14 @@ static void usage(worker_kind kind, FILE *out)
     fprintf(out,
             "usage: pvf-%s --socket PATH --worker-dir DIR [--node-version V] [--tier interp|native]\n"
             "       pvf-%s --check-landlock | --check-seccomp | --check-userns-pivot DIR | --check-job-clone\n"
-            "       pvf-%s --version | --help\n"
+            "       pvf-%s --job-allowlist | --version | --help\n"
             "\n"
             "A pvf %s process, started by the pvf host: it connects to the host's\n"
             "Unix socket PATH, enters its sandbox with DIR as its root, and runs every\n"
             "job in a one-off child. The check modes apply one sandbox layer and prove\n"
             "its effect (exit 0, one line on stdout) or say why not (exit 1, stderr).\n"
+            "--job-allowlist prints the syscalls a job may make, one per line:\n"
+            "name, argument check, reason, separated by tabs.\n"
             "Exit codes: 0 host closed the connection, 1 error, 2 usage,\n"
             "3 version mismatch with the host.\n",
             kind_name(kind), kind_name(kind), kind_name(kind), kind_name(kind));
@@ -71,6 +73,8 @@ static int parse_args(worker_ctx *w, int argc, char **argv)
         }
         if (!strncmp(a, "--check-", 8))
             return worker_run_check(a, i + 1 < argc ? argv[i + 1] : NULL);
+        if (!strcmp(a, "--job-allowlist"))
+            return worker_print_job_allowlist();
         const char **slot = !strcmp(a, "--socket")       ? &w->socket_path
                            : !strcmp(a, "--worker-dir")   ? &w->worker_dir
                            : !strcmp(a, "--node-version") ? &w->node_version

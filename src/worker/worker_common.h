@@ -93,6 +93,8 @@ void worker_job_limits(const worker_ctx *w, struct job_limits *lim);
 
 /* A check mode (security_checks.c): returns the exit code. */
 int worker_run_check(const char *mode, const char *dir);
+/* --job-allowlist (security_checks.c): "name<TAB>argument check<TAB>why" per line; exit code. */
+int worker_print_job_allowlist(void);
 
 /* Steps 1–5 above. Returns -1 when the worker should run its loop, else the
  * exit code to return from main (the reason is already on stderr). */

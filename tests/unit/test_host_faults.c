@@ -217,7 +217,10 @@ static bool ffix_init(ffix *f, ffix_tweak tweak, const void *arg)
     memset(f, 0, sizeof *f);
     if (!test_workdir_init(&f->w, "pvf-hfault", false))
         return false;
-    return ffix_start(f, tweak, arg);
+    if (ffix_start(f, tweak, arg))
+        return true;
+    test_workdir_restore_tmpdir(&f->w);     /* the test ends here: no leak to hide its failure */
+    return false;
 }
 
 static void ffix_done(ffix *f)

@@ -660,6 +660,8 @@ static long probe_process_vm_writev(void)
 static long probe_kill_parent(void) { return kill(getppid(), 0); }
 static long probe_kill_group(void) { return kill(0, 0); }
 static long probe_kill_self(void) { return kill(getpid(), 0); }
+static long probe_kill_everyone(void) { return kill(-1, 0); }
+static long probe_kill_own_group(void) { return kill(-getpgrp(), 0); }
 static long probe_tgkill_parent(void) { return syscall(SYS_tgkill, getppid(), getppid(), 0); }
 static long probe_pidfd_send_signal(void)
 {
@@ -721,6 +723,10 @@ TEST(sandbox_seccomp_worker_kills_denied_calls)
         { "io_uring_enter", probe_io_uring_enter },
         { "io_uring_register", probe_io_uring_register },
         { "x32 getpid", probe_x32_getpid },
+        /* issue 13, findings 2 and 3: a process group, or every process of the uid */
+        { "kill(0, 0)", probe_kill_group },
+        { "kill(-1, 0)", probe_kill_everyone },
+        { "kill(-pgid, 0)", probe_kill_own_group },
     };
     expect_killed(__LINE__, p, COUNT(p), sandbox_seccomp_worker, "worker");
 }
@@ -808,6 +814,7 @@ static void worker_allows_child(const void *ctx)
     child_filter(sandbox_seccomp_worker);
     char c = 0;
     CHILD_CHECK(getpid() == pid);
+    CHILD_CHECK(kill(pid, 0) == 0 && raise(0) == 0);   /* a pid > 0: its jobs, itself */
     CHILD_CHECK(write(p[1], "w", 1) == 1 && read(p[0], &c, 1) == 1 && c == 'w');
     CHILD_CHECK(can_read("/etc/passwd"));
 }

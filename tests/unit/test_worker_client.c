@@ -506,3 +506,61 @@ TEST(worker_client_misbehaving_workers)
     unlink(script);
     fixture_done(&f, "dummy.artifact");
 }
+
+/* Issue 13, finding 3: a compromised worker SIGKILLed a process of its uid outside pvf. A
+ * worker is pid 1 of a pid namespace of its own, so no other process exists for it: a fake
+ * worker (what a hijacked one could do: any code, before or without the sandbox) looks for a
+ * victim of ours and tries to kill it; the victim must live. */
+TEST(worker_client_worker_cannot_see_other_processes)
+{
+    if (access("/usr/bin/python3", X_OK) != 0)
+        return;
+    fixture f;
+    if (!fixture_init(&f))
+        return;
+    fflush(NULL);
+    pid_t victim = fork();
+    if (victim == 0) {
+        pause();
+        _exit(0);
+    }
+    CHECK(victim > 0 && kill(victim, 0) == 0);      /* positive control: we see it */
+    char script[160];
+    snprintf(script, sizeof script, "%s/fake-attacker.py", f.w.root);
+    FILE *fp = fopen(script, "w");
+    if (fp) {
+        fprintf(fp,
+                "#!/usr/bin/python3\n"
+                "import os, signal, sys\n"
+                "try:\n"
+                "    os.kill(%d, signal.SIGKILL)\n"
+                "    seen = 'killed'\n"
+                "except ProcessLookupError:\n"
+                "    seen = 'no such process'\n"
+                "except PermissionError:\n"
+                "    seen = 'not permitted'\n"
+                "sys.stderr.write('attacker: pid %%d, victim: %%s\\n' %% (os.getpid(), seen))\n"
+                "sys.exit(3)\n",
+                (int)victim);
+        fclose(fp);
+        chmod(script, 0755);
+    }
+    wclient_spawn_cfg cfg = make_cfg(&f, HOST_WORKER_EXECUTE);
+    cfg.binary = script;
+    wclient w;
+    char err[512] = "";
+    CHECK_EQ_U64(wclient_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WCLIENT_SPAWN_DIED);
+    char log[4096] = "";
+    fp = fopen(f.w.log, "r");
+    if (fp) {
+        size_t n = fread(log, 1, sizeof log - 1, fp);
+        log[n] = 0;
+        fclose(fp);
+    }
+    CHECK_STR_CONTAINS(log, "attacker: pid 1, victim: no such process");
+    CHECK(kill(victim, 0) == 0);                    /* still alive */
+    kill(victim, SIGKILL);
+    waitpid(victim, NULL, 0);
+    unlink(script);
+    fixture_done(&f, NULL);
+}
