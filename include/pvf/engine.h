@@ -101,6 +101,18 @@ bool pvf_prepare(const uint8_t *wasm, size_t len, const pvf_engine_config *cfg,
 
 typedef struct pvf_code pvf_code;
 
+/* The WebAssembly page: the unit of memory sizes, 64 KiB. */
+#define PVF_WASM_PAGE_BYTES 65536u
+
+/* The stacks the engine maps once per thread for its calls (the interpreter's value stack and
+ * call frames, the native tier's machine stack): reserved, touched only as deep as a call goes,
+ * but counted by RLIMIT_DATA like any private writable mapping. */
+size_t pvf_engine_stack_reserve_bytes(void);
+/* Reserve this thread's stacks now rather than at its first call; false when the memory for
+ * them can't be had. A job does it before running code, so running out there is an
+ * out-of-memory exit, never a trap of the candidate. */
+bool pvf_engine_reserve_stacks(void);
+
 /* Load an artifact. A truncated, corrupted or foreign artifact is an error, never UB. */
 pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t errlen);
 

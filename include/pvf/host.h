@@ -62,6 +62,9 @@ struct executor_params;
 
 typedef struct pvf_host pvf_host;
 
+/* The largest execute_job_memory_mb: 1 TiB. */
+#define PVF_JOB_MEMORY_MB_MAX (1ull << 20)
+
 typedef struct pvf_host_config {
     const char *cache_dir;           /* artifacts + manifest + worker dirs; created if missing */
     const char *prepare_worker_path; /* pvf-prepare-worker */
@@ -96,6 +99,10 @@ typedef struct pvf_host_config {
                                             * execute jobs run code on */
     bool no_sandbox;                       /* workers apply no layer at all (benchmarks, debugging);
                                             * only with secure_validator_mode false */
+    uint64_t execute_job_memory_mb;        /* [0 ⇒ sized from the heap maximum: 2 × the largest wasm
+                                            * memory + the engine's stacks + 256 MiB, ~1.8 GiB by
+                                            * default] an execute job's memory limit (RLIMIT_DATA over
+                                            * the worker's own); at most 1 TiB */
 } pvf_host_config;
 
 /* Every field to its reference default (paths NULL). */

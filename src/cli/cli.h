@@ -55,6 +55,7 @@ typedef struct cli_host_opts {
     uint64_t prep_timeout_ms, exec_timeout_ms;     /* 0: the executor params' defaults */
     int kind;                       /* pvf_exec_request_kind; backing by default */
     unsigned execute_workers;       /* 0: the host's default (4) */
+    uint64_t job_memory_mb;         /* --job-memory-mb: an execute job's memory limit; 0: the host's default */
     bool insecure;                  /* --insecure: start without a secure sandbox (warnings only) */
     bool no_sandbox;                /* --no-sandbox: no layer at all (implies --insecure; benchmarks) */
     const char *metrics_path;       /* --metrics FILE: the host's Prometheus text, written at the end */

@@ -56,7 +56,7 @@ int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
     }
     if (!strcmp(a, "--cache-dir") || !strcmp(a, "--workers-path") || !strcmp(a, "--prep-timeout-ms") ||
         !strcmp(a, "--exec-timeout-ms") || !strcmp(a, "--kind") || !strcmp(a, "--via") ||
-        !strcmp(a, "--execute-workers") || !strcmp(a, "--metrics")) {
+        !strcmp(a, "--execute-workers") || !strcmp(a, "--metrics") || !strcmp(a, "--job-memory-mb")) {
         if (!has_value) {
             fprintf(stderr, "pvf: %s needs a value\n", a);
             return -1;
@@ -78,6 +78,9 @@ int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
             ;
         else if (!strcmp(a, "--execute-workers") && parse_u64(v, &n) && n >= 1 && n <= 64)
             o->execute_workers = (unsigned)n;
+        else if (!strcmp(a, "--job-memory-mb") && parse_u64(v, &o->job_memory_mb) && o->job_memory_mb &&
+                 o->job_memory_mb <= PVF_JOB_MEMORY_MB_MAX)
+            ;
         else if (!strcmp(a, "--kind") && !strcmp(v, "backing"))
             o->kind = PVF_KIND_BACKING;
         else if (!strcmp(a, "--kind") && !strcmp(v, "approval"))
@@ -198,6 +201,7 @@ pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
     cfg.tier = cli_native_tier ? PVF_TIER_NATIVE : PVF_TIER_INTERP;
     if (o->execute_workers)
         cfg.execute_workers_max = o->execute_workers;
+    cfg.execute_job_memory_mb = o->job_memory_mb;
     pvf_host *h = pvf_host_start(&cfg, err, errlen);
     if (!h)
         cli_host_stop(NULL, o);

@@ -23,7 +23,8 @@ static int usage(void)
     fprintf(stderr, "usage: pvf validate --code FILE --params FILE [--json] [--in-process]\n"
                     "                    [--kind backing|approval|dispute] [--exec-timeout-ms N]\n"
                     "                    [--prep-timeout-ms N] [--cache-dir DIR] [--workers-path DIR]\n"
-                    "                    [--execute-workers N] [--insecure | --no-sandbox] [--metrics FILE]\n"
+                    "                    [--execute-workers N] [--job-memory-mb N] [--insecure | --no-sandbox]\n"
+                    "                    [--metrics FILE]\n"
                     "Exit 0: valid; 1: invalid or possibly invalid; 2: usage error or no verdict.\n");
     return EXIT_USAGE;
 }

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WASM_PAGE_SIZE 65536u
 
 static const char *kind_name(uint8_t kind)
 {
@@ -113,7 +112,7 @@ bool wast_session_register(wast_session *s, const char *as, wast_module *m)
 static void use_current_size(wast_extern *e)
 {
     if (e->ext.kind == PVF_EXTERN_MEMORY)
-        e->limits.min = (uint32_t)(pvf_memory_size(e->ext.u.memory) / WASM_PAGE_SIZE);
+        e->limits.min = (uint32_t)(pvf_memory_size(e->ext.u.memory) / PVF_WASM_PAGE_BYTES);
     else if (e->ext.kind == PVF_EXTERN_TABLE)
         e->limits.min = pvf_table_size(e->ext.u.table);
 }

@@ -167,6 +167,11 @@ pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "host config needs cache_dir, prepare_worker_path and execute_worker_path");
         return NULL;
     }
+    if (cfg->execute_job_memory_mb > PVF_JOB_MEMORY_MB_MAX) {
+        snprintf(err, errlen, "execute_job_memory_mb %llu is over the largest, %llu (1 TiB)",
+                 (unsigned long long)cfg->execute_job_memory_mb, (unsigned long long)PVF_JOB_MEMORY_MB_MAX);
+        return NULL;
+    }
     const char *bins[2] = {cfg->prepare_worker_path, cfg->execute_worker_path};
     for (int i = 0; i < 2; i++) {
         if (access(bins[i], X_OK) != 0) {

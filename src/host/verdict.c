@@ -159,8 +159,12 @@ static retry_class from_worker_error(const proto_worker_error *we, exec_outcome 
         set_str(out, PVF_VERDICT_POSSIBLY_INVALID, EXEC_REASON_AMBIGUOUS_JOB_DEATH, msg);
         return RETRY_DEATH;
     case WORKER_ERR_JOB_ERROR:
-        snprintf(msg, sizeof msg, "%s: %.*s", proto_job_error_name(we->job_error.kind),
-                 (int)we->job_error.msg.len, (const char *)we->job_error.msg.ptr);
+        if (we->job_error.kind == JOB_ERR_UNEXPECTED_EXIT_STATUS)
+            snprintf(msg, sizeof msg, "%s: %d%s", proto_job_error_name(we->job_error.kind), we->job_error.exit_status,
+                     we->job_error.exit_status == PROTO_JOB_EXIT_OUT_OF_MEMORY ? " (out of memory)" : "");
+        else
+            snprintf(msg, sizeof msg, "%s: %.*s", proto_job_error_name(we->job_error.kind),
+                     (int)we->job_error.msg.len, (const char *)we->job_error.msg.ptr);
         set_str(out, PVF_VERDICT_POSSIBLY_INVALID, EXEC_REASON_JOB_ERROR, msg);
         return RETRY_JOB_ERROR;
     case WORKER_ERR_INTERNAL:

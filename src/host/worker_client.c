@@ -613,7 +613,8 @@ static pid_t clone_worker(bool *own_ns)
  * the child could not write its uid/gid maps). */
 static int start_process(const wclient_spawn_cfg *cfg, const char *sock_path, const char *dir, pid_t *pid)
 {
-    const char *argv[11];
+    const char *argv[13];
+    char memory_mb[24];
     int n = 0;
     argv[n++] = cfg->binary;
     argv[n++] = "--socket";
@@ -626,6 +627,11 @@ static int start_process(const wclient_spawn_cfg *cfg, const char *sock_path, co
     }
     argv[n++] = "--tier";
     argv[n++] = cfg->native_tier ? "native" : "interp";
+    if (cfg->job_memory_mb) {
+        snprintf(memory_mb, sizeof memory_mb, "%llu", (unsigned long long)cfg->job_memory_mb);
+        argv[n++] = "--job-memory-mb";
+        argv[n++] = memory_mb;
+    }
     argv[n] = NULL;
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0)

@@ -19,13 +19,12 @@
 
 #include "wasm/store.h"
 
-#define PAGE_SIZE (64u * 1024u)
 
 static bool image_possible(const pvf_code *c, uint64_t *len)
 {
     if (c->nmemories != 1 || c->nmemory_imports != 0)
         return false;
-    uint64_t end = 0, limit = (uint64_t)c->memory.min * PAGE_SIZE;
+    uint64_t end = 0, limit = (uint64_t)c->memory.min * PVF_WASM_PAGE_BYTES;
     uint32_t active = 0;
     for (uint32_t i = 0; i < c->ndatas; i++) {
         const code_data *d = &c->datas[i];

@@ -56,6 +56,12 @@ typedef struct exec_stack {
 
 static __thread exec_stack es;
 
+size_t pvf_engine_stack_reserve_bytes(void)
+{
+    return (size_t)VALUE_STACK_SLOTS * sizeof(uint64_t) + (size_t)CALL_STACK_FRAMES * sizeof(frame) +
+           native_stack_reserve_bytes();
+}
+
 static bool exec_stack_ready(void)
 {
     if (es.slots)
@@ -131,6 +137,11 @@ static pvf_trap_kind call_external(pvf_instance *caller_inst, pvf_func *f, uint6
     es.top = saved_top;
     es.ftop = saved_ftop;
     return k;
+}
+
+bool pvf_engine_reserve_stacks(void)
+{
+    return exec_stack_ready() && native_stack_ready();
 }
 
 pvf_trap_kind interp_invoke(pvf_func *f, uint64_t *slots, pvf_trap *trap)

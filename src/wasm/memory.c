@@ -18,8 +18,7 @@
 
 #include "wasm/store.h"
 
-#define PAGE_SIZE (64u * 1024u)
-#define RESERVATION_BYTES (((size_t)8 << 30) + PAGE_SIZE)  /* 2^32 + 2^32 + 8 bytes, rounded up */
+#define RESERVATION_BYTES (((size_t)8 << 30) + PVF_WASM_PAGE_BYTES)  /* 2^32 + 2^32 + 8 bytes, rounded up */
 
 bool memory_init(pvf_memory *mem, uint32_t min_pages, uint32_t max_pages)
 {
@@ -50,13 +49,13 @@ int64_t pvf_memory_grow(pvf_memory *mem, uint32_t pages)
         return -1;
     if (pages == 0)
         return old;
-    if (mprotect(mem->base + (size_t)old * PAGE_SIZE, (size_t)pages * PAGE_SIZE,
+    if (mprotect(mem->base + (size_t)old * PVF_WASM_PAGE_BYTES, (size_t)pages * PVF_WASM_PAGE_BYTES,
                  PROT_READ | PROT_WRITE) != 0) {
         fprintf(stderr, "pvf: mprotect failed inside a memory reservation\n");
         abort();
     }
     mem->pages = old + pages;
-    mem->size = (uint64_t)mem->pages * PAGE_SIZE;
+    mem->size = (uint64_t)mem->pages * PVF_WASM_PAGE_BYTES;
     return old;
 }
 

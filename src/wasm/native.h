@@ -70,6 +70,11 @@ native_code *native_code_map(const pvf_code *code, const uint8_t *bytes, size_t 
 /* Every defined function's entry and stub offset lies inside the `len` bytes of machine code. */
 bool native_offsets_valid(const pvf_code *code, size_t len, const uint32_t *offsets);
 
+/* The machine stack a thread's native runs use (reserved at the first one); 0 without the tier. */
+size_t native_stack_reserve_bytes(void);
+/* Reserve this thread's machine stack if it isn't yet; false when mmap fails (true without the tier). */
+bool native_stack_ready(void);
+
 /* Run defined function fidx of inst natively on the frame at fp; `frames_left` is how many
  * more wasm frames the interpreter's call stack would take (its exhaustion point). */
 pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64_t frames_left,

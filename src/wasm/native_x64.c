@@ -1849,6 +1849,24 @@ static bool fault_handling_ready(void)
     return altstack_ready = true;
 }
 
+size_t native_stack_reserve_bytes(void)
+{
+    return NATIVE_STACK_BYTES;
+}
+
+bool native_stack_ready(void)
+{
+    if (native_stack)
+        return true;
+    void *s = mmap(NULL, NATIVE_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                   -1, 0);
+    if (s == MAP_FAILED)
+        return false;
+    mprotect(s, 4096, PROT_NONE);           /* a guard page below */
+    native_stack = s;
+    return true;
+}
+
 pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64_t frames_left,
                          uint64_t *slots_end, pvf_trap *trap)
 {
@@ -1856,14 +1874,8 @@ pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64
     const code_func *f = &code->funcs[fidx];
     if (fp + f->frame_slots > slots_end)
         return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
-    if (!native_stack) {
-        void *s = mmap(NULL, NATIVE_STACK_BYTES, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-        if (s == MAP_FAILED)
-            return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
-        mprotect(s, 4096, PROT_NONE);       /* a guard page below */
-        native_stack = s;
-    }
+    if (!native_stack_ready())
+        return trap_set(trap, PVF_TRAP_STACK_EXHAUSTED);
     if (!fault_handling_ready())
         return trap_set(trap, PVF_TRAP_HOST);
     uint64_t unmetered = 0;
@@ -1948,6 +1960,16 @@ const uint8_t *native_code_bytes(const native_code *n, size_t *len, const uint32
 void native_code_free(native_code *n)
 {
     (void)n;
+}
+
+size_t native_stack_reserve_bytes(void)
+{
+    return 0;
+}
+
+bool native_stack_ready(void)
+{
+    return true;
 }
 
 pvf_trap_kind native_run(pvf_instance *inst, uint32_t fidx, uint64_t *fp, uint64_t frames_left,

@@ -263,13 +263,17 @@ typedef struct proto_job_response {
     scale_bytes msg;
 } proto_job_response;
 
+/* A job's exit code when it ran out of memory (worker/job.h: job_exit_out_of_memory); an execute
+ * job's shows as JobError(UnexpectedExitStatus(86)). */
+#define PROTO_JOB_EXIT_OUT_OF_MEMORY 86
+
 typedef enum proto_job_error_kind {
     JOB_ERR_TIMED_OUT = 0,
     JOB_ERR_PANIC = 1,                      /* msg */
     JOB_ERR_KERNEL = 2,                     /* msg */
     JOB_ERR_COULD_NOT_SPAWN_THREAD = 3,     /* msg */
     JOB_ERR_CPU_TIME_MONITOR_THREAD = 4,    /* msg */
-    JOB_ERR_UNEXPECTED_EXIT_STATUS = 5,     /* exit_status */
+    JOB_ERR_UNEXPECTED_EXIT_STATUS = 5,     /* exit_status (PROTO_JOB_EXIT_OUT_OF_MEMORY: out of memory) */
 } proto_job_error_kind;
 #define JOB_ERR_COUNT 6
 

@@ -93,6 +93,10 @@ static bool execute_job_load(void *argp, int fd)
     }
     pvf_code_build_image(a->code);
     pvf_runtime_init();
+    /* The engine's stacks count against the job's memory limit: short of them the job is out of
+     * memory, which is no verdict on the candidate. */
+    if (!pvf_engine_reserve_stacks())
+        job_exit_out_of_memory(fd, NULL, 0);
     return true;
 }
 
@@ -128,6 +132,26 @@ static void execute_job(void *argp, int fd)
 }
 
 /* ---------------------------------------------------------------- the worker side */
+
+/*
+ * An execute job's memory limit (issue 13, finding 5): RLIMIT_DATA headroom over the worker's
+ * own data. The reference sets none, so ours must never fire on a block it runs: the wasm
+ * memory at the largest heap the executor params allow, as much again for the memory image and
+ * the host functions' copies (trie roots, proofs, hashing), the engine's stack reservations
+ * (RLIMIT_DATA counts them, touched or not) and 256 MiB for everything else — about 1.8 GiB
+ * with the default heap (2080 pages). Far below a machine, far above any valid block. Its
+ * shared-memory escape (memfd + MAP_SHARED) is closed by the job's allowlist.
+ * --job-memory-mb N (the host's execute_job_memory_mb) replaces the sum.
+ */
+#define JOB_MEMORY_SLACK (256ull << 20)
+
+static uint64_t job_memory_limit(const worker_ctx *w, const executor_params *ep)
+{
+    if (w->job_memory_mb)
+        return w->job_memory_mb << 20;
+    uint64_t heap = (uint64_t)executor_params_heap_max_pages(ep) * PVF_WASM_PAGE_BYTES;
+    return 2 * heap + pvf_engine_stack_reserve_bytes() + JOB_MEMORY_SLACK;
+}
 
 static bool send_result(const worker_ctx *w, const proto_execute_result *r)
 {
@@ -239,6 +263,7 @@ static bool run_job(const worker_ctx *w, const proto_execute_request *req, const
     worker_job_limits(w, &lim);
     lim.cpu_ms = worker_budget_ms(req->execution_timeout);
     lim.max_result = PROTO_MAX_EXECUTE_RESPONSE;
+    lim.mem_bytes = w->job_memory_bytes;
     char msg[256];
     job j;
     if (!job_spawn(&body, &arg, &lim, &j, msg, sizeof msg))
@@ -343,7 +368,8 @@ int execute_worker_main(int argc, char **argv)
     }
     /* The interpreter needs no big native stack (the reference's 2 MiB +
      * StackNativeMax thread): the params only matter for the artifact,
-     * which was prepared with them. */
+     * which was prepared with them — and for the jobs' memory limit. */
+    w.job_memory_bytes = job_memory_limit(&w, &ep);
     executor_params_free(&ep);
 
     for (;;) {

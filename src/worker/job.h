@@ -44,8 +44,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "wire/protocol.h"
+
 /* Exit code of a job that ran out of memory (job_exit_out_of_memory). */
-#define JOB_EXIT_OUT_OF_MEMORY 86
+#define JOB_EXIT_OUT_OF_MEMORY PROTO_JOB_EXIT_OUT_OF_MEMORY
 /* Exit code of a child whose setup (rlimits, PDEATHSIG) failed before the job
  * body ran; reported as UNEXPECTED_EXIT with msg "job setup failed". */
 #define JOB_EXIT_SETUP_FAILED 87
@@ -70,6 +72,8 @@ typedef struct job_body {
 typedef struct job_limits {
     uint64_t cpu_ms;            /* CPU-time budget on the job's CPU clock; 0 = none */
     uint64_t wall_ms;           /* wall-clock limit (SIGSTOP backstop); 0 = none */
+    uint64_t stall_ms;          /* kill when the job's CPU clock stands still this long: blocked or
+                                 * stopped, its CPU budget would never run out; 0 = never */
     uint64_t mem_bytes;         /* RLIMIT_DATA headroom for the job; 0 = none */
     size_t max_result;          /* largest result payload accepted; 0 = PROTO_MAX_SMALL_MESSAGE */
     uint64_t extra_clone_flags; /* L4: CLONE_NEW* namespaces for the job (sandbox_job_clone_flags) */
@@ -78,6 +82,16 @@ typedef struct job_limits {
                                  * kept), no capabilities, stdio on /dev/null */
     bool job_seccomp;           /* L5 in the child: the job's allowlist, between load and run */
 } job_limits;
+
+/*
+ * A prepare job that uses no CPU at all for this long is blocked or stopped and is killed as
+ * timed out (issue 13, finding 8: it held `pvf validate` for the host's wall-clock wait, the
+ * lenient 360 s × 4 = 24 min). A prepare job only computes, so a running one never stands still
+ * this long: the verdict is the TimedOut the reference reaches after its wall-clock wait, sooner.
+ * Not for execute jobs: there a timeout is an Invalid verdict, left to the host's wait as in
+ * the reference.
+ */
+#define JOB_PREPARE_STALL_MS 30000
 
 /* The job's RLIMIT_NOFILE under restrict_job: it needs its pipe, nothing more. */
 #define JOB_MAX_FDS 16
@@ -101,7 +115,8 @@ typedef struct job {
 typedef enum job_outcome_kind {
     JOB_OK = 0,                 /* exit 0 and one complete frame: payload */
     JOB_TIMED_OUT,              /* CPU budget spent (we killed it, SIGXCPU, or rusage ≥ budget) */
-    JOB_WALL_TIMEOUT,           /* wall limit passed (stopped or blocked job); we killed it */
+    JOB_WALL_TIMEOUT,           /* wall limit passed, or no CPU used for stall_ms (stopped or
+                                 * blocked job); we killed it */
     JOB_DIED,                   /* killed by a signal, or exit 0 without a result */
     JOB_UNEXPECTED_EXIT,        /* exited with a non-zero code (exit_status) */
     JOB_OUT_OF_MEMORY,          /* exited with JOB_EXIT_OUT_OF_MEMORY */

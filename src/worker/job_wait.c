@@ -156,13 +156,14 @@ static void reader_pump(frame_reader *r, int fd)
 
 /* ---------------------------------------------------------------- monitor */
 
-typedef enum kill_reason { KILLED_NOT, KILLED_CPU, KILLED_WALL, KILLED_FRAME } kill_reason;
+typedef enum kill_reason { KILLED_NOT, KILLED_CPU, KILLED_WALL, KILLED_STALL, KILLED_FRAME } kill_reason;
 
 typedef struct monitor {
     job *j;
     frame_reader reader;
     kill_reason killed;
     uint64_t cpu_seen_ns;       /* last CPU clock reading */
+    uint64_t cpu_moved_ns;      /* CLOCK_MONOTONIC when that reading last changed */
 } monitor;
 
 static bool job_has_exited(const job *j)
@@ -192,16 +193,26 @@ static int check_limits(monitor *m)
     const job_limits *lim = &m->j->limits;
     int sleep_ms = -1;
 
-    if (lim->cpu_ms) {
-        uint64_t budget = sat_mul_u64(lim->cpu_ms, 1000000u), cpu;
+    if (lim->cpu_ms || lim->stall_ms) {
+        uint64_t budget = lim->cpu_ms ? sat_mul_u64(lim->cpu_ms, 1000000u) : UINT64_MAX, cpu;
         if (job_cpu_time_ns(m->j->pid, &cpu)) {
+            uint64_t now = monotonic_ns();
+            if (cpu != m->cpu_seen_ns || !m->cpu_moved_ns)
+                m->cpu_moved_ns = now;
             m->cpu_seen_ns = cpu;
             if (cpu >= budget) {
                 kill_job(m, KILLED_CPU);
                 return 0;
             }
+            /* Blocked or stopped: the budget would never run out (issue 13, finding 8). */
+            if (lim->stall_ms && now - m->cpu_moved_ns >= sat_mul_u64(lim->stall_ms, 1000000u)) {
+                kill_job(m, KILLED_STALL);
+                return 0;
+            }
             uint64_t half = (budget - cpu) / 2 / 1000000u;
             sleep_ms = half < 1 ? 1 : half > MAX_CHECK_INTERVAL_MS ? MAX_CHECK_INTERVAL_MS : (int)half;
+            if (lim->stall_ms && lim->stall_ms < (uint64_t)sleep_ms)
+                sleep_ms = (int)lim->stall_ms;
         } else {
             sleep_ms = POLL_WITHOUT_PIDFD_MS;   /* exiting: the next turn will see it */
         }
@@ -352,6 +363,10 @@ static void classify(monitor *m, job_outcome *o, int status)
     } else if (m->killed == KILLED_WALL) {
         o->kind = JOB_WALL_TIMEOUT;
         outcome_msg(o, "wall-clock limit of %llu ms exceeded", (unsigned long long)lim->wall_ms);
+    } else if (m->killed == KILLED_STALL) {
+        o->kind = JOB_WALL_TIMEOUT;
+        outcome_msg(o, "no CPU time used for %llu ms: the job is blocked or stopped",
+                    (unsigned long long)lim->stall_ms);
     } else if (m->killed == KILLED_FRAME) {
         o->kind = JOB_ERROR;
         outcome_msg(o, "%s", m->reader.err);

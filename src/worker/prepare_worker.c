@@ -273,6 +273,7 @@ static bool handle_request(const worker_ctx *w, const proto_pvf_prep_data *req)
     job_limits lim;
     worker_job_limits(w, &lim);
     lim.cpu_ms = worker_budget_ms(req->prep_timeout);
+    lim.stall_ms = JOB_PREPARE_STALL_MS;
     lim.max_result = PROTO_MAX_PREPARE_JOB_RESPONSE;
     uint64_t mem;
     if (executor_params_prechecking_max_memory(&req->executor_params, &mem)) {

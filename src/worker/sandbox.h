@@ -12,8 +12,8 @@
  *                                       worker's exceptions; TCP (ABI ≥ 4) and
  *                                       scope (ABI ≥ 6) where the kernel has them
  *   L3 seccomp      sandbox_seccomp.c   hand-written BPF denylist, applied last:
- *                                       socket, socketpair, connect, io_uring_*,
- *                                       ptrace, process_vm_readv/writev kill the
+ *                                       sockets, io_uring, ptrace, exec,
+ *                                       namespaces, mounts, group kills… kill the
  *                                       process; arch and x32 checks
  *   L4 job clone    sandbox_job.c       each job is pid 1 of new pid/net/ipc/uts/
  *                                       mount/cgroup namespaces (job.c does the
@@ -90,9 +90,11 @@ bool sandbox_landlock(sandbox_fs_access access, const char *dir, int *abi_out, c
 
 /* The worker's denylist (L3): arch check (anything but x86-64 is killed), the
  * x32 bit killed, socket/socketpair/connect/io_uring_setup/_enter/_register/
- * ptrace/process_vm_readv/process_vm_writev ⇒ SECCOMP_RET_KILL_PROCESS, and
- * kill() of a process group or of everything (pid <= 0) too;
- * everything else allowed. Sets NO_NEW_PRIVS. */
+ * ptrace/process_vm_readv/process_vm_writev, execve/execveat, unshare/setns,
+ * the mount calls (old and new API), pivot_root, chroot, bpf, perf_event_open,
+ * userfaultfd, the key calls, kexec, modules, reboot, swapon/off ⇒
+ * SECCOMP_RET_KILL_PROCESS, and kill() of a process group or of everything
+ * (pid <= 0) too; everything else allowed. Sets NO_NEW_PRIVS. */
 bool sandbox_seccomp_worker(char *err, size_t errlen);
 
 /* The job's allowlist (L5), on top of L3: the syscalls of sandbox_job_allowlist(), with their

@@ -54,6 +54,17 @@ static const int worker_denied[] = {
     SYS_socket, SYS_socketpair, SYS_connect,
     SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
     SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev,
+    /* Issue 13, finding 9: its namespaces and mounts are made before this filter (L1), and a
+     * worker never execs — a hijacked one could have run a binary from a memfd. (clone3 can
+     * still make namespaces, seccomp can't read its flags; but the worker already holds every
+     * capability of its own user namespace and must make a job's namespaces: nothing new.) */
+    SYS_execve, SYS_execveat, SYS_unshare, SYS_setns,
+    SYS_mount, SYS_umount2, SYS_pivot_root, SYS_chroot,
+    SYS_open_tree, SYS_move_mount, SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick, SYS_mount_setattr,
+    /* kernel-wide operations and kernel objects nothing of pvf uses */
+    SYS_bpf, SYS_perf_event_open, SYS_userfaultfd, SYS_keyctl, SYS_add_key, SYS_request_key,
+    SYS_kexec_load, SYS_kexec_file_load, SYS_init_module, SYS_finit_module, SYS_delete_module,
+    SYS_reboot, SYS_swapon, SYS_swapoff,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

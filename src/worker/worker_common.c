@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "worker/worker_common.h"
 #include "util/cputime.h"
+#include "util/parse.h"
+#include "pvf/host.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -37,6 +39,7 @@ static void usage(worker_kind kind, FILE *out)
 {
     fprintf(out,
             "usage: pvf-%s --socket PATH --worker-dir DIR [--node-version V] [--tier interp|native]\n"
+            "                [--job-memory-mb N]\n"
             "       pvf-%s --check-landlock | --check-seccomp | --check-userns-pivot DIR | --check-job-clone\n"
             "       pvf-%s --job-allowlist | --version | --help\n"
             "\n"
@@ -80,6 +83,14 @@ static int parse_args(worker_ctx *w, int argc, char **argv)
                            : !strcmp(a, "--node-version") ? &w->node_version
                            : !strcmp(a, "--tier")         ? &w->tier
                                                           : NULL;
+        if (!strcmp(a, "--job-memory-mb") && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (!parse_decimal(v, PVF_JOB_MEMORY_MB_MAX, &w->job_memory_mb) || w->job_memory_mb == 0) {
+                worker_log(w, "--job-memory-mb takes 1 to %llu (MiB), not %s", (unsigned long long)PVF_JOB_MEMORY_MB_MAX, v);
+                return WORKER_EXIT_USAGE;
+            }
+            continue;
+        }
         if (!slot) {
             worker_log(w, "unknown argument: %s", a);
             usage(w->kind, stderr);

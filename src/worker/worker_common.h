@@ -74,11 +74,14 @@ typedef struct worker_ctx {
     const char *worker_dir;
     const char *node_version;           /* from argv; NULL when not given */
     const char *tier;                   /* from argv: "interp" or "native"; NULL: PVF_TIER_DEFAULT */
+    uint64_t job_memory_mb;             /* --job-memory-mb: an execute job's memory limit in MiB; 0: sized
+                                         * from the heap maximum (execute_worker.c) */
     int sock;                           /* connected to the host */
     proto_security_status security;     /* from WorkerHandshake */
     bool in_own_userns;                 /* L1 applied: the worker dir is "/" */
     bool seccomp_on;                    /* L3 applied: jobs get the stricter L5 filter too */
     bool job_clone;                     /* L4: jobs get their own namespaces */
+    uint64_t job_memory_bytes;          /* execute: each job's memory limit (execute_worker.c) */
 } worker_ctx;
 
 /* The engine tier of --tier (PVF_TIER_DEFAULT when not given). */

@@ -62,6 +62,17 @@ static void sleep_then_write(void *arg, int fd)
     frame_write(fd, (const uint8_t *)"slept", 5, NULL, 0);
 }
 
+static void compute_then_write(void *arg, int fd)
+{
+    (void)arg;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    do
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 600000000L);
+    frame_write(fd, (const uint8_t *)"done", 4, NULL, 0);
+}
+
 static void raise_signal(void *arg, int fd)
 {
     (void)fd;
@@ -325,6 +336,31 @@ TEST(job_stopped_hits_wall_limit)
     CHECK(o.kind == JOB_WALL_TIMEOUT);
     CHECK(took >= 300 && took < 1000);
     CHECK_STR_CONTAINS(o.msg, "wall-clock limit of 300 ms");
+    job_outcome_free(&o);
+}
+
+/* Issue 13, finding 8: a job that blocks without using CPU is killed once its CPU clock has
+ * stood still stall_ms (its CPU budget alone would never end it) — both when it sleeps and
+ * when it is stopped; a job that keeps computing is not, however long it runs. */
+TEST(job_stalled_is_killed)
+{
+    const job_limits lim = { .cpu_ms = 5000, .stall_ms = 300 };
+    job_outcome o;
+    uint64_t t0 = test_now_ms();
+    run_job(sleep_then_write, NULL, &lim, &o);
+    uint64_t took = test_now_ms() - t0;
+    CHECK(o.kind == JOB_WALL_TIMEOUT);
+    CHECK(took >= 300 && took < 900);
+    CHECK_STR_CONTAINS(o.msg, "no CPU time used for 300 ms");
+    job_outcome_free(&o);
+    run_job(stop_self, NULL, &lim, &o);
+    CHECK(o.kind == JOB_WALL_TIMEOUT);
+    job_outcome_free(&o);
+    /* Control: computing for 600 ms (twice the stall time), then answering. */
+    const job_limits busy = { .cpu_ms = 5000, .stall_ms = 300 };
+    run_job(compute_then_write, NULL, &busy, &o);
+    CHECK(o.kind == JOB_OK);
+    CHECK(o.cpu_ns >= 600000000u);
     job_outcome_free(&o);
 }
 

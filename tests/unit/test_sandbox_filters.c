@@ -727,6 +727,19 @@ TEST(sandbox_seccomp_worker_kills_denied_calls)
         { "kill(0, 0)", probe_kill_group },
         { "kill(-1, 0)", probe_kill_everyone },
         { "kill(-pgid, 0)", probe_kill_own_group },
+        /* issue 13, finding 9: no exec (of a memfd, say), no new namespaces by unshare, no mounts */
+        { "execve", probe_execve }, { "execveat", probe_execveat },
+        { "unshare(CLONE_NEWUSER)", probe_unshare }, { "setns", probe_setns },
+        { "mount", probe_mount }, { "umount2", probe_umount2 }, { "pivot_root", probe_pivot_root },
+        { "chroot", probe_chroot }, { "open_tree", probe_open_tree }, { "move_mount", probe_move_mount },
+        { "fsopen", probe_fsopen }, { "fsconfig", probe_fsconfig }, { "fsmount", probe_fsmount },
+        { "fspick", probe_fspick }, { "mount_setattr", probe_mount_setattr },
+        { "bpf", probe_bpf }, { "perf_event_open", probe_perf_event_open }, { "userfaultfd", probe_userfaultfd },
+        { "keyctl", probe_keyctl }, { "add_key", probe_add_key }, { "request_key", probe_request_key },
+        { "kexec_load", probe_kexec_load }, { "kexec_file_load", probe_kexec_file_load },
+        { "init_module", probe_init_module }, { "finit_module", probe_finit_module },
+        { "delete_module", probe_delete_module }, { "reboot", probe_reboot }, { "swapon", probe_swapon },
+        { "swapoff", probe_swapoff },
     };
     expect_killed(__LINE__, p, COUNT(p), sandbox_seccomp_worker, "worker");
 }
