@@ -70,7 +70,9 @@ typedef struct pvf_host_config {
     const char *prepare_worker_path; /* pvf-prepare-worker */
     const char *execute_worker_path; /* pvf-execute-worker */
     const char *node_version;        /* sent in the versioned handshake; NULL ⇒ the workers' version */
-    const char *worker_log_path;     /* workers' stderr appended here; NULL ⇒ inherit ours */
+    const char *worker_log_path;     /* workers' stderr appended here (NULL ⇒ our stderr), through a
+                                      * pipe the host reads: each line tagged "pvf execute worker
+                                      * PID: ", escaped, cut, rate-limited (src/host/worker_log.h) */
     bool secure_validator_mode;      /* [true] refuse to start without seccomp, or without both landlock
                                       * and pivot_root; false is the reference's
                                       * --insecure-validator-i-know-what-i-do: refusals become warnings

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "host/host_internal.h"
+#include "host/worker_log.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -65,7 +66,7 @@ static void host_free(pvf_host *h)
     free(h->prepare_path);
     free(h->execute_path);
     free(h->node_version);
-    free(h->log_path);
+    wlog_stop(h->worker_log);     /* the workers are gone: their pipes are at their ends */
     free(h);
 }
 
@@ -76,15 +77,13 @@ static bool copy_config(pvf_host *h, const pvf_host_config *cfg)
     h->prepare_path = strdup(cfg->prepare_worker_path);
     h->execute_path = strdup(cfg->execute_worker_path);
     h->node_version = strdup(cfg->node_version ? cfg->node_version : PVF_VERSION);
-    h->log_path = cfg->worker_log_path ? strdup(cfg->worker_log_path) : NULL;
     if (!h->cfg.wall_clock_factor)
         h->cfg.wall_clock_factor = PVF_REF_WALL_CLOCK_FACTOR;
     if (!h->cfg.validation_code_bomb_limit)
         h->cfg.validation_code_bomb_limit = PVF_REF_CODE_BOMB_LIMIT;
     if (!h->cfg.cleanup_pulse_ms)
         h->cfg.cleanup_pulse_ms = PVF_REF_CLEANUP_PULSE_MS;
-    return h->cache_dir && h->prepare_path && h->execute_path && h->node_version &&
-           (!cfg->worker_log_path || h->log_path);
+    return h->cache_dir && h->prepare_path && h->execute_path && h->node_version;
 }
 
 static bool make_queues(pvf_host *h, char *err, size_t errlen)
@@ -192,6 +191,11 @@ pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
     atomic_init(&h->stopping, false);
     if (!copy_config(h, cfg)) {
         snprintf(err, errlen, "out of memory");
+        host_free(h);
+        return NULL;
+    }
+    h->worker_log = wlog_start(cfg->worker_log_path, err, errlen);
+    if (!h->worker_log) {
         host_free(h);
         return NULL;
     }

@@ -99,7 +99,8 @@ typedef struct completion_msg {
 
 struct pvf_host {
     pvf_host_config cfg;            /* strings point at the copies below */
-    char *cache_dir, *prepare_path, *execute_path, *node_version, *log_path;
+    char *cache_dir, *prepare_path, *execute_path, *node_version;
+    struct wlog *worker_log;        /* every worker's stderr (worker_log.h) */
     metrics *metrics;
     pvf_security_status security;   /* the start-up checks */
     proto_security_status worker_security;  /* sent to every worker in its handshake */

@@ -72,7 +72,7 @@ static void spawn_slot(pvf_host *h, host_worker_kind kind, uint64_t id, const ex
         .security = h->worker_security,
         .executor_params = ep,
         .spawn_timeout_ms = h->cfg.spawn_timeout_ms,
-        .log_path = h->log_path,
+        .log = h->worker_log,
         .job_memory_mb = kind == HOST_WORKER_EXECUTE ? h->cfg.execute_job_memory_mb : 0,
     };
     metrics_worker_spawning(h->metrics, flavor(kind));

@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE     /* accept4, pipe2, close_range, pidfd_open, sigabbrev_np */
 #include "host/worker_client.h"
+#include "host/worker_log.h"
 #include "util/cputime.h"
 #include "util/saturate.h"
 
@@ -544,7 +545,7 @@ static int map_own_ids(uid_t uid, gid_t gid)
 /* In the child, between fork and execve: async-signal-safe calls only (the
  * host may have threads). On failure errno goes back through errfd. */
 static void __attribute__((noreturn)) exec_child(const wclient_spawn_cfg *cfg, char *const argv[], int errfd,
-                                                 bool own_userns, uid_t uid, gid_t gid)
+                                                 int log_fd, bool own_userns, uid_t uid, gid_t gid)
 {
     if (own_userns) {
         int e = map_own_ids(uid, gid);
@@ -566,20 +567,15 @@ static void __attribute__((noreturn)) exec_child(const wclient_spawn_cfg *cfg, c
      * worker or one of its jobs can't reach the host. */
     (void)setsid();
     /* stdin and stdout on /dev/null: nothing a worker prints can pass for the host's output
-     * (a forged verdict line); its log is stderr, below. */
+     * (a forged verdict line); stderr a pipe the host's worker log reads (tagged, escaped,
+     * rate-limited: worker_log.h), or /dev/null without one. */
     int fd = open("/dev/null", O_RDWR);
     if (fd >= 0) {
         dup2(fd, 0);
         dup2(fd, 1);
-        if (fd > 1)
+        dup2(log_fd >= 0 ? log_fd : fd, 2);
+        if (fd > 2)
             close(fd);
-    }
-    if (cfg->log_path) {
-        fd = open(cfg->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0 && fd != 2) {
-            dup2(fd, 2);
-            close(fd);
-        }
     }
     /* Nothing of ours but 0–2 may reach the worker; errfd closes on exec too. */
     if (close_range(3, ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
@@ -611,7 +607,8 @@ static pid_t clone_worker(bool *own_ns)
 
 /* clone + execve; 0 when the binary is running, else the execve errno (| ID_MAP_FAILED when
  * the child could not write its uid/gid maps). */
-static int start_process(const wclient_spawn_cfg *cfg, const char *sock_path, const char *dir, pid_t *pid)
+static int start_process(host_worker_kind kind, const wclient_spawn_cfg *cfg, const char *sock_path, const char *dir,
+                         pid_t *pid)
 {
     const char *argv[13];
     char memory_mb[24];
@@ -633,9 +630,15 @@ static int start_process(const wclient_spawn_cfg *cfg, const char *sock_path, co
         argv[n++] = memory_mb;
     }
     argv[n] = NULL;
-    int pipefd[2];
+    int pipefd[2], logfd[2] = {-1, -1};
     if (pipe2(pipefd, O_CLOEXEC) != 0)
         return errno;
+    if (cfg->log && pipe2(logfd, O_CLOEXEC) != 0) {
+        int e = errno;
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return e;
+    }
     uid_t uid = geteuid();
     gid_t gid = getegid();
     bool own_ns;
@@ -644,11 +647,19 @@ static int start_process(const wclient_spawn_cfg *cfg, const char *sock_path, co
         int e = errno;
         close(pipefd[0]);
         close(pipefd[1]);
+        if (logfd[0] >= 0) {
+            close(logfd[0]);
+            close(logfd[1]);
+        }
         return e;
     }
     if (*pid == 0)
-        exec_child(cfg, (char *const *)argv, pipefd[1], own_ns, uid, gid);
+        exec_child(cfg, (char *const *)argv, pipefd[1], logfd[1], own_ns, uid, gid);
     close(pipefd[1]);
+    if (logfd[0] >= 0) {
+        close(logfd[1]);
+        wlog_add(cfg->log, logfd[0], kind_name(kind), *pid);
+    }
     int child_errno = 0;
     ssize_t k;
     while ((k = read(pipefd[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR)
@@ -836,7 +847,7 @@ wclient_spawn_status wclient_spawn(host_worker_kind kind, const wclient_spawn_cf
         return WCLIENT_SPAWN_BIND;
     }
     wclient_spawn_status st = WCLIENT_SPAWN_OK;
-    int e = start_process(cfg, addr.sun_path, out->dir, &out->pid);
+    int e = start_process(kind, cfg, addr.sun_path, out->dir, &out->pid);
     if (e & ID_MAP_FAILED) {
         set_err(err, errlen, "cannot start %s: writing its uid/gid map in its user namespace: %s", cfg->binary,
                 strerror(e & ~ID_MAP_FAILED));

@@ -55,7 +55,7 @@ typedef struct wclient_spawn_cfg {
     proto_security_status security; /* WorkerHandshake */
     const executor_params *executor_params; /* execute only: Handshake{executor_params}; NULL ⇒ empty */
     uint32_t spawn_timeout_ms;      /* 0 ⇒ PVF_REF_SPAWN_TIMEOUT_MS; bounds accept and each handshake frame */
-    const char *log_path;           /* the worker's stderr is appended here; NULL ⇒ inherit ours */
+    struct wlog *log;               /* the worker's stderr goes to this log (worker_log.h); NULL ⇒ /dev/null */
     uint64_t job_memory_mb;         /* execute: --job-memory-mb (each job's memory limit); 0 ⇒ the worker's default */
     int cancel_fd;                  /* > 0: once readable (an eventfd the caller writes), every wait on this
                                      * worker ends at once and the worker is killed; 0 ⇒ none */

@@ -70,6 +70,11 @@ bool sandbox_pivot_into(const char *dir, bool read_only, char *err, size_t errle
  * disabled; ENOSYS: not built). */
 int sandbox_landlock_abi(void);
 
+/* Tests only (tests/t-landlock-matrix.sh): behave as on a kernel whose landlock is at most ABI
+ * `cap`, or has none (0) — so the sandbox suite proves what holds on Debian 12's kernel (ABI 2)
+ * and without landlock. -1: no cap (the default; nothing else calls it). */
+void sandbox_landlock_cap_abi(int cap);
+
 typedef enum sandbox_fs_access {
     SANDBOX_FS_NONE,        /* no exception at all (check mode) */
     SANDBOX_FS_READ,        /* execute worker: read files beneath `dir` */

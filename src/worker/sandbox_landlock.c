@@ -50,10 +50,22 @@ static bool fail_errno(char *err, size_t errlen, const char *step, const char *p
     return false;
 }
 
+/* sandbox_landlock_cap_abi: -1 no cap, 0 no landlock, N at most ABI N. */
+static int abi_cap = -1;
+
+void sandbox_landlock_cap_abi(int cap)
+{
+    abi_cap = cap;
+}
+
 int sandbox_landlock_abi(void)
 {
+    if (abi_cap == 0)
+        return -EOPNOTSUPP;
     long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
-    return abi > 0 ? (int)abi : -errno;
+    if (abi <= 0)
+        return -errno;
+    return abi_cap > 0 && abi > abi_cap ? abi_cap : (int)abi;
 }
 
 /* The struct size the running ABI understands (see landlock_compat.h). */

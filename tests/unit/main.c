@@ -1,5 +1,6 @@
 /* main.c — runs the registered unit tests; see test.h. */
 #include "test.h"
+#include "worker/sandbox.h"
 
 #include "pvf/engine.h"
 
@@ -126,9 +127,31 @@ static void check_system_intact(void)
         test_fail(__FILE__, __LINE__, "/dev/null is no longer a character device after this test");
 }
 
+bool test_landlock_capped(void)
+{
+    const char *v = getenv("PVF_TEST_LANDLOCK_ABI");
+    return v && *v;
+}
+
+/* PVF_TEST_LANDLOCK_ABI=N (1–7) or off: the landlock matrix (tests/t-landlock-matrix.sh). */
+static void cap_landlock(void)
+{
+    if (!test_landlock_capped())
+        return;
+    const char *v = getenv("PVF_TEST_LANDLOCK_ABI");
+    int cap = strcmp(v, "off") ? atoi(v) : 0;
+    if (cap < 0 || cap > 99 || (cap == 0 && strcmp(v, "off"))) {
+        fprintf(stderr, "PVF_TEST_LANDLOCK_ABI must be an ABI number or off, not %s\n", v);
+        exit(2);
+    }
+    sandbox_landlock_cap_abi(cap);
+    printf("unit: landlock capped: %s (PVF_TEST_LANDLOCK_ABI)\n", cap ? v : "none at all");
+}
+
 int main(int argc, char **argv)
 {
     const char *filter = argc > 1 ? argv[1] : NULL;
+    cap_landlock();
     int passed = 0, failed = 0;
     for (int i = 0; i < ntests; i++) {
         if (filter && !strstr(tests[i].name, filter))

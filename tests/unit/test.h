@@ -51,6 +51,9 @@ void test_fixture_close(test_fixture *fx);
  * its allocator aborts instead of returning NULL past a memory limit, so tests of
  * memory limits can only check that the job failed, not that it reported OutOfMemory. */
 bool test_under_asan(void);
+/* PVF_TEST_LANDLOCK_ABI is set: landlock is capped on purpose (t-landlock-matrix.sh), so a
+ * layer it lacks is a SKIP even under PVF_REQUIRE_ALL_LAYERS, and the cost tests don't run. */
+bool test_landlock_capped(void);
 
 /* test_procs.c: for tests of worker and job processes. */
 uint64_t test_now_ms(void);                                 /* monotonic clock */

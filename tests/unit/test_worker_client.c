@@ -18,6 +18,7 @@
 #include "test.h"
 
 #include "host/worker_client.h"
+#include "host/worker_log.h"
 #include "runtime/hashing.h"
 #include "runtime/validation.h"
 #include "worker/worker_common.h"
@@ -33,6 +34,7 @@
 
 typedef struct fixture {
     test_workdir w;         /* /tmp/pvf-wi-XXXXXX: tmp/ (sockets), cache/, workers.log */
+    wlog *log;        /* the workers' stderr, into workers.log */
     int fds;
 } fixture;
 
@@ -41,13 +43,28 @@ static bool fixture_init(fixture *f)
     memset(f, 0, sizeof *f);
     if (!test_workdir_init(&f->w, "pvf-wi", true))
         return false;
-    f->fds = test_count_fds();
+    f->fds = test_count_fds();      /* before the log's: it closes a worker's pipe in its own time */
+    char err[256];
+    f->log = wlog_start(f->w.log, err, sizeof err);
+    if (!f->log) {
+        test_fail(__FILE__, __LINE__, "wlog_start: %s", err);
+        return false;
+    }
     return true;
+}
+
+/* Everything the workers wrote so far: stopping the log reads their pipes to the end. */
+static void fixture_flush_log(fixture *f)
+{
+    wlog_stop(f->log);
+    char err[256];
+    f->log = wlog_start(f->w.log, err, sizeof err);
 }
 
 /* The checks every test ends with, then the cleanup. */
 static void fixture_done(fixture *f, const char *keep_in_cache)
 {
+    wlog_stop(f->log);              /* every pipe read to its end and closed */
     CHECK_EQ_U64(test_count_fds(), f->fds);
     CHECK_EQ_U64(test_count_entries(f->w.tmp, NULL), 0);                 /* no socket left */
     CHECK_EQ_U64(test_count_entries(f->w.cache, keep_in_cache), 0);      /* no worker dir left */
@@ -70,7 +87,7 @@ static wclient_spawn_cfg make_cfg(const fixture *f, host_worker_kind kind)
     cfg.binary = kind == HOST_WORKER_PREPARE ? "build/bin/pvf-prepare-worker" : "build/bin/pvf-execute-worker";
     cfg.cache_dir = f->w.cache;
     cfg.node_version = WORKER_VERSION;
-    cfg.log_path = f->w.log;
+    cfg.log = f->log;
     return cfg;
 }
 
@@ -550,6 +567,7 @@ TEST(worker_client_worker_cannot_see_other_processes)
     wclient w;
     char err[512] = "";
     CHECK_EQ_U64(wclient_spawn(HOST_WORKER_EXECUTE, &cfg, &w, err, sizeof err), WCLIENT_SPAWN_DIED);
+    fixture_flush_log(&f);
     char log[4096] = "";
     fp = fopen(f.w.log, "r");
     if (fp) {
@@ -558,6 +576,7 @@ TEST(worker_client_worker_cannot_see_other_processes)
         fclose(fp);
     }
     CHECK_STR_CONTAINS(log, "attacker: pid 1, victim: no such process");
+    CHECK_STR_CONTAINS(log, "pvf execute worker ");     /* through the host's log, tagged */
     CHECK(kill(victim, 0) == 0);                    /* still alive */
     kill(victim, SIGKILL);
     waitpid(victim, NULL, 0);
