@@ -145,10 +145,13 @@ static void handle_event(pvf_host *h, slot_event *ev)
             exec_queue_spawn_failed(h->eq, id, now);
         break;
     case SLOT_PREPARED:
-        host_prepare_event(h, ev);
-        break;
     case SLOT_EXECUTED:
-        host_execute_event(h, ev);
+        if (ev->worker_rss_kib)
+            metrics_worker_rss(h->metrics, flavor(kind), ev->worker_rss_kib);
+        if (ev->kind == SLOT_PREPARED)
+            host_prepare_event(h, ev);
+        else
+            host_execute_event(h, ev);
         break;
     case SLOT_DIED:
         fprintf(stderr, "pvf host: %s\n", ev->err);

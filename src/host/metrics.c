@@ -98,6 +98,7 @@ enum family_id {
     F_EXEC_KIND_SELECTED,
     F_VALIDATION_REQUESTS, F_VALIDATE_FROM_EXHAUSTIVE, F_VALIDATE_CANDIDATE_EXHAUSTIVE,
     F_PREPARATION_FAILURES, F_EXECUTION_VERDICTS, F_CHECKSUM_MISMATCHES, F_SANDBOX_LAYER,
+    F_WORKER_RSS,
     F_COUNT
 };
 
@@ -156,6 +157,9 @@ static const struct family families[F_COUNT] = {
     [F_SANDBOX_LAYER] = LABELLED_GAUGE("pvf_sandbox_layer_available",
         "1 when the start-up check found the sandbox layer working (secure_mode: secure mode could start)",
         "layer", layer_values),
+    [F_WORKER_RSS] = LABELLED_HISTOGRAM("pvf_worker_rss",
+        "Resident memory of a worker after each of its jobs (VmRSS, in kilobytes)", "flavor", flavor_values,
+        memory_kib_bounds),
 };
 
 /* One series: a counter's value in counts[0]; a histogram's per-bucket counts in
@@ -230,6 +234,10 @@ static void observe(metrics *m, enum family_id f, size_t label, double v)
 void metrics_worker_spawning(metrics *m, enum metrics_worker_flavor flavor) { count(m, F_WORKER_SPAWNING, flavor); }
 void metrics_worker_spawned(metrics *m, enum metrics_worker_flavor flavor) { count(m, F_WORKER_SPAWNED, flavor); }
 void metrics_worker_retired(metrics *m, enum metrics_worker_flavor flavor) { count(m, F_WORKER_RETIRED, flavor); }
+void metrics_worker_rss(metrics *m, enum metrics_worker_flavor flavor, uint64_t kib)
+{
+    observe(m, F_WORKER_RSS, flavor, (double)kib);
+}
 
 void metrics_prepare_enqueued(metrics *m) { count(m, F_PREPARE_ENQUEUED, 0); }
 void metrics_prepare_concluded(metrics *m) { count(m, F_PREPARE_CONCLUDED, 0); }

@@ -26,6 +26,7 @@
 #include "util/cputime.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -139,6 +140,24 @@ static void post_died(slot *s, uint64_t job)
     post(s, ev);
 }
 
+/* The worker's VmRSS from /proc (KiB), 0 when it can't be read (gone, no /proc). */
+static uint64_t worker_rss_kib(const wclient *w)
+{
+    if (wclient_pid(w) <= 0)
+        return 0;
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)wclient_pid(w));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    const char *line = strstr(buf, "\nVmRSS:");
+    unsigned long long kib = 0;
+    return line && sscanf(line + 1, "VmRSS: %llu kB", &kib) == 1 ? kib : 0;
+}
+
 static void run_prepare(slot *s)
 {
     slot_event *ev = new_event(s, SLOT_PREPARED);
@@ -161,6 +180,7 @@ static void run_prepare(slot *s)
     }
     if (ev->prep.rip)
         wclient_kill(&s->w);
+    ev->worker_rss_kib = worker_rss_kib(&s->w);
     post(s, ev);
 }
 
@@ -179,6 +199,7 @@ static void run_execute(slot *s)
         proto_execute_result_free(&r);
     if (!ev->exec.worker_kept)
         wclient_kill(&s->w);
+    ev->worker_rss_kib = worker_rss_kib(&s->w);
     post(s, ev);
 }
 

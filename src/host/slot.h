@@ -51,6 +51,8 @@ typedef struct slot_event {
     uint64_t artifact_size;
     exec_outcome exec;              /* SLOT_EXECUTED; the event owns exec.result */
     uint64_t sent_ms, done_ms;      /* request sent / answer received (monotonic) */
+    uint64_t worker_rss_kib;        /* SLOT_PREPARED/EXECUTED: the worker's resident memory after the
+                                     * job (VmRSS), 0 when it is gone */
 } slot_event;
 
 typedef struct slot_prepare_job {

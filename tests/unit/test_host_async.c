@@ -521,6 +521,10 @@ TEST(pvfhost_async_serial_execution_with_one_worker)
         CHECK_EQ_U64(metric_value(f.h, SPAWNED_EXECUTE), 1);
         CHECK_EQ_U64(metric_value(f.h, "polkadot_pvf_execute_enqueued"), N);
         CHECK_EQ_U64(metric_value(f.h, "polkadot_pvf_execute_finished"), N);
+        /* the worker's memory after each job (issue 13): N samples, each some MiB */
+        CHECK_EQ_U64(metric_value(f.h, "pvf_worker_rss_count{flavor=\"execute\"}"), N);
+        CHECK(metric_value(f.h, "pvf_worker_rss_sum{flavor=\"execute\"}") > 1024 * N);
+        CHECK_EQ_U64(metric_value(f.h, "pvf_worker_rss_count{flavor=\"prepare\"}"), 1);
     }
     afix_done(&f);
     collector_destroy(&col);

@@ -357,8 +357,7 @@ TEST(job_stalled_is_killed)
     CHECK(o.kind == JOB_WALL_TIMEOUT);
     job_outcome_free(&o);
     /* Control: computing for 600 ms (twice the stall time), then answering. */
-    const job_limits busy = { .cpu_ms = 5000, .stall_ms = 300 };
-    run_job(compute_then_write, NULL, &busy, &o);
+    run_job(compute_then_write, NULL, &lim, &o);
     CHECK(o.kind == JOB_OK);
     CHECK(o.cpu_ns >= 600000000u);
     job_outcome_free(&o);
