@@ -162,18 +162,20 @@ static int check_exposition(const char *text, int *families)
 
 /* ---- tests ---- */
 
+/* Sample lines of a registry, counted from the reference: counters 3×2 + 4 + 4 + 3 = 17;
+ * histograms (bounds + 1 + sum + count): 16 + 18 + 18 + 2×13 + 2×13 + 13 + 2×14 = 145
+ * (the reference's jemalloc max_resident / max_allocated are not exported);
+ * pvf's own: 13 PrepareErrors + 6 verdicts + 1 + 5 layers + pvf_worker_rss 2×13 = 51. */
+#define EMPTY_REGISTRY_SAMPLES 213
+
 TEST(metrics_empty_registry_lists_every_metric)
 {
     metrics *m = metrics_new();
     CHECK(m != NULL);
     char *t = render(m);
     int families = 0;
-    /* Sample lines, counted from the reference: counters 3×2 + 4 + 4 + 3 = 17;
-     * histograms (bounds + 1 + sum + count): 16 + 18 + 18 + 2×13 + 2×13 + 13 + 2×14 = 145
-     * (the reference's jemalloc max_resident / max_allocated are not exported);
-     * pvf's own: 13 PrepareErrors + 6 verdicts + 1 + 5 layers = 25. */
-    CHECK_EQ_U64(check_exposition(t, &families), 187);
-    CHECK_EQ_U64(families, 22);
+    CHECK_EQ_U64(check_exposition(t, &families), EMPTY_REGISTRY_SAMPLES);
+    CHECK_EQ_U64(families, 23);
 
     static const char *const names[] = {
         "polkadot_pvf_worker_spawning", "polkadot_pvf_worker_spawned", "polkadot_pvf_worker_retired",
@@ -275,7 +277,7 @@ TEST(metrics_histogram_buckets_are_cumulative)
         CHECK_LINE(t, want);
     }
     int families;
-    CHECK_EQ_U64(check_exposition(t, &families), 187);
+    CHECK_EQ_U64(check_exposition(t, &families), EMPTY_REGISTRY_SAMPLES);
     free(t);
     metrics_free(m);
 }
@@ -329,7 +331,7 @@ TEST(metrics_labelled_series_and_sizes)
     CHECK_LINE(t, "polkadot_pvf_execution_queued_time_bucket{le=\"0.01\"} 0");
     CHECK_LINE(t, "polkadot_pvf_execution_queued_time_bucket{le=\"0.025\"} 1");
     int families;
-    CHECK_EQ_U64(check_exposition(t, &families), 187);
+    CHECK_EQ_U64(check_exposition(t, &families), EMPTY_REGISTRY_SAMPLES);
     free(t);
     metrics_free(m);
 }
@@ -443,14 +445,19 @@ TEST(metrics_pvf_families)
     metrics_sandbox_layer(m, METRICS_LAYER_SECCOMP, true);
     metrics_sandbox_layer(m, METRICS_LAYER_LANDLOCK, true);
     metrics_sandbox_layer(m, METRICS_LAYER_LANDLOCK, false);   /* a gauge: set, not added */
+    metrics_worker_rss(m, METRICS_WORKER_EXECUTE, 50000);       /* KiB: the 8192 × 2^3 bucket */
     t = render(m);
+    CHECK_STR_CONTAINS(t, "pvf_worker_rss_bucket{flavor=\"execute\",le=\"65536\"} 1\n");
+    CHECK_STR_CONTAINS(t, "pvf_worker_rss_bucket{flavor=\"execute\",le=\"32768\"} 0\n");
+    CHECK_STR_CONTAINS(t, "pvf_worker_rss_sum{flavor=\"execute\"} 50000\n");
+    CHECK_STR_CONTAINS(t, "pvf_worker_rss_count{flavor=\"prepare\"} 0\n");
     CHECK_STR_CONTAINS(t, "pvf_preparation_failures_total{error=\"TimedOut\"} 2\n");
     CHECK_STR_CONTAINS(t, "pvf_execution_verdicts_total{verdict=\"PossiblyInvalid\"} 1\n");
     CHECK_STR_CONTAINS(t, "pvf_artifact_checksum_mismatches_total 1\n");
     CHECK_STR_CONTAINS(t, "pvf_sandbox_layer_available{layer=\"seccomp\"} 1\n");
     CHECK_STR_CONTAINS(t, "pvf_sandbox_layer_available{layer=\"landlock\"} 0\n");
     int families = 0;
-    CHECK_EQ_U64(check_exposition(t, &families), 187);
+    CHECK_EQ_U64(check_exposition(t, &families), EMPTY_REGISTRY_SAMPLES);
     free(t);
     metrics_free(m);
 }
