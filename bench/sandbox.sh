@@ -7,7 +7,7 @@
 # 2. Per validation: `pvf bench-host` on the adder (as bench/host.sh) with the full sandbox
 #    (secure mode: L0–L6) and with `--no-sandbox` (no layer at all), alternating, best p50 of 2.
 #
-# Writes the section "## Sandbox cost (issue 5)" of docs/BENCHMARKS.md (in place).
+# Writes the section "## Sandbox cost (issues 5, 13)" of docs/BENCHMARKS.md (in place).
 # Environment: BUILD (build), PVF_TESTDATA (../shared/testdata), BENCH_OUT (docs/BENCHMARKS.md),
 # BENCH_SANDBOX_RUNS (500 validations per run).
 set -uo pipefail
@@ -16,7 +16,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 source bench/common.sh
 RUNS=${BENCH_SANDBOX_RUNS:-500}
-SECTION="## Sandbox cost (issue 5)"
+SECTION="## Sandbox cost (issues 5, 13)"
 CODE=$ADDER_CODE
 PARAMS=$ADDER_PARAMS
 [[ -x $PVF && -x $BUILD/bin/pvf-unit-tests ]] || die "not built (run make)"
@@ -46,7 +46,7 @@ done
     echo
     echo "| sandbox | p50 |"
     echo "|---|---|"
-    printf '| full (secure mode: L0–L6; each job in new pid/net/ipc/uts/mount/cgroup namespaces, job seccomp, no capabilities) | %.3f ms |\n' "$with"
+    printf '| full (secure mode: L0–L6; the worker in its own user + pid namespace; each job in new pid/net/ipc/uts/mount/cgroup namespaces, on the syscall allowlist, with a memory limit and no capabilities) | %.3f ms |\n' "$with"
     printf '| none (`--no-sandbox`) | %.3f ms |\n' "$without"
     awk -v a="$with" -v b="$without" 'BEGIN { printf "\nThe sandbox costs %.2f ms per validation; the worker-side layers (L0–L3) are paid once per worker.\n", a - b }'
     echo
