@@ -177,6 +177,8 @@ void host_execute_event(pvf_host *h, slot_event *ev)
     exec_queue_job_finished(h->eq, slot_id(ev->slot), !ev->gone, monotonic_ms());
     metrics_execute_finished(h->metrics);
     metrics_execution_time(h->metrics, (double)(ev->done_ms - ev->sent_ms) / 1000.0);
+    if (ev->exec.job_max_rss_kib)
+        metrics_execution_max_rss(h->metrics, ev->exec.job_max_rss_kib);
     host_request *r = host_find_request(h, ev->job);
     if (!r)
         return;

@@ -98,7 +98,7 @@ enum family_id {
     F_EXEC_KIND_SELECTED,
     F_VALIDATION_REQUESTS, F_VALIDATE_FROM_EXHAUSTIVE, F_VALIDATE_CANDIDATE_EXHAUSTIVE,
     F_PREPARATION_FAILURES, F_EXECUTION_VERDICTS, F_CHECKSUM_MISMATCHES, F_SANDBOX_LAYER,
-    F_WORKER_RSS,
+    F_WORKER_RSS, F_EXECUTION_MAX_RSS,
     F_COUNT
 };
 
@@ -160,6 +160,8 @@ static const struct family families[F_COUNT] = {
     [F_WORKER_RSS] = LABELLED_HISTOGRAM("pvf_worker_rss",
         "Resident memory of a worker after each of its jobs (VmRSS, in kilobytes)", "flavor", flavor_values,
         memory_kib_bounds),
+    [F_EXECUTION_MAX_RSS] = PLAIN_HISTOGRAM("pvf_execution_max_rss",
+        "ru_maxrss (maximum resident set size) observed for an execute job (in kilobytes)", memory_kib_bounds),
 };
 
 /* One series: a counter's value in counts[0]; a histogram's per-bucket counts in
@@ -238,6 +240,7 @@ void metrics_worker_rss(metrics *m, enum metrics_worker_flavor flavor, uint64_t 
 {
     observe(m, F_WORKER_RSS, flavor, (double)kib);
 }
+void metrics_execution_max_rss(metrics *m, uint64_t kib) { observe(m, F_EXECUTION_MAX_RSS, 0, (double)kib); }
 
 void metrics_prepare_enqueued(metrics *m) { count(m, F_PREPARE_ENQUEUED, 0); }
 void metrics_prepare_concluded(metrics *m) { count(m, F_PREPARE_CONCLUDED, 0); }

@@ -33,6 +33,7 @@
  *   pvf_artifact_checksum_mismatches_total      counter
  *   pvf_sandbox_layer_available{layer}          gauge     landlock|seccomp|userns_pivot_root|job_clone|secure_mode
  *   pvf_worker_rss{flavor}                      histogram (KiB) a worker's VmRSS after each job
+ *   pvf_execution_max_rss                       histogram (KiB) an execute job's ru_maxrss
  *
  * Every label combination exists from the start (value 0), unlike the reference's Rust
  * client, which shows a labelled series only after its first increment: a dashboard then
@@ -88,6 +89,8 @@ void metrics_worker_spawned(metrics *m, enum metrics_worker_flavor flavor);
 void metrics_worker_retired(metrics *m, enum metrics_worker_flavor flavor);
 /* A worker's VmRSS after a job (KiB); a preparation job's own peak is metrics_preparation_max_rss. */
 void metrics_worker_rss(metrics *m, enum metrics_worker_flavor flavor, uint64_t kib);
+/* An execute job's peak resident memory (KiB), as its worker reported it (PROTOCOL.md's trailer). */
+void metrics_execution_max_rss(metrics *m, uint64_t kib);
 
 /* Pipelines: a job entered / left the prepare or the execute pipeline. */
 void metrics_prepare_enqueued(metrics *m);

@@ -183,6 +183,7 @@ void verdict_from_execute(wclient_status st, const proto_execute_result *r, cons
     switch (st) {
     case WCLIENT_OK:
         out->execute_ns = proto_duration_to_ns(r->duration);
+        out->job_max_rss_kib = r->job_max_rss_kib;
         if (r->ok) {
             out->retry = from_job_response(&r->job_response, out);
             out->worker_kept = true;

@@ -86,6 +86,7 @@ typedef struct exec_outcome {
     uint8_t *result;        /* Valid: SCALE ValidationResult (malloc'd) */
     size_t result_len;
     uint64_t execute_ns;    /* the job's CPU time as the worker reported it */
+    uint64_t job_max_rss_kib; /* the job's peak resident memory as the worker reported it; 0: none */
     retry_class retry;
     bool worker_kept;       /* the worker survives (§1.5 table) */
 } exec_outcome;

@@ -592,16 +592,20 @@ static bool read_execute_result(scale_reader *r, proto_execute_result *m)
            scale_read_u32(r, &m->pov_size);
 }
 
+/* The Result, then pvf's optional trailer (docs/PROTOCOL.md): without a job, the reference's
+ * bytes exactly. */
 void proto_execute_result_write(scale_writer *w, const proto_execute_result *m)
 {
     scale_write_u8(w, m->ok ? 0 : 1);
     if (!m->ok) {
         write_worker_error(w, &m->error);
-        return;
+    } else {
+        write_job_response(w, &m->job_response);
+        write_duration(w, m->duration);
+        scale_write_u32(w, m->pov_size);
     }
-    write_job_response(w, &m->job_response);
-    write_duration(w, m->duration);
-    scale_write_u32(w, m->pov_size);
+    if (m->job_max_rss_kib)
+        scale_write_u64(w, m->job_max_rss_kib);
 }
 
 bool proto_execute_result_decode(const uint8_t *in, size_t len, proto_execute_result *m,
@@ -610,7 +614,9 @@ bool proto_execute_result_decode(const uint8_t *in, size_t len, proto_execute_re
     memset(m, 0, sizeof *m);
     scale_reader r;
     scale_reader_init(&r, in, len, err);
-    if (read_execute_result(&r, m) && scale_expect_end(&r))
+    /* pvf's trailer is exactly 8 bytes after the Result, or nothing */
+    if (read_execute_result(&r, m) && (r.end - r.p != 8 || scale_read_u64(&r, &m->job_max_rss_kib)) &&
+        scale_expect_end(&r))
         return true;
     proto_execute_result_free(m);
     return false;

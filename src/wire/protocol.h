@@ -325,6 +325,8 @@ typedef struct proto_execute_result {
     proto_duration duration;            /* ok */
     uint32_t pov_size;                  /* ok */
     proto_worker_error error;           /* !ok */
+    uint64_t job_max_rss_kib;           /* pvf's trailer: the job's peak resident memory (ru_maxrss,
+                                         * KiB); 0 and absent from the bytes when no job ran */
 } proto_execute_result;
 
 void proto_execute_result_write(scale_writer *w, const proto_execute_result *m);

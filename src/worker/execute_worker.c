@@ -273,7 +273,9 @@ static bool run_job(const worker_ctx *w, const proto_execute_request *req, const
     proto_execute_job_result jr;
     memset(&jr, 0, sizeof jr);
     proto_execute_result r;
-    bool ok = classify(w, &o, pov_size, &jr, &r) && send_result(w, &r);
+    bool ok = classify(w, &o, pov_size, &jr, &r);
+    r.job_max_rss_kib = o.max_rss_kib;
+    ok = ok && send_result(w, &r);
     proto_execute_job_result_free(&jr);
     job_outcome_free(&o);
     return ok;

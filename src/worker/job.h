@@ -132,6 +132,7 @@ typedef struct job_outcome {
     int signal;                 /* terminating signal (killed), else 0 */
     pid_t pid;                  /* the job's pid, for JobDied{job_pid} */
     uint64_t cpu_ns;            /* user + system CPU of the job (rusage from wait4) */
+    uint64_t max_rss_kib;       /* its peak resident memory (ru_maxrss from wait4) */
     uint64_t wall_ns;           /* spawn to reap */
     job_method method;
     bool seccomp_violation;     /* killed by SIGSYS as pid 1 of its own pid namespace: only a seccomp

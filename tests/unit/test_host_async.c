@@ -525,6 +525,9 @@ TEST(pvfhost_async_serial_execution_with_one_worker)
         CHECK_EQ_U64(metric_value(f.h, "pvf_worker_rss_count{flavor=\"execute\"}"), N);
         CHECK(metric_value(f.h, "pvf_worker_rss_sum{flavor=\"execute\"}") > 1024 * N);
         CHECK_EQ_U64(metric_value(f.h, "pvf_worker_rss_count{flavor=\"prepare\"}"), 1);
+        /* and each execute job's own peak, through the response's trailer */
+        CHECK_EQ_U64(metric_value(f.h, "pvf_execution_max_rss_count"), N);
+        CHECK(metric_value(f.h, "pvf_execution_max_rss_sum") > 1024 * N);
     }
     afix_done(&f);
     collector_destroy(&col);

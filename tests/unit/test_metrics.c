@@ -165,8 +165,9 @@ static int check_exposition(const char *text, int *families)
 /* Sample lines of a registry, counted from the reference: counters 3×2 + 4 + 4 + 3 = 17;
  * histograms (bounds + 1 + sum + count): 16 + 18 + 18 + 2×13 + 2×13 + 13 + 2×14 = 145
  * (the reference's jemalloc max_resident / max_allocated are not exported);
- * pvf's own: 13 PrepareErrors + 6 verdicts + 1 + 5 layers + pvf_worker_rss 2×13 = 51. */
-#define EMPTY_REGISTRY_SAMPLES 213
+ * pvf's own: 13 PrepareErrors + 6 verdicts + 1 + 5 layers + pvf_worker_rss 2×13
+ * + pvf_execution_max_rss 13 = 64. */
+#define EMPTY_REGISTRY_SAMPLES 226
 
 TEST(metrics_empty_registry_lists_every_metric)
 {
@@ -175,7 +176,7 @@ TEST(metrics_empty_registry_lists_every_metric)
     char *t = render(m);
     int families = 0;
     CHECK_EQ_U64(check_exposition(t, &families), EMPTY_REGISTRY_SAMPLES);
-    CHECK_EQ_U64(families, 23);
+    CHECK_EQ_U64(families, 24);
 
     static const char *const names[] = {
         "polkadot_pvf_worker_spawning", "polkadot_pvf_worker_spawned", "polkadot_pvf_worker_retired",

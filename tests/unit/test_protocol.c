@@ -205,6 +205,24 @@ TEST(protocol_bytes_execute_results)
     CHECK(bytes_eq(b, len, want2, sizeof want2));
     free(b);
 
+    /* pvf's trailer: the job's peak RSS as 8 more bytes, read back; absent, it is 0. */
+    m = (proto_execute_result){ .ok = false, .error = { .kind = WORKER_ERR_JOB_DIED,
+                                .msg = proto_str("received signal: SIGKILL"), .job_pid = 1234 },
+                                .job_max_rss_kib = 0x0102030405ull };
+    scale_writer_init(&w);
+    proto_execute_result_write(&w, &m);
+    b = finish(&w, &len);
+    static const uint8_t trailer[8] = { 0x05, 0x04, 0x03, 0x02, 0x01 };
+    CHECK(len == sizeof want2 + 8 && bytes_eq(b, sizeof want2, want2, sizeof want2) &&
+          bytes_eq(b + sizeof want2, 8, trailer, 8));
+    proto_execute_result d2;
+    wasm_error e2;
+    CHECK(proto_execute_result_decode(b, len, &d2, &e2) && d2.job_max_rss_kib == 0x0102030405ull);
+    proto_execute_result_free(&d2);
+    CHECK(proto_execute_result_decode(want2, sizeof want2, &d2, &e2) && d2.job_max_rss_kib == 0);
+    proto_execute_result_free(&d2);
+    free(b);
+
     /* Err(JobError(UnexpectedExitStatus(-1))). */
     m = (proto_execute_result){ .ok = false, .error = { .kind = WORKER_ERR_JOB_ERROR,
                                 .job_error = { .kind = JOB_ERR_UNEXPECTED_EXIT_STATUS, .exit_status = -1 } } };
