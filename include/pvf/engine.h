@@ -132,6 +132,9 @@ void pvf_code_free(pvf_code *code);
  * from globals) or the memfd could not be made — instantiation then copies, with the same result.
  */
 bool pvf_code_build_image(pvf_code *code);
+/* The image's memfd, or -1 without one: a process that closes its fds before running the code
+ * (a sandboxed job) must keep this one. */
+int pvf_code_image_fd(const pvf_code *code);
 
 
 /*

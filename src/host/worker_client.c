@@ -366,11 +366,18 @@ bool wclient_take_artifact(wclient *w, const char *dest, char *err, size_t errle
 }
 
 /* <dir>/artifact as a hard link to the prepared artifact (the worker's sandbox
- * sees only its dir). An old link, from the previous job, is replaced. */
+ * sees only its dir). A link to the same file, from the previous job, stays: the worker keeps
+ * an artifact loaded while its file is unchanged — and a new link would change the file's
+ * ctime, which the worker watches (issue 14). A link to another file is replaced. The link
+ * pins the file, so its inode can't be reused for another artifact while it is there. */
 static bool link_artifact(const wclient *w, const char *artifact_path, char *link_path, size_t size,
                           char *err, size_t errlen)
 {
     snprintf(link_path, size, "%s/artifact", w->dir);
+    struct stat want, have;
+    if (stat(artifact_path, &want) == 0 && lstat(link_path, &have) == 0 && want.st_dev == have.st_dev &&
+        want.st_ino == have.st_ino)
+        return true;
     if (unlink(link_path) != 0 && errno != ENOENT) {
         set_err(err, errlen, "could not create link: remove old %s: %s", link_path, strerror(errno));
         return false;
@@ -420,7 +427,7 @@ wclient_status wclient_execute(wclient *w, const char *artifact_path, const prot
         st = recv_response(w, PROTO_MAX_EXECUTE_RESPONSE, deadline, wall_timeout_ms, &len, err, errlen);
     if (st != WCLIENT_OK)
         return st;      /* the dir, link included, is gone with the worker */
-    (void)unlink(link_path);    /* the reference clears the worker dir after each job */
+    /* The link stays for the next job (the reference clears the worker dir after each). */
     wasm_error e;
     if (!proto_execute_result_decode(w->resp, len, out, &e)) {
         memset(out, 0, sizeof *out);

@@ -74,6 +74,11 @@ bool pvf_code_build_image(pvf_code *c)
     return true;
 }
 
+int pvf_code_image_fd(const pvf_code *c)
+{
+    return c->image_fd;
+}
+
 bool data_image_map(const pvf_code *c, pvf_memory *mem)
 {
     if (c->image_fd < 0 || c->image_len > mem->size)

@@ -2,15 +2,18 @@
  * execute_worker.c — the execute worker's loop (reference-behaviour.md §2.8).
  *
  * After the common start-up: read Handshake{ExecutorParams}. Per request:
- * read ExecuteRequest, read <worker-dir>/artifact and check its twox-256
- * against artifact_checksum (mismatch ⇒ Ok(CorruptedArtifact), no job),
+ * read ExecuteRequest; unless <worker-dir>/artifact is the version already
+ * loaded (loaded_code), read it and check its twox-256 against
+ * artifact_checksum (mismatch ⇒ Ok(CorruptedArtifact), no job) and load it
+ * (failure ⇒ Ok(RuntimeConstruction("execute: …")), no job);
  * decompress the PoV with the 40 MiB bomb limit (failure ⇒
  * Ok(PoVDecompressionFailure), no job), encode ValidationParams, run one
  * execute job (job.h) with the CPU budget execution_timeout, and answer
  * Result<WorkerResponse, WorkerError>.
  *
- * The job body: its load step (before the job's allowlist) pvf_code_load ⇒
- * RuntimeConstruction("execute: …"); its run step pvf_runtime_validate: OK ⇒ Ok(ValidationResult), INVALID ⇒
+ * The job body: its load step (before the job's allowlist) reserves the
+ * engine's stacks (short of memory ⇒ exit 86); its run step
+ * pvf_runtime_validate: OK ⇒ Ok(ValidationResult), INVALID ⇒
  * InvalidCandidate(reason), ERROR ⇒ RuntimeConstruction(reason). The job
  * writes Result<JobResponse, JobError> (always Ok: timeouts are the worker's
  * to detect).
@@ -43,15 +46,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct execute_job_arg {
-    const uint8_t *artifact;
-    size_t artifact_len;
+    const pvf_code *code;       /* loaded by the worker (loaded_code), inherited by the job */
     const uint8_t *params;      /* encoded ValidationParams */
     size_t params_len;
-    bool native;                /* run it on the native tier */
-    pvf_code *code;             /* in the job: loaded by execute_job_load */
 } execute_job_arg;
 
 /* ---------------------------------------------------------------- the job */
@@ -77,24 +78,13 @@ static void job_reply_msg(int fd, proto_job_response_kind kind, const char *msg)
     job_send(fd, &resp);
 }
 
-/* Before the job's allowlist: map the machine code executable, build the memory image (a
- * memfd), set up libsodium (getrandom) — what the allowlist forbids afterwards. */
+/* Before the job's allowlist: the engine's stacks. The code itself — machine code mapped, memory
+ * image built — the job inherits from the worker (loaded_code); its stacks count against the
+ * job's memory limit, so short of them the job is out of memory, which is no verdict on the
+ * candidate. */
 static bool execute_job_load(void *argp, int fd)
 {
-    execute_job_arg *a = argp;
-    char err[512], msg[600];
-    a->code = pvf_code_load(a->artifact, a->artifact_len, err, sizeof err);
-    if (a->code && !a->native)
-        pvf_code_use_interp(a->code);   /* an artifact of the native tier, run on the interpreter */
-    if (!a->code || (a->native && !pvf_code_use_native(a->code, err, sizeof err))) {
-        snprintf(msg, sizeof msg, "execute: %s", err);
-        job_reply_msg(fd, JOB_RESP_RUNTIME_CONSTRUCTION, msg);
-        return false;
-    }
-    pvf_code_build_image(a->code);
-    pvf_runtime_init();
-    /* The engine's stacks count against the job's memory limit: short of them the job is out of
-     * memory, which is no verdict on the candidate. */
+    (void)argp;
     if (!pvf_engine_reserve_stacks())
         job_exit_out_of_memory(fd, NULL, 0);
     return true;
@@ -254,13 +244,14 @@ static bool encode_params(const proto_execute_request *req, const uint8_t *block
     return scale_writer_finish(&sw, out, out_len);
 }
 
-static bool run_job(const worker_ctx *w, const proto_execute_request *req, const uint8_t *artifact,
-                    size_t artifact_len, const uint8_t *params, size_t params_len, uint32_t pov_size)
+static bool run_job(const worker_ctx *w, const proto_execute_request *req, const pvf_code *code,
+                    const uint8_t *params, size_t params_len, uint32_t pov_size)
 {
-    execute_job_arg arg = {artifact, artifact_len, params, params_len, worker_tier(w) == PVF_TIER_NATIVE, NULL};
+    execute_job_arg arg = {code, params, params_len};
     static const job_body body = {execute_job_load, execute_job};
     job_limits lim;
     worker_job_limits(w, &lim);
+    lim.keep_fd = pvf_code_image_fd(code);      /* the memory image every instance maps */
     lim.cpu_ms = worker_budget_ms(req->execution_timeout);
     lim.max_result = PROTO_MAX_EXECUTE_RESPONSE;
     lim.mem_bytes = w->job_memory_bytes;
@@ -281,28 +272,110 @@ static bool run_job(const worker_ctx *w, const proto_execute_request *req, const
     return ok;
 }
 
+/*
+ * The artifact as the worker last loaded it (issue 14): read, checked against the request's
+ * checksum, parsed, its machine code mapped and its memory image built once per artifact
+ * version, in the worker; every job inherits the result. A version is the file's identity and
+ * every time the kernel keeps of it (device, inode, size, mtime, ctime — ctime no one can set)
+ * plus the checksum the host asks for: any change of the file, or another checksum, and the
+ * worker reads and checks it again before the next job, as the reference does for every job.
+ */
+typedef struct loaded_code {
+    pvf_code *code;
+    struct stat st;
+    uint8_t checksum[32];
+} loaded_code;
+
+static bool same_version(const loaded_code *c, const struct stat *st, const uint8_t checksum[32])
+{
+    return c->code && c->st.st_dev == st->st_dev && c->st.st_ino == st->st_ino && c->st.st_size == st->st_size &&
+           c->st.st_mtim.tv_sec == st->st_mtim.tv_sec && c->st.st_mtim.tv_nsec == st->st_mtim.tv_nsec &&
+           c->st.st_ctim.tv_sec == st->st_ctim.tv_sec && c->st.st_ctim.tv_nsec == st->st_ctim.tv_nsec &&
+           memcmp(c->checksum, checksum, 32) == 0;
+}
+
+static void forget(loaded_code *c)
+{
+    pvf_code_free(c->code);
+    memset(c, 0, sizeof *c);
+}
+
+typedef enum load_status { LOAD_OK, LOAD_CORRUPTED, LOAD_FAILED, LOAD_NO_FILE } load_status;
+
+/* Make c the artifact at path in the version `checksum` names. LOAD_FAILED: msg says why the
+ * code can't be run (RuntimeConstruction); LOAD_NO_FILE: why the file can't be read. */
+static load_status load_artifact(const worker_ctx *w, const char *path, const uint8_t checksum[32], loaded_code *c,
+                                 char *msg, size_t msglen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(msg, msglen, "cannot read %s: %s", path, strerror(errno));
+        return LOAD_NO_FILE;
+    }
+    if (same_version(c, &st, checksum))
+        return LOAD_OK;
+    forget(c);
+    size_t len;
+    uint8_t *artifact = file_read(path, &len);
+    if (!artifact) {
+        snprintf(msg, msglen, "cannot read %s: %s", path, strerror(errno));
+        return LOAD_NO_FILE;
+    }
+    uint8_t sum[32];
+    hash_twox_256(artifact, len, sum);
+    if (memcmp(sum, checksum, 32) != 0) {
+        free(artifact);
+        return LOAD_CORRUPTED;
+    }
+    char err[512];
+    bool native = worker_tier(w) == PVF_TIER_NATIVE;
+    pvf_code *code = pvf_code_load(artifact, len, err, sizeof err);
+    free(artifact);
+    if (code && !native)
+        pvf_code_use_interp(code);      /* an artifact of the native tier, run on the interpreter */
+    if (!code || (native && !pvf_code_use_native(code, err, sizeof err))) {
+        pvf_code_free(code);
+        snprintf(msg, msglen, "execute: %s", err);
+        return LOAD_FAILED;
+    }
+    pvf_code_build_image(code);
+    *c = (loaded_code){code, st, {0}};
+    memcpy(c->checksum, checksum, 32);
+    return LOAD_OK;
+}
+
+/* Ok(WorkerResponse{RuntimeConstruction(msg), 0, 0}): the code can't be run, without a job. */
+static bool send_runtime_construction(const worker_ctx *w, const char *msg)
+{
+    proto_execute_result r;
+    memset(&r, 0, sizeof r);
+    r.ok = true;
+    r.job_response.kind = JOB_RESP_RUNTIME_CONSTRUCTION;
+    r.job_response.msg = proto_str(msg);
+    worker_log(w, "%s", msg);
+    return send_result(w, &r);
+}
+
 /* One request; false ⇒ the worker exits. */
-static bool handle_request(const worker_ctx *w, const proto_execute_request *req)
+static bool handle_request(const worker_ctx *w, const proto_execute_request *req, loaded_code *loaded)
 {
     char path[4096];
     if (!worker_path(w, "artifact", path, sizeof path)) {
         send_internal(w, INTERNAL_ERR_COULD_NOT_OPEN_FILE, "worker dir path too long");
         return false;
     }
-    size_t artifact_len;
-    uint8_t *artifact = file_read(path, &artifact_len);
-    if (!artifact) {
-        char msg[4200];
-        snprintf(msg, sizeof msg, "cannot read %s: %s", path, strerror(errno));
+    char msg[4200];
+    switch (load_artifact(w, path, req->artifact_checksum, loaded, msg, sizeof msg)) {
+    case LOAD_OK:
+        break;
+    case LOAD_NO_FILE:
         send_internal(w, INTERNAL_ERR_COULD_NOT_OPEN_FILE, msg);
         return false;
-    }
-    uint8_t sum[32];
-    hash_twox_256(artifact, artifact_len, sum);
-    if (memcmp(sum, req->artifact_checksum, 32) != 0) {
-        free(artifact);
+    case LOAD_CORRUPTED:
         worker_log(w, "artifact checksum mismatch: CorruptedArtifact");
         return send_response_without_job(w, JOB_RESP_CORRUPTED_ARTIFACT);
+    case LOAD_FAILED:
+        return send_runtime_construction(w, msg);
     }
 
     uint8_t *block;
@@ -310,7 +383,6 @@ static bool handle_request(const worker_ctx *w, const proto_execute_request *req
     char err[256];
     if (!blob_decompress(req->pov.ptr, req->pov.len, PVF_REF_POV_BOMB_LIMIT, &block, &block_len, NULL,
                          err, sizeof err)) {
-        free(artifact);
         worker_log(w, "PoV decompression failed: %s", err);
         return send_response_without_job(w, JOB_RESP_POV_DECOMPRESSION_FAILURE);
     }
@@ -320,11 +392,10 @@ static bool handle_request(const worker_ctx *w, const proto_execute_request *req
     if (!encode_params(req, block, block_len, &params, &params_len))
         ok = send_internal(w, INTERNAL_ERR_KERNEL, "out of memory encoding ValidationParams");
     else {
-        ok = run_job(w, req, artifact, artifact_len, params, params_len, (uint32_t)block_len);
+        ok = run_job(w, req, loaded->code, params, params_len, (uint32_t)block_len);
         free(params);
     }
     free(block);
-    free(artifact);
     return ok;
 }
 
@@ -373,11 +444,16 @@ int execute_worker_main(int argc, char **argv)
      * which was prepared with them — and for the jobs' memory limit. */
     w.job_memory_bytes = job_memory_limit(&w, &ep);
     executor_params_free(&ep);
+    pvf_runtime_init();         /* libsodium's setup (getrandom), once: every job inherits it */
 
+    loaded_code loaded;
+    memset(&loaded, 0, sizeof loaded);
     for (;;) {
         st = recv_host(&w, "ExecuteRequest", PROTO_MAX_EXECUTE_REQUEST, &p, &n);
-        if (st == FRAME_CLOSED)
+        if (st == FRAME_CLOSED) {
+            forget(&loaded);
             return WORKER_EXIT_OK;
+        }
         if (st != FRAME_OK)
             return WORKER_EXIT_ERROR;
         proto_execute_request req;
@@ -386,7 +462,7 @@ int execute_worker_main(int argc, char **argv)
             free(p);
             return WORKER_EXIT_ERROR;
         }
-        ok = handle_request(&w, &req);
+        ok = handle_request(&w, &req, &loaded);
         free(p);
         if (!ok)
             return WORKER_EXIT_ERROR;

@@ -123,16 +123,27 @@ static bool stdio_to_devnull(void)
     return true;
 }
 
-/* fds 0-2 and the result pipe are all a job holds: whatever else the worker had open (its host
- * connection, the fds it kept for jobs) is closed here, whoever forgot it. */
-static bool keep_only_fd(int keep)
+/* fds 0-2, the result pipe and the code's memory image (lim->keep_fd) are all a job holds:
+ * whatever else the worker had open (its host connection, the fds it kept for jobs) is closed
+ * here, whoever forgot it. */
+static bool keep_only_fds(int result_fd, int extra)
 {
-    if (keep < 3)
+    if (result_fd < 3)
         return setup_failed("the result pipe is on a stdio fd");
-    if (keep > 3 && close_range(3, (unsigned)keep - 1, 0) != 0)
-        return setup_failed("close_range below the result fd");
-    if (close_range((unsigned)keep + 1, ~0u, 0) != 0)
-        return setup_failed("close_range above the result fd");
+    int keep[2] = {result_fd, extra > 2 && extra != result_fd ? extra : result_fd};
+    if (keep[1] < keep[0]) {
+        int t = keep[0];
+        keep[0] = keep[1];
+        keep[1] = t;
+    }
+    unsigned from = 3;
+    for (int i = 0; i < 2; i++) {
+        if ((unsigned)keep[i] > from && close_range(from, (unsigned)keep[i] - 1, 0) != 0)
+            return setup_failed("close_range below a kept fd");
+        from = (unsigned)keep[i] + 1;
+    }
+    if (close_range(from, ~0u, 0) != 0)
+        return setup_failed("close_range above the kept fds");
     return true;
 }
 
@@ -184,7 +195,7 @@ static bool setup_child(const job_limits *lim, int result_fd, pid_t worker, int 
     if (lim->restrict_job && !sandbox_job_restrict(SANDBOX_JOB_MAX_FILE_BYTES, JOB_MAX_FDS, err, sizeof err))
         return setup_failed(err);
     /* After the last message setup_failed could print there. */
-    if (lim->restrict_job && !(stdio_to_devnull() && keep_only_fd(result_fd)))
+    if (lim->restrict_job && !(stdio_to_devnull() && keep_only_fds(result_fd, lim->keep_fd)))
         return false;
     return true;
 }

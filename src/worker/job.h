@@ -78,6 +78,8 @@ typedef struct job_limits {
     size_t max_result;          /* largest result payload accepted; 0 = PROTO_MAX_SMALL_MESSAGE */
     uint64_t extra_clone_flags; /* L4: CLONE_NEW* namespaces for the job (sandbox_job_clone_flags) */
     bool force_fork;            /* skip clone3 (tests, or when clone is known to fail) */
+    int keep_fd;                /* with restrict_job: an fd the job keeps besides 0-2 and its pipe
+                                 * (the code's memory image); 0 or -1: none */
     bool restrict_job;          /* L6 in the child: file size, few fds (only 0-2 and the pipe
                                  * kept), no capabilities, stdio on /dev/null */
     bool job_seccomp;           /* L5 in the child: the job's allowlist, between load and run */

@@ -25,6 +25,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -147,6 +148,36 @@ static void execute_and_check(wclient *w, const char *artifact, const uint8_t ch
     proto_execute_result_free(&r);
 }
 
+/* Flip one byte of the artifact in place, keeping its size and mtime; an execute must say
+ * CorruptedArtifact; then flip it back (the ctime changes again). */
+static void expect_corrupted_after_flip(wclient *w, const char *artifact, const uint8_t checksum[32])
+{
+    struct stat before;
+    int fd = open(artifact, O_RDWR);
+    uint8_t b;
+    if (fd < 0 || fstat(fd, &before) != 0 || pread(fd, &b, 1, 100) != 1) {
+        test_fail(__FILE__, __LINE__, "cannot open %s", artifact);
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    uint8_t flipped = (uint8_t)(b ^ 0x40);
+    CHECK(pwrite(fd, &flipped, 1, 100) == 1);
+    struct timespec times[2] = {before.st_atim, before.st_mtim};
+    CHECK(futimens(fd, times) == 0);
+    proto_execute_request req;
+    memset(&req, 0, sizeof req);
+    req.execution_timeout = proto_duration_from_ms(2000);
+    memcpy(req.artifact_checksum, checksum, 32);
+    proto_execute_result r;
+    char err[512];
+    CHECK_EQ_U64(wclient_execute(w, artifact, &req, 8000, &r, err, sizeof err), WCLIENT_OK);
+    CHECK(r.ok && r.job_response.kind == JOB_RESP_CORRUPTED_ARTIFACT);
+    proto_execute_result_free(&r);
+    CHECK(pwrite(fd, &b, 1, 100) == 1);
+    close(fd);
+}
+
 TEST(worker_client_prepare_execute_adder)
 {
     size_t code_len, p_len, x_len;
@@ -219,6 +250,12 @@ TEST(worker_client_prepare_execute_adder)
         CHECK_EQ_U64(st, WCLIENT_HOST_ERROR);
         CHECK_STR_CONTAINS(err, "could not create link");
         CHECK(wclient_pid(&w) > 0);
+        execute_and_check(&w, artifact, checksum, params, p_len, expected, x_len);
+
+        /* The worker keeps the artifact loaded between jobs (issue 14), but not past a change of
+         * the file: one byte flipped in place, its size and mtime kept, is still CorruptedArtifact
+         * (the ctime changed); put back, it validates again. */
+        expect_corrupted_after_flip(&w, artifact, checksum);
         execute_and_check(&w, artifact, checksum, params, p_len, expected, x_len);
 
         pid_t pid = wclient_pid(&w);
