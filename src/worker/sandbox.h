@@ -134,10 +134,18 @@ bool sandbox_seccomp_errno(const int *syscalls, size_t n, int errnum, char *err,
 
 /* ---------------------------------------------------------------- L4, L6 */
 
-/* The job's clone3 flags: CLONE_NEWPID | NEWNET | NEWIPC | NEWUTS | NEWNS |
- * NEWCGROUP, plus CLONE_NEWUSER when the worker is not in its own user
- * namespace (in_own_userns false). */
-uint64_t sandbox_job_clone_flags(bool in_own_userns);
+/* The namespaces a worker makes once, for itself and every job it runs: network (empty, its
+ * loopback down), IPC, UTS, cgroup. Its host connection, made before, keeps working. */
+#define SANDBOX_SHARED_JOB_NS (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+
+/* In the worker, after L1 (it needs CAP_SYS_ADMIN in its own user namespace) and before L3
+ * (which denies unshare): unshare(SANDBOX_SHARED_JOB_NS). */
+bool sandbox_share_job_namespaces(char *err, size_t errlen);
+
+/* The job's clone3 flags: CLONE_NEWPID when the worker shares its own namespaces with its jobs
+ * (worker_shares_ns), else CLONE_NEWPID | NEWNET | NEWIPC | NEWUTS | NEWNS | NEWCGROUP; plus
+ * CLONE_NEWUSER when the worker is not in its own user namespace (in_own_userns false). */
+uint64_t sandbox_job_clone_flags(bool in_own_userns, bool worker_shares_ns);
 
 /* The largest file a job may write: a wasm memory's initial image (at most
  * 65536 pages of 64 KiB) lives in a memfd, which RLIMIT_FSIZE also limits.

@@ -27,14 +27,27 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-uint64_t sandbox_job_clone_flags(bool in_own_userns)
+uint64_t sandbox_job_clone_flags(bool in_own_userns, bool worker_shares_ns)
 {
-    uint64_t flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWCGROUP;
+    /* Once the worker has its own empty network, IPC, UTS and cgroup namespaces
+     * (sandbox_share_job_namespaces), a job needs only a pid namespace of its own: the rest
+     * would be new but just as empty every time, and a netns costs the most to make and tear
+     * down (issue 14). */
+    uint64_t flags = worker_shares_ns ? CLONE_NEWPID
+                                      : CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS |
+                                            CLONE_NEWCGROUP;
     /* Without a user namespace of its own the worker has no CAP_SYS_ADMIN to
      * create the others; with one (L1), a nested one is unnecessary. */
     if (!in_own_userns)
         flags |= CLONE_NEWUSER;
     return flags;
+}
+
+bool sandbox_share_job_namespaces(char *err, size_t errlen)
+{
+    if (unshare(SANDBOX_SHARED_JOB_NS) != 0)
+        return sandbox_fail(err, errlen, "unshare(CLONE_NEWNET|NEWIPC|NEWUTS|NEWCGROUP): %s", strerror(errno));
+    return true;
 }
 
 /* Lower a limit to at most `value`, soft and hard; never raise either. */

@@ -120,7 +120,7 @@ static int clone_body(const char *dir)
     struct clone_args ca;
     memset(&ca, 0, sizeof ca);
     int pidfd = -1;
-    ca.flags = CLONE_PIDFD | sandbox_job_clone_flags(false);
+    ca.flags = CLONE_PIDFD | sandbox_job_clone_flags(false, false);
     ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
     ca.exit_signal = SIGCHLD;
     pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);

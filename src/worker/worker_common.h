@@ -81,6 +81,8 @@ typedef struct worker_ctx {
     bool in_own_userns;                 /* L1 applied: the worker dir is "/" */
     bool seccomp_on;                    /* L3 applied: jobs get the stricter L5 filter too */
     bool job_clone;                     /* L4: jobs get their own namespaces */
+    bool shares_job_ns;                 /* the worker made SANDBOX_SHARED_JOB_NS for its jobs: each
+                                         * job needs only a pid namespace of its own */
     uint64_t job_memory_bytes;          /* execute: each job's memory limit (execute_worker.c) */
 } worker_ctx;
 

@@ -63,6 +63,11 @@ bool worker_enter_sandbox(worker_ctx *w)
                           sizeof err) &&
         !optional_layer_failed(w, "landlock", err))
         return false;
+    /* Its jobs' network, IPC, UTS and cgroup namespaces, made once here (L4's shared part): it
+     * needs its own user namespace for that, and must do it before L3 denies unshare. Without
+     * them each job makes its own. */
+    if (w->in_own_userns && st->can_do_secure_clone)
+        w->shares_job_ns = sandbox_share_job_namespaces(err, sizeof err);
     if (st->can_enable_seccomp) {
         if (sandbox_seccomp_worker(err, sizeof err))
             w->seccomp_on = true;
@@ -76,7 +81,7 @@ bool worker_enter_sandbox(worker_ctx *w)
 void worker_job_limits(const worker_ctx *w, job_limits *lim)
 {
     memset(lim, 0, sizeof *lim);
-    lim->extra_clone_flags = w->job_clone ? sandbox_job_clone_flags(w->in_own_userns) : 0;
+    lim->extra_clone_flags = w->job_clone ? sandbox_job_clone_flags(w->in_own_userns, w->shares_job_ns) : 0;
     lim->restrict_job = true;
     lim->job_seccomp = w->seccomp_on;
 }
