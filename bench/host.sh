@@ -37,6 +37,10 @@ j() { node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1]))
     echo "|---|---|---|"
     printf '| bare fork (clone) + _exit + waitpid, %s times | %.3f ms | %.3f ms |\n' "$RUNS" "$(j .clone_exit_wait_ms.p50)" "$(j .clone_exit_wait_ms.p99)"
     printf '| adder validation through the host, 1 execute worker, %s in a row | %.3f ms | %.3f ms |\n' "$RUNS" "$(j .validation_ms.p50)" "$(j .validation_ms.p99)"
+    printf '| of which the job process'"'"'s own CPU time (fork'"'"'s copy-on-write faults, setup, instantiation, the call, exit) | %.3f ms | |\n' "$(j .job_cpu_ms.p50)"
+    echo
+    printf 'Memory (means over the run): an execute worker after a job %.0f KiB resident (`pvf_worker_rss`), a job'"'"'s peak %.0f KiB (`pvf_execution_max_rss`).\n' \
+        "$(j .worker_rss_kib)" "$(j .job_max_rss_kib)"
     echo
     echo "| execute workers | validations/s ($JOBS submitted at once) |"
     echo "|---|---|"

@@ -83,7 +83,8 @@ static bool check_valid(const pvf_execute_result *r)
     return false;
 }
 
-static bool latency(pvf_host *h, const pvf_execute_request *rq, double *samples, size_t n)
+/* n sequential validations: their wall times in samples, the job's CPU time of each in cpu. */
+static bool latency(pvf_host *h, const pvf_execute_request *rq, double *samples, double *cpu, size_t n)
 {
     pvf_execute_result r;
     for (size_t i = 0; i < n + 3; i++) {     /* 3 warm-up runs */
@@ -91,13 +92,38 @@ static bool latency(pvf_host *h, const pvf_execute_request *rq, double *samples,
         pvf_host_execute(h, rq, &r);
         double t = walltime_ms() - t0;
         bool ok = check_valid(&r);
+        double job_ms = (double)r.execute_ns / 1e6;
         pvf_execute_result_free(&r);
         if (!ok)
             return false;
-        if (i >= 3)
+        if (i >= 3) {
             samples[i - 3] = t;
+            cpu[i - 3] = job_ms;
+        }
     }
     return true;
+}
+
+/* The mean of a histogram family's series from the host's metrics (sum / count), 0 if none. */
+static double metric_mean(pvf_host *h, const char *family, const char *labels)
+{
+    size_t cap = pvf_host_metrics_render(h, NULL, 0) + 4096;
+    char *buf = malloc(cap);
+    if (!buf)
+        return 0;
+    pvf_host_metrics_render(h, buf, cap);
+    double sum = 0, count = 0;
+    char want_sum[160], want_count[160];
+    snprintf(want_sum, sizeof want_sum, "%s_sum%s ", family, labels);
+    snprintf(want_count, sizeof want_count, "%s_count%s ", family, labels);
+    for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        if (!strncmp(line, want_sum, strlen(want_sum)))
+            sum = strtod(line + strlen(want_sum), NULL);
+        else if (!strncmp(line, want_count, strlen(want_count)))
+            count = strtod(line + strlen(want_count), NULL);
+    }
+    free(buf);
+    return count > 0 ? sum / count : 0;
 }
 
 /* Submit m at once, wait for all; the wall time in ms, or -1 on a failure. */
@@ -206,16 +232,21 @@ int cmd_bench_host(int argc, char **argv)
     int rc = 1;
     double *samples = calloc(runs, sizeof *samples);
     double *clone_samples = calloc(runs, sizeof *clone_samples);
-    stats clone_st = {0}, lat = {0};
+    double *cpu_samples = calloc(runs, sizeof *cpu_samples);
+    stats clone_st = {0}, lat = {0}, job_cpu = {0};
+    double worker_rss_kib = 0, job_rss_kib = 0;
     double per_s[3] = {0};
     const unsigned worker_counts[3] = {1, 2, 4};
     pvf_host *h = NULL;
-    if (!samples || !clone_samples || !bare_clone(clone_samples, runs))
+    if (!samples || !clone_samples || !cpu_samples || !bare_clone(clone_samples, runs))
         goto out;
     clone_st = summarise(clone_samples, runs);
-    if (!(h = start_host(&o, 1)) || !latency(h, &rq, samples, runs))
+    if (!(h = start_host(&o, 1)) || !latency(h, &rq, samples, cpu_samples, runs))
         goto out;
     lat = summarise(samples, runs);
+    job_cpu = summarise(cpu_samples, runs);
+    worker_rss_kib = metric_mean(h, "pvf_worker_rss", "{flavor=\"execute\"}");
+    job_rss_kib = metric_mean(h, "pvf_execution_max_rss", "");
     cli_host_stop(h, &o);
     h = NULL;
     for (int k = 0; k < 3; k++) {
@@ -231,13 +262,17 @@ int cmd_bench_host(int argc, char **argv)
     rc = 0;
     if (json) {
         printf("{\"runs\":%zu,\"jobs\":%zu,\"clone_exit_wait_ms\":{\"p50\":%.4f,\"p99\":%.4f},"
-               "\"validation_ms\":{\"p50\":%.4f,\"p99\":%.4f,\"mean\":%.4f},"
+               "\"validation_ms\":{\"p50\":%.4f,\"p99\":%.4f,\"mean\":%.4f},\"job_cpu_ms\":{\"p50\":%.4f},"
+               "\"worker_rss_kib\":%.0f,\"job_max_rss_kib\":%.0f,"
                "\"validations_per_s\":{\"1\":%.1f,\"2\":%.1f,\"4\":%.1f}}\n",
-               runs, jobs, clone_st.p50, clone_st.p99, lat.p50, lat.p99, lat.mean, per_s[0], per_s[1], per_s[2]);
+               runs, jobs, clone_st.p50, clone_st.p99, lat.p50, lat.p99, lat.mean, job_cpu.p50, worker_rss_kib,
+               job_rss_kib, per_s[0], per_s[1], per_s[2]);
     } else {
         printf("bare clone+exit+wait (%zu): p50 %.3f ms, p99 %.3f ms\n", runs, clone_st.p50, clone_st.p99);
         printf("validation through the host (%zu, 1 execute worker): p50 %.3f ms, p99 %.3f ms, mean %.3f ms\n",
                runs, lat.p50, lat.p99, lat.mean);
+        printf("the job's own CPU time: p50 %.3f ms; execute worker RSS %.0f KiB, job peak RSS %.0f KiB (means)\n",
+               job_cpu.p50, worker_rss_kib, job_rss_kib);
         for (int k = 0; k < 3; k++)
             printf("throughput, %u execute worker%s, %zu at once: %.1f validations/s\n", worker_counts[k],
                    worker_counts[k] > 1 ? "s" : "", jobs, per_s[k]);
@@ -247,6 +282,7 @@ out:
         cli_host_stop(h, &o);
     free(samples);
     free(clone_samples);
+    free(cpu_samples);
     free(code);
     free(params);
     return rc;

@@ -152,6 +152,11 @@ uint64_t sandbox_job_clone_flags(bool in_own_userns, bool worker_shares_ns);
  * Real files a job can't write at all (read-only root, landlock). */
 #define SANDBOX_JOB_MAX_FILE_BYTES (1ull << 32)
 
+/* In the worker (issue 14): empty its capability bounding set once, which its jobs inherit, so
+ * sandbox_job_restrict need not (it only limits what an execve could gain; the worker keeps its
+ * effective capabilities for its jobs' namespaces). */
+bool sandbox_drop_bounding_set(char *err, size_t errlen);
+
 /* In the job, before untrusted code: RLIMIT_FSIZE max_file_bytes,
  * RLIMIT_NOFILE max_fds (0 ⇒ leave it), then drop every capability (bounding
  * set, then effective/permitted/inheritable, ambient cleared). */

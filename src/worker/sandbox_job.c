@@ -73,15 +73,21 @@ static bool read_caps(struct __user_cap_data_struct data[2], char *err, size_t e
     return true;
 }
 
+/* Set once the bounding set is empty (by sandbox_drop_bounding_set in the worker): a job,
+ * forked with it, inherits the empty set and this flag, and skips the 41 prctl calls. */
+static bool bounding_set_empty;
+
 /* Empty the bounding set: PR_CAPBSET_DROP for 0, 1, … until the kernel says
  * EINVAL (past its last capability, whatever our headers know). */
 static bool drop_bounding_set(char *err, size_t errlen)
 {
+    if (bounding_set_empty)
+        return true;
     for (unsigned long cap = 0;; cap++) {
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
             continue;
         if (errno == EINVAL && cap > 0)
-            return true;
+            return bounding_set_empty = true;
         if (errno == EPERM && cap == 0) {
             /* Dropping needs CAP_SETPCAP in our user namespace. A plain
              * unprivileged process (no user namespace of its own, e.g. the
@@ -99,6 +105,11 @@ static bool drop_bounding_set(char *err, size_t errlen)
         }
         return sandbox_fail(err, errlen, "prctl(PR_CAPBSET_DROP, %lu): %s", cap, strerror(errno));
     }
+}
+
+bool sandbox_drop_bounding_set(char *err, size_t errlen)
+{
+    return drop_bounding_set(err, errlen);
 }
 
 bool sandbox_job_restrict(uint64_t max_file_bytes, unsigned max_fds, char *err, size_t errlen)

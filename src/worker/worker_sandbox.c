@@ -68,6 +68,9 @@ bool worker_enter_sandbox(worker_ctx *w)
      * them each job makes its own. */
     if (w->in_own_userns && st->can_do_secure_clone)
         w->shares_job_ns = sandbox_share_job_namespaces(err, sizeof err);
+    /* Each job would drop it again, capability by capability. (A failure here is no failure:
+     * each job then drops it itself.) */
+    (void)sandbox_drop_bounding_set(err, sizeof err);
     if (st->can_enable_seccomp) {
         if (sandbox_seccomp_worker(err, sizeof err))
             w->seccomp_on = true;
