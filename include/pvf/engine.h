@@ -108,10 +108,19 @@ typedef struct pvf_code pvf_code;
  * call frames, the native tier's machine stack): reserved, touched only as deep as a call goes,
  * but counted by RLIMIT_DATA like any private writable mapping. */
 size_t pvf_engine_stack_reserve_bytes(void);
-/* Reserve this thread's stacks now rather than at its first call; false when the memory for
- * them can't be had. A job does it before running code, so running out there is an
- * out-of-memory exit, never a trap of the candidate. */
+/* Reserve this thread's stacks now rather than at its first call, and install the native tier's
+ * fault handler and alternate signal stack; false when the memory for them can't be had. A
+ * forked child inherits them all: an execute worker does it once, so its jobs need not (a job
+ * whose worker could not does it before running code, so running out there is an out-of-memory
+ * exit, never a trap of the candidate). */
 bool pvf_engine_reserve_stacks(void);
+
+/* Called instead of abort() — and must not return — when the engine can't get memory a module
+ * is entitled to (a memory.grow within the module's maximum that the kernel refuses, e.g. under
+ * a memory limit): a sandboxed job exits "out of memory", which is no verdict on the candidate.
+ * Process-wide; NULL (the default): print a message and abort. */
+typedef void (*pvf_out_of_memory_fn)(void);
+void pvf_engine_on_out_of_memory(pvf_out_of_memory_fn fn);
 
 /* Load an artifact. A truncated, corrupted or foreign artifact is an error, never UB. */
 pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t errlen);

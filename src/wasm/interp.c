@@ -141,7 +141,7 @@ static pvf_trap_kind call_external(pvf_instance *caller_inst, pvf_func *f, uint6
 
 bool pvf_engine_reserve_stacks(void)
 {
-    return exec_stack_ready() && native_stack_ready();
+    return exec_stack_ready() && native_thread_ready();
 }
 
 pvf_trap_kind interp_invoke(pvf_func *f, uint64_t *slots, pvf_trap *trap)

@@ -42,6 +42,13 @@ void memory_release(pvf_memory *mem)
     mem->base = NULL;
 }
 
+static pvf_out_of_memory_fn out_of_memory;
+
+void pvf_engine_on_out_of_memory(pvf_out_of_memory_fn fn)
+{
+    out_of_memory = fn;
+}
+
 int64_t pvf_memory_grow(pvf_memory *mem, uint32_t pages)
 {
     uint32_t old = mem->pages;
@@ -51,6 +58,9 @@ int64_t pvf_memory_grow(pvf_memory *mem, uint32_t pages)
         return old;
     if (mprotect(mem->base + (size_t)old * PVF_WASM_PAGE_BYTES, (size_t)pages * PVF_WASM_PAGE_BYTES,
                  PROT_READ | PROT_WRITE) != 0) {
+        /* Not -1: that would be the module's own failure, and differ between machines. */
+        if (out_of_memory)
+            out_of_memory();
         fprintf(stderr, "pvf: mprotect failed inside a memory reservation\n");
         abort();
     }

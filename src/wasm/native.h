@@ -74,6 +74,8 @@ bool native_offsets_valid(const pvf_code *code, size_t len, const uint32_t *offs
 size_t native_stack_reserve_bytes(void);
 /* Reserve this thread's machine stack if it isn't yet; false when mmap fails (true without the tier). */
 bool native_stack_ready(void);
+/* That stack, the guard-page SIGSEGV handler and this thread's alternate signal stack, now. */
+bool native_thread_ready(void);
 
 /* Run defined function fidx of inst natively on the frame at fp; `frames_left` is how many
  * more wasm frames the interpreter's call stack would take (its exhaustion point). */

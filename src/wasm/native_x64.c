@@ -1854,6 +1854,11 @@ size_t native_stack_reserve_bytes(void)
     return NATIVE_STACK_BYTES;
 }
 
+bool native_thread_ready(void)
+{
+    return native_stack_ready() && fault_handling_ready();
+}
+
 bool native_stack_ready(void)
 {
     if (native_stack)
@@ -1968,6 +1973,11 @@ size_t native_stack_reserve_bytes(void)
 }
 
 bool native_stack_ready(void)
+{
+    return true;
+}
+
+bool native_thread_ready(void)
 {
     return true;
 }

@@ -78,13 +78,24 @@ static void job_reply_msg(int fd, proto_job_response_kind kind, const char *msg)
     job_send(fd, &resp);
 }
 
-/* Before the job's allowlist: the engine's stacks. The code itself — machine code mapped, memory
- * image built — the job inherits from the worker (loaded_code); its stacks count against the
- * job's memory limit, so short of them the job is out of memory, which is no verdict on the
- * candidate. */
+/* The job's result pipe, for the engine's out-of-memory exit. */
+static int job_result_fd = -1;
+
+static void job_out_of_memory(void)
+{
+    job_exit_out_of_memory(job_result_fd, NULL, 0);
+}
+
+/* Before the job's allowlist. The code itself — machine code mapped, memory image built — and
+ * the engine's stacks the job inherits from the worker (loaded_code, the worker's start); if
+ * the worker could not reserve the stacks, the job does, against its memory limit. Short of
+ * memory — here, or for a memory.grow later — the job is out of memory (exit 86), which is no
+ * verdict on the candidate. */
 static bool execute_job_load(void *argp, int fd)
 {
     (void)argp;
+    job_result_fd = fd;
+    pvf_engine_on_out_of_memory(job_out_of_memory);
     if (!pvf_engine_reserve_stacks())
         job_exit_out_of_memory(fd, NULL, 0);
     return true;
@@ -129,7 +140,8 @@ static void execute_job(void *argp, int fd)
  * memory at the largest heap the executor params allow, as much again for the memory image and
  * the host functions' copies (trie roots, proofs, hashing), the engine's stack reservations
  * (RLIMIT_DATA counts them, touched or not) and 256 MiB for everything else — about 1.8 GiB
- * with the default heap (2080 pages). Far below a machine, far above any valid block. Its
+ * with the default heap (2080 pages); the worker reserves the stacks once and its jobs inherit
+ * them, counted in the base then. Far below a machine, far above any valid block. Its
  * shared-memory escape (memfd + MAP_SHARED) is closed by the job's allowlist.
  * --job-memory-mb N (the host's execute_job_memory_mb) replaces the sum.
  */
@@ -445,6 +457,10 @@ int execute_worker_main(int argc, char **argv)
     w.job_memory_bytes = job_memory_limit(&w, &ep);
     executor_params_free(&ep);
     pvf_runtime_init();         /* libsodium's setup (getrandom), once: every job inherits it */
+    /* The engine's stacks and fault handler, once: every job inherits them (else each job
+     * reserves its own in its load step). */
+    if (!pvf_engine_reserve_stacks())
+        worker_log(&w, "cannot reserve the engine's stacks: each job will try itself");
 
     loaded_code loaded;
     memset(&loaded, 0, sizeof loaded);

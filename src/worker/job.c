@@ -20,6 +20,7 @@
 #include "wire/protocol.h"
 #include "util/errmsg.h"
 #include "util/cputime.h"
+#include "util/saturate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +51,14 @@
 static int proc_status_fd = -1;
 
 static int devnull_fd = -1;
+
+/* SIGXFSZ ignored in the worker already (job_worker_init): its jobs inherit the disposition. */
+static bool sigxfsz_ignored;
+
+void job_worker_init(void)
+{
+    sigxfsz_ignored = signal(SIGXFSZ, SIG_IGN) != SIG_ERR;
+}
 
 void job_keep_devnull(void)
 {
@@ -84,20 +93,6 @@ static uint64_t current_data_bytes(void)
     if (!line || sscanf(line + 1, "VmData: %llu kB", &kib) != 1)
         return 0;
     return (uint64_t)kib * 1024;
-}
-
-static bool lower_rlimit(int resource, rlim_t soft, rlim_t hard)
-{
-    struct rlimit cur;
-    if (getrlimit(resource, &cur) != 0)
-        return false;
-    /* An unprivileged process can only lower a hard limit. */
-    if (cur.rlim_max != RLIM_INFINITY && hard > cur.rlim_max)
-        hard = cur.rlim_max;
-    if (soft > hard)
-        soft = hard;
-    struct rlimit r = { soft, hard };
-    return setrlimit(resource, &r) == 0;
 }
 
 /* Say on stderr why the job could not start (the worker's log), then give up. */
@@ -174,23 +169,23 @@ static bool setup_child(const job_limits *lim, int result_fd, pid_t worker, int 
         proc_status_fd = -1;
     }
 
-    if (!lower_rlimit(RLIMIT_CORE, 0, 0))
-        return false;
+    char err[256];
+    if (!sandbox_lower_rlimit(RLIMIT_CORE, "RLIMIT_CORE", 0, 0, err, sizeof err))
+        return setup_failed(err);
     if (lim->cpu_ms) {
         /* Backstop only: the worker's monitor kills at the budget. SIGXCPU at
          * the soft limit, SIGKILL a second later. */
-        rlim_t secs = (rlim_t)((lim->cpu_ms + 999) / 1000 + 1);
-        if (!lower_rlimit(RLIMIT_CPU, secs, secs + 1))
-            return false;
+        uint64_t secs = lim->cpu_ms / 1000 + (lim->cpu_ms % 1000 != 0) + 1;   /* ms ≤ 2^64: no overflow */
+        if (!sandbox_lower_rlimit(RLIMIT_CPU, "RLIMIT_CPU", secs, sat_add_u64(secs, 1), err, sizeof err))
+            return setup_failed(err);
     }
     if (lim->mem_bytes) {
-        rlim_t limit = (rlim_t)(data_base + lim->mem_bytes);
-        if (!lower_rlimit(RLIMIT_DATA, limit, limit))
-            return false;
+        uint64_t limit = sat_add_u64(data_base, lim->mem_bytes);
+        if (!sandbox_lower_rlimit(RLIMIT_DATA, "RLIMIT_DATA", limit, limit, err, sizeof err))
+            return setup_failed(err);
     }
-    char err[256];
     /* Past RLIMIT_FSIZE a write fails with EFBIG instead of killing the job. */
-    if (lim->restrict_job && signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
+    if (lim->restrict_job && !sigxfsz_ignored && signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
         return setup_failed("signal(SIGXFSZ)");
     if (lim->restrict_job && !sandbox_job_restrict(SANDBOX_JOB_MAX_FILE_BYTES, JOB_MAX_FDS, err, sizeof err))
         return setup_failed(err);

@@ -166,6 +166,10 @@ _Noreturn void job_exit_out_of_memory(int result_fd, const uint8_t *payload, siz
  * /proc: the memory limit (mem_bytes) counts from the worker's own data size. */
 void job_keep_proc_status(void);
 
+/* In a worker, once: what every job would otherwise set up for itself (SIGXFSZ ignored: past
+ * RLIMIT_FSIZE a write fails with EFBIG, for the worker too). A job's setup pays for each syscall. */
+void job_worker_init(void);
+
 /* Keep /dev/null open, for a worker about to pivot_root into a root without /dev: a
  * restricted job's fds 0, 1 and 2 become it (no terminal to inject into, no stdout to forge a
  * verdict on — issue 13, finding 1). */

@@ -152,6 +152,10 @@ uint64_t sandbox_job_clone_flags(bool in_own_userns, bool worker_shares_ns);
  * Real files a job can't write at all (read-only root, landlock). */
 #define SANDBOX_JOB_MAX_FILE_BYTES (1ull << 32)
 
+/* setrlimit that never raises: soft and hard at most the given values and at most what they
+ * were (an unprivileged process may not raise a hard limit anyway). Usually one syscall. */
+bool sandbox_lower_rlimit(int resource, const char *name, uint64_t soft, uint64_t hard, char *err, size_t errlen);
+
 /* In the worker (issue 14): empty its capability bounding set once, which its jobs inherit, so
  * sandbox_job_restrict need not (it only limits what an execve could gain; the worker keeps its
  * effective capabilities for its jobs' namespaces). */

@@ -50,18 +50,29 @@ bool sandbox_share_job_namespaces(char *err, size_t errlen)
     return true;
 }
 
-/* Lower a limit to at most `value`, soft and hard; never raise either. */
-static bool lower_rlimit(int resource, const char *name, rlim_t value, char *err, size_t errlen)
+static rlim_t rlim_min(rlim_t a, rlim_t b)
 {
-    struct rlimit rl;
-    if (getrlimit(resource, &rl) != 0)
-        return sandbox_fail(err, errlen, "getrlimit(%s): %s", name, strerror(errno));
-    if (rl.rlim_cur > value)
-        rl.rlim_cur = value;
-    if (rl.rlim_max > value)
-        rl.rlim_max = value;
-    if (setrlimit(resource, &rl) != 0)
-        return sandbox_fail(err, errlen, "setrlimit(%s, %llu): %s", name, (unsigned long long)value, strerror(errno));
+    return a < b ? a : b;
+}
+
+/* At most soft / hard, never raising either: one prlimit that sets and reads back, and a second
+ * only when the old limit was lower (a job's setup pays for every syscall: issue 14). An
+ * unprivileged process can't raise its hard limit (EPERM): then the current one is read first. */
+bool sandbox_lower_rlimit(int resource, const char *name, rlim_t soft, rlim_t hard, char *err, size_t errlen)
+{
+    struct rlimit want = { rlim_min(soft, hard), hard }, old;
+    if (prlimit(0, (enum __rlimit_resource)resource, &want, &old) != 0) {
+        if (errno != EPERM || prlimit(0, (enum __rlimit_resource)resource, NULL, &old) != 0)
+            return sandbox_fail(err, errlen, "prlimit(%s): %s", name, strerror(errno));
+        want.rlim_max = rlim_min(hard, old.rlim_max);
+        want.rlim_cur = rlim_min(want.rlim_cur, want.rlim_max);
+    } else if (old.rlim_cur >= want.rlim_cur && old.rlim_max >= want.rlim_max) {
+        return true;
+    }
+    struct rlimit fixed = { rlim_min(want.rlim_cur, old.rlim_cur), rlim_min(want.rlim_max, old.rlim_max) };
+    if (prlimit(0, (enum __rlimit_resource)resource, &fixed, NULL) != 0)
+        return sandbox_fail(err, errlen, "prlimit(%s, %llu): %s", name, (unsigned long long)fixed.rlim_cur,
+                            strerror(errno));
     return true;
 }
 
@@ -116,10 +127,10 @@ bool sandbox_job_restrict(uint64_t max_file_bytes, unsigned max_fds, char *err, 
 {
     /* A write past the limit fails with EFBIG (SIGXFSZ, whose default action
      * kills, if the job does not ignore it). */
-    if (!lower_rlimit(RLIMIT_FSIZE, "RLIMIT_FSIZE", (rlim_t)max_file_bytes, err, errlen))
+    if (!sandbox_lower_rlimit(RLIMIT_FSIZE, "RLIMIT_FSIZE", (rlim_t)max_file_bytes, (rlim_t)max_file_bytes, err, errlen))
         return false;
 
-    if (max_fds > 0 && !lower_rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", max_fds, err, errlen))
+    if (max_fds > 0 && !sandbox_lower_rlimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", max_fds, max_fds, err, errlen))
         return false;
 
     /* The bounding set first: dropping from it needs CAP_SETPCAP, which the

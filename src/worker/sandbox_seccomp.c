@@ -110,12 +110,16 @@ static bool fail_errno(char *err, size_t errlen, const char *step, int e)
     return false;
 }
 
+/* NO_NEW_PRIVS is set for good and inherited: once set here, a job forked later needn't again. */
+static bool no_new_privs_set;
+
 static bool install(const bpf_program_buf *p, char *err, size_t errlen)
 {
     struct sock_fprog prog = { .len = p->len, .filter = (struct sock_filter *)p->insns };
     /* Without NO_NEW_PRIVS an unprivileged process gets EACCES. */
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    if (!no_new_privs_set && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         return fail_errno(err, errlen, "prctl(PR_SET_NO_NEW_PRIVS)", errno);
+    no_new_privs_set = true;
     long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
     if (rc < 0)
         return fail_errno(err, errlen, "seccomp(SECCOMP_SET_MODE_FILTER, TSYNC)", errno);

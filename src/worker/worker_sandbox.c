@@ -49,6 +49,7 @@ bool worker_enter_sandbox(worker_ctx *w)
         worker_log(w, "not pid 1 of a pid namespace of its own (the host could not make one): a hijacked "
                       "worker could signal any process of its uid");
     job_keep_devnull();             /* /dev is gone after the pivot; jobs' stdio goes there */
+    job_worker_init();
     if (st->can_unshare_user_namespace_and_change_root) {
         job_keep_proc_status();     /* /proc is gone after the pivot */
         if (!sandbox_pivot_into(w->worker_dir, w->kind == WORKER_EXECUTE, err, sizeof err)) {
