@@ -193,7 +193,7 @@ static const sandbox_allowed_call job_allowed[] = {
                                    "image's memfd, whose growth RLIMIT_DATA would not count"),
     CALL(sendto, SANDBOX_RESULT_FD, "the frame writer tries send(MSG_NOSIGNAL) first (ENOTSOCK on a pipe)"),
     CALL(mmap, SANDBOX_PRIVATE_NOT_EXEC, "malloc, wasm memories, stacks; shared memory escapes RLIMIT_DATA "
-                                         "(finding 5), machine code is mapped in the load step"),
+                                         "(finding 5), machine code is mapped before the filter"),
     CALL(mprotect, SANDBOX_NOT_EXEC, "memory.grow, guard pages"),
     CALL(munmap, SANDBOX_ANY_ARGS, "free(), the end of an instance"),
     CALL(mremap, SANDBOX_ANY_ARGS, "realloc() of large blocks"),
