@@ -25,8 +25,9 @@
 #include "host/slot.h"
 #include "util/cputime.h"
 
+#include "util/file.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -145,17 +146,9 @@ static uint64_t worker_rss_kib(const wclient *w)
 {
     if (wclient_pid(w) <= 0)
         return 0;
-    char path[64], buf[2048];
+    char path[64];
     snprintf(path, sizeof path, "/proc/%d/status", (int)wclient_pid(w));
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    buf[n > 0 ? n : 0] = 0;
-    const char *line = strstr(buf, "\nVmRSS:");
-    unsigned long long kib = 0;
-    return line && sscanf(line + 1, "VmRSS: %llu kB", &kib) == 1 ? kib : 0;
+    return proc_status_kib(-1, path, "VmRSS");
 }
 
 static void run_prepare(slot *s)

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -109,4 +110,28 @@ bool file_write(const char *path, const uint8_t *bytes, size_t len)
         return false;
     }
     return true;
+}
+
+uint64_t proc_status_kib(int fd, const char *path, const char *field)
+{
+    char buf[4096];
+    ssize_t n;
+    if (fd >= 0) {
+        n = pread(fd, buf, sizeof buf - 1, 0);
+    } else {
+        int own = open(path, O_RDONLY | O_CLOEXEC);
+        n = own >= 0 ? read(own, buf, sizeof buf - 1) : -1;
+        if (own >= 0)
+            close(own);
+    }
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char key[40];
+    snprintf(key, sizeof key, "\n%s:", field);
+    const char *line = strstr(buf, key);
+    unsigned long long kib = 0;
+    if (!line || sscanf(line + strlen(key), " %llu kB", &kib) != 1)
+        return 0;
+    return (uint64_t)kib;
 }

@@ -14,4 +14,8 @@ uint8_t *file_read(const char *path, size_t *len);
  * /dev/null, a FIFO, a symlink), which a rename would replace. */
 bool file_write(const char *path, const uint8_t *bytes, size_t len);
 
+/* A "Field:   N kB" line of a /proc/<pid>/status file (e.g. "VmRSS"), in KiB: read from fd
+ * when fd >= 0 (kept open across a pivot_root), else from path. 0 when it can't be read. */
+uint64_t proc_status_kib(int fd, const char *path, const char *field);
+
 #endif

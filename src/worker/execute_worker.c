@@ -179,12 +179,15 @@ static bool send_internal(const worker_ctx *w, proto_internal_error_kind kind, c
     return send_result(w, &r);
 }
 
-static bool send_response_without_job(const worker_ctx *w, proto_job_response_kind kind)
+/* Ok(WorkerResponse{kind(msg), 0, 0}): an answer no job was needed for; msg may be NULL. */
+static bool send_response_without_job(const worker_ctx *w, proto_job_response_kind kind, const char *msg)
 {
     proto_execute_result r;
     memset(&r, 0, sizeof r);
     r.ok = true;
     r.job_response.kind = kind;
+    if (msg)
+        r.job_response.msg = proto_str(msg);
     return send_result(w, &r);
 }
 
@@ -356,18 +359,6 @@ static load_status load_artifact(const worker_ctx *w, const char *path, const ui
     return LOAD_OK;
 }
 
-/* Ok(WorkerResponse{RuntimeConstruction(msg), 0, 0}): the code can't be run, without a job. */
-static bool send_runtime_construction(const worker_ctx *w, const char *msg)
-{
-    proto_execute_result r;
-    memset(&r, 0, sizeof r);
-    r.ok = true;
-    r.job_response.kind = JOB_RESP_RUNTIME_CONSTRUCTION;
-    r.job_response.msg = proto_str(msg);
-    worker_log(w, "%s", msg);
-    return send_result(w, &r);
-}
-
 /* One request; false ⇒ the worker exits. */
 static bool handle_request(const worker_ctx *w, const proto_execute_request *req, loaded_code *loaded)
 {
@@ -385,9 +376,10 @@ static bool handle_request(const worker_ctx *w, const proto_execute_request *req
         return false;
     case LOAD_CORRUPTED:
         worker_log(w, "artifact checksum mismatch: CorruptedArtifact");
-        return send_response_without_job(w, JOB_RESP_CORRUPTED_ARTIFACT);
+        return send_response_without_job(w, JOB_RESP_CORRUPTED_ARTIFACT, NULL);
     case LOAD_FAILED:
-        return send_runtime_construction(w, msg);
+        worker_log(w, "%s", msg);
+        return send_response_without_job(w, JOB_RESP_RUNTIME_CONSTRUCTION, msg);
     }
 
     uint8_t *block;
@@ -396,7 +388,7 @@ static bool handle_request(const worker_ctx *w, const proto_execute_request *req
     if (!blob_decompress(req->pov.ptr, req->pov.len, PVF_REF_POV_BOMB_LIMIT, &block, &block_len, NULL,
                          err, sizeof err)) {
         worker_log(w, "PoV decompression failed: %s", err);
-        return send_response_without_job(w, JOB_RESP_POV_DECOMPRESSION_FAILURE);
+        return send_response_without_job(w, JOB_RESP_POV_DECOMPRESSION_FAILURE, NULL);
     }
     uint8_t *params;
     size_t params_len;

@@ -21,6 +21,7 @@
 #include "util/errmsg.h"
 #include "util/cputime.h"
 #include "util/saturate.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,24 +76,7 @@ void job_keep_proc_status(void)
 /* The worker's VmData: the job's memory limit counts only what the job adds. */
 static uint64_t current_data_bytes(void)
 {
-    char buf[4096];
-    ssize_t n;
-    if (proc_status_fd >= 0) {
-        n = pread(proc_status_fd, buf, sizeof buf - 1, 0);
-    } else {
-        int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-        n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-        if (fd >= 0)
-            close(fd);
-    }
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    const char *line = strstr(buf, "\nVmData:");
-    unsigned long long kib = 0;
-    if (!line || sscanf(line + 1, "VmData: %llu kB", &kib) != 1)
-        return 0;
-    return (uint64_t)kib * 1024;
+    return proc_status_kib(proc_status_fd, "/proc/self/status", "VmData") * 1024;
 }
 
 /* Say on stderr why the job could not start (the worker's log), then give up. */
