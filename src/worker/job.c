@@ -59,6 +59,10 @@ static bool sigxfsz_ignored;
 void job_worker_init(void)
 {
     sigxfsz_ignored = signal(SIGXFSZ, SIG_IGN) != SIG_ERR;
+    /* glibc seeds malloc's tcache key from getrandom at a process's first malloc — a syscall the
+     * job allowlist lacks: a job whose worker had never allocated would die at its first. */
+    void *volatile first = malloc(1);
+    free(first);
 }
 
 void job_keep_devnull(void)

@@ -167,7 +167,8 @@ _Noreturn void job_exit_out_of_memory(int result_fd, const uint8_t *payload, siz
 void job_keep_proc_status(void);
 
 /* In a worker, once: what every job would otherwise set up for itself (SIGXFSZ ignored: past
- * RLIMIT_FSIZE a write fails with EFBIG, for the worker too). A job's setup pays for each syscall. */
+ * RLIMIT_FSIZE a write fails with EFBIG, for the worker too), and malloc's first use (glibc reads
+ * getrandom then, which a job may not). A job's setup pays for each syscall. */
 void job_worker_init(void);
 
 /* Keep /dev/null open, for a worker about to pivot_root into a root without /dev: a
