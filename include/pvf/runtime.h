@@ -72,6 +72,29 @@ void pvf_runtime_validate(const pvf_code *code, const uint8_t *params, size_t pa
                           pvf_call_result *out);
 
 /*
+ * The same call in three steps, for an instance made before its input is known (a warm job,
+ * issue 14: the execute worker's job instantiates while it waits for the candidate):
+ *
+ *   pvf_runtime_instance *ri = pvf_runtime_instantiate(code, "validate_block");
+ *   uint8_t *in = pvf_runtime_input(ri, len);   // the input's place in the runtime's heap
+ *   if (in) ... write len bytes there ...
+ *   pvf_runtime_validate_instance(ri, &out);    // or pvf_runtime_invoke for any export
+ *   pvf_runtime_instance_free(ri);
+ *
+ * Outcomes are those of pvf_runtime_call, in its order: a failure to instantiate or to find
+ * the export, or no room for the input (pvf_runtime_input returns NULL), is what the call
+ * step reports. pvf_runtime_instantiate returns NULL only when out of memory (the call step
+ * then reports that); an instance takes one call.
+ */
+typedef struct pvf_runtime_instance pvf_runtime_instance;
+
+pvf_runtime_instance *pvf_runtime_instantiate(const pvf_code *code, const char *name);
+uint8_t *pvf_runtime_input(pvf_runtime_instance *ri, size_t len);
+void pvf_runtime_invoke(pvf_runtime_instance *ri, pvf_call_result *out);
+void pvf_runtime_validate_instance(pvf_runtime_instance *ri, pvf_call_result *out);
+void pvf_runtime_instance_free(pvf_runtime_instance *ri);
+
+/*
  * The reference's pre-instantiation for prechecking: every import of `code`
  * must link to the PVF host functions (a known name with another signature
  * fails; unknown names link as trapping stubs). False with err otherwise.

@@ -8,10 +8,15 @@
  *
  *   1. baseline: N × fork() (a clone) + _exit + waitpid in this process;
  *   2. latency: one execute worker, N sequential validations (after a
- *      warm-up that prepares the code and spawns the worker), p50/p99;
+ *      warm-up that prepares the code and spawns the worker), p50/p99: back
+ *      to back, and spaced (each after a pause of --gap-ms, default 10 ms, as
+ *      candidates reach a validator: the job for the next request is ready);
  *   3. throughput: for 1, 2 and 4 execute workers, M validations submitted at
  *      once (after a warm-up that spawns every worker), validations/s over
- *      the wall time from the first submission to the last completion.
+ *      the wall time from the first submission to the last completion, and
+ *      the CPU time every process spent on it (this one's threads, its workers
+ *      and their jobs: getrusage and /proc/PID/stat, before and after the
+ *      burst) per validation and in cores busy: what bounds the throughput.
  *
  * Every validation must be Valid (else the benchmark stops with exit 1).
  */
@@ -19,10 +24,12 @@
 #include "cli/cli.h"
 #include "util/cputime.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,11 +90,15 @@ static bool check_valid(const pvf_execute_result *r)
     return false;
 }
 
-/* n sequential validations: their wall times in samples, the job's CPU time of each in cpu. */
-static bool latency(pvf_host *h, const pvf_execute_request *rq, double *samples, double *cpu, size_t n)
+/* n sequential validations, each gap_ms after the last: their wall times in samples, the job's
+ * CPU time of each in cpu. */
+static bool latency(pvf_host *h, const pvf_execute_request *rq, double *samples, double *cpu, size_t n,
+                    uint32_t gap_ms)
 {
     pvf_execute_result r;
     for (size_t i = 0; i < n + 3; i++) {     /* 3 warm-up runs */
+        if (gap_ms)
+            usleep(gap_ms * 1000u);
         double t0 = walltime_ms();
         pvf_host_execute(h, rq, &r);
         double t = walltime_ms() - t0;
@@ -149,6 +160,55 @@ static double burst(pvf_host *h, const pvf_execute_request *rq, size_t m)
     return ok ? walltime_ms() - t0 : -1;
 }
 
+/* CPU time of one of our child processes and of the children it has reaped (its jobs), ms:
+ * /proc/PID/stat's utime, stime, cutime and cstime (fields 14-17, clock ticks). */
+static double child_tree_cpu_ms(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')');      /* the command may hold spaces */
+    unsigned long long t[4] = {0};
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &t[0], &t[1],
+                     &t[2], &t[3]) != 4)
+        return 0;
+    return (double)(t[0] + t[1] + t[2] + t[3]) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU time (user + system) of this process (the host's threads) and of its live children (the
+ * workers) with what they reaped (their jobs), ms: read before and after a burst, the
+ * difference is what the burst cost, a job still running at either end aside. */
+static double tree_cpu_ms(void)
+{
+    struct rusage ru;
+    double ms = 0;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+             (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300];
+        snprintf(path, sizeof path, "/proc/self/task/%s/children", e->d_name);
+        FILE *f = fopen(path, "r");
+        long pid;
+        while (f && fscanf(f, "%ld", &pid) == 1)
+            ms += child_tree_cpu_ms(pid);
+        if (f)
+            fclose(f);
+    }
+    if (d)
+        closedir(d);
+    return ms;
+}
+
 static pvf_host *start_host(cli_host_opts *o, unsigned workers)
 {
     char err[512];
@@ -161,17 +221,18 @@ static pvf_host *start_host(cli_host_opts *o, unsigned workers)
 
 static void usage(void)
 {
-    printf("usage: pvf bench-host --code FILE --params FILE [--runs N] [--jobs M] [--json]\n"
+    printf("usage: pvf bench-host --code FILE --params FILE [--runs N] [--jobs M] [--gap-ms G] [--json]\n"
            "  FILE params: a SCALE ValidationParams whose block the code validates (Valid).\n"
-           "  --runs N   sequential validations for the latency (default 300)\n"
-           "  --jobs M   validations per throughput burst (default 400)\n");
+           "  --runs N    sequential validations for the latency (default 300)\n"
+           "  --jobs M    validations per throughput burst (default 400)\n"
+           "  --gap-ms G  the pause before each spaced validation (default 10)\n");
 }
 
 int cmd_bench_host(int argc, char **argv)
 {
     const char *code_path = NULL, *params_path = NULL;
     size_t runs = 300, jobs = 400;
-    uint32_t n;
+    uint32_t n, gap_ms = 10;
     bool json = false;
     cli_host_opts o;
     memset(&o, 0, sizeof o);
@@ -184,6 +245,13 @@ int cmd_bench_host(int argc, char **argv)
                 return EXIT_USAGE;
             }
             *(!strcmp(argv[i], "--runs") ? &runs : &jobs) = n;
+            i++;
+        }
+        else if (!strcmp(argv[i], "--gap-ms") && i + 1 < argc) {
+            if (!parse_count_u32(argv[i + 1], &gap_ms) || gap_ms > 10000) {
+                fprintf(stderr, "pvf bench-host: --gap-ms needs a count from 1 to 10000\n");
+                return EXIT_USAGE;
+            }
             i++;
         }
         else if (!strcmp(argv[i], "--json")) json = true;
@@ -233,49 +301,62 @@ int cmd_bench_host(int argc, char **argv)
     double *samples = calloc(runs, sizeof *samples);
     double *clone_samples = calloc(runs, sizeof *clone_samples);
     double *cpu_samples = calloc(runs, sizeof *cpu_samples);
-    stats clone_st = {0}, lat = {0}, job_cpu = {0};
+    stats clone_st = {0}, lat = {0}, spaced = {0}, job_cpu = {0};
     double worker_rss_kib = 0, job_rss_kib = 0;
-    double per_s[3] = {0};
+    double per_s[3] = {0}, cpu_per[3] = {0}, cores[3] = {0};
     const unsigned worker_counts[3] = {1, 2, 4};
     pvf_host *h = NULL;
     if (!samples || !clone_samples || !cpu_samples || !bare_clone(clone_samples, runs))
         goto out;
     clone_st = summarise(clone_samples, runs);
-    if (!(h = start_host(&o, 1)) || !latency(h, &rq, samples, cpu_samples, runs))
+    if (!(h = start_host(&o, 1)) || !latency(h, &rq, samples, cpu_samples, runs, 0))
         goto out;
     lat = summarise(samples, runs);
     job_cpu = summarise(cpu_samples, runs);
     worker_rss_kib = metric_mean(h, "pvf_worker_rss", "{flavor=\"execute\"}");
     job_rss_kib = metric_mean(h, "pvf_execution_max_rss", "");
+    if (!latency(h, &rq, samples, cpu_samples, runs, gap_ms))
+        goto out;
+    spaced = summarise(samples, runs);
     cli_host_stop(h, &o);
     h = NULL;
     for (int k = 0; k < 3; k++) {
         if (!(h = start_host(&o, worker_counts[k])) || burst(h, &rq, 2 * worker_counts[k]) < 0)
             goto out;
+        double cpu0 = tree_cpu_ms();
         double ms = burst(h, &rq, jobs);
         if (ms <= 0)
             goto out;
         per_s[k] = (double)jobs * 1000.0 / ms;
+        cpu_per[k] = (tree_cpu_ms() - cpu0) / (double)jobs;
+        cores[k] = cpu_per[k] * per_s[k] / 1000.0;
         cli_host_stop(h, &o);
         h = NULL;
     }
     rc = 0;
     if (json) {
-        printf("{\"runs\":%zu,\"jobs\":%zu,\"clone_exit_wait_ms\":{\"p50\":%.4f,\"p99\":%.4f},"
-               "\"validation_ms\":{\"p50\":%.4f,\"p99\":%.4f,\"mean\":%.4f},\"job_cpu_ms\":{\"p50\":%.4f},"
+        printf("{\"runs\":%zu,\"jobs\":%zu,\"gap_ms\":%u,\"clone_exit_wait_ms\":{\"p50\":%.4f,\"p99\":%.4f},"
+               "\"validation_ms\":{\"p50\":%.4f,\"p99\":%.4f,\"mean\":%.4f},"
+               "\"validation_spaced_ms\":{\"p50\":%.4f,\"p99\":%.4f,\"mean\":%.4f},\"job_cpu_ms\":{\"p50\":%.4f},"
                "\"worker_rss_kib\":%.0f,\"job_max_rss_kib\":%.0f,"
-               "\"validations_per_s\":{\"1\":%.1f,\"2\":%.1f,\"4\":%.1f}}\n",
-               runs, jobs, clone_st.p50, clone_st.p99, lat.p50, lat.p99, lat.mean, job_cpu.p50, worker_rss_kib,
-               job_rss_kib, per_s[0], per_s[1], per_s[2]);
+               "\"validations_per_s\":{\"1\":%.1f,\"2\":%.1f,\"4\":%.1f},"
+               "\"cpu_ms_per_validation\":{\"1\":%.3f,\"2\":%.3f,\"4\":%.3f},"
+               "\"cores_busy\":{\"1\":%.2f,\"2\":%.2f,\"4\":%.2f}}\n",
+               runs, jobs, gap_ms, clone_st.p50, clone_st.p99, lat.p50, lat.p99, lat.mean, spaced.p50, spaced.p99,
+               spaced.mean, job_cpu.p50, worker_rss_kib, job_rss_kib, per_s[0], per_s[1], per_s[2], cpu_per[0],
+               cpu_per[1], cpu_per[2], cores[0], cores[1], cores[2]);
     } else {
         printf("bare clone+exit+wait (%zu): p50 %.3f ms, p99 %.3f ms\n", runs, clone_st.p50, clone_st.p99);
-        printf("validation through the host (%zu, 1 execute worker): p50 %.3f ms, p99 %.3f ms, mean %.3f ms\n",
-               runs, lat.p50, lat.p99, lat.mean);
+        printf("validation through the host (%zu, 1 execute worker), back to back: p50 %.3f ms, p99 %.3f ms, "
+               "mean %.3f ms\n", runs, lat.p50, lat.p99, lat.mean);
+        printf("the same, each %u ms after the last: p50 %.3f ms, p99 %.3f ms, mean %.3f ms\n", gap_ms, spaced.p50,
+               spaced.p99, spaced.mean);
         printf("the job's own CPU time: p50 %.3f ms; execute worker RSS %.0f KiB, job peak RSS %.0f KiB (means)\n",
                job_cpu.p50, worker_rss_kib, job_rss_kib);
         for (int k = 0; k < 3; k++)
-            printf("throughput, %u execute worker%s, %zu at once: %.1f validations/s\n", worker_counts[k],
-                   worker_counts[k] > 1 ? "s" : "", jobs, per_s[k]);
+            printf("throughput, %u execute worker%s, %zu at once: %.1f validations/s, %.3f ms CPU each, "
+                   "%.2f cores busy\n", worker_counts[k], worker_counts[k] > 1 ? "s" : "", jobs, per_s[k], cpu_per[k],
+                   cores[k]);
     }
 out:
     if (h)

@@ -30,6 +30,10 @@ bool hostfn_link(pvf_store *store, const pvf_code *code, hostfn_env *env, const 
  * pvf_runtime_call with an extra host-function table (see hostfn_link) and a pointer the
  * extra functions find in hostfn_env.user.
  */
+/* pvf_runtime_instantiate with an extra host-function table and its pointer, as above. */
+pvf_runtime_instance *runtime_instantiate_with(const pvf_code *code, const char *name, const hostfn_fn_def *extra,
+                                               void *user);
+
 void runtime_call_with(const pvf_code *code, const char *name, const uint8_t *input, size_t input_len,
                        const hostfn_fn_def *extra, void *user, pvf_call_result *out);
 

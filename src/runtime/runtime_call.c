@@ -124,32 +124,91 @@ static bool find_entry(pvf_instance *inst, const char *name, uint32_t *heap_base
     return true;
 }
 
-static void call_entry(const pvf_code *code, pvf_func *fn, hostfn_env *env, pvf_memory *mem, const uint8_t *input,
-                       size_t input_len, pvf_call_result *out)
+/* A fresh instance, made before its input is known (pvf/runtime.h). A failing step leaves its
+ * outcome in `failed`; the call reports it, so every failure is seen in the order
+ * pvf_runtime_call meets them: construction, entry point, input. */
+struct pvf_runtime_instance {
+    const pvf_code *code;
+    pvf_store *store;
+    hostfn_env env;             /* the host functions hold its address: the struct never moves */
+    pvf_memory *mem;
+    pvf_func *fn;
+    uint32_t input_ptr;
+    size_t input_len;
+    bool input_placed;
+    bool failed;
+    pvf_call_result failure;
+    double cpu_ms;              /* instantiation, input placement, call */
+};
+
+pvf_runtime_instance *runtime_instantiate_with(const pvf_code *code, const char *name, const hostfn_fn_def *extra,
+                                               void *user)
 {
+    double t0 = cputime_thread_ms();
+    pvf_runtime_instance *ri = calloc(1, sizeof *ri);
+    if (!ri)
+        return NULL;
+    ri->code = code;
+    ri->env.user = user;
+    ri->store = pvf_store_new();
+    uint32_t heap_base;
+    if (!ri->store) {
+        set_outcome(&ri->failure, PVF_OUTCOME_ERROR, "out of memory");
+        ri->failed = true;
+    } else {
+        pvf_instance *inst = construct(ri->store, code, &ri->env, extra, &ri->failure);
+        ri->failed = !inst || !find_entry(inst, name, &heap_base, &ri->mem, &ri->fn, &ri->failure);
+    }
+    if (!ri->failed) {
+        fb_init(&ri->env.alloc, heap_base);
+        ri->env.alloc_ready = true;
+    }
+    ri->cpu_ms = cputime_thread_ms() - t0;
+    return ri;
+}
+
+pvf_runtime_instance *pvf_runtime_instantiate(const pvf_code *code, const char *name)
+{
+    return runtime_instantiate_with(code, name, NULL, NULL);
+}
+
+uint8_t *pvf_runtime_input(pvf_runtime_instance *ri, size_t len)
+{
+    if (ri->failed || ri->input_placed)
+        return NULL;
+    double t0 = cputime_thread_ms();
     char err[256];
     uint32_t ptr = 0;
-    if (input_len > UINT32_MAX || !fb_malloc(&env->alloc, mem, (uint32_t)input_len, &ptr, err, sizeof err)) {
-        set_outcome(out, PVF_OUTCOME_INVALID, "cannot place the input in the runtime's heap: %s",
-                    input_len > UINT32_MAX ? "too large" : err);
-        return;
+    if (len > UINT32_MAX || !fb_malloc(&ri->env.alloc, ri->mem, (uint32_t)len, &ptr, err, sizeof err)) {
+        set_outcome(&ri->failure, PVF_OUTCOME_INVALID, "cannot place the input in the runtime's heap: %s",
+                    len > UINT32_MAX ? "too large" : err);
+        ri->failed = true;
+        return NULL;
     }
-    if (input_len)
-        memcpy(pvf_memory_data(mem) + ptr, input, input_len);
-    uint64_t args[2] = { ptr, input_len }, res[1] = { 0 };
+    ri->input_ptr = ptr;
+    ri->input_len = len;
+    ri->input_placed = true;
+    ri->cpu_ms += cputime_thread_ms() - t0;
+    return pvf_memory_data(ri->mem) + ptr;
+}
+
+/* The entry point on the placed input; out->output is the returned slice. */
+static void call_entry(pvf_runtime_instance *ri, pvf_call_result *out)
+{
+    uint64_t args[2] = { ri->input_ptr, ri->input_len }, res[1] = { 0 };
     pvf_trap trap;
-    if (pvf_call(fn, args, res, &trap) != PVF_TRAP_NONE) {
-        pvf_trap_backtrace(&trap, code, out->backtrace, sizeof out->backtrace);
-        if (env->panic[0])
-            set_outcome(out, PVF_OUTCOME_INVALID, "trap: %s (the runtime panicked: %s)", trap.message, env->panic);
+    if (pvf_call(ri->fn, args, res, &trap) != PVF_TRAP_NONE) {
+        pvf_trap_backtrace(&trap, ri->code, out->backtrace, sizeof out->backtrace);
+        if (ri->env.panic[0])
+            set_outcome(out, PVF_OUTCOME_INVALID, "trap: %s (the runtime panicked: %s)", trap.message, ri->env.panic);
         else
             set_outcome(out, PVF_OUTCOME_INVALID, "trap: %s", trap.message);
         return;
     }
     uint32_t optr = (uint32_t)res[0], olen = (uint32_t)(res[0] >> 32);
-    if ((uint64_t)optr + olen > pvf_memory_size(mem)) {
+    if ((uint64_t)optr + olen > pvf_memory_size(ri->mem)) {
         set_outcome(out, PVF_OUTCOME_INVALID, "output exceeds bounds: %u bytes at %u, memory is %llu bytes",
-                    olen, optr, (unsigned long long)pvf_memory_size(mem));
+                    olen, optr, (unsigned long long)pvf_memory_size(ri->mem));
         return;
     }
     out->output = malloc(olen ? olen : 1);
@@ -157,32 +216,48 @@ static void call_entry(const pvf_code *code, pvf_func *fn, hostfn_env *env, pvf_
         set_outcome(out, PVF_OUTCOME_ERROR, "out of memory copying the output");
         return;
     }
-    memcpy(out->output, pvf_memory_data(mem) + optr, olen);
+    memcpy(out->output, pvf_memory_data(ri->mem) + optr, olen);
     out->output_len = olen;
     out->outcome = PVF_OUTCOME_OK;
+}
+
+void pvf_runtime_invoke(pvf_runtime_instance *ri, pvf_call_result *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!ri) {
+        set_outcome(out, PVF_OUTCOME_ERROR, "out of memory");
+        return;
+    }
+    double t0 = cputime_thread_ms();
+    if (!ri->failed && !ri->input_placed)
+        pvf_runtime_input(ri, 0);
+    if (ri->failed)
+        *out = ri->failure;
+    else
+        call_entry(ri, out);
+    ri->failed = true;      /* one call per instance */
+    set_outcome(&ri->failure, PVF_OUTCOME_ERROR, "the instance was already called");
+    out->cpu_ms = ri->cpu_ms + (cputime_thread_ms() - t0);
+}
+
+void pvf_runtime_instance_free(pvf_runtime_instance *ri)
+{
+    if (!ri)
+        return;
+    pvf_store_free(ri->store);
+    free(ri);
 }
 
 void runtime_call_with(const pvf_code *code, const char *name, const uint8_t *input, size_t input_len,
                        const hostfn_fn_def *extra, void *user, pvf_call_result *out)
 {
-    memset(out, 0, sizeof *out);
     double t0 = cputime_thread_ms();
-    pvf_store *store = pvf_store_new();
-    hostfn_env env = { .user = user };
-    if (!store) {
-        set_outcome(out, PVF_OUTCOME_ERROR, "out of memory");
-        return;
-    }
-    pvf_instance *inst = construct(store, code, &env, extra, out);
-    uint32_t heap_base;
-    pvf_memory *mem;
-    pvf_func *fn;
-    if (inst && find_entry(inst, name, &heap_base, &mem, &fn, out)) {
-        fb_init(&env.alloc, heap_base);
-        env.alloc_ready = true;
-        call_entry(code, fn, &env, mem, input, input_len, out);
-    }
-    pvf_store_free(store);
+    pvf_runtime_instance *ri = runtime_instantiate_with(code, name, extra, user);
+    uint8_t *dst = ri ? pvf_runtime_input(ri, input_len) : NULL;
+    if (dst && input_len)
+        memcpy(dst, input, input_len);
+    pvf_runtime_invoke(ri, out);
+    pvf_runtime_instance_free(ri);
     out->cpu_ms = cputime_thread_ms() - t0;
 }
 

@@ -11,13 +11,11 @@
 #include "pvf/runtime.h"
 #include "runtime/validation.h"
 
-void pvf_runtime_validate(const pvf_code *code, const uint8_t *params, size_t params_len,
-                          pvf_call_result *out)
+/* The reference's Decode::decode of the output: bytes after the result are ignored. */
+static void check_validation_result(pvf_call_result *out)
 {
-    pvf_runtime_call(code, "validate_block", params, params_len, out);
     if (out->outcome != PVF_OUTCOME_OK)
         return;
-    /* Decode as the reference does: Decode::decode, so bytes after the result are ignored. */
     validation_result res;
     wasm_error err = { 0 };
     if (!validation_result_decode(out->output, out->output_len, &res, NULL, &err)) {
@@ -28,4 +26,17 @@ void pvf_runtime_validate(const pvf_code *code, const uint8_t *params, size_t pa
         return;
     }
     validation_result_free(&res);
+}
+
+void pvf_runtime_validate(const pvf_code *code, const uint8_t *params, size_t params_len,
+                          pvf_call_result *out)
+{
+    pvf_runtime_call(code, "validate_block", params, params_len, out);
+    check_validation_result(out);
+}
+
+void pvf_runtime_validate_instance(pvf_runtime_instance *ri, pvf_call_result *out)
+{
+    pvf_runtime_invoke(ri, out);
+    check_validation_result(out);
 }

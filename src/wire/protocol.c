@@ -643,6 +643,8 @@ void proto_execute_job_result_write(scale_writer *w, const proto_execute_job_res
         write_job_response(w, &m->response);
     else
         write_job_error(w, &m->error);
+    if (m->max_rss_kib)
+        scale_write_u64(w, m->max_rss_kib);
 }
 
 bool proto_execute_job_result_decode(const uint8_t *in, size_t len, proto_execute_job_result *m,
@@ -651,7 +653,9 @@ bool proto_execute_job_result_decode(const uint8_t *in, size_t len, proto_execut
     memset(m, 0, sizeof *m);
     scale_reader r;
     scale_reader_init(&r, in, len, err);
-    if (read_execute_job_result(&r, m) && scale_expect_end(&r))
+    /* pvf's trailer is exactly 8 bytes after the Result, or nothing */
+    if (read_execute_job_result(&r, m) && (r.end - r.p != 8 || scale_read_u64(&r, &m->max_rss_kib)) &&
+        scale_expect_end(&r))
         return true;
     proto_execute_job_result_free(m);
     return false;

@@ -339,6 +339,8 @@ typedef struct proto_execute_job_result {
     bool ok;
     proto_job_response response;
     proto_job_error error;
+    uint64_t max_rss_kib;       /* pvf's trailer: the job's own peak resident memory (getrusage, KiB,
+                                 * as the reference's prepare job reports its own); 0: absent */
 } proto_execute_job_result;
 
 void proto_execute_job_result_write(scale_writer *w, const proto_execute_job_result *m);

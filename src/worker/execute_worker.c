@@ -46,13 +46,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct execute_job_arg {
     const pvf_code *code;       /* loaded by the worker (loaded_code), inherited by the job */
-    const uint8_t *params;      /* encoded ValidationParams */
-    size_t params_len;
 } execute_job_arg;
 
 /* ---------------------------------------------------------------- the job */
@@ -63,6 +62,9 @@ static void job_send(int fd, const proto_job_response *resp)
     memset(&res, 0, sizeof res);
     res.ok = true;
     res.response = *resp;
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss > 0)
+        res.max_rss_kib = (uint64_t)ru.ru_maxrss;   /* its own word, as a prepare job's: a metric only */
     scale_writer sw;
     scale_writer_init(&sw);
     proto_execute_job_result_write(&sw, &res);
@@ -101,13 +103,21 @@ static bool execute_job_load(void *argp, int fd)
     return true;
 }
 
+/* Under the allowlist: instantiate while the worker waits for a request (job.h, a job with
+ * input), then read the candidate's ValidationParams straight into the runtime's heap. */
 static void execute_job(void *argp, int fd)
 {
     const execute_job_arg *a = argp;
     char msg[600];
+    pvf_runtime_instance *ri = pvf_runtime_instantiate(a->code, "validate_block");
+    uint64_t len;
+    if (!job_input_length(&len))
+        _exit(JOB_EXIT_SETUP_FAILED);   /* the worker gave this job up before its candidate */
+    uint8_t *params = ri && len <= SIZE_MAX ? pvf_runtime_input(ri, (size_t)len) : NULL;
+    if (params && !job_input_read(params, (size_t)len))
+        _exit(JOB_EXIT_SETUP_FAILED);
     pvf_call_result out;
-    memset(&out, 0, sizeof out);
-    pvf_runtime_validate(a->code, a->params, a->params_len, &out);
+    pvf_runtime_validate_instance(ri, &out);
     if (out.outcome == PVF_OUTCOME_INVALID) {
         job_reply_msg(fd, JOB_RESP_INVALID_CANDIDATE, out.reason);
         return;
@@ -259,31 +269,67 @@ static bool encode_params(const proto_execute_request *req, const uint8_t *block
     return scale_writer_finish(&sw, out, out_len);
 }
 
-static bool run_job(const worker_ctx *w, const proto_execute_request *req, const pvf_code *code,
-                    const uint8_t *params, size_t params_len, uint32_t pov_size)
+/* The job for the next request, spawned ahead of it (job.h, a job with input): it sets itself
+ * up and instantiates `version` of the code while the worker waits. */
+typedef struct next_job {
+    job j;
+    uint64_t version;           /* loaded_code.version it was spawned for; 0: none */
+} next_job;
+
+static bool spawn_next_job(const worker_ctx *w, const pvf_code *code, uint64_t version, next_job *nj, char *err,
+                           size_t errlen)
 {
-    execute_job_arg arg = {code, params, params_len};
     static const job_body body = {execute_job_load, execute_job};
+    execute_job_arg arg = {code};       /* the child's copy of the stack holds it */
     job_limits lim;
     worker_job_limits(w, &lim);
     lim.keep_fd = pvf_code_image_fd(code);      /* the memory image every instance maps */
-    lim.cpu_ms = worker_budget_ms(req->execution_timeout);
     lim.max_result = PROTO_MAX_EXECUTE_RESPONSE;
     lim.mem_bytes = w->job_memory_bytes;
+    lim.takes_input = true;
+    nj->version = 0;
+    if (!job_spawn(&body, &arg, &lim, &nj->j, err, errlen))
+        return false;
+    nj->version = version;
+    return true;
+}
+
+static void drop_next_job(next_job *nj)
+{
+    if (nj->version)
+        job_kill(&nj->j);
+    nj->version = 0;
+}
+
+/* One execution on the job spawned for it: the one made ahead, when it is for this version and
+ * still waiting (one that died before its input is replaced by a fresh one, so its death decides
+ * nothing), else a new one. After the answer, the next job is spawned, and only then this one's
+ * exit collected. */
+static bool run_job(const worker_ctx *w, const proto_execute_request *req, const pvf_code *code, uint64_t version,
+                    const uint8_t *params, size_t params_len, uint32_t pov_size, next_job *nj)
+{
     char msg[256];
-    job j;
-    if (!job_spawn(&body, &arg, &lim, &j, msg, sizeof msg))
-        return send_internal(w, INTERNAL_ERR_KERNEL, msg);
+    if (nj->version != version || !job_alive(&nj->j)) {
+        drop_next_job(nj);
+        if (!spawn_next_job(w, code, version, nj, msg, sizeof msg))
+            return send_internal(w, INTERNAL_ERR_KERNEL, msg);
+    }
+    job j = nj->j;
+    nj->version = 0;
+    job_feed(&j, params, params_len, worker_budget_ms(req->execution_timeout), 0);
     job_outcome o;
     job_wait(&j, &o);
     proto_execute_job_result jr;
     memset(&jr, 0, sizeof jr);
     proto_execute_result r;
     bool ok = classify(w, &o, pov_size, &jr, &r);
-    r.job_max_rss_kib = o.max_rss_kib;
+    r.job_max_rss_kib = jr.max_rss_kib;
     ok = ok && send_result(w, &r);
     proto_execute_job_result_free(&jr);
     job_outcome_free(&o);
+    if (ok && !spawn_next_job(w, code, version, nj, msg, sizeof msg))
+        worker_log(w, "spawning the next job ahead: %s (it will be tried again at the next request)", msg);
+    job_reap(&j);     /* its teardown ran on the other core meanwhile */
     return ok;
 }
 
@@ -299,6 +345,7 @@ typedef struct loaded_code {
     pvf_code *code;
     struct stat st;
     uint8_t checksum[32];
+    uint64_t version;           /* counts loads: names this one for the job spawned ahead */
 } loaded_code;
 
 static bool same_version(const loaded_code *c, const struct stat *st, const uint8_t checksum[32])
@@ -311,8 +358,10 @@ static bool same_version(const loaded_code *c, const struct stat *st, const uint
 
 static void forget(loaded_code *c)
 {
+    uint64_t version = c->version;
     pvf_code_free(c->code);
     memset(c, 0, sizeof *c);
+    c->version = version;
 }
 
 typedef enum load_status { LOAD_OK, LOAD_CORRUPTED, LOAD_FAILED, LOAD_NO_FILE } load_status;
@@ -354,13 +403,14 @@ static load_status load_artifact(const worker_ctx *w, const char *path, const ui
         return LOAD_FAILED;
     }
     pvf_code_build_image(code);
-    *c = (loaded_code){code, st, {0}};
+    *c = (loaded_code){code, st, {0}, c->version + 1};
     memcpy(c->checksum, checksum, 32);
     return LOAD_OK;
 }
 
 /* One request; false ⇒ the worker exits. */
-static bool handle_request(const worker_ctx *w, const proto_execute_request *req, loaded_code *loaded)
+static bool handle_request(const worker_ctx *w, const proto_execute_request *req, loaded_code *loaded,
+                           next_job *nj)
 {
     char path[4096];
     if (!worker_path(w, "artifact", path, sizeof path)) {
@@ -396,7 +446,7 @@ static bool handle_request(const worker_ctx *w, const proto_execute_request *req
     if (!encode_params(req, block, block_len, &params, &params_len))
         ok = send_internal(w, INTERNAL_ERR_KERNEL, "out of memory encoding ValidationParams");
     else {
-        ok = run_job(w, req, loaded->code, params, params_len, (uint32_t)block_len);
+        ok = run_job(w, req, loaded->code, loaded->version, params, params_len, (uint32_t)block_len, nj);
         free(params);
     }
     free(block);
@@ -456,23 +506,30 @@ int execute_worker_main(int argc, char **argv)
 
     loaded_code loaded;
     memset(&loaded, 0, sizeof loaded);
+    next_job nj;
+    memset(&nj, 0, sizeof nj);
+    int rc_end;
     for (;;) {
         st = recv_host(&w, "ExecuteRequest", PROTO_MAX_EXECUTE_REQUEST, &p, &n);
-        if (st == FRAME_CLOSED) {
-            forget(&loaded);
-            return WORKER_EXIT_OK;
+        if (st != FRAME_OK) {
+            rc_end = st == FRAME_CLOSED ? WORKER_EXIT_OK : WORKER_EXIT_ERROR;
+            break;
         }
-        if (st != FRAME_OK)
-            return WORKER_EXIT_ERROR;
         proto_execute_request req;
         if (!proto_execute_request_decode(p, n, &req, &e)) {
             report_bad_message(&w, "ExecuteRequest", &e);
             free(p);
-            return WORKER_EXIT_ERROR;
+            rc_end = WORKER_EXIT_ERROR;
+            break;
         }
-        ok = handle_request(&w, &req, &loaded);
+        ok = handle_request(&w, &req, &loaded, &nj);
         free(p);
-        if (!ok)
-            return WORKER_EXIT_ERROR;
+        if (!ok) {
+            rc_end = WORKER_EXIT_ERROR;
+            break;
+        }
     }
+    drop_next_job(&nj);
+    forget(&loaded);
+    return rc_end;
 }

@@ -83,6 +83,13 @@ static uint64_t current_data_bytes(void)
     return proc_status_kib(proc_status_fd, "/proc/self/status", "VmData") * 1024;
 }
 
+/* The RLIMIT_CPU backstop for a CPU budget: the worker's monitor kills at the budget, SIGXCPU
+ * comes a second after it (SIGKILL one more later). ms ≤ 2^64: no overflow. */
+static uint64_t cpu_backstop_s(uint64_t cpu_ms)
+{
+    return cpu_ms / 1000 + (cpu_ms % 1000 != 0) + 1;
+}
+
 /* Say on stderr why the job could not start (the worker's log), then give up. */
 static bool setup_failed(const char *why)
 {
@@ -106,21 +113,24 @@ static bool stdio_to_devnull(void)
     return true;
 }
 
-/* fds 0-2, the result pipe and the code's memory image (lim->keep_fd) are all a job holds:
- * whatever else the worker had open (its host connection, the fds it kept for jobs) is closed
- * here, whoever forgot it. */
-static bool keep_only_fds(int result_fd, int extra)
+/* fds 0-2, the result pipe, the input pipe and the code's memory image (lim->keep_fd) are all
+ * a job holds: whatever else the worker had open (its host connection, the fds it kept for
+ * jobs) is closed here, whoever forgot it. */
+static bool keep_only_fds(int result_fd, int input, int extra)
 {
     if (result_fd < 3)
         return setup_failed("the result pipe is on a stdio fd");
-    int keep[2] = {result_fd, extra > 2 && extra != result_fd ? extra : result_fd};
-    if (keep[1] < keep[0]) {
-        int t = keep[0];
-        keep[0] = keep[1];
-        keep[1] = t;
-    }
+    int keep[3] = {result_fd, input, extra};
+    for (int i = 1; i < 3; i++)         /* ascending; fds below 3 and repeats sort first, unused */
+        for (int k = i; k > 0 && keep[k] < keep[k - 1]; k--) {
+            int t = keep[k];
+            keep[k] = keep[k - 1];
+            keep[k - 1] = t;
+        }
     unsigned from = 3;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
+        if (keep[i] < (int)from)
+            continue;
         if ((unsigned)keep[i] > from && close_range(from, (unsigned)keep[i] - 1, 0) != 0)
             return setup_failed("close_range below a kept fd");
         from = (unsigned)keep[i] + 1;
@@ -128,6 +138,38 @@ static bool keep_only_fds(int result_fd, int extra)
     if (close_range(from, ~0u, 0) != 0)
         return setup_failed("close_range above the kept fds");
     return true;
+}
+
+/* In the child of a job with input: the read end of its input pipe. */
+static int input_fd = -1;
+
+static bool read_full(void *dst, size_t len)
+{
+    uint8_t *p = dst;
+    while (len > 0) {
+        ssize_t k = read(input_fd, p, len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        p += k;
+        len -= (size_t)k;
+    }
+    return true;
+}
+
+bool job_input_length(uint64_t *len)
+{
+    uint8_t header[FRAME_HEADER_SIZE];
+    if (input_fd < 0 || !read_full(header, sizeof header))
+        return false;
+    *len = frame_header_decode(header);
+    return true;
+}
+
+bool job_input_read(void *dst, size_t len)
+{
+    return input_fd >= 0 && read_full(dst, len);
 }
 
 /* In the child: everything before the job body. False ⇒ the child exits
@@ -161,10 +203,13 @@ static bool setup_child(const job_limits *lim, int result_fd, pid_t worker, int 
     if (!sandbox_lower_rlimit(RLIMIT_CORE, "RLIMIT_CORE", 0, 0, err, sizeof err))
         return setup_failed(err);
     if (lim->cpu_ms) {
-        /* Backstop only: the worker's monitor kills at the budget. SIGXCPU at
-         * the soft limit, SIGKILL a second later. */
-        uint64_t secs = lim->cpu_ms / 1000 + (lim->cpu_ms % 1000 != 0) + 1;   /* ms ≤ 2^64: no overflow */
+        uint64_t secs = cpu_backstop_s(lim->cpu_ms);
         if (!sandbox_lower_rlimit(RLIMIT_CPU, "RLIMIT_CPU", secs, sat_add_u64(secs, 1), err, sizeof err))
+            return setup_failed(err);
+    } else if (lim->takes_input) {
+        /* soft only: job_feed may still set the request's, above it */
+        if (!sandbox_lower_rlimit(RLIMIT_CPU, "RLIMIT_CPU", JOB_WAITING_CPU_BACKSTOP_S, RLIM_INFINITY, err,
+                                  sizeof err))
             return setup_failed(err);
     }
     if (lim->mem_bytes) {
@@ -178,22 +223,32 @@ static bool setup_child(const job_limits *lim, int result_fd, pid_t worker, int 
     if (lim->restrict_job && !sandbox_job_restrict(SANDBOX_JOB_MAX_FILE_BYTES, JOB_MAX_FDS, err, sizeof err))
         return setup_failed(err);
     /* After the last message setup_failed could print there. */
-    if (lim->restrict_job && !(stdio_to_devnull() && keep_only_fds(result_fd, lim->keep_fd)))
+    if (lim->restrict_job && !(stdio_to_devnull() && keep_only_fds(result_fd, input_fd, lim->keep_fd)))
         return false;
     return true;
 }
 
-static _Noreturn void run_child(const job_body *body, void *arg, int fds[2], const job_limits *lim,
+/* The pipes of one job: the result's and, for a job with input, the input's (else -1). */
+typedef struct job_pipes {
+    int result[2];
+    int input[2];
+} job_pipes;
+
+static _Noreturn void run_child(const job_body *body, void *arg, const job_pipes *pp, const job_limits *lim,
                                 pid_t worker, int worker_pidfd, uint64_t data_base)
 {
+    int fds[2] = {pp->result[0], pp->result[1]};
     close(fds[0]);
+    if (pp->input[1] >= 0)
+        close(pp->input[1]);
+    input_fd = pp->input[0];
     if (!setup_child(lim, fds[1], worker, worker_pidfd, data_base))
         _exit(JOB_EXIT_SETUP_FAILED);
     if (body->load && !body->load(arg, fds[1]))
         _exit(0);
     char err[256];
     /* Last: after it, nothing but the body's run step. */
-    if (lim->job_seccomp && !sandbox_seccomp_job(fds[1], err, sizeof err)) {
+    if (lim->job_seccomp && !sandbox_seccomp_job(fds[1], input_fd, err, sizeof err)) {
         setup_failed(err);      /* stderr may be /dev/null by now; the exit code still says it */
         _exit(JOB_EXIT_SETUP_FAILED);
     }
@@ -219,7 +274,7 @@ static void close_if_open(int fd)
 }
 
 /* Creates the child; in the child, never returns. */
-static bool start_process(const job_body *body, void *arg, int fds[2], job *j, char *err, size_t errlen)
+static bool start_process(const job_body *body, void *arg, const job_pipes *fds, job *j, char *err, size_t errlen)
 {
     pid_t worker = getpid();
     uint64_t data_base = j->limits.mem_bytes ? current_data_bytes() : 0;
@@ -266,6 +321,14 @@ static bool start_process(const job_body *body, void *arg, int fds[2], job *j, c
     return true;
 }
 
+static void close_pipes(job_pipes *pp)
+{
+    for (int i = 0; i < 2; i++) {
+        close_if_open(pp->result[i]);
+        close_if_open(pp->input[i]);
+    }
+}
+
 bool job_spawn(const job_body *body, void *arg, const job_limits *lim, job *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -276,36 +339,64 @@ bool job_spawn(const job_body *body, void *arg, const job_limits *lim, job *out,
     out->pid = -1;
     out->pidfd = -1;
     out->read_fd = -1;
+    out->write_fd = -1;
     out->limits = *lim;
     if (out->limits.max_result == 0)
         out->limits.max_result = PROTO_MAX_SMALL_MESSAGE;
 
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
+    job_pipes pp = {{-1, -1}, {-1, -1}};
+    if (pipe2(pp.result, O_CLOEXEC) != 0 || (lim->takes_input && pipe2(pp.input, O_CLOEXEC) != 0)) {
         errmsg_set(err, errlen, "pipe2: %s", strerror(errno));
+        close_pipes(&pp);
         return false;
     }
+    /* A job that dies while its input is written must not take the worker with it. */
+    if (lim->takes_input)
+        signal(SIGPIPE, SIG_IGN);
     out->start_ns = monotonic_ns();
-    if (!start_process(body, arg, fds, out, err, errlen)) {
-        close(fds[0]);
-        close(fds[1]);
+    if (!start_process(body, arg, &pp, out, err, errlen)) {
+        close_pipes(&pp);
         return false;
     }
     /* Only the child may hold the write end, so end of file means it is done. */
-    close(fds[1]);
-    (void)fcntl(fds[0], F_SETFL, O_NONBLOCK);
-    out->read_fd = fds[0];
+    close(pp.result[1]);
+    close_if_open(pp.input[0]);
+    (void)fcntl(pp.result[0], F_SETFL, O_NONBLOCK);
+    out->read_fd = pp.result[0];
+    if (pp.input[1] >= 0) {
+        (void)fcntl(pp.input[1], F_SETFL, O_NONBLOCK);
+        out->write_fd = pp.input[1];
+    }
     return true;
+}
+
+void job_feed(job *j, const uint8_t *input, size_t len, uint64_t cpu_ms, uint64_t wall_ms)
+{
+    frame_header_encode(len, j->input_header);
+    j->input = input;
+    j->input_len = len;
+    j->input_sent = 0;
+    j->fed = true;
+    j->limits.cpu_ms = cpu_ms;
+    j->limits.wall_ms = wall_ms;
+    j->start_ns = monotonic_ns();
+    if (cpu_ms && j->pid > 0) {
+        /* The request's backstop replaces the wait's (it fails only for a job already gone,
+         * which job_wait then reports). */
+        uint64_t secs = cpu_backstop_s(cpu_ms);
+        struct rlimit rl = {secs, sat_add_u64(secs, 1)};
+        (void)prlimit(j->pid, RLIMIT_CPU, &rl, NULL);
+    }
 }
 
 void job_close_fds(job *j)
 {
-    if (j->read_fd >= 0)
-        close(j->read_fd);
-    if (j->pidfd >= 0)
-        close(j->pidfd);
+    close_if_open(j->read_fd);
+    close_if_open(j->pidfd);
+    close_if_open(j->write_fd);
     j->read_fd = -1;
     j->pidfd = -1;
+    j->write_fd = -1;
 }
 
 void job_kill(job *j)
@@ -316,7 +407,25 @@ void job_kill(job *j)
         }
         j->pid = -1;
     }
+    j->reap_pending = false;
     job_close_fds(j);
+}
+
+void job_reap(job *j)
+{
+    if (j->reap_pending)
+        job_kill(j);
+}
+
+bool job_alive(const job *j)
+{
+    if (j->pid <= 0)
+        return false;
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t)j->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
+        return false;
+    return si.si_pid == 0;
 }
 
 _Noreturn void job_exit_out_of_memory(int result_fd, const uint8_t *payload, size_t len)
@@ -324,7 +433,7 @@ _Noreturn void job_exit_out_of_memory(int result_fd, const uint8_t *payload, siz
     uint8_t header[FRAME_HEADER_SIZE];
     frame_header_encode(len, header);
     /* Raw writes, no allocation: the heap is exactly what just ran out. */
-    if (write(result_fd, header, sizeof header) == (ssize_t)sizeof header && len > 0) {
+    if (payload && write(result_fd, header, sizeof header) == (ssize_t)sizeof header && len > 0) {
         size_t done = 0;
         while (done < len) {
             ssize_t k = write(result_fd, payload + done, len - done);

@@ -34,7 +34,17 @@
  * reference, the caller must be single-threaded (a worker is, by contract):
  * clone3 skips glibc's atfork handlers.
  *
- * Never leaves a zombie or an fd: job_wait and job_kill always reap and close.
+ * A job with input (job_limits.takes_input; issue 14) is spawned ahead of its request: set up,
+ * under its allowlist, its run step prepares what it can (an execute job instantiates) and
+ * then blocks reading its input from a pipe (job_input_length, job_input_read). The worker
+ * hands the input over with job_feed, which also sets the request's budgets, and job_wait
+ * returns as soon as the result frame is whole: the job is SIGKILLed then (it has nothing left
+ * to do) and its exit, the teardown of its address space, is collected by job_reap after the
+ * worker has answered. Its CPU time is its CPU clock at that moment, counted from the spawn:
+ * the instantiation it did before its input is part of it, as in the reference's job.
+ *
+ * Never leaves a zombie or an fd: job_wait (job_reap after a job with input) and job_kill
+ * always reap and close.
  */
 #ifndef PVF_WORKER_JOB_H
 #define PVF_WORKER_JOB_H
@@ -83,7 +93,15 @@ typedef struct job_limits {
     bool restrict_job;          /* L6 in the child: file size, few fds (only 0-2 and the pipe
                                  * kept), no capabilities, stdio on /dev/null */
     bool job_seccomp;           /* L5 in the child: the job's allowlist, between load and run */
+    bool takes_input;           /* an input pipe: the run step reads its input (job_input_*), handed
+                                 * over by job_feed; job_wait returns at the result (job_reap after) */
 } job_limits;
+
+/* A job with input waiting for its request gets this RLIMIT_CPU backstop at its spawn, so that
+ * an instantiation that never ends (a start function's loop) can't burn a core while the
+ * worker is idle; job_feed replaces it with the request's. It never decides a verdict: a job
+ * found dead when its input is due is replaced by a fresh one (job_alive). */
+#define JOB_WAITING_CPU_BACKSTOP_S 60
 
 /*
  * A prepare job that uses no CPU at all for this long is blocked or stopped and is killed as
@@ -110,8 +128,15 @@ typedef struct job {
     int read_fd;                /* result pipe, non-blocking */
     job_method method;
     int clone_errno;            /* why clone3 was not used (0 if it was, or not tried) */
-    uint64_t start_ns;          /* CLOCK_MONOTONIC at spawn */
+    uint64_t start_ns;          /* CLOCK_MONOTONIC at spawn, or at job_feed */
     job_limits limits;
+    /* takes_input: the pipe's write end (non-blocking) and what is left to write */
+    int write_fd;
+    uint8_t input_header[8];
+    const uint8_t *input;
+    size_t input_len, input_sent;   /* input_sent counts the header's bytes too */
+    bool fed;
+    bool reap_pending;          /* job_wait killed it at its result; job_reap collects it */
 } job;
 
 typedef enum job_outcome_kind {
@@ -150,6 +175,22 @@ bool job_spawn(const job_body *body, void *arg, const job_limits *lim, job *out,
  * finished (reaped, fds closed); *out must be freed with job_outcome_free. */
 void job_wait(job *j, job_outcome *out);
 
+/* A job with input: hand it `input` (the caller keeps it alive until job_wait returns) and
+ * the request's budgets — cpu_ms on the job's CPU clock since its spawn, wall_ms from now — then
+ * job_wait. The input is written as the pipe takes it, by job_wait's loop. */
+void job_feed(job *j, const uint8_t *input, size_t len, uint64_t cpu_ms, uint64_t wall_ms);
+
+/* True while the job has not exited (a job with input still waiting for it). */
+bool job_alive(const job *j);
+
+/* Collect a job job_wait left killed at its result (reap_pending); a no-op otherwise. */
+void job_reap(job *j);
+
+/* In a job with input: the length of the input (false: the worker closed the pipe first),
+ * then its bytes, read straight into dst (false: the pipe ended early). */
+bool job_input_length(uint64_t *len);
+bool job_input_read(void *dst, size_t len);
+
 /* Shutdown: SIGKILL the job, reap it, close its fds. Safe on a finished job. */
 void job_kill(job *j);
 
@@ -158,7 +199,7 @@ void job_outcome_free(job_outcome *o);
 /* "OK", "TimedOut", "WallTimeout", "Died", "UnexpectedExit", "OutOfMemory", "Error". */
 const char *job_outcome_name(job_outcome_kind kind);
 
-/* In the job: write the frame (raw writes, no allocation) and
+/* In the job: write the frame (raw writes, no allocation; none when payload is NULL) and
  * _exit(JOB_EXIT_OUT_OF_MEMORY). For when an allocation fails under mem_bytes. */
 _Noreturn void job_exit_out_of_memory(int result_fd, const uint8_t *payload, size_t len);
 

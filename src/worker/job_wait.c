@@ -3,7 +3,8 @@
  * monitor, reaping, and telling how it ended (job.h; reference-behaviour.md
  * §2.7, §2.8; sandbox-notes.md §4.2 step 4, §4.3).
  *
- * One loop, no threads: poll the result pipe and the job's pidfd, waking
+ * One loop, no threads: poll the result pipe, the job's pidfd and (a job
+ * with input, job_feed) its input pipe while input is left to write, waking
  * when the rest of the CPU budget could be spent or the wall limit passes.
  * Each turn drains what the pipe holds (never wait for the exit first: a big
  * result would block the child in write), reads the job's CPU clock and
@@ -16,6 +17,7 @@
  *   we killed it for CPU, SIGXCPU, or rusage CPU ≥ budget   ⇒ TIMED_OUT
  *   we killed it at the wall limit                          ⇒ WALL_TIMEOUT
  *   we killed it for a bad frame, or wait4 failed           ⇒ ERROR
+ *   a job with input, killed at its whole result frame      ⇒ OK
  *   killed by a signal (CLD_KILLED or CLD_DUMPED)           ⇒ DIED "received signal: SIGSEGV"
  *   exit JOB_EXIT_OUT_OF_MEMORY                             ⇒ OUT_OF_MEMORY
  *   exit ≠ 0                                                ⇒ UNEXPECTED_EXIT
@@ -40,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -156,7 +159,8 @@ static void reader_pump(frame_reader *r, int fd)
 
 /* ---------------------------------------------------------------- monitor */
 
-typedef enum kill_reason { KILLED_NOT, KILLED_CPU, KILLED_WALL, KILLED_STALL, KILLED_FRAME } kill_reason;
+/* KILLED_AT_RESULT: a job with input, its result frame whole (job.h) */
+typedef enum kill_reason { KILLED_NOT, KILLED_CPU, KILLED_WALL, KILLED_STALL, KILLED_FRAME, KILLED_AT_RESULT } kill_reason;
 
 typedef struct monitor {
     job *j;
@@ -164,7 +168,43 @@ typedef struct monitor {
     kill_reason killed;
     uint64_t cpu_seen_ns;       /* last CPU clock reading */
     uint64_t cpu_moved_ns;      /* CLOCK_MONOTONIC when that reading last changed */
+    bool cpu_at_result_read;    /* KILLED_AT_RESULT: cpu_seen_ns is the job's CPU clock then */
 } monitor;
+
+/* ---------------------------------------------------------------- input */
+
+static bool input_left(const job *j)
+{
+    return j->write_fd >= 0 && j->input_sent < FRAME_HEADER_SIZE + j->input_len;
+}
+
+/* Write what the input pipe takes now, without blocking; close it when all is written, or when
+ * the job stopped reading (EPIPE: how it ended tells the rest). */
+static void writer_pump(job *j)
+{
+    while (input_left(j)) {
+        struct iovec iov[2];
+        int n = 0;
+        size_t sent = j->input_sent;
+        if (sent < FRAME_HEADER_SIZE)
+            iov[n++] = (struct iovec){ j->input_header + sent, FRAME_HEADER_SIZE - sent };
+        size_t body_sent = sent < FRAME_HEADER_SIZE ? 0 : sent - FRAME_HEADER_SIZE;
+        if (j->input_len > body_sent)
+            iov[n++] = (struct iovec){ (void *)(j->input + body_sent), j->input_len - body_sent };
+        ssize_t k = writev(j->write_fd, iov, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (k < 0)
+            break;
+        j->input_sent += (size_t)k;
+    }
+    if (j->write_fd >= 0) {
+        close(j->write_fd);
+        j->write_fd = -1;
+    }
+}
 
 static bool job_has_exited(const job *j)
 {
@@ -235,8 +275,10 @@ static int check_limits(monitor *m)
 
 static void sleep_until_event(monitor *m, int timeout_ms)
 {
-    struct pollfd pfd[2];
+    struct pollfd pfd[3];
     int n = 0;
+    if (input_left(m->j))
+        pfd[n++] = (struct pollfd){ .fd = m->j->write_fd, .events = POLLOUT };
     if (!m->reader.eof && !m->reader.bad)
         pfd[n++] = (struct pollfd){ .fd = m->j->read_fd, .events = POLLIN };
     if (m->j->pidfd >= 0)
@@ -248,9 +290,17 @@ static void sleep_until_event(monitor *m, int timeout_ms)
 static void monitor_run(monitor *m)
 {
     for (;;) {
+        writer_pump(m->j);
         reader_pump(&m->reader, m->j->read_fd);
         if (m->reader.bad) {
             kill_job(m, KILLED_FRAME);
+            return;
+        }
+        if (m->j->limits.takes_input && frame_complete(&m->reader)) {
+            /* Its answer is in: the job has nothing left to do but exit, and that teardown
+             * need not delay the worker's answer (job_reap collects it). */
+            m->cpu_at_result_read = job_cpu_time_ns(m->j->pid, &m->cpu_seen_ns);
+            kill_job(m, KILLED_AT_RESULT);
             return;
         }
         if (job_has_exited(m->j)) {
@@ -367,6 +417,9 @@ static void classify(monitor *m, job_outcome *o, int status)
         o->kind = JOB_WALL_TIMEOUT;
         outcome_msg(o, "no CPU time used for %llu ms: the job is blocked or stopped",
                     (unsigned long long)lim->stall_ms);
+    } else if (m->killed == KILLED_AT_RESULT) {
+        o->kind = JOB_OK;
+        take_payload(m, o);
     } else if (m->killed == KILLED_FRAME) {
         o->kind = JOB_ERROR;
         outcome_msg(o, "%s", m->reader.err);
@@ -420,10 +473,21 @@ void job_wait(job *j, job_outcome *out)
     memset(&m, 0, sizeof m);
     m.j = j;
     m.reader.max = j->limits.max_result;
+    if (j->limits.takes_input && !j->fed && j->write_fd >= 0) {
+        close(j->write_fd);     /* no input: the job's read ends, and so does the job */
+        j->write_fd = -1;
+    }
     monitor_run(&m);
-    reap(&m, out);
+    if (m.killed == KILLED_AT_RESULT && m.cpu_at_result_read) {
+        out->cpu_ns = m.cpu_seen_ns;
+        out->wall_ns = monotonic_ns() - j->start_ns;
+        classify(&m, out, 0);     /* killed by us at its result: no status of its own */
+        j->reap_pending = true;
+    } else {
+        reap(&m, out);
+        job_close_fds(j);
+    }
     free(m.reader.buf);
-    job_close_fds(j);
 }
 
 void job_outcome_free(job_outcome *o)

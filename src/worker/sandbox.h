@@ -104,14 +104,16 @@ bool sandbox_seccomp_worker(char *err, size_t errlen);
 
 /* The job's allowlist (L5), on top of L3: the syscalls of sandbox_job_allowlist(), with their
  * argument checks; anything else ⇒ KILL_PROCESS. result_fd is the job's result pipe (the only
- * fd it may write), the caller's pid the only one it may signal. Last before the job body: a
- * job can't open files, make fds, map shared or executable memory, or start threads after it. */
-bool sandbox_seccomp_job(int result_fd, char *err, size_t errlen);
+ * fd it may write), input_fd its input pipe (the only fd it may read; -1: none), the caller's
+ * pid the only one it may signal. Last before the job body: a job can't open files, make fds,
+ * map shared or executable memory, or start threads after it. */
+bool sandbox_seccomp_job(int result_fd, int input_fd, char *err, size_t errlen);
 
 /* What an allowed call's arguments must be. */
 typedef enum sandbox_arg_check {
     SANDBOX_ANY_ARGS,
     SANDBOX_RESULT_FD,          /* args[0] is the result fd */
+    SANDBOX_INPUT_FD,           /* args[0] is the input fd */
     SANDBOX_SELF,               /* args[0] is the job's own pid (tgkill) */
     SANDBOX_PRIVATE_NOT_EXEC,   /* mmap: no MAP_SHARED bit in the flags, no PROT_EXEC */
     SANDBOX_NOT_EXEC,           /* mprotect: no PROT_EXEC */

@@ -182,7 +182,7 @@ bool sandbox_seccomp_worker(char *err, size_t errlen)
  * L5: the job's allowlist (issue 13). A job body computes in memory it maps itself and writes
  * one result frame; what it needs once its load step is done (job.h) is below, measured with
  * strace on every runtime of the test data on both tiers (tests/gen/job_syscalls.sh) and kept
- * to what a body can't do without. Any other syscall — open, read, ioctl, socket, clone,
+ * to what a body can't do without. Any other syscall — open, ioctl, socket, clone,
  * memfd_create, … — kills the process. Some calls are allowed only with certain arguments
  * (sandbox_arg_check).
  */
@@ -191,6 +191,8 @@ static const sandbox_allowed_call job_allowed[] = {
     CALL(exit_group, SANDBOX_ANY_ARGS, "the end of every job"),
     CALL(write, SANDBOX_RESULT_FD, "the result frame; every other fd a job holds is /dev/null or the memory "
                                    "image's memfd, whose growth RLIMIT_DATA would not count"),
+    CALL(read, SANDBOX_INPUT_FD, "an execute job's candidate (ValidationParams), read after it has "
+                                 "instantiated the code (issue 14)"),
     CALL(sendto, SANDBOX_RESULT_FD, "the frame writer tries send(MSG_NOSIGNAL) first (ENOTSOCK on a pipe)"),
     CALL(mmap, SANDBOX_PRIVATE_NOT_EXEC, "malloc, wasm memories, stacks; shared memory escapes RLIMIT_DATA "
                                          "(finding 5), machine code is mapped before the filter"),
@@ -222,7 +224,7 @@ const sandbox_allowed_call *sandbox_job_allowlist(size_t *n)
 
 /* The allowlist program's jump targets: placed once, jumped to from before (classic BPF jumps
  * only forward, by at most 255 instructions); jumps are patched when the program is done. */
-typedef enum label { TO_ALLOW, TO_KILL, TO_MMAP, TO_PROT, TO_FD, TO_SELF, LABEL_COUNT } label;
+typedef enum label { TO_ALLOW, TO_KILL, TO_MMAP, TO_PROT, TO_FD, TO_INPUT, TO_SELF, LABEL_COUNT } label;
 #define FALL_THROUGH (-1)
 
 typedef struct allowlist_builder {
@@ -277,18 +279,20 @@ static bool patch_jumps(allowlist_builder *b)
  * mmap:  ld args[3] (flags);  jset MAP_SHARED ? kill :     (MAP_SHARED_VALIDATE has the bit)
  * prot:  ld args[2] (prot);   jset PROT_EXEC ? kill : allow
  * fd:    ld args[0];          jeq result_fd ? allow : kill
+ * input: ld args[0];          jeq input_fd ? allow : kill      (no input: ~0, no fd)
  * self:  ld args[0];          jeq self ? allow : kill
  * allow: ret ALLOW
  * kill:  ret KILL
  */
-static bool build_allowlist(allowlist_builder *b, uint32_t result_fd, uint32_t self)
+static bool build_allowlist(allowlist_builder *b, uint32_t result_fd, uint32_t input_fd, uint32_t self)
 {
     static const label check_label[] = {
-        [SANDBOX_ANY_ARGS] = TO_ALLOW, [SANDBOX_RESULT_FD] = TO_FD, [SANDBOX_SELF] = TO_SELF,
+        [SANDBOX_ANY_ARGS] = TO_ALLOW, [SANDBOX_RESULT_FD] = TO_FD, [SANDBOX_INPUT_FD] = TO_INPUT,
+        [SANDBOX_SELF] = TO_SELF,
         [SANDBOX_PRIVATE_NOT_EXEC] = TO_MMAP, [SANDBOX_NOT_EXEC] = TO_PROT,
     };
-    /* head 5, a compare per entry and a kill, 4 checks of 2-3 insns, 2 returns */
-    _Static_assert(5 + COUNT(job_allowed) + 1 + 11 + 2 <= MAX_INSNS, "the job allowlist outgrew MAX_INSNS");
+    /* head 5, a compare per entry and a kill, 5 checks of 2-3 insns, 2 returns */
+    _Static_assert(5 + COUNT(job_allowed) + 1 + 13 + 2 <= MAX_INSNS, "the job allowlist outgrew MAX_INSNS");
     bpf_program_buf *p = &b->p;
     b->nfixups = 0;
     start_program(p);
@@ -306,6 +310,9 @@ static bool build_allowlist(allowlist_builder *b, uint32_t result_fd, uint32_t s
     place(b, TO_FD);
     load_arg_low(p, 0);
     jump_to(b, BPF_JEQ, result_fd, TO_ALLOW, TO_KILL);
+    place(b, TO_INPUT);
+    load_arg_low(p, 0);
+    jump_to(b, BPF_JEQ, input_fd, TO_ALLOW, TO_KILL);
     place(b, TO_SELF);
     load_arg_low(p, 0);
     jump_to(b, BPF_JEQ, self, TO_ALLOW, TO_KILL);
@@ -316,12 +323,12 @@ static bool build_allowlist(allowlist_builder *b, uint32_t result_fd, uint32_t s
     return patch_jumps(b);
 }
 
-bool sandbox_seccomp_job(int result_fd, char *err, size_t errlen)
+bool sandbox_seccomp_job(int result_fd, int input_fd, char *err, size_t errlen)
 {
     if (result_fd < 0)
         return sandbox_fail(err, errlen, "seccomp: the job's result fd %d is not an fd", result_fd);
     allowlist_builder b;
-    if (!build_allowlist(&b, (uint32_t)result_fd, (uint32_t)getpid()))
+    if (!build_allowlist(&b, (uint32_t)result_fd, input_fd >= 0 ? (uint32_t)input_fd : ~0u, (uint32_t)getpid()))
         return sandbox_fail(err, errlen, "seccomp: the job's allowlist program is too long for BPF jumps");
     return install(&b.p, err, errlen);
 }

@@ -90,7 +90,7 @@ static int job_allowlist_body(const char *dir)
 {
     (void)dir;
     char err[512];
-    if (!sandbox_seccomp_job(STDOUT_FILENO, err, sizeof err))
+    if (!sandbox_seccomp_job(STDOUT_FILENO, -1, err, sizeof err))
         return fail_child("seccomp (job allowlist)", err);
     int fd = open("/", O_RDONLY | O_CLOEXEC);      /* must never return */
     dprintf(STDERR_FILENO, "seccomp: job allowlist applied, but open() returned %d\n", fd);
@@ -144,6 +144,7 @@ static const char *arg_check_text(sandbox_arg_check c)
     switch (c) {
     case SANDBOX_ANY_ARGS: return "any";
     case SANDBOX_RESULT_FD: return "the result pipe only";
+    case SANDBOX_INPUT_FD: return "the input pipe only";
     case SANDBOX_SELF: return "the job itself only";
     case SANDBOX_PRIVATE_NOT_EXEC: return "private, not executable";
     case SANDBOX_NOT_EXEC: return "not executable";

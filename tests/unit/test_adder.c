@@ -4,6 +4,7 @@
  * $PVF_TESTDATA/inputs/adder/), for both builds of adder; the bad block is invalid.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "pvf/runtime.h"
 #include "runtime/validation.h"
@@ -50,6 +51,21 @@ static void check_block(pvf_code *code, const char *params_rel, const char *expe
         test_fail(__FILE__, __LINE__, "%s: %s", params_rel, r->reason);
     else if (r->output_len != elen || memcmp(r->output, expected, elen))
         test_fail(__FILE__, __LINE__, "%s: result differs from %s", params_rel, expected_rel);
+    /* The same in three steps, as an execute job does it (instantiated before its input). */
+    pvf_runtime_instance *ri = pvf_runtime_instantiate(code, "validate_block");
+    uint8_t *dst = pvf_runtime_input(ri, plen);
+    CHECK(dst != NULL);
+    if (dst)
+        memcpy(dst, params, plen);
+    pvf_call_result r3;
+    pvf_runtime_validate_instance(ri, &r3);
+    CHECK(r3.outcome == PVF_OUTCOME_OK && r3.output_len == elen && !memcmp(r3.output, expected, elen));
+    free(r3.output);
+    pvf_runtime_invoke(ri, &r3);        /* one call per instance */
+    CHECK(r3.outcome == PVF_OUTCOME_ERROR);
+    CHECK_STR_CONTAINS(r3.reason, "already called");
+    free(r3.output);
+    pvf_runtime_instance_free(ri);
     free(params);
     free(expected);
 }
@@ -148,5 +164,21 @@ TEST(validate_rejects_bad_params_without_crashing)
     CHECK(r.outcome == PVF_OUTCOME_INVALID);
     CHECK_STR_CONTAINS(r.reason, "no_such_export");
     free(r.output);
+    /* In steps: no place for the input, and the call says why. */
+    pvf_runtime_instance *ri = pvf_runtime_instantiate(code, "no_such_export");
+    CHECK(pvf_runtime_input(ri, 16) == NULL);
+    pvf_runtime_invoke(ri, &r);
+    CHECK(r.outcome == PVF_OUTCOME_INVALID);
+    CHECK_STR_CONTAINS(r.reason, "no_such_export");
+    free(r.output);
+    pvf_runtime_instance_free(ri);
+    /* An input no heap can hold: invalid, as pvf_runtime_call says it. */
+    ri = pvf_runtime_instantiate(code, "validate_block");
+    CHECK(pvf_runtime_input(ri, (size_t)UINT32_MAX + 1) == NULL);
+    pvf_runtime_validate_instance(ri, &r);
+    CHECK(r.outcome == PVF_OUTCOME_INVALID);
+    CHECK_STR_CONTAINS(r.reason, "cannot place the input");
+    free(r.output);
+    pvf_runtime_instance_free(ri);
     pvf_code_free(code);
 }

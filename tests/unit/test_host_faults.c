@@ -721,8 +721,27 @@ TEST(pvfhost_fault_execute_worker_spawn_timeout)
 
 /* ================================================================ threads */
 
+/* The execute worker's one child, asleep waiting for its request (issue 14), or -1 when there
+ * is not exactly that within 10 s: it is spawned right after the last answer, the last job reaped
+ * after it, and on a loaded machine its instantiation may take a while. */
+static long next_job_of(long worker)
+{
+    uint64_t end = test_now_ms() + 10000;
+    for (;;) {
+        long kids[2];
+        size_t n = children_of(worker, kids, 2);
+        if (n == 1 && proc_state(kids[0]) == 'S')
+            return kids[0];
+        if (test_now_ms() >= end)
+            return -1;
+        sleep_ms(5);
+    }
+}
+
 /* process.rs ensure_{prepare,execute}_processes_have_correct_num_threads: an idle worker runs a
- * single thread (the job process does the work). */
+ * single thread (the job process does the work). The idle prepare worker has no child; the idle
+ * execute worker one, the job for its next request (issue 14): single-threaded too, and asleep
+ * (instantiated, it blocks reading its input). */
 TEST(pvfhost_fault_idle_workers_single_threaded)
 {
     size_t alen;
@@ -740,7 +759,38 @@ TEST(pvfhost_fault_idle_workers_single_threaded)
     CHECK_EQ_U64(thread_count(exec), 1);
     long kids;
     CHECK_EQ_U64(children_of(prep, &kids, 1), 0);   /* idle: no job process */
-    CHECK_EQ_U64(children_of(exec, &kids, 1), 0);
+    long next = next_job_of(exec);
+    CHECK(next > 0);
+    if (next > 0)
+        CHECK_EQ_U64(thread_count(next), 1);
+    ffix_done(&f);
+    free(adder);
+}
+
+/* Issue 14: the job spawned ahead of a request dies while it waits (here SIGKILL from outside;
+ * for real, its instantiation could pass the wait's CPU backstop): the worker sees it and runs
+ * the request on a fresh job — the same verdict, from the same worker, no error. */
+TEST(pvfhost_fault_job_ahead_dies_while_waiting)
+{
+    size_t alen;
+    uint8_t *adder = test_read_data(ADDER, &alen);
+    ffix f;
+    if (!adder || !ffix_init(&f, NULL, NULL)) {
+        free(adder);
+        return;
+    }
+    check_adder_valid(&f, adder, alen);
+    long exec = pvf_host_execute_worker_pid(f.h);
+    long next = next_job_of(exec);
+    CHECK(next > 0);
+    if (next > 0) {
+        CHECK(kill((pid_t)next, SIGKILL) == 0);
+        CHECK(job_dies(next));
+        check_adder_valid(&f, adder, alen);
+        CHECK_EQ_U64(pvf_host_execute_worker_pid(f.h), exec);
+        long again = next_job_of(exec);
+        CHECK(again > 0 && again != next);
+    }
     ffix_done(&f);
     free(adder);
 }

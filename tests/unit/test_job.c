@@ -376,3 +376,134 @@ TEST(job_kill_for_shutdown)
     CHECK_EQ_U64(test_count_fds(), fds_before);
     job_kill(&j);   /* a second call is harmless */
 }
+
+/* ---------------------------------------------------------------- jobs with input (issue 14) */
+
+/* Echo the input back, reversed, after burning arg's ms of CPU before reading it (what an execute
+ * job spends instantiating while it waits). */
+static void echo_input(void *arg, int fd)
+{
+    uint64_t burn_ms = arg ? *(const uint64_t *)arg : 0;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    do
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    while ((uint64_t)((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec)) < burn_ms * 1000000u);
+    uint64_t len;
+    if (!job_input_length(&len))
+        _exit(3);
+    uint8_t *in = malloc(len ? len : 1);
+    if (!in || !job_input_read(in, (size_t)len))
+        _exit(4);
+    for (size_t i = 0; i < len / 2; i++) {
+        uint8_t c = in[i];
+        in[i] = in[len - 1 - i];
+        in[len - 1 - i] = c;
+    }
+    frame_write(fd, in, (size_t)len, NULL, 0);
+    /* an honest job ends here; this one lingers, and is killed at its result */
+    for (volatile uint64_t i = 0;; i++) {
+    }
+}
+
+/* Spawn a job with input, feed it, wait; the outcome in *o, reaped and checked for leftovers. */
+static void run_input_job(uint64_t *burn_ms, const uint8_t *in, size_t len, uint64_t cpu_ms, job_outcome *o)
+{
+    int fds_before = test_count_fds();
+    const job_limits lim = { .takes_input = true, .max_result = 8u << 20 };
+    job j;
+    char err[200];
+    memset(o, 0, sizeof *o);
+    if (!job_spawn(&(job_body){NULL, echo_input}, burn_ms, &lim, &j, err, sizeof err)) {
+        test_fail(__FILE__, __LINE__, "job_spawn: %s", err);
+        o->kind = JOB_ERROR;
+        return;
+    }
+    CHECK(job_alive(&j));
+    job_feed(&j, in, len, cpu_ms, 0);
+    job_wait(&j, o);
+    job_reap(&j);
+    CHECK(j.pid == -1 && !j.reap_pending);
+    CHECK(waitpid(-1, NULL, WNOHANG) <= 0);
+    CHECK_EQ_U64(test_count_fds(), fds_before);
+}
+
+/* The input goes through whole, far bigger than a pipe holds, while the result comes back as
+ * big; the job is killed at its result (it would spin forever after it). */
+TEST(job_with_input_round_trip)
+{
+    size_t n = 5u << 20;
+    uint8_t *in = malloc(n);
+    for (size_t i = 0; in && i < n; i++)
+        in[i] = (uint8_t)(i * 13 + (i >> 9));
+    job_outcome o;
+    run_input_job(NULL, in, n, 5000, &o);
+    CHECK(o.kind == JOB_OK);
+    CHECK_EQ_U64(o.payload_len, n);
+    bool reversed = o.payload != NULL && in != NULL;
+    for (size_t i = 0; reversed && i < n; i++)
+        reversed = o.payload[i] == in[n - 1 - i];
+    CHECK(reversed);
+    job_outcome_free(&o);
+    run_input_job(NULL, (const uint8_t *)"", 0, 5000, &o);     /* an empty input is an input */
+    CHECK(o.kind == JOB_OK && o.payload_len == 0);
+    job_outcome_free(&o);
+    free(in);
+}
+
+/* The CPU budget counts from the spawn, the time spent before the input included (as the
+ * reference's job counts its instantiation): 300 ms burnt, then a 200 ms budget is spent. */
+TEST(job_with_input_budget_counts_from_spawn)
+{
+    uint64_t burn = 300;
+    job_outcome o;
+    run_input_job(&burn, (const uint8_t *)"abc", 3, 200, &o);
+    CHECK(o.kind == JOB_TIMED_OUT);
+    job_outcome_free(&o);
+    run_input_job(&burn, (const uint8_t *)"abc", 3, 2000, &o);
+    CHECK(o.kind == JOB_OK && o.payload_len == 3 && memcmp(o.payload, "cba", 3) == 0);
+    CHECK(o.cpu_ns >= 300000000u);
+    job_outcome_free(&o);
+}
+
+static void exit_before_input(void *arg, int fd)
+{
+    (void)arg;
+    frame_write(fd, (const uint8_t *)"early", 5, NULL, 0);
+    _exit(0);
+}
+
+/* A job that never reads its input: its death is seen (job_alive), and writing to it does not
+ * kill the worker with SIGPIPE; its result is what it wrote. */
+TEST(job_with_input_dead_before_its_input)
+{
+    const job_limits lim = { .takes_input = true };
+    job j;
+    char err[200];
+    CHECK(job_spawn(&(job_body){NULL, exit_before_input}, NULL, &lim, &j, err, sizeof err));
+    uint64_t end = test_now_ms() + 2000;
+    while (job_alive(&j) && test_now_ms() < end)
+        usleep(1000);
+    CHECK(!job_alive(&j));
+    static uint8_t big[1u << 20];
+    job_feed(&j, big, sizeof big, 2000, 0);
+    job_outcome o;
+    job_wait(&j, &o);
+    job_reap(&j);
+    CHECK(o.kind == JOB_OK && o.payload_len == 5);
+    job_outcome_free(&o);
+}
+
+/* Never fed: job_wait still ends (the job reads end of file). */
+TEST(job_with_input_never_fed)
+{
+    const job_limits lim = { .takes_input = true, .cpu_ms = 2000 };
+    job j;
+    char err[200];
+    CHECK(job_spawn(&(job_body){NULL, echo_input}, NULL, &lim, &j, err, sizeof err));
+    job_outcome o;
+    job_wait(&j, &o);
+    job_reap(&j);
+    CHECK(o.kind == JOB_UNEXPECTED_EXIT && o.exit_status == 3);
+    job_outcome_free(&o);
+}

@@ -529,12 +529,14 @@ TEST(sandbox_landlock_scope)
 
 typedef bool (*filter_fn)(char *err, size_t errlen);
 
-/* The job filter's result fd in these children (a pipe is dup2'd there when one is written). */
+/* The job filter's result and input fds in these children (a pipe is dup2'd there when one is
+ * used). */
 #define JOB_RESULT_FD 50
+#define JOB_INPUT_FD 51
 
 static bool job_filter(char *err, size_t errlen)
 {
-    return sandbox_seccomp_job(JOB_RESULT_FD, err, errlen);
+    return sandbox_seccomp_job(JOB_RESULT_FD, JOB_INPUT_FD, err, errlen);
 }
 
 static void child_filter(filter_fn install)
@@ -871,12 +873,16 @@ static void job_allows_child(const void *ctx)
     (void)ctx;
     int p[2];
     CHILD_CHECK(pipe(p) == 0 && dup2(p[1], JOB_RESULT_FD) == JOB_RESULT_FD);
+    int in[2];
+    CHILD_CHECK(pipe(in) == 0 && dup2(in[0], JOB_INPUT_FD) == JOB_INPUT_FD && write(in[1], "i", 1) == 1);
     void *volatile first = malloc(1);   /* glibc seeds malloc's tcache key from getrandom at the first malloc of a
                                          * process; a job inherits a worker's, long since made */
     free(first);
     child_filter(job_filter);
     CHILD_CHECK(write(JOB_RESULT_FD, "j", 1) == 1);
     CHILD_EXPECT_ERRNO(send(JOB_RESULT_FD, "j", 1, MSG_NOSIGNAL), ENOTSOCK);    /* the frame writer's try */
+    char got = 0;
+    CHILD_CHECK(read(JOB_INPUT_FD, &got, 1) == 1 && got == 'i');   /* an execute job's candidate */
     CHILD_CHECK(raise(0) == 0);                                     /* tgkill to itself */
     char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHILD_CHECK(m != MAP_FAILED);
@@ -952,6 +958,8 @@ TEST(sandbox_seccomp_job_kills_every_unlisted_call)
 /* The argument checks: each call is allowed in the form above, killed in these. */
 static long probe_write_stderr(void) { return write(2, "", 0); }
 static long probe_sendto_stderr(void) { return send(2, "", 0, MSG_NOSIGNAL); }
+static long probe_read_stdin(void) { char c; return read(0, &c, 0); }
+static long probe_read_result_fd(void) { char c; return read(JOB_RESULT_FD, &c, 0); }
 static long probe_mmap_shared(void)
 {
     return (long)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -977,6 +985,8 @@ TEST(sandbox_seccomp_job_checks_arguments)
     static const probe p[] = {
         { "write to fd 2 (not the result fd)", probe_write_stderr },
         { "send to fd 2 (not the result fd)", probe_sendto_stderr },
+        { "read from fd 0 (not the input fd)", probe_read_stdin },
+        { "read from the result fd", probe_read_result_fd },
         { "mmap MAP_SHARED (memory RLIMIT_DATA does not count)", probe_mmap_shared },
         { "mmap MAP_SHARED_VALIDATE", probe_mmap_shared_validate },
         { "mmap PROT_EXEC", probe_mmap_exec },
@@ -1133,7 +1143,7 @@ static bool apply_seccomp_worker(const void *ctx, char *err, size_t errlen)
 static bool apply_seccomp_job(const void *ctx, char *err, size_t errlen)
 {
     (void)ctx;
-    return sandbox_seccomp_job(JOB_RESULT_FD, err, errlen);
+    return sandbox_seccomp_job(JOB_RESULT_FD, JOB_INPUT_FD, err, errlen);
 }
 
 TEST(sandbox_landlock_apply_cost)
