@@ -16,45 +16,52 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-/* One write; send() with MSG_NOSIGNAL on sockets so a vanished peer is an
- * EPIPE error instead of a process-killing SIGPIPE, write() on anything else. */
-static ssize_t write_some(int fd, const uint8_t *p, size_t n, bool *is_socket)
+/* One gathered write: sendmsg() with MSG_NOSIGNAL on sockets so a vanished peer is an EPIPE
+ * error instead of a process-killing SIGPIPE, writev() on anything else. */
+static ssize_t write_some(int fd, struct iovec *iov, int n, bool *is_socket)
 {
     if (*is_socket) {
-        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+        ssize_t k = sendmsg(fd, &m, MSG_NOSIGNAL);
         if (k >= 0 || errno != ENOTSOCK)
             return k;
         *is_socket = false;
     }
-    return write(fd, p, n);
+    return writev(fd, iov, n);
 }
 
-static bool write_all(int fd, const uint8_t *p, size_t n, bool *is_socket, char *err,
-                      size_t errlen)
+/*
+ * The header and the payload in one call when the fd takes them: a reader woken by the header
+ * alone would run — and on a busy core preempt the writer — only to block again on the payload
+ * (issue 14: a worker's answer waited a millisecond between its two halves).
+ */
+bool frame_write(int fd, const uint8_t *p, size_t n, char *err, size_t errlen)
 {
-    while (n > 0) {
-        ssize_t k = write_some(fd, p, n, is_socket);
+    uint8_t header[FRAME_HEADER_SIZE];
+    frame_header_encode(n, header);
+    struct iovec iov[2] = { { header, sizeof header }, { (void *)p, n } };
+    int first = 0, count = n ? 2 : 1;
+    bool is_socket = true;
+    while (first < count) {
+        ssize_t k = write_some(fd, iov + first, count - first, &is_socket);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0) {
             errmsg_set(err, errlen, "frame write failed: %s", k < 0 ? strerror(errno) : "wrote 0 bytes");
             return false;
         }
-        p += k;
-        n -= (size_t)k;
+        size_t done = (size_t)k;
+        while (first < count && done >= iov[first].iov_len)
+            done -= iov[first++].iov_len;
+        if (first < count) {
+            iov[first].iov_base = (uint8_t *)iov[first].iov_base + done;
+            iov[first].iov_len -= done;
+        }
     }
     return true;
-}
-
-bool frame_write(int fd, const uint8_t *p, size_t n, char *err, size_t errlen)
-{
-    uint8_t header[FRAME_HEADER_SIZE];
-    frame_header_encode(n, header);
-    bool is_socket = true;
-    return write_all(fd, header, sizeof header, &is_socket, err, errlen) &&
-           write_all(fd, p, n, &is_socket, err, errlen);
 }
 
 /* Read up to n bytes, stopping early only at end of file; *got says how many.

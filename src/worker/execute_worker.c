@@ -7,16 +7,23 @@
  * artifact_checksum (mismatch ⇒ Ok(CorruptedArtifact), no job) and load it
  * (failure ⇒ Ok(RuntimeConstruction("execute: …")), no job);
  * decompress the PoV with the 40 MiB bomb limit (failure ⇒
- * Ok(PoVDecompressionFailure), no job), encode ValidationParams, run one
- * execute job (job.h) with the CPU budget execution_timeout, and answer
+ * Ok(PoVDecompressionFailure), no job), encode ValidationParams, hand them to
+ * one execute job (job.h) with the CPU budget execution_timeout, and answer
  * Result<WorkerResponse, WorkerError>.
  *
+ * The job is spawned ahead of its request (issue 14; job.h, a job with
+ * input): after each answer the worker spawns the job for the next one, for
+ * the code it has loaded, and only then collects the last job's exit. A job
+ * made for another version of the code, or found dead when its request comes,
+ * is replaced by a fresh one, so how it died decides nothing.
+ *
  * The job body: its load step (before the job's allowlist) reserves the
- * engine's stacks (short of memory ⇒ exit 86); its run step
- * pvf_runtime_validate: OK ⇒ Ok(ValidationResult), INVALID ⇒
+ * engine's stacks (short of memory ⇒ exit 86); its run step instantiates,
+ * reads the ValidationParams from its input pipe into the runtime's heap and
+ * calls validate_block: OK ⇒ Ok(ValidationResult), INVALID ⇒
  * InvalidCandidate(reason), ERROR ⇒ RuntimeConstruction(reason). The job
  * writes Result<JobResponse, JobError> (always Ok: timeouts are the worker's
- * to detect).
+ * to detect) and its peak RSS (docs/PROTOCOL.md), and is killed there.
  *
  * How the job ended ⇒ the answer:
  *   OK + Ok(resp) frame     ⇒ Ok(WorkerResponse{resp, duration = job CPU, pov_size})

@@ -189,11 +189,13 @@ bool sandbox_seccomp_worker(char *err, size_t errlen)
 #define CALL(name, check, why) { SYS_##name, #name, check, why }
 static const sandbox_allowed_call job_allowed[] = {
     CALL(exit_group, SANDBOX_ANY_ARGS, "the end of every job"),
-    CALL(write, SANDBOX_RESULT_FD, "the result frame; every other fd a job holds is /dev/null or the memory "
-                                   "image's memfd, whose growth RLIMIT_DATA would not count"),
+    CALL(write, SANDBOX_RESULT_FD, "an out-of-memory frame, written without allocating; every other fd a job "
+                                   "holds is /dev/null or the memory image's memfd, whose growth RLIMIT_DATA "
+                                   "would not count"),
     CALL(read, SANDBOX_INPUT_FD, "an execute job's candidate (ValidationParams), read after it has "
                                  "instantiated the code (issue 14)"),
-    CALL(sendto, SANDBOX_RESULT_FD, "the frame writer tries send(MSG_NOSIGNAL) first (ENOTSOCK on a pipe)"),
+    CALL(writev, SANDBOX_RESULT_FD, "the result frame, its length and bytes in one call"),
+    CALL(sendmsg, SANDBOX_RESULT_FD, "the frame writer tries sendmsg(MSG_NOSIGNAL) first (ENOTSOCK on a pipe)"),
     CALL(mmap, SANDBOX_PRIVATE_NOT_EXEC, "malloc, wasm memories, stacks; shared memory escapes RLIMIT_DATA "
                                          "(finding 5), machine code is mapped before the filter"),
     CALL(mprotect, SANDBOX_NOT_EXEC, "memory.grow, guard pages"),

@@ -880,7 +880,10 @@ static void job_allows_child(const void *ctx)
     free(first);
     child_filter(job_filter);
     CHILD_CHECK(write(JOB_RESULT_FD, "j", 1) == 1);
-    CHILD_EXPECT_ERRNO(send(JOB_RESULT_FD, "j", 1, MSG_NOSIGNAL), ENOTSOCK);    /* the frame writer's try */
+    struct iovec iov = { (void *)"j", 1 };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+    CHILD_EXPECT_ERRNO(sendmsg(JOB_RESULT_FD, &mh, MSG_NOSIGNAL), ENOTSOCK);   /* the frame writer's try */
+    CHILD_CHECK(writev(JOB_RESULT_FD, &iov, 1) == 1);
     char got = 0;
     CHILD_CHECK(read(JOB_INPUT_FD, &got, 1) == 1 && got == 'i');   /* an execute job's candidate */
     CHILD_CHECK(raise(0) == 0);                                     /* tgkill to itself */
@@ -958,6 +961,13 @@ TEST(sandbox_seccomp_job_kills_every_unlisted_call)
 /* The argument checks: each call is allowed in the form above, killed in these. */
 static long probe_write_stderr(void) { return write(2, "", 0); }
 static long probe_sendto_stderr(void) { return send(2, "", 0, MSG_NOSIGNAL); }
+static long probe_writev_stderr(void) { struct iovec v = { (void *)"", 0 }; return writev(2, &v, 1); }
+static long probe_sendmsg_stderr(void)
+{
+    struct iovec v = { (void *)"", 0 };
+    struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+    return sendmsg(2, &m, MSG_NOSIGNAL);
+}
 static long probe_read_stdin(void) { char c; return read(0, &c, 0); }
 static long probe_read_result_fd(void) { char c; return read(JOB_RESULT_FD, &c, 0); }
 static long probe_mmap_shared(void)
@@ -984,7 +994,9 @@ TEST(sandbox_seccomp_job_checks_arguments)
         return;
     static const probe p[] = {
         { "write to fd 2 (not the result fd)", probe_write_stderr },
-        { "send to fd 2 (not the result fd)", probe_sendto_stderr },
+        { "send to fd 2 (sendto: not on the list)", probe_sendto_stderr },
+        { "writev to fd 2 (not the result fd)", probe_writev_stderr },
+        { "sendmsg to fd 2 (not the result fd)", probe_sendmsg_stderr },
         { "read from fd 0 (not the input fd)", probe_read_stdin },
         { "read from the result fd", probe_read_result_fd },
         { "mmap MAP_SHARED (memory RLIMIT_DATA does not count)", probe_mmap_shared },
