@@ -26,6 +26,10 @@
 
 #include "pvf/reference.h"
 
+#include "pvf/api.h"
+
+PVF_BEGIN_DECLS
+
 /* Value types (binary-format codes). */
 #define PVF_I32 0x7F
 #define PVF_I64 0x7E
@@ -75,7 +79,7 @@ typedef struct pvf_engine_config {
 } pvf_engine_config;
 
 /* Fill *cfg with the defaults of `profile`. */
-void pvf_engine_config_default(pvf_engine_config *cfg, pvf_profile profile);
+PVF_API void pvf_engine_config_default(pvf_engine_config *cfg, pvf_profile profile);
 
 /* ---- prepare ------------------------------------------------------------------------------ */
 
@@ -93,7 +97,7 @@ typedef struct pvf_prepare_stats {
  * On failure returns false and writes the reason (with the byte offset where
  * it has one) to err.
  */
-bool pvf_prepare(const uint8_t *wasm, size_t len, const pvf_engine_config *cfg,
+PVF_API bool pvf_prepare(const uint8_t *wasm, size_t len, const pvf_engine_config *cfg,
                  uint8_t **artifact, size_t *artifact_len, pvf_prepare_stats *stats,
                  char *err, size_t errlen);
 
@@ -107,30 +111,30 @@ typedef struct pvf_code pvf_code;
 /* The stacks the engine maps once per thread for its calls (the interpreter's value stack and
  * call frames, the native tier's machine stack): reserved, touched only as deep as a call goes,
  * but counted by RLIMIT_DATA like any private writable mapping. */
-size_t pvf_engine_stack_reserve_bytes(void);
+PVF_API size_t pvf_engine_stack_reserve_bytes(void);
 /* Reserve this thread's stacks now rather than at its first call, and install the native tier's
  * fault handler and alternate signal stack; false when the memory for them can't be had. A
  * forked child inherits them all: an execute worker does it once, so its jobs need not (a job
  * whose worker could not does it before running code, so running out there is an out-of-memory
  * exit, never a trap of the candidate). */
-bool pvf_engine_reserve_stacks(void);
+PVF_API bool pvf_engine_reserve_stacks(void);
 
 /* Called instead of abort() — and must not return — when the engine can't get memory a module
  * is entitled to (a memory.grow within the module's maximum that the kernel refuses, e.g. under
  * a memory limit): a sandboxed job exits "out of memory", which is no verdict on the candidate.
  * Process-wide; NULL (the default): print a message and abort. */
 typedef void (*pvf_out_of_memory_fn)(void);
-void pvf_engine_on_out_of_memory(pvf_out_of_memory_fn fn);
+PVF_API void pvf_engine_on_out_of_memory(pvf_out_of_memory_fn fn);
 
 /* Load an artifact. A truncated, corrupted or foreign artifact is an error, never UB. */
-pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t errlen);
+PVF_API pvf_code *pvf_code_load(const uint8_t *artifact, size_t len, char *err, size_t errlen);
 
 /* Load an artifact to look at it (imports, exports, a link check): every check of
  * pvf_code_load, but a native artifact's machine code is not mapped executable, so the code
  * runs on the interpreter (pvf_code_use_native compiles it again). A prepare job prechecks its
  * artifact this way: its syscall allowlist has no executable mappings. */
-pvf_code *pvf_code_inspect(const uint8_t *artifact, size_t len, char *err, size_t errlen);
-void pvf_code_free(pvf_code *code);
+PVF_API pvf_code *pvf_code_inspect(const uint8_t *artifact, size_t len, char *err, size_t errlen);
+PVF_API void pvf_code_free(pvf_code *code);
 
 /*
  * Build the code's copy-on-write memory image: its memory's initial contents, once, in a memfd
@@ -140,10 +144,10 @@ void pvf_code_free(pvf_code *code);
  * an image; false when the module's memory can't have one (imported, or segments at offsets
  * from globals) or the memfd could not be made — instantiation then copies, with the same result.
  */
-bool pvf_code_build_image(pvf_code *code);
+PVF_API bool pvf_code_build_image(pvf_code *code);
 /* The image's memfd, or -1 without one: a process that closes its fds before running the code
  * (a sandboxed job) must keep this one. */
-int pvf_code_image_fd(const pvf_code *code);
+PVF_API int pvf_code_image_fd(const pvf_code *code);
 
 
 /*
@@ -152,8 +156,8 @@ int pvf_code_image_fd(const pvf_code *code);
  * Same results, traps and limits as the interpreter. False with err when it cannot (the
  * interpreter keeps running the code). pvf_code_use_interp goes back to the interpreter.
  */
-bool pvf_code_use_native(pvf_code *code, char *err, size_t errlen);
-void pvf_code_use_interp(pvf_code *code);
+PVF_API bool pvf_code_use_native(pvf_code *code, char *err, size_t errlen);
+PVF_API void pvf_code_use_interp(pvf_code *code);
 
 typedef struct pvf_functype {
     uint32_t nparams;
@@ -179,13 +183,13 @@ typedef struct pvf_extern_desc {
     bool global_mutable;
 } pvf_extern_desc;
 
-uint32_t pvf_code_import_count(const pvf_code *code);
-void pvf_code_import(const pvf_code *code, uint32_t i, pvf_extern_desc *out);
-uint32_t pvf_code_export_count(const pvf_code *code);
-void pvf_code_export(const pvf_code *code, uint32_t i, pvf_extern_desc *out);
+PVF_API uint32_t pvf_code_import_count(const pvf_code *code);
+PVF_API void pvf_code_import(const pvf_code *code, uint32_t i, pvf_extern_desc *out);
+PVF_API uint32_t pvf_code_export_count(const pvf_code *code);
+PVF_API void pvf_code_export(const pvf_code *code, uint32_t i, pvf_extern_desc *out);
 
 /* The payload of custom section `name`, kept in the artifact, or NULL. */
-const uint8_t *pvf_code_custom_section(const pvf_code *code, const char *name, size_t *len);
+PVF_API const uint8_t *pvf_code_custom_section(const pvf_code *code, const char *name, size_t *len);
 
 /* ---- store and runtime objects ------------------------------------------------------------ */
 
@@ -196,8 +200,8 @@ typedef struct pvf_memory pvf_memory;
 typedef struct pvf_table pvf_table;
 typedef struct pvf_global pvf_global;
 
-pvf_store *pvf_store_new(void);
-void pvf_store_free(pvf_store *store);      /* frees every object created in it */
+PVF_API pvf_store *pvf_store_new(void);
+PVF_API void pvf_store_free(pvf_store *store);      /* frees every object created in it */
 
 typedef struct pvf_extern {
     uint8_t kind;               /* PVF_EXTERN_* */
@@ -239,10 +243,10 @@ typedef struct pvf_trap {
 
 /* "#0 f12 name, #1 f3, ..." — the backtrace with function names from the code's name section
  * where it has one ("" when no frame was recorded). Returns the length it needed. */
-size_t pvf_trap_backtrace(const pvf_trap *trap, const pvf_code *code, char *buf, size_t size);
+PVF_API size_t pvf_trap_backtrace(const pvf_trap *trap, const pvf_code *code, char *buf, size_t size);
 
 /* The spec-suite text of a trap kind ("integer divide by zero", ...). */
-const char *pvf_trap_kind_text(pvf_trap_kind kind);
+PVF_API const char *pvf_trap_kind_text(pvf_trap_kind kind);
 
 /* ---- host functions ----------------------------------------------------------------------- */
 
@@ -255,34 +259,34 @@ typedef struct pvf_caller pvf_caller;
  */
 typedef int (*pvf_host_fn)(pvf_caller *caller, void *ctx, uint64_t *slots);
 
-pvf_func *pvf_func_new_host(pvf_store *store, const pvf_functype *type, pvf_host_fn fn,
+PVF_API pvf_func *pvf_func_new_host(pvf_store *store, const pvf_functype *type, pvf_host_fn fn,
                             void *ctx);
 
 /* The linear memory of the calling instance (NULL if it has none); *size in bytes. */
-uint8_t *pvf_caller_memory(pvf_caller *caller, uint64_t *size);
-pvf_memory *pvf_caller_memory_object(pvf_caller *caller);
-int pvf_caller_trap(pvf_caller *caller, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+PVF_API uint8_t *pvf_caller_memory(pvf_caller *caller, uint64_t *size);
+PVF_API pvf_memory *pvf_caller_memory_object(pvf_caller *caller);
+PVF_API int pvf_caller_trap(pvf_caller *caller, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- memories, tables, globals ------------------------------------------------------------ */
 
-pvf_memory *pvf_memory_new(pvf_store *store, pvf_limits limits);
-uint8_t *pvf_memory_data(pvf_memory *mem);
-uint64_t pvf_memory_size(const pvf_memory *mem);            /* bytes */
+PVF_API pvf_memory *pvf_memory_new(pvf_store *store, pvf_limits limits);
+PVF_API uint8_t *pvf_memory_data(pvf_memory *mem);
+PVF_API uint64_t pvf_memory_size(const pvf_memory *mem);            /* bytes */
 /* Grow by `pages`; returns the old size in pages, or -1 (deterministically, at the maximum). */
-int64_t pvf_memory_grow(pvf_memory *mem, uint32_t pages);
+PVF_API int64_t pvf_memory_grow(pvf_memory *mem, uint32_t pages);
 /* Current size in pages as min, and the maximum the memory was created with. */
-pvf_limits pvf_memory_limits(const pvf_memory *mem);
+PVF_API pvf_limits pvf_memory_limits(const pvf_memory *mem);
 
-pvf_table *pvf_table_new(pvf_store *store, pvf_limits limits);
-uint32_t pvf_table_size(const pvf_table *table);
+PVF_API pvf_table *pvf_table_new(pvf_store *store, pvf_limits limits);
+PVF_API uint32_t pvf_table_size(const pvf_table *table);
 /* Current size as min, and the declared maximum. */
-pvf_limits pvf_table_limits(const pvf_table *table);
+PVF_API pvf_limits pvf_table_limits(const pvf_table *table);
 
-pvf_global *pvf_global_new(pvf_store *store, uint8_t type, bool mutable_, uint64_t value);
-uint64_t pvf_global_get(const pvf_global *g);
-uint8_t pvf_global_valtype(const pvf_global *g);
-bool pvf_global_mutable(const pvf_global *g);
-void pvf_global_set(pvf_global *g, uint64_t value);
+PVF_API pvf_global *pvf_global_new(pvf_store *store, uint8_t type, bool mutable_, uint64_t value);
+PVF_API uint64_t pvf_global_get(const pvf_global *g);
+PVF_API uint8_t pvf_global_valtype(const pvf_global *g);
+PVF_API bool pvf_global_mutable(const pvf_global *g);
+PVF_API void pvf_global_set(pvf_global *g, uint64_t value);
 
 /* ---- instances ---------------------------------------------------------------------------- */
 
@@ -295,23 +299,25 @@ void pvf_global_set(pvf_global *g, uint64_t value);
  * Returns the instance, or NULL: on a link error (err says which import and
  * why, *trap kind NONE) or when the start function or a segment traps (*trap).
  */
-pvf_instance *pvf_instantiate(pvf_store *store, const pvf_code *code, const pvf_extern *imports,
+PVF_API pvf_instance *pvf_instantiate(pvf_store *store, const pvf_code *code, const pvf_extern *imports,
                               bool stub_missing, pvf_trap *trap, char *err, size_t errlen);
 
 /* Look up export `name`; false when there is none. */
-bool pvf_instance_export(pvf_instance *inst, const char *name, pvf_extern *out);
+PVF_API bool pvf_instance_export(pvf_instance *inst, const char *name, pvf_extern *out);
 /* The same for a name of `len` bytes, which may contain NUL bytes. */
-bool pvf_instance_export_n(pvf_instance *inst, const char *name, size_t len, pvf_extern *out);
+PVF_API bool pvf_instance_export_n(pvf_instance *inst, const char *name, size_t len, pvf_extern *out);
 
 /* The instance's memory (index 0), or NULL. */
-pvf_memory *pvf_instance_memory(pvf_instance *inst);
+PVF_API pvf_memory *pvf_instance_memory(pvf_instance *inst);
 
-const pvf_functype *pvf_func_type(const pvf_func *f);
+PVF_API const pvf_functype *pvf_func_type(const pvf_func *f);
 
 /*
  * Call `f` with args (nparams slots); results written to results (nresults
  * slots). Returns PVF_TRAP_NONE or the trap kind, with details in *trap.
  */
-pvf_trap_kind pvf_call(pvf_func *f, const uint64_t *args, uint64_t *results, pvf_trap *trap);
+PVF_API pvf_trap_kind pvf_call(pvf_func *f, const uint64_t *args, uint64_t *results, pvf_trap *trap);
+
+PVF_END_DECLS
 
 #endif

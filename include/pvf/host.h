@@ -6,9 +6,7 @@
  *
  *   pvf_host_config cfg;
  *   pvf_host_config_init(&cfg);
- *   cfg.cache_dir = "/var/cache/pvf";
- *   cfg.prepare_worker_path = "/usr/lib/pvf/pvf-prepare-worker";
- *   cfg.execute_worker_path = "/usr/lib/pvf/pvf-execute-worker";
+ *   cfg.cache_dir = "/var/cache/pvf";     // the worker binaries: found (pvf_find_workers)
  *   pvf_host *h = pvf_host_start(&cfg, err, sizeof err);
  *   pvf_precheck_result pr;
  *   pvf_host_precheck(h, code, code_len, NULL, &pr);       // pr.outcome == PVF_PRECHECK_VALID
@@ -57,8 +55,14 @@
 #include <stdint.h>
 #include "pvf/engine.h"
 
-/* src/runtime/executor_params.h; NULL always means the empty list. */
+#include "pvf/api.h"
+
+PVF_BEGIN_DECLS
+
+/* The session's ExecutorParams (opaque; pvf_executor_params_decode makes one); NULL always means
+ * the empty list. */
 struct executor_params;
+typedef struct executor_params pvf_executor_params;
 
 typedef struct pvf_host pvf_host;
 
@@ -67,8 +71,10 @@ typedef struct pvf_host pvf_host;
 
 typedef struct pvf_host_config {
     const char *cache_dir;           /* artifacts + manifest + worker dirs; created if missing */
-    const char *prepare_worker_path; /* pvf-prepare-worker */
+    const char *prepare_worker_path; /* pvf-prepare-worker; NULL (with execute_worker_path): found by
+                                      * pvf_find_workers(workers_dir) */
     const char *execute_worker_path; /* pvf-execute-worker */
+    const char *workers_dir;         /* where to look for them first (pvf_find_workers); NULL: none */
     const char *node_version;        /* sent in the versioned handshake; NULL ⇒ the workers' version */
     const char *worker_log_path;     /* workers' stderr appended here (NULL ⇒ our stderr), through a
                                       * pipe the host reads: each line tagged "pvf execute worker
@@ -108,7 +114,16 @@ typedef struct pvf_host_config {
 } pvf_host_config;
 
 /* Every field to its reference default (paths NULL). */
-void pvf_host_config_init(pvf_host_config *cfg);
+/*
+ * Where the worker binaries pvf-prepare-worker and pvf-execute-worker are: in `dir` (may be
+ * NULL), else the running program's own directory, else the directory `make install` put them in
+ * ($(PREFIX)/lib/pvf) — the first holding both. Their paths in prepare_path and execute_path
+ * (path_size bytes each); false with every path tried and why in err.
+ */
+PVF_API bool pvf_find_workers(const char *dir, char *prepare_path, char *execute_path, size_t path_size, char *err,
+                              size_t errlen);
+
+PVF_API void pvf_host_config_init(pvf_host_config *cfg);
 
 /*
  * Open the artifact cache (restoring the manifest, removing stale worker
@@ -116,11 +131,11 @@ void pvf_host_config_init(pvf_host_config *cfg);
  * NULL with a message in err when the cache can't be opened or a required
  * path is missing.
  */
-pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen);
+PVF_API pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen);
 /* Stop the host thread, kill and reap every worker (and with them every job
  * process), remove their dirs, answer unfinished requests with Internal
  * "the host stopped", save the manifest and free the host. NULL is a no-op. */
-void pvf_host_stop(pvf_host *h);
+PVF_API void pvf_host_stop(pvf_host *h);
 
 /* ---------------------------------------------------------------- precheck */
 
@@ -140,12 +155,12 @@ typedef struct pvf_precheck_result {
 
 /* Precheck code (possibly compressed) under ep with the precheck timeout.
  * Never retries a failure (§1.1): a FailedToProcess entry answers as is. */
-void pvf_host_precheck(pvf_host *h, const uint8_t *code, size_t code_len,
+PVF_API void pvf_host_precheck(pvf_host *h, const uint8_t *code, size_t code_len,
                        const struct executor_params *ep, pvf_precheck_result *out);
 
 /* Path of the cached artifact for code under ep, or NULL when it is not
  * Prepared (valid until the next call on h). For tests and tools. */
-const char *pvf_host_artifact_path(pvf_host *h, const uint8_t *code, size_t code_len,
+PVF_API const char *pvf_host_artifact_path(pvf_host *h, const uint8_t *code, size_t code_len,
                                    const struct executor_params *ep);
 
 /* ---------------------------------------------------------------- execute */
@@ -190,6 +205,21 @@ typedef struct pvf_execute_request {
     uint64_t timeout_ms;            /* 0 ⇒ executor params' Backing / Approval timeout */
 } pvf_execute_request;
 
+/*
+ * The request's PersistedValidationData fields and PoV from a SCALE-encoded ValidationParams
+ * {parent_head, block_data, relay_parent_number, relay_parent_storage_root} — what a node hands
+ * to validate_block. rq then points into params: keep them alive while rq is in use. False,
+ * with why in err, when they do not decode; rq is then unchanged.
+ */
+PVF_API bool pvf_execute_request_set_params(pvf_execute_request *rq, const uint8_t *params, size_t len, char *err,
+                                            size_t errlen);
+
+/* ExecutorParams from their SCALE encoding (a session's `Vec<ExecutorParam>`), for
+ * pvf_execute_request.executor_params and the precheck's; NULL with why in err when they do not
+ * decode. Free with pvf_executor_params_free (NULL is fine). */
+PVF_API pvf_executor_params *pvf_executor_params_decode(const uint8_t *bytes, size_t len, char *err, size_t errlen);
+PVF_API void pvf_executor_params_free(pvf_executor_params *ep);
+
 typedef struct pvf_execute_result {
     pvf_verdict verdict;
     char reason[48];            /* the variant: "HardTimeout", "CorruptedArtifact", "JobDied"… */
@@ -211,11 +241,11 @@ typedef struct pvf_execute_result {
  * last class, as long as the delay still fits in the timeout; backing never
  * retries. Always fills *out; free it with pvf_execute_result_free.
  */
-void pvf_host_execute(pvf_host *h, const pvf_execute_request *req, pvf_execute_result *out);
-void pvf_execute_result_free(pvf_execute_result *r);
+PVF_API void pvf_host_execute(pvf_host *h, const pvf_execute_request *req, pvf_execute_result *out);
+PVF_API void pvf_execute_result_free(pvf_execute_result *r);
 
-const char *pvf_verdict_name(pvf_verdict v);                  /* "Valid", "PossiblyInvalid"… */
-const char *pvf_precheck_outcome_name(pvf_precheck_outcome o); /* "Valid", "Invalid", "Failed" */
+PVF_API const char *pvf_verdict_name(pvf_verdict v);                  /* "Valid", "PossiblyInvalid"… */
+PVF_API const char *pvf_precheck_outcome_name(pvf_precheck_outcome o); /* "Valid", "Invalid", "Failed" */
 
 /* ---------------------------------------------------------------- asynchronous API */
 
@@ -235,16 +265,16 @@ typedef void (*pvf_completion_fn)(pvf_completion *c, void *user_data);
 
 /* Queue a precheck / an execution. Everything is copied. Returns the
  * request id (> 0), or 0 when out of memory or the host is stopping. */
-uint64_t pvf_host_submit_precheck(pvf_host *h, const uint8_t *code, size_t code_len,
+PVF_API uint64_t pvf_host_submit_precheck(pvf_host *h, const uint8_t *code, size_t code_len,
                                   const struct executor_params *ep, pvf_completion_fn cb, void *user_data);
-uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request *req, pvf_completion_fn cb,
+PVF_API uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request *req, pvf_completion_fn cb,
                                  void *user_data);
 
 /* Readable while completions of callback-less requests wait. */
-int pvf_host_completion_fd(const pvf_host *h);
+PVF_API int pvf_host_completion_fd(const pvf_host *h);
 /* Take the oldest waiting completion; false when there is none. */
-bool pvf_host_next_completion(pvf_host *h, pvf_completion *out);
-void pvf_completion_free(pvf_completion *c);
+PVF_API bool pvf_host_next_completion(pvf_host *h, pvf_completion *out);
+PVF_API void pvf_completion_free(pvf_completion *c);
 
 typedef struct pvf_heads_up_item {
     const uint8_t *code;
@@ -255,18 +285,18 @@ typedef struct pvf_heads_up_item {
 /* Fire and forget (§1.1 heads_up): prepare these PVFs with Normal priority
  * if they are not prepared yet (a failed one only when the retry rule
  * allows), and mark prepared ones as needed now. False: out of memory. */
-bool pvf_host_heads_up(pvf_host *h, const pvf_heads_up_item *pvfs, size_t n);
+PVF_API bool pvf_host_heads_up(pvf_host *h, const pvf_heads_up_item *pvfs, size_t n);
 
 /* The relay chain moved: `activated` (may be NULL) with its ancestors, and
  * the leaves no longer active. Queued backing jobs whose relay parent is in
  * none of the active leaves' ancestries are answered ExecutionDeadline.
  * False: out of memory. */
-bool pvf_host_update_active_leaves(pvf_host *h, const uint8_t activated[32], const uint8_t (*ancestors)[32],
+PVF_API bool pvf_host_update_active_leaves(pvf_host *h, const uint8_t activated[32], const uint8_t (*ancestors)[32],
                                    size_t n_ancestors, const uint8_t (*deactivated)[32], size_t n_deactivated);
 
 /* The host's metrics in the Prometheus text format, snprintf-style (see
  * src/host/metrics.h for the families); 0 when metrics are disabled. */
-size_t pvf_host_metrics_render(const pvf_host *h, char *buf, size_t cap);
+PVF_API size_t pvf_host_metrics_render(const pvf_host *h, char *buf, size_t cap);
 
 /* ---------------------------------------------------------------- security */
 
@@ -285,19 +315,21 @@ typedef struct pvf_security_status {
 /* Run the worker binary's four check modes in parallel (each in its own
  * process, empty environment); the pivot check gets a temporary dir under
  * work_dir. False only when the checks could not be run (err says why). */
-bool pvf_security_check(const char *worker_path, const char *work_dir, pvf_security_status *out, char *err,
+PVF_API bool pvf_security_check(const char *worker_path, const char *work_dir, pvf_security_status *out, char *err,
                         size_t errlen);
 /* NULL when secure mode can start; else why not, in buf. */
-const char *pvf_security_refusal(const pvf_security_status *st, char *buf, size_t size);
+PVF_API const char *pvf_security_refusal(const pvf_security_status *st, char *buf, size_t size);
 /* What pvf_host_start found (the workers apply exactly these layers). */
-const pvf_security_status *pvf_host_security(const pvf_host *h);
+PVF_API const pvf_security_status *pvf_host_security(const pvf_host *h);
 
 /* ---------------------------------------------------------------- introspection */
 
 /* Pid of a live worker (the oldest one; -1 when none), for tests and diagnostics. */
-int pvf_host_prepare_worker_pid(const pvf_host *h);
-int pvf_host_execute_worker_pid(const pvf_host *h);
+PVF_API int pvf_host_prepare_worker_pid(const pvf_host *h);
+PVF_API int pvf_host_execute_worker_pid(const pvf_host *h);
 /* Pids of all live workers of one kind (0 prepare, 1 execute) into pids[max]; returns the count. */
-size_t pvf_host_worker_pids(const pvf_host *h, int kind, int *pids, size_t max);
+PVF_API size_t pvf_host_worker_pids(const pvf_host *h, int kind, int *pids, size_t max);
+
+PVF_END_DECLS
 
 #endif

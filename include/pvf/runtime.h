@@ -22,6 +22,10 @@
 #include "pvf/engine.h"
 #include "pvf/reference.h"
 
+#include "pvf/api.h"
+
+PVF_BEGIN_DECLS
+
 typedef struct pvf_runtime_params {
     uint32_t heap_max_pages;        /* MaxMemoryPages(n) gives n + 32; default PVF_REF_HEAP_MAX_PAGES */
     uint32_t stack_logical_max;     /* StackLogicalMax; default PVF_REF_LOGICAL_STACK_MAX */
@@ -30,15 +34,15 @@ typedef struct pvf_runtime_params {
     pvf_tier tier;                  /* the artifact's tier; default PVF_TIER_DEFAULT */
 } pvf_runtime_params;
 
-void pvf_runtime_params_default(pvf_runtime_params *p);
+PVF_API void pvf_runtime_params_default(pvf_runtime_params *p);
 
 /* Optional: the host functions' one-time library setup now instead of at their first use
  * (libsodium picks its SIMD code and seeds its generator from getrandom). A sandboxed job calls
  * it before its syscall allowlist, which has no getrandom. Thread-safe, idempotent. */
-void pvf_runtime_init(void);
+PVF_API void pvf_runtime_init(void);
 
 /* Decompress (if needed) and prepare `code` into an artifact. */
-bool pvf_runtime_prepare(const uint8_t *code, size_t len, const pvf_runtime_params *p,
+PVF_API bool pvf_runtime_prepare(const uint8_t *code, size_t len, const pvf_runtime_params *p,
                          uint8_t **artifact, size_t *artifact_len, pvf_prepare_stats *stats,
                          char *err, size_t errlen);
 
@@ -61,14 +65,14 @@ typedef struct pvf_call_result {
  * Call export `name` with `input` (placed by the runtime's allocator, as the
  * reference does) on a fresh instance of `code`.
  */
-void pvf_runtime_call(const pvf_code *code, const char *name, const uint8_t *input, size_t input_len,
+PVF_API void pvf_runtime_call(const pvf_code *code, const char *name, const uint8_t *input, size_t input_len,
                       pvf_call_result *out);
 
 /*
  * Run validate_block on SCALE-encoded ValidationParams. On OK, output holds
  * the SCALE-encoded ValidationResult, checked to decode (caps included).
  */
-void pvf_runtime_validate(const pvf_code *code, const uint8_t *params, size_t params_len,
+PVF_API void pvf_runtime_validate(const pvf_code *code, const uint8_t *params, size_t params_len,
                           pvf_call_result *out);
 
 /*
@@ -88,11 +92,11 @@ void pvf_runtime_validate(const pvf_code *code, const uint8_t *params, size_t pa
  */
 typedef struct pvf_runtime_instance pvf_runtime_instance;
 
-pvf_runtime_instance *pvf_runtime_instantiate(const pvf_code *code, const char *name);
-uint8_t *pvf_runtime_input(pvf_runtime_instance *ri, size_t len);
-void pvf_runtime_invoke(pvf_runtime_instance *ri, pvf_call_result *out);
-void pvf_runtime_validate_instance(pvf_runtime_instance *ri, pvf_call_result *out);
-void pvf_runtime_instance_free(pvf_runtime_instance *ri);
+PVF_API pvf_runtime_instance *pvf_runtime_instantiate(const pvf_code *code, const char *name);
+PVF_API uint8_t *pvf_runtime_input(pvf_runtime_instance *ri, size_t len);
+PVF_API void pvf_runtime_invoke(pvf_runtime_instance *ri, pvf_call_result *out);
+PVF_API void pvf_runtime_validate_instance(pvf_runtime_instance *ri, pvf_call_result *out);
+PVF_API void pvf_runtime_instance_free(pvf_runtime_instance *ri);
 
 /*
  * The reference's pre-instantiation for prechecking: every import of `code`
@@ -100,6 +104,8 @@ void pvf_runtime_instance_free(pvf_runtime_instance *ri);
  * fails; unknown names link as trapping stubs). False with err otherwise.
  * Nothing is instantiated.
  */
-bool pvf_runtime_check_linkable(const pvf_code *code, char *err, size_t errlen);
+PVF_API bool pvf_runtime_check_linkable(const pvf_code *code, char *err, size_t errlen);
+
+PVF_END_DECLS
 
 #endif

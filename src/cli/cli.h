@@ -51,7 +51,7 @@ int cmd_build_block(int argc, char **argv);
 struct pvf_host;
 typedef struct cli_host_opts {
     const char *cache_dir;          /* NULL: a temporary dir, removed by cli_host_stop */
-    const char *workers_path;       /* NULL: the directory of /proc/self/exe */
+    const char *workers_path;       /* --workers-path: searched first (pvf_find_workers) */
     uint64_t prep_timeout_ms, exec_timeout_ms;     /* 0: the executor params' defaults */
     int kind;                       /* pvf_exec_request_kind; backing by default */
     unsigned execute_workers;       /* 0: the host's default (4) */

@@ -100,20 +100,6 @@ int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
     return 0;
 }
 
-/* The directory of this executable, where `make` puts the worker binaries too. */
-static bool own_dir(char *buf, size_t size)
-{
-    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
-    if (n <= 0)
-        return false;
-    buf[n] = 0;
-    char *slash = strrchr(buf, '/');
-    if (!slash)
-        return false;
-    *slash = 0;
-    return true;
-}
-
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
     (void)st, (void)ftw;
@@ -162,15 +148,8 @@ static void start_janitor(const char *dir)
 
 bool cli_host_paths(cli_host_opts *o, char *err, size_t errlen)
 {
-    char dir[4096];
-    if (o->workers_path)
-        snprintf(dir, sizeof dir, "%s", o->workers_path);
-    else if (!own_dir(dir, sizeof dir)) {
-        snprintf(err, errlen, "cannot find this executable's directory; use --workers-path");
+    if (!pvf_find_workers(o->workers_path, o->prepare_path, o->execute_path, sizeof o->prepare_path, err, errlen))
         return false;
-    }
-    snprintf(o->prepare_path, sizeof o->prepare_path, "%.4000s/pvf-prepare-worker", dir);
-    snprintf(o->execute_path, sizeof o->execute_path, "%.4000s/pvf-execute-worker", dir);
     if (!o->cache_dir && !o->temp_cache[0]) {
         const char *tmp = getenv("TMPDIR");
         snprintf(o->temp_cache, sizeof o->temp_cache, "%.200s/pvf-cache-XXXXXX", tmp && *tmp ? tmp : "/tmp");

@@ -76,6 +76,7 @@ static bool copy_config(pvf_host *h, const pvf_host_config *cfg)
     h->cache_dir = strdup(cfg->cache_dir);
     h->prepare_path = strdup(cfg->prepare_worker_path);
     h->execute_path = strdup(cfg->execute_worker_path);
+    h->cfg.prepare_worker_path = h->cfg.execute_worker_path = h->cfg.workers_dir = NULL;   /* the copies above */
     h->node_version = strdup(cfg->node_version ? cfg->node_version : PVF_VERSION);
     if (!h->cfg.wall_clock_factor)
         h->cfg.wall_clock_factor = PVF_REF_WALL_CLOCK_FACTOR;
@@ -162,9 +163,22 @@ static bool check_security(pvf_host *h, char *err, size_t errlen)
 
 pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
 {
-    if (!cfg->cache_dir || !cfg->prepare_worker_path || !cfg->execute_worker_path) {
-        snprintf(err, errlen, "host config needs cache_dir, prepare_worker_path and execute_worker_path");
+    if (!cfg->cache_dir) {
+        snprintf(err, errlen, "host config needs cache_dir");
         return NULL;
+    }
+    if (!cfg->prepare_worker_path != !cfg->execute_worker_path) {
+        snprintf(err, errlen, "host config: give both worker paths, or neither (then they are searched for)");
+        return NULL;
+    }
+    pvf_host_config found = *cfg;
+    char prepare[4200], execute[4200];
+    if (!cfg->prepare_worker_path) {
+        if (!pvf_find_workers(cfg->workers_dir, prepare, execute, sizeof prepare, err, errlen))
+            return NULL;
+        found.prepare_worker_path = prepare;
+        found.execute_worker_path = execute;
+        cfg = &found;
     }
     if (cfg->execute_job_memory_mb > PVF_JOB_MEMORY_MB_MAX) {
         snprintf(err, errlen, "execute_job_memory_mb %llu is over the largest, %llu (1 TiB)",

@@ -54,7 +54,8 @@ typedef struct exec_stack {
     int depth;
 } exec_stack;
 
-static __thread exec_stack es;
+/* initial-exec: the shared library too reaches it without __tls_get_addr (the loop uses it) */
+static __thread exec_stack es __attribute__((tls_model("initial-exec")));
 
 size_t pvf_engine_stack_reserve_bytes(void)
 {

@@ -1787,7 +1787,7 @@ __asm__(".text\n"
 
 _Static_assert(offsetof(native_ctx, mbase) == 64, "native_enter reads ctx->mbase at 64");
 
-static __thread uint8_t *native_stack;      /* this thread's native stack (reserved on first use) */
+static __thread uint8_t *native_stack __attribute__((tls_model("initial-exec")));    /* this thread's native stack (reserved on first use) */
 /* The innermost native run on this thread (read by the fault handler: initial-exec TLS is a
  * plain load, safe in a signal handler). */
 static __thread native_ctx *active __attribute__((tls_model("initial-exec")));
@@ -1797,7 +1797,7 @@ static __thread native_ctx *active __attribute__((tls_model("initial-exec")));
 static struct sigaction previous_segv;      /* whoever handled SIGSEGV before us */
 static pthread_once_t fault_handler_once = PTHREAD_ONCE_INIT;
 static bool fault_handler_ok;
-static __thread bool altstack_ready;
+static __thread bool altstack_ready __attribute__((tls_model("initial-exec")));
 
 /* The out-of-bounds stub of the function whose code holds `off` (binary search), or
  * NO_FAULT_STUB. Async-signal-safe: reads only. */

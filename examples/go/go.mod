@@ -1,0 +1,3 @@
+module pvf.example/validate
+
+go 1.19
