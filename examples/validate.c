@@ -48,6 +48,14 @@ static unsigned char *read_file(const char *path, size_t *len)
     return buf;
 }
 
+/* The host's warnings and errors (a sandbox layer missing, a worker that died) on our stderr:
+ * the library itself writes nowhere. */
+static void log_to_stderr(void *user, pvf_log_level level, const char *message)
+{
+    (void)user;
+    fprintf(stderr, "%s: %s\n", level == PVF_LOG_ERROR ? "error" : "warning", message);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -78,6 +86,7 @@ int main(int argc, char **argv)
     pvf_host_config cfg;
     pvf_host_config_init(&cfg);
     cfg.cache_dir = cache;
+    cfg.log = log_to_stderr;
     pvf_host *h = pvf_host_start(&cfg, err, sizeof err);
     if (!h) {
         fprintf(stderr, "libpvf %s: %s\n", pvf_version(), err);

@@ -76,5 +76,23 @@ else
     bad "a C++ program linked with libpvf.so: ${out:-$(head -5 "$tmp/err")}"
 fi
 
+# One version everywhere: the header's numbers, the string, the CLI's --version and its JSON.
+major=$(sed -n 's/^#define PVF_VERSION_MAJOR \([0-9]*\).*/\1/p' include/pvf/version.h)
+minor=$(sed -n 's/^#define PVF_VERSION_MINOR \([0-9]*\).*/\1/p' include/pvf/version.h)
+patch=$(sed -n 's/^#define PVF_VERSION_PATCH \([0-9]*\).*/\1/p' include/pvf/version.h)
+want="$major.$minor.$patch"
+[[ ${out:-} == "$want $((major * 10000 + minor * 100 + patch)) same" ]] && ok || bad "pvf_version() said '${out:-}', want $want"
+first=$("$BUILD/bin/pvf" --version | head -1)
+[[ $first == "pvf $want" ]] && ok || bad "pvf --version says '$first', want 'pvf $want'"
+if command -v node >/dev/null; then
+    if "$BUILD/bin/pvf" version --json | node -e '
+        const j = JSON.parse(require("fs").readFileSync(0));
+        const want = process.argv[1];
+        if (j.pvf !== want || !/^pvf-engine-/.test(j.engine) || !Number.isInteger(j.protocol) ||
+            !j.tiers.includes("interp") || !j.tiers.includes(j.default_tier) || !j.compiler)
+            throw new Error(JSON.stringify(j));' "$want" 2>"$tmp/err"; then ok; else
+        bad "pvf version --json: $(head -3 "$tmp/err")"; fi
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

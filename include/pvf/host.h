@@ -66,6 +66,22 @@ typedef struct executor_params pvf_executor_params;
 
 typedef struct pvf_host pvf_host;
 
+/* How much a message of the host's log matters. */
+typedef enum pvf_log_level {
+    PVF_LOG_ERROR = 0,      /* work is refused or lost: no worker can run, a manifest can't be saved */
+    PVF_LOG_WARNING = 1,    /* something a validator's operator should look at: a sandbox layer
+                             * missing, a worker that died, every line a worker writes to stderr */
+    PVF_LOG_INFO = 2,       /* start-up facts: each sandbox layer found */
+} pvf_log_level;
+
+/*
+ * The host's log: called with each message (one line, no newline, already formatted: "pvf
+ * host: …", "pvf execute worker 123: …"), from any of the host's threads and possibly at the
+ * same time from two; it must be quick and must not call into the host. Without one the
+ * library writes nothing anywhere (a program owns its stderr).
+ */
+typedef void (*pvf_log_fn)(void *user, pvf_log_level level, const char *message);
+
 /* The largest execute_job_memory_mb: 1 TiB. */
 #define PVF_JOB_MEMORY_MB_MAX (1ull << 20)
 
@@ -76,9 +92,12 @@ typedef struct pvf_host_config {
     const char *execute_worker_path; /* pvf-execute-worker */
     const char *workers_dir;         /* where to look for them first (pvf_find_workers); NULL: none */
     const char *node_version;        /* sent in the versioned handshake; NULL ⇒ the workers' version */
-    const char *worker_log_path;     /* workers' stderr appended here (NULL ⇒ our stderr), through a
-                                      * pipe the host reads: each line tagged "pvf execute worker
-                                      * PID: ", escaped, cut, rate-limited (src/host/worker_log.h) */
+    pvf_log_fn log;                  /* the host's log (NULL: none) and what it is given */
+    void *log_user;
+    pvf_log_level log_level;         /* [PVF_LOG_WARNING] messages above this level are not made */
+    const char *worker_log_path;     /* workers' stderr appended here (NULL ⇒ to `log`, as warnings),
+                                      * through a pipe the host reads: each line tagged "pvf execute
+                                      * worker PID: ", escaped, cut, rate-limited (src/host/worker_log.h) */
     bool secure_validator_mode;      /* [true] refuse to start without seccomp, or without both landlock
                                       * and pivot_root; false is the reference's
                                       * --insecure-validator-i-know-what-i-do: refusals become warnings
@@ -102,7 +121,6 @@ typedef struct pvf_host_config {
     uint64_t artifact_cache_limit;         /* [10 GiB] pruning starts above this total size */
     uint64_t artifact_min_stale_ms;        /* [24 h] artifacts needed more recently are kept */
     bool disable_metrics;                  /* record nothing (the reference's Metrics(None)) */
-    bool quiet;                            /* no informational lines on stderr (errors still) */
     pvf_tier tier;                         /* [PVF_TIER_DEFAULT: native on x86-64] the engine tier
                                             * execute jobs run code on */
     bool no_sandbox;                       /* workers apply no layer at all (benchmarks, debugging);

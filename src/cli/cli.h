@@ -40,6 +40,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_call(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 int cmd_precheck(int argc, char **argv);
 int cmd_bench_host(int argc, char **argv);
 int cmd_check_security(int argc, char **argv);

@@ -163,6 +163,13 @@ bool cli_host_paths(cli_host_opts *o, char *err, size_t errlen)
     return true;
 }
 
+/* The host's log on our stderr: the CLI's user is the operator reading it. */
+static void cli_host_log(void *user, pvf_log_level level, const char *message)
+{
+    (void)user, (void)level;
+    fprintf(stderr, "%s\n", message);
+}
+
 pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
 {
     if (!cli_host_paths(o, err, errlen))
@@ -176,7 +183,8 @@ pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
     cfg.lenient_prep_timeout_ms = o->prep_timeout_ms;
     cfg.secure_validator_mode = !o->insecure;
     cfg.no_sandbox = o->no_sandbox;
-    cfg.quiet = true;
+    cfg.log = cli_host_log;
+    cfg.log_level = PVF_LOG_WARNING;        /* the sandbox's start-up facts: pvf check-security */
     cfg.tier = cli_native_tier ? PVF_TIER_NATIVE : PVF_TIER_INTERP;
     if (o->execute_workers)
         cfg.execute_workers_max = o->execute_workers;

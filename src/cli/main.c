@@ -20,6 +20,7 @@ static const struct {
     { "check-security", cmd_check_security, "run the sandbox start-up checks; which layers work here" },
     { "build-block", cmd_build_block, "author real parachain blocks from a chain spec: ValidationParams to validate" },
     { "call", cmd_call, "call any export of a runtime with the PVF host functions" },
+    { "version", cmd_version, "the release, engine and protocol versions, compiler, tiers (also --version)" },
 };
 
 static void usage(FILE *out)
@@ -78,6 +79,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (!strcmp(argv[1], "--version"))
+        return cmd_version(1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);

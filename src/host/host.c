@@ -46,6 +46,7 @@ void pvf_host_config_init(pvf_host_config *cfg)
     cfg->artifact_min_stale_ms = PVF_REF_ARTIFACT_MIN_STALE_MS;
     cfg->secure_validator_mode = true;
     cfg->tier = PVF_TIER_DEFAULT;
+    cfg->log_level = PVF_LOG_WARNING;
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -113,9 +114,8 @@ static bool make_queues(pvf_host *h, char *err, size_t errlen)
 
 static void log_layer(const pvf_host *h, const char *name, const pvf_security_layer *l)
 {
-    if (!h->cfg.quiet)
-        fprintf(stderr, "pvf host: security: %-17s %s: %s\n", name, l->available ? "available" : "UNAVAILABLE",
-                l->detail);
+    host_log(h, l->available ? PVF_LOG_INFO : PVF_LOG_WARNING, "security: %-17s %s: %s", name,
+             l->available ? "available" : "UNAVAILABLE", l->detail);
 }
 
 /* Run the start-up checks, log one line per layer, apply the secure-mode
@@ -129,7 +129,7 @@ static bool check_security(pvf_host *h, char *err, size_t errlen)
             return false;
         }
         memset(&h->worker_security, 0, sizeof h->worker_security);
-        fprintf(stderr, "pvf host: WARNING: running without any sandbox (no_sandbox)\n");
+        host_log(h, PVF_LOG_WARNING, "WARNING: running without any sandbox (no_sandbox)");
         return true;
     }
     if (!pvf_security_check(h->prepare_path, h->cache_dir, st, err, errlen))
@@ -157,7 +157,7 @@ static bool check_security(pvf_host *h, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start in secure validator mode: %s (the insecure option runs anyway)", why);
         return false;
     }
-    fprintf(stderr, "pvf host: WARNING: running without a secure sandbox: %s\n", why);
+    host_log(h, PVF_LOG_WARNING, "WARNING: running without a secure sandbox: %s", why);
     return true;
 }
 
@@ -208,7 +208,7 @@ pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
         host_free(h);
         return NULL;
     }
-    h->worker_log = wlog_start(cfg->worker_log_path, err, errlen);
+    h->worker_log = wlog_start(cfg->worker_log_path, cfg->log, cfg->log_user, err, errlen);
     if (!h->worker_log) {
         host_free(h);
         return NULL;
@@ -275,7 +275,7 @@ void pvf_host_stop(pvf_host *h)
     drop_queued_completions(h);
     char why[256];
     if (!artifacts_save_manifest(h->table, why, sizeof why))
-        fprintf(stderr, "pvf host: could not save the artifact manifest: %s\n", why);
+        host_log(h, PVF_LOG_ERROR, "could not save the artifact manifest: %s", why);
     host_free(h);
 }
 

@@ -162,4 +162,8 @@ void host_run_due_retries(pvf_host *h, uint64_t now, uint64_t *next_wakeup);
  * Failed (IoErr: never a vote) with msg. */
 void host_fail_request(pvf_host *h, host_request *r, pvf_verdict v, exec_reason why, const char *msg);
 
+/* The host's log (host_log.c): one message at `level`, "pvf host: " first; nothing without the
+ * program's callback or above its level. */
+void host_log(const pvf_host *h, pvf_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -106,7 +106,7 @@ static void set_fatal(pvf_host *h, const char *msg)
     if (h->fatal[0])
         return;
     snprintf(h->fatal, sizeof h->fatal, "%s", msg);
-    fprintf(stderr, "pvf host: cannot run workers, refusing all work: %s\n", msg);
+    host_log(h, PVF_LOG_ERROR, "cannot run workers, refusing all work: %s", msg);
     refuse_all(h, EXEC_REASON_COULD_NOT_SPAWN_WORKER, h->fatal);
 }
 
@@ -134,9 +134,9 @@ static void handle_event(pvf_host *h, slot_event *ev)
             exec_queue_worker_spawned(h->eq, id, now);
         break;
     case SLOT_SPAWN_FAILED:
-        fprintf(stderr, "pvf host: %s worker spawn failed (%s): %s\n",
-                kind == HOST_WORKER_PREPARE ? "prepare" : "execute", wclient_spawn_status_name(ev->spawn_status),
-                ev->err);
+        host_log(h, PVF_LOG_WARNING, "%s worker spawn failed (%s): %s",
+                 kind == HOST_WORKER_PREPARE ? "prepare" : "execute", wclient_spawn_status_name(ev->spawn_status),
+                 ev->err);
         if (spawn_failure_is_fatal(h, ev))
             set_fatal(h, ev->err);
         if (kind == HOST_WORKER_PREPARE)
@@ -154,7 +154,7 @@ static void handle_event(pvf_host *h, slot_event *ev)
             host_execute_event(h, ev);
         break;
     case SLOT_DIED:
-        fprintf(stderr, "pvf host: %s\n", ev->err);
+        host_log(h, PVF_LOG_WARNING, "%s", ev->err);
         if (kind == HOST_WORKER_PREPARE) {
             prepare_queue_worker_died(h->pq, id, now);     /* its job, if any, goes back to the front */
         } else {
@@ -435,7 +435,7 @@ void *host_thread_main(void *arg)
                                               : (int)(next_timer - now);
         struct pollfd p[2] = {{mailbox_fd(&h->inbox), POLLIN, 0}, {mailbox_fd(&h->events), POLLIN, 0}};
         if (poll(p, 2, timeout) < 0 && errno != EINTR)
-            fprintf(stderr, "pvf host: poll: %s\n", strerror(errno));
+            host_log(h, PVF_LOG_ERROR, "poll: %s", strerror(errno));
         pthread_mutex_lock(&h->lock);
         bool stop = run_batch(h, &next_timer);
         if (stop)

@@ -211,8 +211,8 @@ void host_start_prepare_job(pvf_host *h, uint64_t worker, uint64_t job)
     slot *s = host_find_slot(h, HOST_WORKER_PREPARE, worker);
     prep_job *j = find_prep_job(h, job);
     if (!s || !j) {
-        fprintf(stderr, "pvf host: prepare job %llu for worker %llu: %s unknown\n", (unsigned long long)job,
-                (unsigned long long)worker, s ? "job" : "worker");
+        host_log(h, PVF_LOG_ERROR, "prepare job %llu for worker %llu: %s unknown", (unsigned long long)job,
+                 (unsigned long long)worker, s ? "job" : "worker");
         return;
     }
     free(j->dest);

@@ -33,8 +33,10 @@ typedef struct source {
 } source;
 
 struct wlog {
-    int out_fd;
+    int out_fd;                         /* the log file; -1: lines go to log_fn (or nowhere) */
     bool own_out;
+    pvf_log_fn log_fn;
+    void *log_user;
     int wake_fd;
     pthread_t thread;
     pthread_mutex_t mu;
@@ -56,7 +58,13 @@ static void emit(wlog *l, const source *s, const char *text, size_t len, const c
         else
             n += (size_t)snprintf(out + n, sizeof out - n, "\\x%02x", c);
     }
-    n += (size_t)snprintf(out + n, sizeof out - n, "%s\n", suffix);
+    n += (size_t)snprintf(out + n, sizeof out - n, "%s", suffix);
+    if (l->out_fd < 0) {
+        if (l->log_fn)
+            l->log_fn(l->log_user, PVF_LOG_WARNING, out);
+        return;
+    }
+    out[n++] = '\n';
     for (size_t done = 0; done < n;) {
         ssize_t k = write(l->out_fd, out + done, n - done);
         if (k < 0 && errno == EINTR)
@@ -203,19 +211,21 @@ static void *log_main(void *arg)
     return NULL;
 }
 
-wlog *wlog_start(const char *path, char *err, size_t errlen)
+wlog *wlog_start(const char *path, pvf_log_fn log_fn, void *log_user, char *err, size_t errlen)
 {
     wlog *l = calloc(1, sizeof *l);
     if (!l) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    l->out_fd = path ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : STDERR_FILENO;
+    l->out_fd = path ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
     l->own_out = path != NULL;
+    l->log_fn = log_fn;
+    l->log_user = log_user;
     l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     pthread_mutex_init(&l->mu, NULL);
-    if (l->out_fd < 0 || l->wake_fd < 0) {
-        snprintf(err, errlen, "%s: %s", l->out_fd < 0 ? path : "eventfd", strerror(errno));
+    if ((path && l->out_fd < 0) || l->wake_fd < 0) {
+        snprintf(err, errlen, "%s: %s", path && l->out_fd < 0 ? path : "eventfd", strerror(errno));
         wlog_stop(l);
         return NULL;
     }

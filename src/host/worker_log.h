@@ -13,7 +13,7 @@
  * is logged when the worker may speak again or its pipe closes. A hijacked worker can
  * neither forge the host's output nor fill its disk.
  *
- *   wlog *l = wlog_start(path, err, sizeof err);   // NULL path: our stderr
+ *   wlog *l = wlog_start(path, fn, user, err, sizeof err);   // NULL path: each line to fn
  *   wlog_add(l, read_fd, "execute", pid);                // the log owns read_fd now
  *   ...
  *   wlog_stop(l);     // reads every pipe to its end (workers already gone), then stops
@@ -25,15 +25,18 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "pvf/host.h"
+
 #define WORKER_LOG_LINE_MAX 1024
 #define WORKER_LOG_BURST 200
 #define WORKER_LOG_LINES_PER_S 20
 
 typedef struct wlog wlog;
 
-/* Append to `path` (created 0644), or write to our stderr when path is NULL. NULL with err
- * when the file or the thread can't be had. */
-wlog *wlog_start(const char *path, char *err, size_t errlen);
+/* Append to `path` (created 0644); without one give each line to log_fn as a warning (a
+ * program's log: pvf/host.h), or drop it when that is NULL too. NULL with err when the file or
+ * the thread can't be had. */
+wlog *wlog_start(const char *path, pvf_log_fn log_fn, void *log_user, char *err, size_t errlen);
 
 /* Read fd (a pipe's read end) until its end, as the log of `kind` worker `pid`. Takes fd
  * whatever happens (closed on failure). */

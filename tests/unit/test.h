@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include "pvf/host.h"
 
 typedef void (*test_fn)(void);
 void test_register(const char *name, test_fn fn);
@@ -75,10 +76,11 @@ void test_workdir_restore_tmpdir(test_workdir *w);
  * temp file (artifacts and the manifest may stay) and that no socket is left in tmp; then
  * put TMPDIR back and remove the whole work dir. */
 void test_workdir_finish(test_workdir *w);
-/* A host configuration for tests: the defaults, quiet, the built workers, cache_dir and the
- * workers' log under the work dir (log NULL: none). */
-struct pvf_host_config;
-void test_host_config(struct pvf_host_config *cfg, const char *cache_dir, const char *log);
+/* A host configuration for tests: the defaults, the host's warnings and errors on stderr
+ * marked as expected (test_host_log), the built workers, cache_dir and the workers' log under
+ * the work dir (log NULL: to test_host_log too). */
+void test_host_config(pvf_host_config *cfg, const char *cache_dir, const char *log);
+void test_host_log(void *user, pvf_log_level level, const char *message);
 
 /* test_files.c: a JSON document (a failed check when unreadable or malformed; NULL then),
  * from a path relative to the repository root or (test_load_json) under the test data. */

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1259,7 +1260,7 @@ TEST(pvfhost_prepare_worker_spawn_failure_failed)
     f.h = NULL;
     pvf_host_config cfg;
     pvf_host_config_init(&cfg);
-    cfg.quiet = true;   /* the security check lines */
+    cfg.log = test_host_log;
     cfg.cache_dir = f.w.cache;
     cfg.prepare_worker_path = "build/bin/pvf-no-such-prepare-worker";
     cfg.execute_worker_path = "build/bin/pvf-execute-worker";
@@ -1386,4 +1387,82 @@ TEST(pvfhost_prunes_least_recently_needed_artifacts)
     hfix_done(&f);
     free(adder);
     free(halt);
+}
+
+/* Issue 15: the host's messages reach the program's log callback with their level, filtered by
+ * log_level; with no callback the library writes nothing to stderr. */
+typedef struct host_log_capture {
+    pthread_mutex_t mu;
+    int warnings, infos, security_lines;
+    char last_warning[512];
+} host_log_capture;
+
+static void capture_host_log(void *user, pvf_log_level level, const char *message)
+{
+    host_log_capture *c = user;
+    pthread_mutex_lock(&c->mu);
+    if (level == PVF_LOG_WARNING) {
+        c->warnings++;
+        snprintf(c->last_warning, sizeof c->last_warning, "%s", message);
+    }
+    c->infos += level == PVF_LOG_INFO;
+    c->security_lines += strncmp(message, "pvf host: security: ", 20) == 0;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void start_and_stop(test_workdir *w, pvf_log_fn fn, void *user, pvf_log_level level, bool no_sandbox)
+{
+    pvf_host_config cfg;
+    test_host_config(&cfg, w->cache, w->log);
+    cfg.log = fn;
+    cfg.log_user = user;
+    cfg.log_level = level;
+    cfg.no_sandbox = no_sandbox;
+    cfg.secure_validator_mode = !no_sandbox;
+    char err[512];
+    pvf_host *h = pvf_host_start(&cfg, err, sizeof err);
+    if (!h)
+        test_fail(__FILE__, __LINE__, "pvf_host_start: %s", err);
+    pvf_host_stop(h);
+}
+
+TEST(pvfhost_log_callback_levels_and_silence)
+{
+    test_workdir w;
+    if (!test_workdir_init(&w, "pvf-host-log", false))
+        return;
+    host_log_capture c = { .mu = PTHREAD_MUTEX_INITIALIZER };
+    start_and_stop(&w, capture_host_log, &c, PVF_LOG_WARNING, true);
+    CHECK_EQ_U64(c.warnings, 1);
+    CHECK_STR_CONTAINS(c.last_warning, "pvf host: WARNING: running without any sandbox");
+    CHECK_EQ_U64(c.infos, 0);
+
+    memset(&c, 0, sizeof c);
+    pthread_mutex_init(&c.mu, NULL);
+    start_and_stop(&w, capture_host_log, &c, PVF_LOG_ERROR, true);     /* warnings are above ERROR */
+    CHECK_EQ_U64(c.warnings, 0);
+
+    memset(&c, 0, sizeof c);
+    pthread_mutex_init(&c.mu, NULL);
+    start_and_stop(&w, capture_host_log, &c, PVF_LOG_INFO, false);     /* the sandbox's start-up facts */
+    CHECK_EQ_U64(c.security_lines, 4);
+
+    /* no callback: not a byte on stderr */
+    int p[2], saved = dup(2);
+    CHECK(saved >= 0 && pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0);
+    if (saved >= 0) {
+        dup2(p[1], 2);
+        start_and_stop(&w, NULL, NULL, PVF_LOG_INFO, true);
+        dup2(saved, 2);
+        close(saved);
+        close(p[1]);
+        char buf[256];
+        ssize_t n = read(p[0], buf, sizeof buf - 1);
+        close(p[0]);
+        buf[n > 0 ? n : 0] = 0;
+        CHECK(n <= 0);
+        if (n > 0)
+            test_fail(__FILE__, __LINE__, "the host wrote to stderr without a log callback: %s", buf);
+    }
+    test_workdir_finish(&w);
 }

@@ -119,10 +119,19 @@ void test_workdir_finish(test_workdir *w)
     CHECK(rmdir(w->root) == 0);
 }
 
+/* The host's messages in these tests, on stderr: many tests break a worker on purpose, so each
+ * line says it is expected (a failing CHECK is what fails a test, never this log). */
+void test_host_log(void *user, pvf_log_level level, const char *message)
+{
+    (void)user;
+    fprintf(stderr, "  expected in a fault test, host log [%s]: %s\n",
+            level == PVF_LOG_ERROR ? "error" : level == PVF_LOG_WARNING ? "warning" : "info", message);
+}
+
 void test_host_config(pvf_host_config *cfg, const char *cache_dir, const char *log)
 {
     pvf_host_config_init(cfg);
-    cfg->quiet = true;   /* the security check lines */
+    cfg->log = test_host_log;   /* warnings and errors; not the security check lines (info) */
     cfg->cache_dir = cache_dir;
     cfg->prepare_worker_path = "build/bin/pvf-prepare-worker";
     cfg->execute_worker_path = "build/bin/pvf-execute-worker";

@@ -46,7 +46,7 @@ static bool fixture_init(fixture *f)
         return false;
     f->fds = test_count_fds();      /* before the log's: it closes a worker's pipe in its own time */
     char err[256];
-    f->log = wlog_start(f->w.log, err, sizeof err);
+    f->log = wlog_start(f->w.log, NULL, NULL, err, sizeof err);
     if (!f->log) {
         test_fail(__FILE__, __LINE__, "wlog_start: %s", err);
         return false;
@@ -59,7 +59,7 @@ static void fixture_flush_log(fixture *f)
 {
     wlog_stop(f->log);
     char err[256];
-    f->log = wlog_start(f->w.log, err, sizeof err);
+    f->log = wlog_start(f->w.log, NULL, NULL, err, sizeof err);
 }
 
 /* The checks every test ends with, then the cleanup. */

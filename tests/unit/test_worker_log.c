@@ -10,6 +10,7 @@
 #include "host/worker_log.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -24,7 +25,7 @@ static bool run_log(void (*write_fn)(int fd), char *buf, size_t size, unsigned l
         return false;
     close(tmp);
     char err[256];
-    wlog *l = wlog_start(path, err, sizeof err);
+    wlog *l = wlog_start(path, NULL, NULL, err, sizeof err);
     int p[2];
     if (!l || pipe2(p, O_CLOEXEC) != 0) {
         test_fail(__FILE__, __LINE__, "wlog_start / pipe: %s", err);
@@ -111,4 +112,70 @@ TEST(worker_log_rate_limits_a_flood)
     CHECK_STR_CONTAINS(buf, "pvf execute worker 4242: line 0\n");
     CHECK_STR_CONTAINS(buf, "lines dropped: more than 20 a second)");
     CHECK(dropped >= 4 * WORKER_LOG_BURST - 20);
+}
+
+/* Issue 15: without a log file the lines go to the program's log callback, as warnings, one call
+ * per line with no newline; without either they go nowhere (the library never writes to stderr). */
+typedef struct captured {
+    pthread_mutex_t mu;
+    char text[4096];
+    int calls, not_warning;
+} captured;
+
+static void capture(void *user, pvf_log_level level, const char *message)
+{
+    captured *c = user;
+    pthread_mutex_lock(&c->mu);
+    size_t n = strlen(c->text);
+    snprintf(c->text + n, sizeof c->text - n, "%s|", message);
+    c->calls++;
+    c->not_warning += level != PVF_LOG_WARNING;
+    pthread_mutex_unlock(&c->mu);
+}
+
+TEST(worker_log_to_the_callback)
+{
+    captured c = { .mu = PTHREAD_MUTEX_INITIALIZER };
+    char err[256];
+    wlog *l = wlog_start(NULL, capture, &c, err, sizeof err);
+    int p[2];
+    CHECK(l != NULL && pipe2(p, O_CLOEXEC) == 0);
+    if (!l)
+        return;
+    wlog_add(l, p[0], "prepare", 77);
+    write_hostile(p[1]);
+    close(p[1]);
+    wlog_stop(l);
+    CHECK_EQ_U64(c.calls, 3);
+    CHECK_EQ_U64(c.not_warning, 0);
+    CHECK_STR_EQ(c.text, "pvf prepare worker 77: \\x1b[2Jcleared|"
+                         "pvf prepare worker 77: {\"outcome\":\"valid\"}\\x0dX|"
+                         "pvf prepare worker 77: last words|");
+}
+
+TEST(worker_log_nowhere_writes_nothing)
+{
+    /* our stderr becomes a pipe for the while: nothing may arrive on it */
+    int p[2], saved = dup(2);
+    CHECK(saved >= 0 && pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0);
+    if (saved < 0)
+        return;
+    dup2(p[1], 2);
+    char err[256];
+    wlog *l = wlog_start(NULL, NULL, NULL, err, sizeof err);
+    int q[2];
+    if (l && pipe2(q, O_CLOEXEC) == 0) {
+        wlog_add(l, q[0], "execute", 5);
+        write_hostile(q[1]);
+        close(q[1]);
+    }
+    wlog_stop(l);
+    dup2(saved, 2);
+    close(saved);
+    close(p[1]);
+    char buf[64];
+    ssize_t n = read(p[0], buf, sizeof buf);
+    close(p[0]);
+    CHECK(l != NULL);
+    CHECK(n <= 0);
 }

@@ -1,0 +1,58 @@
+/*
+ * cmd_version.c — `pvf version [--json]` and `pvf --version`: which pvf this is, for bug reports
+ * and for a node checking what it runs. The release, the engine's semantics version (the one
+ * artifacts are bound to), the worker protocol's version, the compiler, and the engine tiers
+ * this build has.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "pvf/engine.h"
+#include "pvf/version.h"
+#include "wire/protocol.h"
+
+#if defined(__x86_64__) && defined(__linux__)
+#define NATIVE_TIER_BUILT true
+#else
+#define NATIVE_TIER_BUILT false
+#endif
+
+#if defined(__clang__)
+#define COMPILER "clang " __clang_version__
+#elif defined(__GNUC__)
+#define COMPILER "gcc " __VERSION__
+#else
+#define COMPILER "unknown"
+#endif
+
+int cmd_version(int argc, char **argv)
+{
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            json = true;
+        } else if (!strcmp(argv[i], "--help")) {
+            printf("usage: pvf version [--json]\n"
+                   "  the release, the engine and protocol versions, the compiler, the engine tiers\n"
+                   "exit status: 0\n");
+            return EXIT_OK;
+        } else {
+            fprintf(stderr, "pvf version: unknown option '%s'\n", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    const char *tier_default = PVF_TIER_DEFAULT == PVF_TIER_NATIVE ? "native" : "interp";
+    if (json) {
+        printf("{\"pvf\":");
+        json_print_string(stdout, pvf_version());
+        printf(",\"engine\":\"%s\",\"protocol\":%u,\"compiler\":", PVF_ENGINE_VERSION, PROTO_VERSION);
+        json_print_string(stdout, COMPILER);
+        printf(",\"tiers\":[\"interp\"%s],\"default_tier\":\"%s\"}\n", NATIVE_TIER_BUILT ? ",\"native\"" : "",
+               tier_default);
+    } else {
+        printf("pvf %s\nengine %s\nworker protocol %u\ncompiler %s\ntiers interp%s (default %s)\n", pvf_version(),
+               PVF_ENGINE_VERSION, PROTO_VERSION, COMPILER, NATIVE_TIER_BUILT ? ", native" : "", tier_default);
+    }
+    return EXIT_OK;
+}
