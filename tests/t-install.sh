@@ -83,4 +83,11 @@ if make -s BUILD="$tmp/build" PREFIX="$prefix" uninstall >"$tmp/uninstall.log" 2
     bad "make uninstall: $(tail -3 "$tmp/uninstall.log")"; fi
 left=$(find "$prefix" -type f -o -type l 2>/dev/null)
 if [[ -z $left ]]; then ok; else bad "make uninstall left: $(echo $left | head -c 300)"; fi
+
+# With the workers gone, a pvf on its own can't run the checks: exit 2 (no verdict on the
+# machine), and the error names every place it looked.
+mkdir -p "$tmp/lonely" && cp "$tmp/build/bin/pvf" "$tmp/lonely/pvf"
+out=$("$tmp/lonely/pvf" check-security 2>&1); rc=$?
+if ((rc == 2)) && [[ $out == *"$tmp/lonely/pvf-prepare-worker"* && $out == *"$prefix/lib/pvf/pvf-prepare-worker"* ]]; then ok
+else bad "pvf check-security without workers: exit $rc, '$out'"; fi
 finish

@@ -2,8 +2,10 @@
  * cmd_check_security.c — `pvf check-security [--json]`: run the workers'
  * start-up security checks (what a host does in pvf_host_start) and print
  * every sandbox layer as available or unavailable, with the reason.
- * Exit 0 only when secure validator mode could start, 1 when it could not,
- * 2 when the checks could not be run.
+ * Under each unavailable layer, its likely cause on this machine and the fix
+ * (security_hints.h). Exit 0 only when secure validator mode could start, 1
+ * when it could not (a kernel or policy limitation), 2 when the checks could
+ * not be run at all (a missing or unrunnable worker binary).
  */
 #define _GNU_SOURCE
 #include "cli/cli.h"
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "pvf/host.h"
+#include "host/security_hints.h"
 
 static void usage(void)
 {
@@ -104,6 +107,9 @@ static void print_allowlist(char *list, bool markdown, bool json)
     printf(json ? "]" : markdown ? "" : "\n");
 }
 
+/* This machine's facts, for the likely cause of a missing layer (security_hints.h). */
+static security_facts facts;
+
 static void print_layer_json(const char *name, const pvf_security_layer *l, int abi, bool last)
 {
     printf("\"%s\":{\"available\":%s", name, l->available ? "true" : "false");
@@ -111,12 +117,20 @@ static void print_layer_json(const char *name, const pvf_security_layer *l, int 
         printf(",\"abi\":%d", abi);
     printf(",\"%s\":", l->available ? "detail" : "reason");
     json_print_string(stdout, l->detail);
+    if (!l->available) {
+        char hint[512];
+        printf(",\"hint\":");
+        json_print_string(stdout, security_hint(&facts, name, l->detail, hint, sizeof hint));
+    }
     printf("}%s", last ? "" : ",");
 }
 
 static void print_layer_text(const char *name, const pvf_security_layer *l)
 {
     printf("%-18s %-12s %s\n", name, l->available ? "available" : "unavailable", l->detail);
+    char hint[512];
+    if (!l->available)
+        printf("%-18s likely cause: %s\n", "", security_hint(&facts, name, l->detail, hint, sizeof hint));
 }
 
 int cmd_check_security(int argc, char **argv)
@@ -168,6 +182,7 @@ int cmd_check_security(int argc, char **argv)
     }
     char why[600];
     const char *refusal = pvf_security_refusal(&st, why, sizeof why);
+    security_facts_read(&facts);
     if (json) {
         printf("{");
         print_layer_json("landlock", &st.landlock, st.landlock_abi, false);

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "host/host_internal.h"
+#include "host/security_hints.h"
 #include "host/worker_log.h"
 
 #include <errno.h>
@@ -118,6 +119,25 @@ static void log_layer(const pvf_host *h, const char *name, const pvf_security_la
              l->available ? "available" : "UNAVAILABLE", l->detail);
 }
 
+/* "; likely cause (landlock): …" for each layer missing, the fix included (security_hints.h). */
+static void likely_causes(const pvf_security_status *st, char *out, size_t size)
+{
+    security_facts f;
+    security_facts_read(&f);
+    const struct { const char *name; const pvf_security_layer *l; } layers[] = {
+        {"landlock", &st->landlock}, {"seccomp", &st->seccomp}, {"userns_pivot_root", &st->userns_pivot_root},
+    };
+    size_t n = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+        char hint[512];
+        if (layers[i].l->available || n >= size)
+            continue;
+        n += (size_t)snprintf(out + n, size - n, "; likely cause (%s): %s", layers[i].name,
+                              security_hint(&f, layers[i].name, layers[i].l->detail, hint, sizeof hint));
+    }
+}
+
 /* Run the start-up checks, log one line per layer, apply the secure-mode
  * policy; the workers will apply exactly the layers that passed. */
 static bool check_security(pvf_host *h, char *err, size_t errlen)
@@ -154,10 +174,15 @@ static bool check_security(pvf_host *h, char *err, size_t errlen)
     if (!pvf_security_refusal(st, why, sizeof why))
         return true;
     if (h->cfg.secure_validator_mode) {
-        snprintf(err, errlen, "cannot start in secure validator mode: %s (the insecure option runs anyway)", why);
+        char causes[1200];
+        likely_causes(st, causes, sizeof causes);
+        snprintf(err, errlen, "cannot start in secure validator mode: %s%s (the insecure option runs anyway)", why,
+                 causes);
         return false;
     }
-    host_log(h, PVF_LOG_WARNING, "WARNING: running without a secure sandbox: %s", why);
+    char causes[1200];
+    likely_causes(st, causes, sizeof causes);
+    host_log(h, PVF_LOG_WARNING, "WARNING: running without a secure sandbox: %s%s", why, causes);
     return true;
 }
 
