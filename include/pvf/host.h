@@ -337,6 +337,10 @@ PVF_API bool pvf_security_check(const char *worker_path, const char *work_dir, p
                         size_t errlen);
 /* NULL when secure mode can start; else why not, in buf. */
 PVF_API const char *pvf_security_refusal(const pvf_security_status *st, char *buf, size_t size);
+/* Why `layer` ("landlock", "seccomp", "userns_pivot_root", "job_clone") is likely unavailable on
+ * this machine and how to fix it (a kernel too old, an AppArmor or container policy, a sysctl),
+ * in buf; l->detail is the check's own reason. */
+PVF_API const char *pvf_security_hint(const char *layer, const pvf_security_layer *l, char *buf, size_t size);
 /* What pvf_host_start found (the workers apply exactly these layers). */
 PVF_API const pvf_security_status *pvf_host_security(const pvf_host *h);
 

@@ -3,7 +3,7 @@
  * start-up security checks (what a host does in pvf_host_start) and print
  * every sandbox layer as available or unavailable, with the reason.
  * Under each unavailable layer, its likely cause on this machine and the fix
- * (security_hints.h). Exit 0 only when secure validator mode could start, 1
+ * (pvf_security_hint). Exit 0 only when secure validator mode could start, 1
  * when it could not (a kernel or policy limitation), 2 when the checks could
  * not be run at all (a missing or unrunnable worker binary).
  */
@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "pvf/host.h"
-#include "host/security_hints.h"
 
 static void usage(void)
 {
@@ -107,9 +106,6 @@ static void print_allowlist(char *list, bool markdown, bool json)
     printf(json ? "]" : markdown ? "" : "\n");
 }
 
-/* This machine's facts, for the likely cause of a missing layer (security_hints.h). */
-static security_facts facts;
-
 static void print_layer_json(const char *name, const pvf_security_layer *l, int abi, bool last)
 {
     printf("\"%s\":{\"available\":%s", name, l->available ? "true" : "false");
@@ -120,7 +116,7 @@ static void print_layer_json(const char *name, const pvf_security_layer *l, int 
     if (!l->available) {
         char hint[512];
         printf(",\"hint\":");
-        json_print_string(stdout, security_hint(&facts, name, l->detail, hint, sizeof hint));
+        json_print_string(stdout, pvf_security_hint(name, l, hint, sizeof hint));
     }
     printf("}%s", last ? "" : ",");
 }
@@ -130,7 +126,7 @@ static void print_layer_text(const char *name, const pvf_security_layer *l)
     printf("%-18s %-12s %s\n", name, l->available ? "available" : "unavailable", l->detail);
     char hint[512];
     if (!l->available)
-        printf("%-18s likely cause: %s\n", "", security_hint(&facts, name, l->detail, hint, sizeof hint));
+        printf("%-18s likely cause: %s\n", "", pvf_security_hint(name, l, hint, sizeof hint));
 }
 
 int cmd_check_security(int argc, char **argv)
@@ -182,7 +178,6 @@ int cmd_check_security(int argc, char **argv)
     }
     char why[600];
     const char *refusal = pvf_security_refusal(&st, why, sizeof why);
-    security_facts_read(&facts);
     if (json) {
         printf("{");
         print_layer_json("landlock", &st.landlock, st.landlock_abi, false);

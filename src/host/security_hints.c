@@ -3,6 +3,7 @@
  * (security_hints.h). First match wins, most specific first.
  */
 #include "host/security_hints.h"
+#include "pvf/host.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,4 +115,11 @@ const char *security_hint(const security_facts *f, const char *layer, const char
         hint = userns_hint(f);
     snprintf(buf, size, "%s", hint);
     return buf;
+}
+
+const char *pvf_security_hint(const char *layer, const pvf_security_layer *l, char *buf, size_t size)
+{
+    security_facts f;
+    security_facts_read(&f);
+    return security_hint(&f, layer, l->detail, buf, size);
 }
