@@ -115,7 +115,7 @@ static bool execute_job_load(void *argp, int fd)
 static void execute_job(void *argp, int fd)
 {
     const execute_job_arg *a = argp;
-    char msg[600];
+    char msg[sizeof ((pvf_call_result *)0)->reason + sizeof ((pvf_call_result *)0)->backtrace + 32];
     pvf_runtime_instance *ri = pvf_runtime_instantiate(a->code, "validate_block");
     uint64_t len;
     if (!job_input_length(&len))
@@ -126,7 +126,13 @@ static void execute_job(void *argp, int fd)
     pvf_call_result out;
     pvf_runtime_validate_instance(ri, &out);
     if (out.outcome == PVF_OUTCOME_INVALID) {
-        job_reply_msg(fd, JOB_RESP_INVALID_CANDIDATE, out.reason);
+        /* the trap, the runtime's panic message, and where in the wasm it happened — as the
+         * reference's message carries wasmtime's "wasm backtrace" (issue 15) */
+        if (out.backtrace[0])
+            snprintf(msg, sizeof msg, "%s; wasm backtrace: %s", out.reason, out.backtrace);
+        else
+            snprintf(msg, sizeof msg, "%s", out.reason);
+        job_reply_msg(fd, JOB_RESP_INVALID_CANDIDATE, msg);
         return;
     }
     if (out.outcome != PVF_OUTCOME_OK) {

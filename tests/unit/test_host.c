@@ -468,6 +468,8 @@ TEST(pvfhost_execute_bad_block_invalid)
         CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
         CHECK(!strcmp(r.reason, "WorkerReportedInvalid"));
         CHECK_STR_CONTAINS(r.message, "unreachable");
+        CHECK_STR_CONTAINS(r.message, "StateMismatch");         /* the runtime's panic message */
+        CHECK_STR_CONTAINS(r.message, "wasm backtrace: #0 f");  /* and where it trapped */
         CHECK_EQ_U64(r.attempts, 1);    /* Invalid is final, even for approval */
         CHECK(r.result == NULL);
         pvf_execute_result_free(&r);
