@@ -95,6 +95,8 @@ typedef struct pvf_host_config {
     pvf_log_fn log;                  /* the host's log (NULL: none) and what it is given */
     void *log_user;
     pvf_log_level log_level;         /* [PVF_LOG_WARNING] messages above this level are not made */
+    const char *dump_dir;            /* each request whose verdict is not Valid is written here (code,
+                                      * params, executor params, verdict, a replay command); NULL: none */
     const char *worker_log_path;     /* workers' stderr appended here (NULL ⇒ to `log`, as warnings),
                                       * through a pipe the host reads: each line tagged "pvf execute
                                       * worker PID: ", escaped, cut, rate-limited (src/host/worker_log.h) */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "util/json.h"
 
 /* Exit codes (README.md, "Exit status"); 2 covers both of the last two. */
 enum cli_exit {
@@ -60,6 +61,9 @@ typedef struct cli_host_opts {
     bool insecure;                  /* --insecure: start without a secure sandbox (warnings only) */
     bool no_sandbox;                /* --no-sandbox: no layer at all (implies --insecure; benchmarks) */
     const char *metrics_path;       /* --metrics FILE: the host's Prometheus text, written at the end */
+    const char *dump_dir;           /* --dump-dir DIR: every verdict but Valid written there (replayable) */
+    const char *executor_params_path;   /* --executor-params FILE: SCALE ExecutorParams (a dump's) */
+    struct executor_params *ep;     /* decoded by cli_host_start; freed by cli_host_stop */
     bool in_process, via_set;
     char prepare_path[4200], execute_path[4200], temp_cache[256];
 } cli_host_opts;
@@ -82,8 +86,5 @@ extern bool cli_native_tier;
 bool cli_apply_tier(struct pvf_code *code, char *err, size_t errlen);
 /* The tier as an engine setting (pvf_tier, as an int: cli.h does not include the engine API). */
 int cli_tier(void);
-
-/* Print `s` as a JSON string literal (quotes and escapes included). */
-void json_print_string(FILE *out, const char *s);
 
 #endif

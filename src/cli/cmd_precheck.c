@@ -56,7 +56,8 @@ int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
     }
     if (!strcmp(a, "--cache-dir") || !strcmp(a, "--workers-path") || !strcmp(a, "--prep-timeout-ms") ||
         !strcmp(a, "--exec-timeout-ms") || !strcmp(a, "--kind") || !strcmp(a, "--via") ||
-        !strcmp(a, "--execute-workers") || !strcmp(a, "--metrics") || !strcmp(a, "--job-memory-mb")) {
+        !strcmp(a, "--execute-workers") || !strcmp(a, "--metrics") || !strcmp(a, "--job-memory-mb") ||
+        !strcmp(a, "--dump-dir") || !strcmp(a, "--executor-params")) {
         if (!has_value) {
             fprintf(stderr, "pvf: %s needs a value\n", a);
             return -1;
@@ -66,6 +67,10 @@ int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o)
             o->cache_dir = v;
         else if (!strcmp(a, "--metrics"))
             o->metrics_path = v;
+        else if (!strcmp(a, "--dump-dir"))
+            o->dump_dir = v;
+        else if (!strcmp(a, "--executor-params"))
+            o->executor_params_path = v;
         else if (!strcmp(a, "--workers-path"))
             o->workers_path = v;
         else if (!strcmp(a, "--via") && (!strcmp(v, "host") || !strcmp(v, "in-process")))
@@ -170,9 +175,28 @@ static void cli_host_log(void *user, pvf_log_level level, const char *message)
     fprintf(stderr, "%s\n", message);
 }
 
+/* --executor-params FILE into o->ep; true without the option. */
+static bool load_executor_params(cli_host_opts *o, char *err, size_t errlen)
+{
+    if (!o->executor_params_path || o->ep)
+        return true;
+    size_t len;
+    uint8_t *bytes = file_read(o->executor_params_path, &len);
+    if (!bytes) {
+        snprintf(err, errlen, "cannot read %s: %s", o->executor_params_path, strerror(errno));
+        return false;
+    }
+    char why[256];
+    o->ep = pvf_executor_params_decode(bytes, len, why, sizeof why);
+    free(bytes);
+    if (!o->ep)
+        snprintf(err, errlen, "%s: %s", o->executor_params_path, why);
+    return o->ep != NULL;
+}
+
 pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
 {
-    if (!cli_host_paths(o, err, errlen))
+    if (!load_executor_params(o, err, errlen) || !cli_host_paths(o, err, errlen))
         return NULL;
     pvf_host_config cfg;
     pvf_host_config_init(&cfg);
@@ -184,6 +208,7 @@ pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
     cfg.secure_validator_mode = !o->insecure;
     cfg.no_sandbox = o->no_sandbox;
     cfg.log = cli_host_log;
+    cfg.dump_dir = o->dump_dir;
     cfg.log_level = PVF_LOG_WARNING;        /* the sandbox's start-up facts: pvf check-security */
     cfg.tier = cli_native_tier ? PVF_TIER_NATIVE : PVF_TIER_INTERP;
     if (o->execute_workers)
@@ -219,13 +244,16 @@ void cli_host_stop(pvf_host *h, cli_host_opts *o)
     if (o->temp_cache[0])
         remove_temp_cache(o->temp_cache);
     o->temp_cache[0] = 0;
+    pvf_executor_params_free(o->ep);
+    o->ep = NULL;
 }
 
 static int usage(void)
 {
     fprintf(stderr, "usage: pvf precheck --code FILE [--json] [--in-process] [--cache-dir DIR]\n"
                     "                    [--workers-path DIR] [--prep-timeout-ms N]\n"
-                    "                    [--insecure | --no-sandbox] [--metrics FILE]\n"
+                    "                    [--insecure | --no-sandbox] [--metrics FILE] [--dump-dir DIR]\n"
+                    "                    [--executor-params FILE]\n"
                     "Exit 0: valid; 1: invalid; 2: usage error or failed (no vote).\n");
     return EXIT_USAGE;
 }
@@ -306,7 +334,7 @@ int cmd_precheck(int argc, char **argv)
         return EXIT_ERROR;
     }
     pvf_precheck_result r;
-    pvf_host_precheck(h, code, len, NULL, &r);
+    pvf_host_precheck(h, code, len, o.ep, &r);
     cli_host_stop(h, &o);
     free(code);
     print_precheck(&r, json);

@@ -24,7 +24,7 @@ static int usage(void)
                     "                    [--kind backing|approval|dispute] [--exec-timeout-ms N]\n"
                     "                    [--prep-timeout-ms N] [--cache-dir DIR] [--workers-path DIR]\n"
                     "                    [--execute-workers N] [--job-memory-mb N] [--insecure | --no-sandbox]\n"
-                    "                    [--metrics FILE]\n"
+                    "                    [--metrics FILE] [--dump-dir DIR] [--executor-params FILE]\n"
                     "Exit 0: valid; 1: invalid or possibly invalid; 2: usage error or no verdict.\n");
     return EXIT_USAGE;
 }
@@ -153,6 +153,7 @@ static int validate_via_host(const char *code_path, const uint8_t *params, size_
         .pov_len = vp.block_data.len,
         .kind = (pvf_exec_request_kind)o->kind,
         .timeout_ms = o->exec_timeout_ms,
+        .executor_params = o->ep,
     };
     memcpy(rq.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
     pvf_execute_result r;

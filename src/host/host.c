@@ -68,6 +68,7 @@ static void host_free(pvf_host *h)
     free(h->prepare_path);
     free(h->execute_path);
     free(h->node_version);
+    free(h->dump_dir);
     wlog_stop(h->worker_log);     /* the workers are gone: their pipes are at their ends */
     free(h);
 }
@@ -80,6 +81,7 @@ static bool copy_config(pvf_host *h, const pvf_host_config *cfg)
     h->execute_path = strdup(cfg->execute_worker_path);
     h->cfg.prepare_worker_path = h->cfg.execute_worker_path = h->cfg.workers_dir = NULL;   /* the copies above */
     h->node_version = strdup(cfg->node_version ? cfg->node_version : PVF_VERSION);
+    h->cfg.dump_dir = h->dump_dir = cfg->dump_dir ? strdup(cfg->dump_dir) : NULL;
     if (!h->cfg.wall_clock_factor)
         h->cfg.wall_clock_factor = PVF_REF_WALL_CLOCK_FACTOR;
     if (!h->cfg.validation_code_bomb_limit)
@@ -485,6 +487,7 @@ void pvf_completion_free(pvf_completion *c)
 
 void host_complete(pvf_host *h, host_request *r)
 {
+    host_dump(h, r);
     for (host_request **p = &h->requests; *p; p = &(*p)->next) {
         if (*p == r) {
             *p = r->next;

@@ -99,7 +99,7 @@ typedef struct completion_msg {
 
 struct pvf_host {
     pvf_host_config cfg;            /* strings point at the copies below */
-    char *cache_dir, *prepare_path, *execute_path, *node_version;
+    char *cache_dir, *prepare_path, *execute_path, *node_version, *dump_dir;
     struct wlog *worker_log;        /* every worker's stderr (worker_log.h) */
     metrics *metrics;
     pvf_security_status security;   /* the start-up checks */
@@ -165,5 +165,8 @@ void host_fail_request(pvf_host *h, host_request *r, pvf_verdict v, exec_reason 
 /* The host's log (host_log.c): one message at `level`, "pvf host: " first; nothing without the
  * program's callback or above its level. */
 void host_log(const pvf_host *h, pvf_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* dump.c: a finished request whose verdict is not Valid, written under cfg.dump_dir (if set). */
+void host_dump(pvf_host *h, const host_request *r);
 
 #endif

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define JSON_MAX_DEPTH 1000
 
@@ -75,5 +76,9 @@ bool json_number_i64(const json_value *v, int64_t *out);
 
 bool json_bool(const json_value *v);            /* false unless v is `true` */
 bool json_is_null(const json_value *v);         /* true only for a JSON null */
+
+/* Write s as a JSON string literal ('"', '\\' and control characters escaped; other bytes as
+ * they are, so UTF-8 stays UTF-8). For the CLI's --json output and the host's dumps. */
+void json_print_string(FILE *out, const char *s);
 
 #endif

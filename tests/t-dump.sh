@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# tests/t-dump.sh — `--dump-dir` (issue 15): a verdict other than Valid leaves a directory with
+# the code, the candidate's ValidationParams (the very bytes validated), the ExecutorParams, the
+# verdict and a README naming one command, and that command, run in the directory, gives the
+# same verdict again; a Valid one leaves nothing.
+# Last line: "N passed, M failed[, K skipped]".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+PVF=$PWD/$BUILD/bin/pvf
+DATA=${PVF_TESTDATA:-../shared/testdata}
+passed=0 failed=0 skipped=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "  FAIL: $*"; }
+finish() { echo "$passed passed, $failed failed, $skipped skipped"; ((failed == 0)); exit; }
+
+CODE=$DATA/pvf/kagome__pvf_hex_adder.wasm
+BAD=$DATA/inputs/adder/bad_state_mismatch.params.scale
+GOOD=$DATA/inputs/adder/000.params.scale
+if [[ ! -f $CODE || ! -f $BAD || ! -f $GOOD ]]; then
+    if [[ -n ${CI:-} ]]; then bad "no adder in $DATA"; else skipped=1; echo "  skipped: no adder in $DATA"; fi
+    finish
+fi
+
+"$PVF" validate --dump-dir "$tmp/good" --code "$CODE" --params "$GOOD" >/dev/null 2>&1
+[[ ! -e $tmp/good ]] && ok || bad "a Valid verdict was dumped: $(ls "$tmp/good")"
+
+first=$("$PVF" validate --dump-dir "$tmp/dumps" --kind approval --code "$CODE" --params "$BAD" 2>&1)
+n=$(ls "$tmp/dumps" 2>/dev/null | wc -l)
+((n == 1)) && ok || { bad "$n dumps for one invalid verdict"; finish; }
+d=$tmp/dumps/$(ls "$tmp/dumps")
+for f in code params.scale executor_params.scale verdict.json README; do [[ -s $d/$f ]] || bad "the dump lacks $f"; done
+cmp -s "$d/code" "$CODE" && cmp -s "$d/params.scale" "$BAD" && ok || bad "the dump's code or params differ from the input"
+if command -v node >/dev/null; then
+    node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1]));
+             if (j.verdict !== "Invalid" || j.kind !== "approval" || !/^0x[0-9a-f]{64}$/.test(j.code_hash) ||
+                 !/StateMismatch/.test(j.message)) throw new Error(JSON.stringify(j))' "$d/verdict.json" 2>"$tmp/err" &&
+        ok || bad "verdict.json: $(head -3 "$tmp/err")"
+fi
+cmd=$(sed -n 's/^Replay (in this directory): pvf //p' "$d/README")
+[[ -n $cmd ]] || { bad "README names no pvf command: $(cat "$d/README")"; finish; }
+# shellcheck disable=SC2086  # the README's command, word-split as a shell would
+again=$(cd "$d" && "$PVF" $cmd 2>&1)
+[[ $again == "$first" && $again == invalid* ]] && ok || bad "the replay said '$again', the first run '$first'"
+finish
