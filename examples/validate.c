@@ -74,7 +74,7 @@ int main(int argc, char **argv)
         return 2;
     }
     pvf_execute_request rq;
-    memset(&rq, 0, sizeof rq);
+    pvf_execute_request_init(&rq);  /* its size, so that another libpvf knows which fields it has */
     rq.code = code;
     rq.code_len = code_len;
     rq.kind = PVF_KIND_BACKING;

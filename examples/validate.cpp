@@ -44,7 +44,8 @@ int main(int argc, char **argv)
     try {
         std::vector<uint8_t> code = read_file(argv[1]), params = read_file(argv[2]);
         char err[1024];
-        pvf_execute_request rq{};
+        pvf_execute_request rq;
+        pvf_execute_request_init(&rq);
         rq.code = code.data();
         rq.code_len = code.size();
         rq.kind = PVF_KIND_BACKING;

@@ -50,7 +50,10 @@ func main() {
 	defer C.free(cParams)
 	var errBuf [1024]C.char
 
+	// Sized structs (include/pvf/host.h, "ABI"): the size as compiled here; cgo can't call the
+	// init macros, so the functions they expand to.
 	var rq C.pvf_execute_request
+	C.pvf_execute_request_init_sized(&rq, C.size_t(unsafe.Sizeof(rq)))
 	rq.code = (*C.uint8_t)(cCode)
 	rq.code_len = C.size_t(len(code))
 	rq.kind = C.PVF_KIND_BACKING
@@ -59,7 +62,7 @@ func main() {
 	}
 
 	var cfg C.pvf_host_config
-	C.pvf_host_config_init(&cfg)
+	C.pvf_host_config_init_sized(&cfg, C.size_t(unsafe.Sizeof(cfg)))
 	cCache := C.CString(cache)
 	defer C.free(unsafe.Pointer(cCache))
 	cfg.cache_dir = cCache

@@ -85,7 +85,15 @@ typedef void (*pvf_log_fn)(void *user, pvf_log_level level, const char *message)
 /* The largest execute_job_memory_mb: 1 TiB. */
 #define PVF_JOB_MEMORY_MB_MAX (1ull << 20)
 
+/*
+ * ABI: pvf_host_config and pvf_execute_request begin with their size as the program was compiled
+ * (pvf_host_config_init and pvf_execute_request_init set it), so a library with more fields reads
+ * only what the program has, and takes defaults for the rest; a program newer than its library
+ * is refused if it set a field the library does not know (those bytes not zero), the way
+ * clone3 and openat2 treat their argument structs. Size 0 (never initialised) is refused.
+ */
 typedef struct pvf_host_config {
+    size_t size;                     /* sizeof (pvf_host_config) where the program was compiled */
     const char *cache_dir;           /* artifacts + manifest + worker dirs; created if missing */
     const char *prepare_worker_path; /* pvf-prepare-worker; NULL (with execute_worker_path): found by
                                       * pvf_find_workers(workers_dir) */
@@ -143,7 +151,9 @@ typedef struct pvf_host_config {
 PVF_API bool pvf_find_workers(const char *dir, char *prepare_path, char *execute_path, size_t path_size, char *err,
                               size_t errlen);
 
-PVF_API void pvf_host_config_init(pvf_host_config *cfg);
+/* The defaults, and cfg->size = size (the caller's sizeof: use the macro). */
+PVF_API void pvf_host_config_init_sized(pvf_host_config *cfg, size_t size);
+#define pvf_host_config_init(cfg) pvf_host_config_init_sized((cfg), sizeof *(cfg))
 
 /*
  * Open the artifact cache (restoring the manifest, removing stale worker
@@ -206,6 +216,7 @@ typedef enum pvf_verdict {
 } pvf_verdict;
 
 typedef struct pvf_execute_request {
+    size_t size;                    /* sizeof (pvf_execute_request) where the program was compiled */
     const uint8_t *code;
     size_t code_len;
     const struct executor_params *executor_params;  /* NULL ⇒ empty */
@@ -224,6 +235,11 @@ typedef struct pvf_execute_request {
                                      * pvf_host_update_active_leaves; before any, nothing is dropped) */
     uint64_t timeout_ms;            /* 0 ⇒ executor params' Backing / Approval timeout */
 } pvf_execute_request;
+
+/* All zero (no executor params, backing, the default timeout), and rq->size = size (the caller's
+ * sizeof: use the macro). */
+PVF_API void pvf_execute_request_init_sized(pvf_execute_request *rq, size_t size);
+#define pvf_execute_request_init(rq) pvf_execute_request_init_sized((rq), sizeof *(rq))
 
 /*
  * The request's PersistedValidationData fields and PoV from a SCALE-encoded ValidationParams

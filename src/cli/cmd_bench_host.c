@@ -286,7 +286,7 @@ int cmd_bench_host(int argc, char **argv)
         return EXIT_ERROR;
     }
     pvf_execute_request rq;
-    memset(&rq, 0, sizeof rq);
+    pvf_execute_request_init(&rq);
     rq.code = code;
     rq.code_len = code_len;
     rq.parent_head = vp.parent_head.ptr;

@@ -144,6 +144,7 @@ static int validate_via_host(const char *code_path, const uint8_t *params, size_
         return EXIT_ERROR;
     }
     pvf_execute_request rq = {
+        .size = sizeof(pvf_execute_request),
         .code = code,
         .code_len = code_len,
         .parent_head = vp.parent_head.ptr,

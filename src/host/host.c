@@ -28,9 +28,11 @@ const executor_params *host_params_or_empty(const executor_params *ep)
     return ep ? ep : &empty;
 }
 
-void pvf_host_config_init(pvf_host_config *cfg)
+/* The library's defaults, in a struct of this library's own size. */
+static void config_defaults(pvf_host_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    cfg->size = sizeof *cfg;
     cfg->execute_workers_max = EXEC_QUEUE_MAX_WORKERS_DEFAULT;
     cfg->prepare_workers_soft_max = PREPARE_QUEUE_SOFT_CAP_DEFAULT;
     cfg->prepare_workers_hard_max = PREPARE_QUEUE_HARD_CAP_DEFAULT;
@@ -48,6 +50,53 @@ void pvf_host_config_init(pvf_host_config *cfg)
     cfg->secure_validator_mode = true;
     cfg->tier = PVF_TIER_DEFAULT;
     cfg->log_level = PVF_LOG_WARNING;
+}
+
+/* A caller's size-prefixed struct (include/pvf/host.h, "ABI") into `full`, which holds this
+ * library's defaults: the caller's bytes over them up to its size; bytes past what this library
+ * knows must be zero. False with why in err. */
+static bool take_sized(void *full, size_t full_size, const void *given, size_t given_size, const char *what, char *err,
+                       size_t errlen)
+{
+    if (given_size < sizeof(size_t)) {
+        snprintf(err, errlen, "%s.size is %zu: initialise it with %s_init", what, given_size, what);
+        return false;
+    }
+    const uint8_t *g = given;
+    for (size_t i = full_size; i < given_size; i++)
+        if (g[i]) {
+            snprintf(err, errlen, "%s has fields this libpvf %s does not know (set at byte %zu of %zu)", what,
+                     PVF_VERSION, i, given_size);
+            return false;
+        }
+    memcpy(full, given, given_size < full_size ? given_size : full_size);
+    *(size_t *)full = full_size;
+    return true;
+}
+
+/* Defaults into the caller's struct of `size` bytes (its prefix when it is older than this
+ * library; zeros past our fields when it is newer). */
+static void init_sized(void *dst, size_t size, const void *defaults, size_t full_size)
+{
+    if (size > full_size)
+        memset(dst, 0, size);
+    memcpy(dst, defaults, size < full_size ? size : full_size);
+    if (size >= sizeof(size_t))
+        *(size_t *)dst = size;
+}
+
+void pvf_host_config_init_sized(pvf_host_config *cfg, size_t size)
+{
+    pvf_host_config d;
+    config_defaults(&d);
+    init_sized(cfg, size, &d, sizeof d);
+}
+
+void pvf_execute_request_init_sized(pvf_execute_request *rq, size_t size)
+{
+    pvf_execute_request d;
+    memset(&d, 0, sizeof d);
+    init_sized(rq, size, &d, sizeof d);
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -188,8 +237,13 @@ static bool check_security(pvf_host *h, char *err, size_t errlen)
     return true;
 }
 
-pvf_host *pvf_host_start(const pvf_host_config *cfg, char *err, size_t errlen)
+pvf_host *pvf_host_start(const pvf_host_config *given, char *err, size_t errlen)
 {
+    pvf_host_config known;
+    config_defaults(&known);
+    if (!take_sized(&known, sizeof known, given, given->size, "pvf_host_config", err, errlen))
+        return NULL;
+    const pvf_host_config *cfg = &known;
     if (!cfg->cache_dir) {
         snprintf(err, errlen, "host config needs cache_dir");
         return NULL;
@@ -392,9 +446,15 @@ uint64_t pvf_host_submit_precheck(pvf_host *h, const uint8_t *code, size_t code_
 }
 
 
-uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request *rq, pvf_completion_fn cb,
+uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request *given, pvf_completion_fn cb,
                                  void *user_data)
 {
+    pvf_execute_request known;
+    memset(&known, 0, sizeof known);
+    char why[160];
+    if (!take_sized(&known, sizeof known, given, given->size, "pvf_execute_request", why, sizeof why))
+        return 0;
+    const pvf_execute_request *rq = &known;
     host_request *r = new_request(h, PVF_REQUEST_EXECUTE, rq->code, rq->code_len, rq->executor_params, cb,
                                   user_data);
     if (!r)
@@ -593,11 +653,16 @@ void pvf_host_execute(pvf_host *h, const pvf_execute_request *req, pvf_execute_r
 {
     sync_wait w;
     sync_init(&w);
-    if (!pvf_host_submit_execute(h, req, sync_done, &w)) {
+    pvf_execute_request known;
+    char why[160] = "out of memory or the host is stopping";
+    bool sized = take_sized(&known, sizeof known, req, req->size, "pvf_execute_request", why, sizeof why);
+    if (!sized || !pvf_host_submit_execute(h, req, sync_done, &w)) {
+        if (sized)
+            snprintf(why, sizeof why, "out of memory or the host is stopping");
         memset(out, 0, sizeof *out);
         out->verdict = PVF_VERDICT_INTERNAL;
         snprintf(out->reason, sizeof out->reason, "Internal");
-        snprintf(out->message, sizeof out->message, "out of memory or the host is stopping");
+        snprintf(out->message, sizeof out->message, "%s", why);
         return;
     }
     sync_await(&w);

@@ -150,7 +150,7 @@ static void adder_block_free(adder_block *a)
 /* A backing execution of the block with `code` (views into a). */
 static void adder_request(const adder_block *a, const uint8_t *code, size_t code_len, pvf_execute_request *rq)
 {
-    memset(rq, 0, sizeof *rq);
+    pvf_execute_request_init(rq);
     rq->code = code;
     rq->code_len = code_len;
     rq->parent_head = a->vp.parent_head.ptr;

@@ -110,7 +110,7 @@ static bool make_request(const uint8_t *code, size_t code_len, const uint8_t *pa
         test_fail(__FILE__, __LINE__, "bad params file: %s", e.msg);
         return false;
     }
-    memset(rq, 0, sizeof *rq);
+    pvf_execute_request_init(rq);
     rq->code = code;
     rq->code_len = code_len;
     rq->parent_head = vp.parent_head.ptr;
@@ -210,7 +210,7 @@ TEST(pvfhost_precheck_garbage_invalid_never_retried)
 
     /* Execution of the same code: a deterministic preparation error. */
     pvf_execute_request rq;
-    memset(&rq, 0, sizeof rq);
+    pvf_execute_request_init(&rq);
     rq.code = garbage;
     rq.code_len = sizeof garbage;
     pvf_execute_result r;
@@ -241,7 +241,7 @@ TEST(pvfhost_precheck_links_the_host_functions)
     CHECK(!strcmp(pr.reason, "RuntimeConstruction"));
     CHECK_STR_CONTAINS(pr.message, "ext_hashing_blake2_256_version_1");
     pvf_execute_request rq;
-    memset(&rq, 0, sizeof rq);
+    pvf_execute_request_init(&rq);
     rq.code = code;
     rq.code_len = len;
     rq.kind = PVF_KIND_BACKING;
@@ -1022,7 +1022,7 @@ TEST(pvfhost_compressed_code_bomb_invalid)
     CHECK(pvf_host_artifact_path(f.h, bomb, len, NULL) == NULL);
 
     pvf_execute_request rq;
-    memset(&rq, 0, sizeof rq);
+    pvf_execute_request_init(&rq);
     rq.code = bomb;
     rq.code_len = len;
     rq.kind = PVF_KIND_APPROVAL;
@@ -1229,7 +1229,7 @@ TEST(pvfhost_prepare_timeout_precheck_failed)
     CHECK_EQ_U64(pvf_host_prepare_worker_pid(f.h), (uint64_t)-1);
 
     pvf_execute_request rq;
-    memset(&rq, 0, sizeof rq);
+    pvf_execute_request_init(&rq);
     rq.code = code;
     rq.code_len = len;
     rq.kind = PVF_KIND_BACKING;
@@ -1297,7 +1297,7 @@ TEST(pvfhost_prepare_worker_spawn_failure_failed)
             CHECK(pvf_host_artifact_path(f.h, code, len, NULL) == NULL);
         }
         pvf_execute_request rq;
-        memset(&rq, 0, sizeof rq);
+        pvf_execute_request_init(&rq);
         rq.code = code;
         rq.code_len = len;
         pvf_execute_result r;
@@ -1465,6 +1465,67 @@ TEST(pvfhost_log_callback_levels_and_silence)
         CHECK(n <= 0);
         if (n > 0)
             test_fail(__FILE__, __LINE__, "the host wrote to stderr without a log callback: %s", buf);
+    }
+    test_workdir_finish(&w);
+}
+
+/* Issue 15: the size-prefixed structs. A program built against another libpvf passes its own
+ * sizeof: an older one (smaller) gets defaults for what it lacks, a newer one (bigger) is
+ * refused only when it set a field this library does not know; size 0 (never initialised) is
+ * refused with the fix in the message. */
+TEST(pvfhost_abi_sized_structs)
+{
+    test_workdir w;
+    if (!test_workdir_init(&w, "pvf-host-abi", false))
+        return;
+    char err[512];
+    pvf_host_config cfg;
+    test_host_config(&cfg, w.cache, w.log);
+
+    pvf_host_config zero = cfg;
+    zero.size = 0;
+    CHECK(pvf_host_start(&zero, err, sizeof err) == NULL);
+    CHECK_STR_CONTAINS(err, "pvf_host_config.size is 0: initialise it with pvf_host_config_init");
+
+    /* an older program, compiled before `log` existed: what lies past its size is not read */
+    host_log_capture c = { .mu = PTHREAD_MUTEX_INITIALIZER };
+    pvf_host_config older = cfg;
+    older.size = offsetof(pvf_host_config, log);
+    older.log = capture_host_log;
+    older.log_user = &c;
+    older.no_sandbox = true;                /* would log a warning, were it read */
+    older.secure_validator_mode = false;
+    pvf_host *h = pvf_host_start(&older, err, sizeof err);
+    CHECK(h != NULL);
+    pvf_host_stop(h);
+    CHECK_EQ_U64(c.warnings, 0);
+
+    /* a newer program: its extra bytes must be zero */
+    struct { pvf_host_config cfg; uint64_t unknown_field; } newer;
+    memset(&newer, 0, sizeof newer);
+    pvf_host_config_init_sized(&newer.cfg, sizeof newer);
+    CHECK_EQ_U64(newer.cfg.size, sizeof newer);
+    newer.cfg.cache_dir = w.cache;
+    newer.cfg.log = test_host_log;
+    h = pvf_host_start(&newer.cfg, err, sizeof err);
+    CHECK(h != NULL);
+    pvf_host_stop(h);
+    newer.unknown_field = 1;
+    CHECK(pvf_host_start(&newer.cfg, err, sizeof err) == NULL);
+    CHECK_STR_CONTAINS(err, "fields this libpvf");
+
+    /* a request never initialised: no verdict, the fix in the message */
+    h = pvf_host_start(&cfg, err, sizeof err);
+    if (h) {
+        pvf_execute_request rq;
+        memset(&rq, 0, sizeof rq);
+        pvf_execute_result r;
+        pvf_host_execute(h, &rq, &r);
+        CHECK_EQ_U64(r.verdict, PVF_VERDICT_INTERNAL);
+        CHECK_STR_CONTAINS(r.message, "initialise it with pvf_execute_request_init");
+        CHECK_EQ_U64(pvf_host_submit_execute(h, &rq, NULL, NULL), 0);
+        pvf_execute_result_free(&r);
+        pvf_host_stop(h);
     }
     test_workdir_finish(&w);
 }

@@ -246,7 +246,7 @@ static bool make_request(const adder_case *a, const uint8_t *code, size_t code_l
         test_fail(__FILE__, __LINE__, "bad params file: %s", e.msg);
         return false;
     }
-    memset(rq, 0, sizeof *rq);
+    pvf_execute_request_init(rq);
     rq->code = code;
     rq->code_len = code_len;
     rq->parent_head = vp.parent_head.ptr;

@@ -339,7 +339,7 @@ static bool wait_job(ffix *f, int kind, long *worker, long *job)
 static void code_request(const uint8_t *code, size_t len, pvf_exec_request_kind kind, uint64_t timeout_ms,
                          pvf_execute_request *rq)
 {
-    memset(rq, 0, sizeof *rq);
+    pvf_execute_request_init(rq);
     rq->code = code;
     rq->code_len = len;
     rq->kind = kind;
