@@ -69,7 +69,10 @@ int main()
     return same && cfg.secure_validator_mode ? 0 : 1;
 }
 CPP
-if g++ -std=c++11 -Wall -Werror -Iinclude "$tmp/version.cpp" -L"$BUILD/lib" -lpvf -Wl,-rpath,"$PWD/$BUILD/lib" \
+# a sanitized build's library needs the sanitizers' runtime in the program too
+cxx=(g++)
+[[ $BUILD == *asan* ]] && cxx=(clang++ -fsanitize=address,undefined)
+if "${cxx[@]}" -std=c++11 -Wall -Werror -Iinclude "$tmp/version.cpp" -L"$BUILD/lib" -lpvf -Wl,-rpath,"$PWD/$BUILD/lib" \
     -o "$tmp/version" 2>"$tmp/err" && out=$("$tmp/version"); then
     ok
 else
