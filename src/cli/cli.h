@@ -42,6 +42,10 @@ int cmd_inspect(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_call(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+
+/* cli_error.c: print "pvf CMD: message" on stderr, and with json also {"outcome":"error",
+ * "error":message} on stdout; returns exit_status (EXIT_USAGE or EXIT_ERROR). */
+int cli_fail(bool json, const char *cmd, int exit_status, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int cmd_precheck(int argc, char **argv);
 int cmd_bench_host(int argc, char **argv);
 int cmd_check_security(int argc, char **argv);

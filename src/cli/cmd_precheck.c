@@ -305,6 +305,8 @@ int cmd_precheck(int argc, char **argv)
     bool json = false;
     cli_host_opts o;
     memset(&o, 0, sizeof o);
+    for (int i = 1; i < argc; i++)      /* errors in JSON too, wherever --json stands */
+        json = json || !strcmp(argv[i], "--json");
     for (int i = 1; i < argc; i++) {
         int used = cli_host_option(argc, argv, &i, &o);
         if (used < 0)
@@ -314,24 +316,24 @@ int cmd_precheck(int argc, char **argv)
         if (!strcmp(argv[i], "--code") && i + 1 < argc) code_path = argv[++i];
         else if (!strcmp(argv[i], "--json")) json = true;
         else if (!strcmp(argv[i], "--help")) { usage(); return 0; }
-        else return usage();
+        else if (!strcmp(argv[i], "--code"))
+            return cli_fail(json, "precheck", EXIT_USAGE, "--code needs a value");
+        else
+            return cli_fail(json, "precheck", EXIT_USAGE, "unknown option '%s' (pvf precheck --help)", argv[i]);
     }
     if (!code_path)
-        return usage();
+        return cli_fail(json, "precheck", EXIT_USAGE, "--code FILE is required (pvf precheck --help)");
     if (o.in_process)
         return precheck_in_process(code_path, json);
     size_t len;
     uint8_t *code = file_read(code_path, &len);
-    if (!code) {
-        fprintf(stderr, "pvf precheck: cannot read %s: %s\n", code_path, strerror(errno));
-        return EXIT_ERROR;
-    }
+    if (!code)
+        return cli_fail(json, "precheck", EXIT_ERROR, "cannot read %s: %s", code_path, strerror(errno));
     char err[1024];
     pvf_host *h = cli_host_start(&o, err, sizeof err);
     if (!h) {
-        fprintf(stderr, "pvf precheck: %s\n", err);
         free(code);
-        return EXIT_ERROR;
+        return cli_fail(json, "precheck", EXIT_ERROR, "%s", err);
     }
     pvf_precheck_result r;
     pvf_host_precheck(h, code, len, o.ep, &r);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/cputime.h"
 #include "pvf/host.h"
 #include "pvf/runtime.h"
 #include "runtime/validation.h"
@@ -90,12 +91,13 @@ static cli_outcome host_outcome(pvf_verdict v)
                                                                           : CLI_OUTCOME_ERROR;
 }
 
-static void print_host(const pvf_execute_result *r, bool json)
+/* wall_ms: the whole call through the host, preparation and queueing included. */
+static void print_host(const pvf_execute_result *r, double wall_ms, bool json)
 {
     if (!json) {
         if (r->verdict == PVF_VERDICT_VALID) {
-            printf("valid (execute %.3f ms CPU, prepare %.3f ms CPU, via host)\n", r->execute_ns / 1e6,
-                   r->prepare_cpu_ns / 1e6);
+            printf("valid (execute %.3f ms CPU, prepare %.3f ms CPU, %.3f ms wall, via host)\n", r->execute_ns / 1e6,
+                   r->prepare_cpu_ns / 1e6, wall_ms);
             print_result_text(r->result, r->result_len);
         } else {
             printf("%s: %s(%s): %s\n", cli_outcome_name(host_outcome(r->verdict)), pvf_verdict_name(r->verdict), r->reason,
@@ -118,7 +120,8 @@ static void print_host(const pvf_execute_result *r, bool json)
         printf(",\"cpu_ms\":%.3f", r->execute_ns / 1e6);
     else
         printf(",\"cpu_ms\":null");
-    printf(",\"prepare_cpu_ms\":%.3f,\"attempts\":%u}\n", r->prepare_cpu_ns / 1e6, r->attempts);
+    printf(",\"prepare_cpu_ms\":%.3f,\"wall_ms\":%.3f,\"attempts\":%u}\n", r->prepare_cpu_ns / 1e6, wall_ms,
+           r->attempts);
 }
 
 static int validate_via_host(const char *code_path, const uint8_t *params, size_t params_len, cli_host_opts *o,
@@ -126,22 +129,17 @@ static int validate_via_host(const char *code_path, const uint8_t *params, size_
 {
     validation_params vp;
     wasm_error werr = { 0 };
-    if (!validation_params_decode_all(params, params_len, &vp, &werr)) {
-        fprintf(stderr, "pvf validate: bad ValidationParams: %s\n", werr.msg);
-        return EXIT_ERROR;
-    }
+    if (!validation_params_decode_all(params, params_len, &vp, &werr))
+        return cli_fail(json, "validate", EXIT_ERROR, "bad ValidationParams: %s", werr.msg);
     size_t code_len;
     uint8_t *code = file_read(code_path, &code_len);
-    if (!code) {
-        fprintf(stderr, "pvf validate: cannot read %s: %s\n", code_path, strerror(errno));
-        return EXIT_ERROR;
-    }
+    if (!code)
+        return cli_fail(json, "validate", EXIT_ERROR, "cannot read %s: %s", code_path, strerror(errno));
     char err[1024];
     pvf_host *h = cli_host_start(o, err, sizeof err);
     if (!h) {
-        fprintf(stderr, "pvf validate: %s\n", err);
         free(code);
-        return EXIT_ERROR;
+        return cli_fail(json, "validate", EXIT_ERROR, "%s", err);
     }
     pvf_execute_request rq = {
         .size = sizeof(pvf_execute_request),
@@ -158,10 +156,12 @@ static int validate_via_host(const char *code_path, const uint8_t *params, size_
     };
     memcpy(rq.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
     pvf_execute_result r;
+    double t0 = walltime_ms();
     pvf_host_execute(h, &rq, &r);
+    double wall = walltime_ms() - t0;
     cli_host_stop(h, o);
     free(code);
-    print_host(&r, json);
+    print_host(&r, wall, json);
     pvf_execute_result_free(&r);
     return cli_outcome_exit(host_outcome(r.verdict));
 }
@@ -172,6 +172,8 @@ int cmd_validate(int argc, char **argv)
     bool json = false;
     cli_host_opts o;
     memset(&o, 0, sizeof o);
+    for (int i = 1; i < argc; i++)      /* errors in JSON too, wherever --json stands */
+        json = json || !strcmp(argv[i], "--json");
     for (int i = 1; i < argc; i++) {
         int used = cli_host_option(argc, argv, &i, &o);
         if (used < 0)
@@ -182,16 +184,18 @@ int cmd_validate(int argc, char **argv)
         else if (!strcmp(argv[i], "--params") && i + 1 < argc) params_path = argv[++i];
         else if (!strcmp(argv[i], "--json")) json = true;
         else if (!strcmp(argv[i], "--help")) { usage(); return 0; }
-        else return usage();
+        else if (!strcmp(argv[i], "--code") || !strcmp(argv[i], "--params"))
+            return cli_fail(json, "validate", EXIT_USAGE, "%s needs a value", argv[i]);
+        else
+            return cli_fail(json, "validate", EXIT_USAGE, "unknown option '%s' (pvf validate --help)", argv[i]);
     }
     if (!code_path || !params_path)
-        return usage();
+        return cli_fail(json, "validate", EXIT_USAGE, "%s is required (pvf validate --help)",
+                        !code_path ? "--code FILE" : "--params FILE");
     size_t params_len;
     uint8_t *params = file_read(params_path, &params_len);
-    if (!params) {
-        fprintf(stderr, "pvf validate: cannot read %s: %s\n", params_path, strerror(errno));
-        return EXIT_ERROR;
-    }
+    if (!params)
+        return cli_fail(json, "validate", EXIT_ERROR, "cannot read %s: %s", params_path, strerror(errno));
     if (!o.in_process) {
         int rc = validate_via_host(code_path, params, params_len, &o, json);
         free(params);

@@ -1,5 +1,6 @@
 /* main.c — `pvf SUBCOMMAND ...`: finds the subcommand and runs it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -67,8 +68,36 @@ bool cli_apply_tier(pvf_code *code, char *err, size_t errlen)
     return true;
 }
 
+/* `--name=value` is `--name value` for every command: split in place into a new argv (the
+ * strings stay argv's, the '=' becomes the name's end). NULL when out of memory. */
+static char **split_equals(int *argc, char **argv)
+{
+    int n = *argc;
+    for (int i = 1; i < *argc; i++)
+        n += !strncmp(argv[i], "--", 2) && strchr(argv[i], '=') != NULL;
+    char **out = calloc((size_t)n + 1, sizeof *out);
+    if (!out)
+        return NULL;
+    int k = 0;
+    for (int i = 0; i < *argc; i++) {
+        char *eq = i > 0 && !strncmp(argv[i], "--", 2) ? strchr(argv[i], '=') : NULL;
+        out[k++] = argv[i];
+        if (eq) {
+            *eq = 0;
+            out[k++] = eq + 1;
+        }
+    }
+    *argc = k;
+    return out;
+}
+
 int main(int argc, char **argv)
 {
+    argv = split_equals(&argc, argv);
+    if (!argv) {
+        fprintf(stderr, "pvf: out of memory\n");
+        return EXIT_ERROR;
+    }
     if (!take_tier(&argc, argv))
         return EXIT_USAGE;
     if (argc < 2) {
