@@ -5,14 +5,8 @@
 # time. Last line: "N passed, M failed[, K skipped]".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
+source tests/lib.sh
 PVF=$BUILD/bin/pvf
-DATA=${PVF_TESTDATA:-../shared/testdata}
-passed=0 failed=0 skipped=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "  FAIL: $*"; }
 
 # expect_error WANT_TEXT ARGS...: exit 2, WANT_TEXT on stderr, and (with --json) JSON on stdout
 expect_error() {
@@ -45,7 +39,6 @@ if [[ -f $CODE && -f $PARAMS ]]; then
     out=$("$PVF" validate --code="$CODE" --params="$PARAMS" 2>&1)
     [[ $out == "valid (execute "*" ms CPU, prepare "*" ms wall, via host)"* ]] && ok || bad "validate text: '$out'"
 else
-    [[ -n ${CI:-} ]] && bad "no adder in $DATA" || { skipped=1; echo "  skipped: the validations (no adder in $DATA)"; }
+    no_data "the validations: no adder in $DATA"
 fi
-echo "$passed passed, $failed failed, $skipped skipped"
-((failed == 0))
+finish

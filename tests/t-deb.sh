@@ -12,21 +12,13 @@
 # is enough). Last line: "N passed, M failed[, K skipped]".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-DATA=${PVF_TESTDATA:-../shared/testdata}
-passed=0 failed=0 skipped=0
-tmp=$(mktemp -d)
+source tests/lib.sh
 installed=
 cleanup() {
     [[ -n $installed ]] && dpkg --purge libpvf-dev pvf >/dev/null 2>&1
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "  FAIL: $*"; }
-skip() { skipped=$((skipped + 1)); echo "  skipped: $*"; }
-finish() { echo "$passed passed, $failed failed, $skipped skipped"; ((failed == 0)); exit; }
 
 if [[ $BUILD != build ]]; then skip "the packages under BUILD=$BUILD (built once, for BUILD=build)"; finish; fi
 if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null; then
@@ -37,7 +29,7 @@ fi
 if [[ $(id -u) != 0 ]]; then skip "not root (the same packages are built and installed by the run as root)"; finish; fi
 CODE=$DATA/pvf/kagome__pvf_hex_adder.wasm
 PARAMS=$DATA/inputs/adder/000.params.scale
-[[ -f $CODE && -f $PARAMS ]] || { skip "no adder in $DATA"; finish; }
+[[ -f $CODE && -f $PARAMS ]] || { no_data "no adder in $DATA"; finish; }
 CODE=$(cd "$(dirname "$CODE")" && pwd)/$(basename "$CODE")
 PARAMS=$(cd "$(dirname "$PARAMS")" && pwd)/$(basename "$PARAMS")
 

@@ -11,22 +11,13 @@
 # Last line: "N passed, M failed[, K skipped]".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-DATA=${PVF_TESTDATA:-../shared/testdata}
-passed=0 failed=0 skipped=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "  FAIL: $*"; }
-skip() { skipped=$((skipped + 1)); echo "  skipped: $*"; }
-finish() { echo "$passed passed, $failed failed, $skipped skipped"; ((failed == 0)); exit; }
+source tests/lib.sh
 
 CODE=$DATA/pvf/kagome__pvf_hex_adder.wasm
 PARAMS=$DATA/inputs/adder/000.params.scale
 if [[ $BUILD != build ]]; then skip "the install of BUILD=$BUILD (only the gcc build is installed)"; finish; fi
 if [[ ! -f $CODE || ! -f $PARAMS ]]; then
-    if [[ -n ${CI:-} ]]; then bad "no adder in $DATA"; else skip "no adder in $DATA"; fi
+    no_data "no adder in $DATA"
     finish
 fi
 CODE=$(cd "$(dirname "$CODE")" && pwd)/$(basename "$CODE")

@@ -164,18 +164,11 @@ static double burst(pvf_host *h, const pvf_execute_request *rq, size_t m)
  * /proc/PID/stat's utime, stime, cutime and cstime (fields 14-17, clock ticks). */
 static double child_tree_cpu_ms(long pid)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')');      /* the command may hold spaces */
+    char buf[1024];
+    const char *fields = proc_stat_fields(pid, buf, sizeof buf);
     unsigned long long t[4] = {0};
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &t[0], &t[1],
-                     &t[2], &t[3]) != 4)
+    if (!fields || sscanf(fields, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &t[0], &t[1],
+                          &t[2], &t[3]) != 4)
         return 0;
     return (double)(t[0] + t[1] + t[2] + t[3]) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }

@@ -135,3 +135,20 @@ uint64_t proc_status_kib(int fd, const char *path, const char *field)
         return 0;
     return (uint64_t)kib;
 }
+
+const char *proc_stat_fields(long pid, char *buf, size_t size)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f || size < 2) {
+        if (f)
+            fclose(f);
+        return NULL;
+    }
+    size_t n = fread(buf, 1, size - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' ? p + 2 : NULL;
+}

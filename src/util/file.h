@@ -18,4 +18,8 @@ bool file_write(const char *path, const uint8_t *bytes, size_t len);
  * when fd >= 0 (kept open across a pivot_root), else from path. 0 when it can't be read. */
 uint64_t proc_status_kib(int fd, const char *path, const char *field);
 
+/* /proc/<pid>/stat read into buf; returns its fields after the command (which may hold spaces
+ * and parentheses), from the state letter on, or NULL when there is no such process. */
+const char *proc_stat_fields(long pid, char *buf, size_t size);
+
 #endif

@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include "test.h"
+#include "util/file.h"
 
 #include "pvf/host.h"
 #include "runtime/validation.h"
@@ -89,16 +90,9 @@ static long wait_child_of(long pid, unsigned timeout_ms)
 /* What /proc says of pid: its state letter, 0 when there is no such process. */
 static char proc_state(long pid)
 {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, fp);
-    fclose(fp);
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')');   /* comm may hold spaces and parens */
-    return p && p[1] == ' ' ? p[2] : '?';
+    char buf[512];
+    const char *fields = proc_stat_fields(pid, buf, sizeof buf);
+    return fields ? fields[0] : 0;
 }
 
 static void proc_comm(long pid, char *out, size_t cap)
@@ -721,6 +715,19 @@ TEST(pvfhost_fault_execute_worker_spawn_timeout)
 
 /* ================================================================ threads */
 
+/* A host that has validated the adder's block once — its workers up, the execute worker's next
+ * job spawned; false, nothing to free, when the adder or the host can't be had. */
+static bool ffix_adder_validated(ffix *f, uint8_t **adder, size_t *alen)
+{
+    *adder = test_read_data(ADDER, alen);
+    if (!*adder || !ffix_init(f, NULL, NULL)) {
+        free(*adder);
+        return false;
+    }
+    check_adder_valid(f, *adder, *alen);
+    return true;
+}
+
 /* The execute worker's one child, asleep waiting for its request (issue 14), or -1 when there
  * is not exactly that within 10 s: it is spawned right after the last answer, the last job reaped
  * after it, and on a loaded machine its instantiation may take a while. */
@@ -745,13 +752,10 @@ static long next_job_of(long worker)
 TEST(pvfhost_fault_idle_workers_single_threaded)
 {
     size_t alen;
-    uint8_t *adder = test_read_data(ADDER, &alen);
+    uint8_t *adder;
     ffix f;
-    if (!adder || !ffix_init(&f, NULL, NULL)) {
-        free(adder);
+    if (!ffix_adder_validated(&f, &adder, &alen))
         return;
-    }
-    check_adder_valid(&f, adder, alen);
     long prep = pvf_host_prepare_worker_pid(f.h), exec = pvf_host_execute_worker_pid(f.h);
     CHECK(prep > 0);
     CHECK(exec > 0);
@@ -773,13 +777,10 @@ TEST(pvfhost_fault_idle_workers_single_threaded)
 TEST(pvfhost_fault_job_ahead_dies_while_waiting)
 {
     size_t alen;
-    uint8_t *adder = test_read_data(ADDER, &alen);
+    uint8_t *adder;
     ffix f;
-    if (!adder || !ffix_init(&f, NULL, NULL)) {
-        free(adder);
+    if (!ffix_adder_validated(&f, &adder, &alen))
         return;
-    }
-    check_adder_valid(&f, adder, alen);
     long exec = pvf_host_execute_worker_pid(f.h);
     long next = next_job_of(exec);
     CHECK(next > 0);
