@@ -91,13 +91,8 @@ static char **split_equals(int *argc, char **argv)
     return out;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
-    argv = split_equals(&argc, argv);
-    if (!argv) {
-        fprintf(stderr, "pvf: out of memory\n");
-        return EXIT_ERROR;
-    }
     if (!take_tier(&argc, argv))
         return EXIT_USAGE;
     if (argc < 2) {
@@ -116,4 +111,16 @@ int main(int argc, char **argv)
     fprintf(stderr, "pvf: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    char **args = split_equals(&argc, argv);
+    if (!args) {
+        fprintf(stderr, "pvf: out of memory\n");
+        return EXIT_ERROR;
+    }
+    int rc = run(argc, args);
+    free(args);
+    return rc;
 }
