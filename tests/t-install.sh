@@ -47,12 +47,14 @@ run() {
 }
 if cc -std=c99 -Wall -Werror examples/validate.c $cflags $libs $rpath -o "$tmp/validate" 2>"$tmp/err"; then
     run "C example, shared libpvf" "$tmp/validate"
-    ldd "$tmp/validate" | grep -q "$prefix/lib/libpvf.so.0" || bad "the C example did not load the installed libpvf.so.0"
+    deps=$(ldd "$tmp/validate")    # whole, then searched: grep -q would end ldd's pipe early
+    [[ $deps == *"$prefix/lib/libpvf.so.0"* ]] || bad "the C example did not load the installed libpvf.so.0: $deps"
 else bad "building the C example: $(head -3 "$tmp/err")"; fi
 if cc -std=c99 -Wall -Werror examples/validate.c $cflags -static-libgcc -Wl,-Bstatic -lpvf -Wl,-Bdynamic \
     $(echo "$static_libs" | sed 's/-lpvf//') -L"$prefix/lib" -o "$tmp/validate-static" 2>"$tmp/err"; then
     run "C example, static libpvf" "$tmp/validate-static"
-    ! ldd "$tmp/validate-static" | grep -q libpvf || bad "the static C example still loads libpvf.so"
+    deps=$(ldd "$tmp/validate-static")
+    [[ $deps != *libpvf* ]] || bad "the static C example still loads libpvf.so"
 else bad "building the C example statically: $(head -3 "$tmp/err")"; fi
 if c++ -std=c++17 -Wall -Werror examples/validate.cpp $cflags $libs $rpath -o "$tmp/validate-cpp" 2>"$tmp/err"; then
     run "C++ example" "$tmp/validate-cpp"
