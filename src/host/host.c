@@ -224,15 +224,13 @@ static bool check_security(pvf_host *h, char *err, size_t errlen)
     char why[600];
     if (!pvf_security_refusal(st, why, sizeof why))
         return true;
+    char causes[1200];
+    likely_causes(st, causes, sizeof causes);
     if (h->cfg.secure_validator_mode) {
-        char causes[1200];
-        likely_causes(st, causes, sizeof causes);
         snprintf(err, errlen, "cannot start in secure validator mode: %s%s (the insecure option runs anyway)", why,
                  causes);
         return false;
     }
-    char causes[1200];
-    likely_causes(st, causes, sizeof causes);
     host_log(h, PVF_LOG_WARNING, "WARNING: running without a secure sandbox: %s%s", why, causes);
     return true;
 }
@@ -252,14 +250,12 @@ pvf_host *pvf_host_start(const pvf_host_config *given, char *err, size_t errlen)
         snprintf(err, errlen, "host config: give both worker paths, or neither (then they are searched for)");
         return NULL;
     }
-    pvf_host_config found = *cfg;
     char prepare[4200], execute[4200];
     if (!cfg->prepare_worker_path) {
         if (!pvf_find_workers(cfg->workers_dir, prepare, execute, sizeof prepare, err, errlen))
             return NULL;
-        found.prepare_worker_path = prepare;
-        found.execute_worker_path = execute;
-        cfg = &found;
+        known.prepare_worker_path = prepare;
+        known.execute_worker_path = execute;
     }
     if (cfg->execute_job_memory_mb > PVF_JOB_MEMORY_MB_MAX) {
         snprintf(err, errlen, "execute_job_memory_mb %llu is over the largest, %llu (1 TiB)",
@@ -446,14 +442,15 @@ uint64_t pvf_host_submit_precheck(pvf_host *h, const uint8_t *code, size_t code_
 }
 
 
-uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request *given, pvf_completion_fn cb,
-                                 void *user_data)
+/* pvf_host_submit_execute, saying why when it returns 0 (pvf_host_execute reports it). */
+static uint64_t submit_execute(pvf_host *h, const pvf_execute_request *given, pvf_completion_fn cb, void *user_data,
+                               char *why, size_t whylen)
 {
     pvf_execute_request known;
     memset(&known, 0, sizeof known);
-    char why[160];
-    if (!take_sized(&known, sizeof known, given, given->size, "pvf_execute_request", why, sizeof why))
+    if (!take_sized(&known, sizeof known, given, given->size, "pvf_execute_request", why, whylen))
         return 0;
+    snprintf(why, whylen, "out of memory or the host is stopping");
     const pvf_execute_request *rq = &known;
     host_request *r = new_request(h, PVF_REQUEST_EXECUTE, rq->code, rq->code_len, rq->executor_params, cb,
                                   user_data);
@@ -478,6 +475,13 @@ uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request *given, 
         return 0;
     }
     return submit(h, r);
+}
+
+uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request *rq, pvf_completion_fn cb,
+                                 void *user_data)
+{
+    char why[160];
+    return submit_execute(h, rq, cb, user_data, why, sizeof why);
 }
 
 bool pvf_host_heads_up(pvf_host *h, const pvf_heads_up_item *pvfs, size_t n)
@@ -653,12 +657,8 @@ void pvf_host_execute(pvf_host *h, const pvf_execute_request *req, pvf_execute_r
 {
     sync_wait w;
     sync_init(&w);
-    pvf_execute_request known;
-    char why[160] = "out of memory or the host is stopping";
-    bool sized = take_sized(&known, sizeof known, req, req->size, "pvf_execute_request", why, sizeof why);
-    if (!sized || !pvf_host_submit_execute(h, req, sync_done, &w)) {
-        if (sized)
-            snprintf(why, sizeof why, "out of memory or the host is stopping");
+    char why[160];
+    if (!submit_execute(h, req, sync_done, &w, why, sizeof why)) {
         memset(out, 0, sizeof *out);
         out->verdict = PVF_VERDICT_INTERNAL;
         snprintf(out->reason, sizeof out->reason, "Internal");

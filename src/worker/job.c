@@ -424,7 +424,7 @@ bool job_alive(const job *j)
     siginfo_t si;
     memset(&si, 0, sizeof si);
     if (waitid(P_PID, (id_t)j->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
-        return false;
+        return errno != ECHILD;     /* ECHILD: already gone, nothing more to wait for */
     return si.si_pid == 0;
 }
 

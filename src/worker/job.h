@@ -180,7 +180,8 @@ void job_wait(job *j, job_outcome *out);
  * job_wait. The input is written as the pipe takes it, by job_wait's loop. */
 void job_feed(job *j, const uint8_t *input, size_t len, uint64_t cpu_ms, uint64_t wall_ms);
 
-/* True while the job has not exited (a job with input still waiting for it). */
+/* True while the job has not exited (a job with input still waiting for it; job_wait's loop
+ * asks it too), without reaping it. */
 bool job_alive(const job *j);
 
 /* Collect a job job_wait left killed at its result (reap_pending); a no-op otherwise. */

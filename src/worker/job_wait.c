@@ -206,15 +206,6 @@ static void writer_pump(job *j)
     }
 }
 
-static bool job_has_exited(const job *j)
-{
-    siginfo_t si;
-    memset(&si, 0, sizeof si);
-    if (waitid(P_PID, (id_t)j->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
-        return errno == ECHILD;     /* already gone: nothing more to wait for */
-    return si.si_pid != 0;
-}
-
 static void kill_job(monitor *m, kill_reason why)
 {
     kill(m->j->pid, SIGKILL);
@@ -303,7 +294,7 @@ static void monitor_run(monitor *m)
             kill_job(m, KILLED_AT_RESULT);
             return;
         }
-        if (job_has_exited(m->j)) {
+        if (!job_alive(m->j)) {
             reader_pump(&m->reader, m->j->read_fd);    /* bytes written just before exit */
             return;
         }
