@@ -12,11 +12,8 @@
 #include "pvf/version.h"
 #include "wire/protocol.h"
 
-#if defined(__x86_64__) && defined(__linux__)
-#define NATIVE_TIER_BUILT true
-#else
-#define NATIVE_TIER_BUILT false
-#endif
+/* The native tier is built exactly where it is the default (pvf/engine.h says where). */
+#define NATIVE_TIER_BUILT (PVF_TIER_DEFAULT == PVF_TIER_NATIVE)
 
 #if defined(__clang__)
 #define COMPILER "clang " __clang_version__
