@@ -52,7 +52,7 @@ PUBLIC_A := $(BUILD)/lib/libpvf.a
 version_field = $(shell sed -n 's/^\#define PVF_$(1) \([0-9]*\).*/\1/p' include/pvf/version.h)
 VERSION  := $(call version_field,VERSION_MAJOR).$(call version_field,VERSION_MINOR).$(call version_field,VERSION_PATCH)
 SONAME   := libpvf.so.$(call version_field,ABI_VERSION)
-SHARED   := $(BUILD)/lib/libpvf.so.$(VERSION)
+SHARED   := $(BUILD)/lib/$(SONAME).$(call version_field,VERSION_MINOR).$(call version_field,VERSION_PATCH)
 PVF      := $(BUILD)/bin/pvf
 UNIT     := $(BUILD)/bin/pvf-unit-tests
 WORKERS  := $(WORKER_MAINS:src/worker/main/%.c=$(BUILD)/bin/pvf-%)

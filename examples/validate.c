@@ -92,15 +92,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "libpvf %s: %s\n", pvf_version(), err);
         return 2;
     }
-    pvf_execute_result r;
-    pvf_host_execute(h, &rq, &r);
-    printf("libpvf %s (compiled against %s): %s", pvf_version(), PVF_VERSION, pvf_verdict_name(r.verdict));
-    if (r.verdict == PVF_VERDICT_VALID)
-        printf(", a %zu-byte ValidationResult\n", r.result_len);
+    pvf_execute_result *r = pvf_host_execute(h, &rq);
+    if (!r) {
+        fprintf(stderr, "libpvf: out of memory\n");
+        return 2;
+    }
+    printf("libpvf %s (compiled against %s): %s", pvf_version(), PVF_VERSION, pvf_verdict_name(r->verdict));
+    if (r->verdict == PVF_VERDICT_VALID)
+        printf(", a %zu-byte ValidationResult\n", r->result_len);
     else
-        printf(": %s: %s\n", r.reason, r.message);
-    int rc = r.verdict == PVF_VERDICT_VALID ? 0 : 1;
-    pvf_execute_result_free(&r);
+        printf(": %s: %s\n", r->reason, r->message);
+    int rc = r->verdict == PVF_VERDICT_VALID ? 0 : 1;
+    pvf_execute_result_free(r);
     pvf_host_stop(h);
     rmdir(cache);
     free(code);

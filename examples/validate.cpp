@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -62,15 +63,17 @@ int main(int argc, char **argv)
         if (!host)
             throw std::runtime_error(err);
 
-        pvf_execute_result r;
-        pvf_host_execute(host.get(), &rq, &r);
-        bool valid = r.verdict == PVF_VERDICT_VALID;
-        std::printf("libpvf %s from C++: %s", pvf_version(), pvf_verdict_name(r.verdict));
+        std::unique_ptr<pvf_execute_result, decltype(&pvf_execute_result_free)> r(
+            pvf_host_execute(host.get(), &rq), pvf_execute_result_free);
+        if (!r)
+            throw std::bad_alloc();
+        bool valid = r->verdict == PVF_VERDICT_VALID;
+        std::printf("libpvf %s from C++: %s", pvf_version(), pvf_verdict_name(r->verdict));
         if (valid)
-            std::printf(", a %zu-byte ValidationResult\n", r.result_len);
+            std::printf(", a %zu-byte ValidationResult\n", r->result_len);
         else
-            std::printf(": %s: %s\n", r.reason, r.message);
-        pvf_execute_result_free(&r);
+            std::printf(": %s: %s\n", r->reason, r->message);
+        r.reset();
         host.reset();
         rmdir(cache);
         return valid ? 0 : 1;

@@ -49,7 +49,8 @@ pvf_list=$(dpkg -c "$pvf_deb" | awk '{ print $6 }') dev_list=$(dpkg -c "$dev_deb
 for f in ./usr/bin/pvf ./usr/lib/pvf/pvf-prepare-worker ./usr/lib/pvf/pvf-execute-worker ./usr/share/man/man1/pvf.1.gz; do
     grep -qx -- "$f" <<<"$pvf_list" || bad "pvf lacks $f"
 done
-grep -qE '^\./usr/lib/[^/]+/libpvf\.so\.0\.[0-9.]+$' <<<"$pvf_list" || bad "pvf lacks libpvf.so.0.*"
+abi=$(sed -n 's/^#define PVF_ABI_VERSION \([0-9]*\).*/\1/p' include/pvf/version.h)
+grep -qE "^\./usr/lib/[^/]+/libpvf\.so\.$abi\.[0-9.]+\$" <<<"$pvf_list" || bad "pvf lacks libpvf.so.$abi.*"
 for f in ./usr/include/pvf/host.h ./usr/include/pvf/api.h ./usr/share/man/man3/libpvf.3.gz; do
     grep -qx -- "$f" <<<"$dev_list" || bad "libpvf-dev lacks $f"
 done

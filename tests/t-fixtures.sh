@@ -69,6 +69,22 @@ expect('sign_ext: extend8_s(0x80) = -128', r('sign_ext', 0, 0x80) === 0xffffff80
 expect('multi_value: $pair(ptr, len) = (len, ptr); drop leaves len', r('multi_value', 3, 9) === 9n);
 expect('sat_float: trunc_sat(f32(len))', r('sat_float', 0, 1000) === 1000n);
 expect('bulk: memory.fill runs', r('bulk', 0, 16) === 0n);
+
+// logs: the five host calls its comment names, in order, then a trap.
+const calls = [];
+let logsMem;
+const text = (span) => Buffer.from(new Uint8Array(logsMem.buffer, Number(span & 0xffffffffn), Number(span >> 32n))).toString('latin1');
+const logs = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(`${dir}/logs.wasm`)), { env: {
+    ext_logging_log_version_1: (level, target, msg) => calls.push(`log ${level} ${text(target)}: ${text(msg)}`),
+    ext_misc_print_utf8_version_1: (s) => calls.push(`utf8 ${text(s)}`),
+    ext_misc_print_hex_version_1: (s) => calls.push(`hex ${Buffer.from(text(s), 'latin1').toString('hex')}`),
+    ext_misc_print_num_version_1: (n) => calls.push(`num ${n}`),
+} });
+logsMem = logs.exports.memory;
+let logsTrapped = false;
+try { logs.exports.validate_block(0, 0); } catch (e) { logsTrapped = e instanceof WebAssembly.RuntimeError; }
+expect('logs: log, print utf8/hex/num, panic log, trap',
+       logsTrapped && calls.join('|') === "log 2 pvf-test: hello|utf8 printed|hex dead|num 42|log 0 runtime: panicked at 'boom'");
 process.exit(failures ? 1 : 0);
 JS
 }
@@ -90,7 +106,7 @@ expect_exit() {
 if [[ -x $PVF ]]; then
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
-    for n in adder halt recurse; do
+    for n in adder halt recurse logs; do
         check "pvf prepare accepts $n.wasm" expect_exit 0 "$FIX/$n.wasm"
     done
     for n in sign_ext multi_value bulk sat_float; do

@@ -24,6 +24,7 @@ CODE=$(cd "$(dirname "$CODE")" && pwd)/$(basename "$CODE")
 PARAMS=$(cd "$(dirname "$PARAMS")" && pwd)/$(basename "$PARAMS")
 
 prefix=$tmp/prefix
+abi=$(sed -n 's/^#define PVF_ABI_VERSION \([0-9]*\).*/\1/p' include/pvf/version.h)    # the soname's number
 mkdir -p "$tmp/build"
 cp -a "$BUILD/obj" "$tmp/build/"          # up to date: only what the prefix changes is redone
 if make -s BUILD="$tmp/build" PREFIX="$prefix" install >"$tmp/install.log" 2>&1; then ok; else
@@ -48,7 +49,7 @@ run() {
 if cc -std=c99 -Wall -Werror examples/validate.c $cflags $libs $rpath -o "$tmp/validate" 2>"$tmp/err"; then
     run "C example, shared libpvf" "$tmp/validate"
     deps=$(ldd "$tmp/validate")    # whole, then searched: grep -q would end ldd's pipe early
-    [[ $deps == *"$prefix/lib/libpvf.so.0"* ]] || bad "the C example did not load the installed libpvf.so.0: $deps"
+    [[ $deps == *"$prefix/lib/libpvf.so.$abi"* ]] || bad "the C example did not load the installed libpvf.so.$abi: $deps"
 else bad "building the C example: $(head -3 "$tmp/err")"; fi
 if cc -std=c99 -Wall -Werror examples/validate.c $cflags -static-libgcc -Wl,-Bstatic -lpvf -Wl,-Bdynamic \
     $(echo "$static_libs" | sed 's/-lpvf//') -L"$prefix/lib" -o "$tmp/validate-static" 2>"$tmp/err"; then

@@ -70,17 +70,19 @@ func main() {
 	if host == nil {
 		fail("libpvf: %s", C.GoString(&errBuf[0]))
 	}
-	var r C.pvf_execute_result
-	C.pvf_host_execute(host, &rq, &r)
+	r := C.pvf_host_execute(host, &rq)
+	if r == nil {
+		fail("libpvf: out of memory")
+	}
 	verdict := C.GoString(C.pvf_verdict_name(r.verdict))
 	valid := r.verdict == C.PVF_VERDICT_VALID
 	if valid {
 		fmt.Printf("libpvf %s from Go: %s, a %d-byte ValidationResult\n", C.GoString(C.pvf_version()), verdict, r.result_len)
 	} else {
 		fmt.Printf("libpvf %s from Go: %s: %s: %s\n", C.GoString(C.pvf_version()), verdict,
-			C.GoString(&r.reason[0]), C.GoString(&r.message[0]))
+			C.GoString(r.reason), C.GoString(r.message))
 	}
-	C.pvf_execute_result_free(&r)
+	C.pvf_execute_result_free(r)
 	C.pvf_host_stop(host)
 	if !valid {
 		os.Exit(1)

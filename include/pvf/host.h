@@ -8,12 +8,14 @@
  *   pvf_host_config_init(&cfg);
  *   cfg.cache_dir = "/var/cache/pvf";     // the worker binaries: found (pvf_find_workers)
  *   pvf_host *h = pvf_host_start(&cfg, err, sizeof err);
- *   pvf_precheck_result pr;
- *   pvf_host_precheck(h, code, code_len, NULL, &pr);       // pr.outcome == PVF_PRECHECK_VALID
- *   pvf_execute_request rq = {.code = code, .code_len = code_len, .pov = pov, ...};
- *   pvf_execute_result r;
- *   pvf_host_execute(h, &rq, &r);                          // r.verdict == PVF_VERDICT_VALID
- *   pvf_execute_result_free(&r);
+ *   pvf_precheck_result *pr = pvf_host_precheck(h, code, code_len, NULL);  // pr->outcome == PVF_PRECHECK_VALID
+ *   pvf_precheck_result_free(pr);
+ *   pvf_execute_request rq;
+ *   pvf_execute_request_init(&rq);
+ *   rq.code = code, rq.code_len = code_len;
+ *   pvf_execute_request_set_params(&rq, params, params_len, err, sizeof err);
+ *   pvf_execute_result *r = pvf_host_execute(h, &rq);     // r->verdict == PVF_VERDICT_VALID
+ *   pvf_execute_result_free(r);
  *   pvf_host_stop(h);
  *
  * Threading model. pvf_host_start starts one host thread, which owns all
@@ -175,18 +177,26 @@ typedef enum pvf_precheck_outcome {
     PVF_PRECHECK_FAILED,      /* a non-deterministic error: no vote (reason names it) */
 } pvf_precheck_outcome;
 
+/*
+ * ABI: the result structs below are made by the library and handed over as pointers; a program
+ * reads their fields but never declares, copies or sizes one itself, so a later library may
+ * append fields (it never moves or changes one). Their strings and bytes belong to the result
+ * and go with its _free.
+ */
 typedef struct pvf_precheck_result {
     pvf_precheck_outcome outcome;
-    char reason[48];          /* PrepareError variant ("Prevalidation", "TimedOut"…); "" when valid */
-    char message[512];        /* its message */
+    const char *reason;       /* PrepareError variant ("Prevalidation", "TimedOut"…); "" when valid */
+    const char *message;      /* its message; "" when valid */
     uint64_t prepare_cpu_ns;  /* CPU time of the preparation (0 when it was cached) */
     bool cached;              /* answered from the table without preparing */
 } pvf_precheck_result;
 
 /* Precheck code (possibly compressed) under ep with the precheck timeout.
- * Never retries a failure (§1.1): a FailedToProcess entry answers as is. */
-PVF_API void pvf_host_precheck(pvf_host *h, const uint8_t *code, size_t code_len,
-                       const struct executor_params *ep, pvf_precheck_result *out);
+ * Never retries a failure (§1.1): a FailedToProcess entry answers as is. Free the result with
+ * pvf_precheck_result_free; NULL only when there is no memory even for the result. */
+PVF_API pvf_precheck_result *pvf_host_precheck(pvf_host *h, const uint8_t *code, size_t code_len,
+                                               const struct executor_params *ep);
+PVF_API void pvf_precheck_result_free(pvf_precheck_result *r);   /* NULL is a no-op */
 
 /* Path of the cached artifact for code under ep, or NULL when it is not
  * Prepared (valid until the next call on h). For tests and tools. */
@@ -258,14 +268,18 @@ PVF_API void pvf_executor_params_free(pvf_executor_params *ep);
 
 typedef struct pvf_execute_result {
     pvf_verdict verdict;
-    char reason[48];            /* the variant: "HardTimeout", "CorruptedArtifact", "JobDied"… */
-    char message[512];          /* details */
-    uint8_t *result;            /* Valid: SCALE ValidationResult (malloc'd) */
+    const char *reason;         /* the variant: "HardTimeout", "CorruptedArtifact", "JobDied"…; "" when valid */
+    const char *message;        /* details: for Invalid the runtime's panic message and a wasm backtrace */
+    const uint8_t *result;      /* Valid: SCALE ValidationResult */
     size_t result_len;
     uint64_t prepare_cpu_ns;    /* when this call had to prepare */
     uint64_t execute_ns;        /* the job's CPU time as the worker reported it (last attempt) */
     unsigned attempts;          /* execution attempts made (retries included) */
     unsigned preparations;      /* preparations this call ran (re-preparations included) */
+    const char *runtime_log;    /* what the runtime logged in the last attempt (ext_logging_log,
+                                 * ext_misc_print_*), one "LEVEL target: message" line each; "" when
+                                 * nothing. Also passed to the host's log callback, each line tagged
+                                 * with the request */
 } pvf_execute_result;
 
 /*
@@ -275,10 +289,11 @@ typedef struct pvf_execute_result {
  * AmbiguousJobDeath / JobError / Internal / RuntimeConstruction and
  * CorruptedArtifact) after the retry delay, re-preparing immediately for the
  * last class, as long as the delay still fits in the timeout; backing never
- * retries. Always fills *out; free it with pvf_execute_result_free.
+ * retries. Free the result with pvf_execute_result_free; NULL only when there is no memory even
+ * for the result (a request that can't be taken is an Internal result saying why).
  */
-PVF_API void pvf_host_execute(pvf_host *h, const pvf_execute_request *req, pvf_execute_result *out);
-PVF_API void pvf_execute_result_free(pvf_execute_result *r);
+PVF_API pvf_execute_result *pvf_host_execute(pvf_host *h, const pvf_execute_request *req);
+PVF_API void pvf_execute_result_free(pvf_execute_result *r);     /* NULL is a no-op */
 
 PVF_API const char *pvf_verdict_name(pvf_verdict v);                  /* "Valid", "PossiblyInvalid"… */
 PVF_API const char *pvf_precheck_outcome_name(pvf_precheck_outcome o); /* "Valid", "Invalid", "Failed" */
@@ -287,16 +302,17 @@ PVF_API const char *pvf_precheck_outcome_name(pvf_precheck_outcome o); /* "Valid
 
 typedef enum pvf_request_type { PVF_REQUEST_PRECHECK = 0, PVF_REQUEST_EXECUTE = 1 } pvf_request_type;
 
+/* Made by the library, like the results (fields may be appended, never moved). */
 typedef struct pvf_completion {
     uint64_t id;                    /* what the submit call returned */
     pvf_request_type type;
     void *user_data;
-    pvf_precheck_result precheck;   /* PVF_REQUEST_PRECHECK */
-    pvf_execute_result execute;     /* PVF_REQUEST_EXECUTE; free with pvf_completion_free */
+    pvf_precheck_result *precheck;  /* PVF_REQUEST_PRECHECK, else NULL */
+    pvf_execute_result *execute;    /* PVF_REQUEST_EXECUTE, else NULL */
 } pvf_completion;
 
-/* Runs on the host thread. It may keep c->execute.result by setting it to
- * NULL (it then owns it); everything else is freed after it returns. */
+/* Runs on the host thread. It may keep c->precheck or c->execute by setting the field to NULL
+ * (it then owns the result and frees it); everything else is freed after it returns. */
 typedef void (*pvf_completion_fn)(pvf_completion *c, void *user_data);
 
 /* Queue a precheck / an execution. Everything is copied. Returns the
@@ -308,9 +324,9 @@ PVF_API uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request 
 
 /* Readable while completions of callback-less requests wait. */
 PVF_API int pvf_host_completion_fd(const pvf_host *h);
-/* Take the oldest waiting completion; false when there is none. */
-PVF_API bool pvf_host_next_completion(pvf_host *h, pvf_completion *out);
-PVF_API void pvf_completion_free(pvf_completion *c);
+/* Take the oldest waiting completion (free it with pvf_completion_free); NULL when there is none. */
+PVF_API pvf_completion *pvf_host_next_completion(pvf_host *h);
+PVF_API void pvf_completion_free(pvf_completion *c);       /* NULL is a no-op */
 
 typedef struct pvf_heads_up_item {
     const uint8_t *code;

@@ -52,6 +52,9 @@ typedef enum pvf_outcome {
     PVF_OUTCOME_ERROR = 2,      /* the code could not be run (construction, resources) */
 } pvf_outcome;
 
+/* The most a call keeps of what the runtime logged, with its NUL. */
+#define PVF_RUNTIME_LOG_MAX 4096
+
 typedef struct pvf_call_result {
     pvf_outcome outcome;
     uint8_t *output;            /* malloc'd; free() it */
@@ -59,6 +62,10 @@ typedef struct pvf_call_result {
     char reason[512];           /* why, when not OK */
     char backtrace[1024];       /* a trap's wasm backtrace (pvf_trap_backtrace), or "" */
     double cpu_ms;              /* CPU time of instantiation + call */
+    char log[PVF_RUNTIME_LOG_MAX];  /* what the runtime logged (ext_logging_log, ext_misc_print_*):
+                                 * "ERROR target: message" / "PRINT: text" lines, printable ASCII,
+                                 * each ending in '\n'; the first that fit, then a count of the
+                                 * rest. Never read back by the runtime: logging changes nothing */
 } pvf_call_result;
 
 /*

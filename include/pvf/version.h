@@ -19,7 +19,7 @@
 /* The release, as numbers (zstd's scheme: NUMBER = MAJOR * 10000 + MINOR * 100 + PATCH) and as
  * the string the workers' handshake compares. */
 #define PVF_VERSION_MAJOR 0
-#define PVF_VERSION_MINOR 4
+#define PVF_VERSION_MINOR 5
 #define PVF_VERSION_PATCH 0
 #define PVF_VERSION_NUMBER (PVF_VERSION_MAJOR * 10000 + PVF_VERSION_MINOR * 100 + PVF_VERSION_PATCH)
 #define PVF_VERSION_STR_(x) #x
@@ -29,14 +29,14 @@
 
 /* The shared library's ABI: libpvf.so.PVF_ABI_VERSION is its soname, raised whenever a public
  * declaration changes incompatibly (a removed function, a changed struct layout). */
-#define PVF_ABI_VERSION 0
+#define PVF_ABI_VERSION 1
 
 #define PVF_ENGINE_VERSION "pvf-engine-0.3.0"   /* printable, no whitespace; 0.2: the native tier, 0.3: its registers, guard pages, backtraces */
 
 PVF_BEGIN_DECLS
 
 /* The library's own release, which may differ from the PVF_VERSION a program was compiled
- * against: "0.4.0", and 400 for it. */
+ * against: "0.5.0", and 500 for it. */
 PVF_API const char *pvf_version(void);
 PVF_API unsigned pvf_version_number(void);
 

@@ -83,6 +83,10 @@ static bool bare_clone(double *samples, size_t n)
 
 static bool check_valid(const pvf_execute_result *r)
 {
+    if (!r) {
+        fprintf(stderr, "pvf bench-host: out of memory\n");
+        return false;
+    }
     if (r->verdict == PVF_VERDICT_VALID)
         return true;
     fprintf(stderr, "pvf bench-host: validation not Valid: %s %s: %s\n", pvf_verdict_name(r->verdict), r->reason,
@@ -95,16 +99,15 @@ static bool check_valid(const pvf_execute_result *r)
 static bool latency(pvf_host *h, const pvf_execute_request *rq, double *samples, double *cpu, size_t n,
                     uint32_t gap_ms)
 {
-    pvf_execute_result r;
     for (size_t i = 0; i < n + 3; i++) {     /* 3 warm-up runs */
         if (gap_ms)
             usleep(gap_ms * 1000u);
         double t0 = walltime_ms();
-        pvf_host_execute(h, rq, &r);
+        pvf_execute_result *r = pvf_host_execute(h, rq);
         double t = walltime_ms() - t0;
-        bool ok = check_valid(&r);
-        double job_ms = (double)r.execute_ns / 1e6;
-        pvf_execute_result_free(&r);
+        bool ok = check_valid(r);
+        double job_ms = ok ? (double)r->execute_ns / 1e6 : 0;
+        pvf_execute_result_free(r);
         if (!ok)
             return false;
         if (i >= 3) {
@@ -150,10 +153,10 @@ static double burst(pvf_host *h, const pvf_execute_request *rq, size_t m)
         struct pollfd p = {pvf_host_completion_fd(h), POLLIN, 0};
         if (poll(&p, 1, 60000) <= 0)
             return -1;
-        pvf_completion c;
-        while (pvf_host_next_completion(h, &c)) {
-            ok = ok && check_valid(&c.execute);
-            pvf_completion_free(&c);
+        pvf_completion *c;
+        while ((c = pvf_host_next_completion(h))) {
+            ok = ok && check_valid(c->execute);
+            pvf_completion_free(c);
             done++;
         }
     }

@@ -335,10 +335,13 @@ int cmd_precheck(int argc, char **argv)
         free(code);
         return cli_fail(json, "precheck", EXIT_ERROR, "%s", err);
     }
-    pvf_precheck_result r;
-    pvf_host_precheck(h, code, len, o.ep, &r);
+    pvf_precheck_result *r = pvf_host_precheck(h, code, len, o.ep);
     cli_host_stop(h, &o);
     free(code);
-    print_precheck(&r, json);
-    return r.outcome == PVF_PRECHECK_VALID ? EXIT_OK : r.outcome == PVF_PRECHECK_INVALID ? EXIT_REJECTED : EXIT_ERROR;
+    if (!r)
+        return cli_fail(json, "precheck", EXIT_ERROR, "out of memory");
+    print_precheck(r, json);
+    int rc = r->outcome == PVF_PRECHECK_VALID ? EXIT_OK : r->outcome == PVF_PRECHECK_INVALID ? EXIT_REJECTED : EXIT_ERROR;
+    pvf_precheck_result_free(r);
+    return rc;
 }

@@ -44,6 +44,19 @@ static void print_result_json(const uint8_t *p, size_t n)
     printf("\"");
 }
 
+/* What the runtime logged: "runtime log:" and its lines, indented; nothing when it logged nothing. */
+static void print_log_text(const char *log)
+{
+    if (!log[0])
+        return;
+    printf("runtime log:\n");
+    for (const char *line = log; *line;) {
+        size_t len = strcspn(line, "\n");
+        printf("  %.*s\n", (int)len, line);
+        line += len + (line[len] == '\n');
+    }
+}
+
 static void print_json(const pvf_call_result *r)
 {
     printf("{\"outcome\":\"%s\"", cli_outcome_name(runtime_outcome(r->outcome)));
@@ -53,6 +66,8 @@ static void print_json(const pvf_call_result *r)
         printf(",\"reason\":");
         json_print_string(stdout, r->reason);
     }
+    printf(",\"runtime_log\":");
+    json_print_string(stdout, r->log);
     printf(",\"cpu_ms\":%.3f}\n", r->cpu_ms);
 }
 
@@ -80,6 +95,7 @@ static void print_text(const pvf_call_result *r)
     } else {
         printf("%s: %s\n", cli_outcome_name(runtime_outcome(r->outcome)), r->reason);
     }
+    print_log_text(r->log);
 }
 
 /* "valid" / "invalid" / "error", as the in-process path names its outcomes. */
@@ -103,6 +119,7 @@ static void print_host(const pvf_execute_result *r, double wall_ms, bool json)
             printf("%s: %s(%s): %s\n", cli_outcome_name(host_outcome(r->verdict)), pvf_verdict_name(r->verdict), r->reason,
                    r->message);
         }
+        print_log_text(r->runtime_log);
         return;
     }
     printf("{\"outcome\":\"%s\",\"via\":\"host\",\"verdict\":\"%s\"", cli_outcome_name(host_outcome(r->verdict)),
@@ -115,6 +132,8 @@ static void print_host(const pvf_execute_result *r, double wall_ms, bool json)
         printf(",\"message\":");
         json_print_string(stdout, r->message);
     }
+    printf(",\"runtime_log\":");
+    json_print_string(stdout, r->runtime_log);
     /* a timeout or a dead job reports no CPU time: null, not a misleading 0 (issue 13, finding 8) */
     if (r->execute_ns)
         printf(",\"cpu_ms\":%.3f", r->execute_ns / 1e6);
@@ -155,15 +174,17 @@ static int validate_via_host(const char *code_path, const uint8_t *params, size_
         .executor_params = o->ep,
     };
     memcpy(rq.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
-    pvf_execute_result r;
     double t0 = walltime_ms();
-    pvf_host_execute(h, &rq, &r);
+    pvf_execute_result *r = pvf_host_execute(h, &rq);
     double wall = walltime_ms() - t0;
     cli_host_stop(h, o);
     free(code);
-    print_host(&r, wall, json);
-    pvf_execute_result_free(&r);
-    return cli_outcome_exit(host_outcome(r.verdict));
+    if (!r)
+        return cli_fail(json, "validate", EXIT_ERROR, "out of memory");
+    print_host(r, wall, json);
+    int rc = cli_outcome_exit(host_outcome(r->verdict));
+    pvf_execute_result_free(r);
+    return rc;
 }
 
 int cmd_validate(int argc, char **argv)

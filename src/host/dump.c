@@ -8,6 +8,7 @@
  *     executor_params.scale   the ExecutorParams it ran under
  *     verdict.json            request, kind, verdict, reason, message, the code hash, timeout,
  *                             attempts
+ *     runtime.log             what the runtime logged in the last attempt, when it logged
  *     README                  the one `pvf validate` (or `pvf precheck`) command that replays it
  *
  * Written on the host thread when the request completes: a dump that can't be written is a
@@ -26,15 +27,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-static const char *kind_option(pvf_exec_request_kind k)
-{
-    switch (k) {
-    case PVF_KIND_APPROVAL: return "approval";
-    case PVF_KIND_DISPUTE: return "dispute";
-    default: return "backing";
-    }
-}
 
 static bool write_encoded(const char *dir, const char *name, scale_writer *sw)
 {
@@ -71,18 +63,18 @@ static bool write_verdict(const char *dir, const host_request *r, const char *co
     if (!f)
         return false;
     bool exec = r->type == PVF_REQUEST_EXECUTE;
-    const char *verdict = exec ? pvf_verdict_name(r->done.execute.verdict)
-                               : pvf_precheck_outcome_name(r->done.precheck.outcome);
+    const char *verdict = exec ? pvf_verdict_name(REQUEST_EXECUTE_RESULT(r)->verdict)
+                               : pvf_precheck_outcome_name(REQUEST_PRECHECK_RESULT(r)->outcome);
     fprintf(f, "{\"request\":\"%s\",\"verdict\":", exec ? "execute" : "precheck");
     json_print_string(f, verdict);
     fprintf(f, ",\"reason\":");
-    json_print_string(f, exec ? r->done.execute.reason : r->done.precheck.reason);
+    json_print_string(f, exec ? REQUEST_EXECUTE_RESULT(r)->reason : REQUEST_PRECHECK_RESULT(r)->reason);
     fprintf(f, ",\"message\":");
-    json_print_string(f, exec ? r->done.execute.message : r->done.precheck.message);
+    json_print_string(f, exec ? REQUEST_EXECUTE_RESULT(r)->message : REQUEST_PRECHECK_RESULT(r)->message);
     fprintf(f, ",\"code_hash\":\"0x%s\"", code_hash);
     if (exec)
-        fprintf(f, ",\"kind\":\"%s\",\"timeout_ms\":%llu,\"attempts\":%u", kind_option(r->kind),
-                (unsigned long long)r->timeout_ms, r->done.execute.attempts);
+        fprintf(f, ",\"kind\":\"%s\",\"timeout_ms\":%llu,\"attempts\":%u", host_kind_option(r->kind),
+                (unsigned long long)r->timeout_ms, REQUEST_EXECUTE_RESULT(r)->attempts);
     fprintf(f, "}\n");
     return fclose(f) == 0;
 }
@@ -97,10 +89,20 @@ static bool write_readme(const char *dir, const host_request *r)
     if (r->type == PVF_REQUEST_EXECUTE)
         fprintf(f, "Replay (in this directory): pvf validate --code code --params params.scale "
                    "--executor-params executor_params.scale --kind %s --exec-timeout-ms %llu\n",
-                kind_option(r->kind), (unsigned long long)r->timeout_ms);
+                host_kind_option(r->kind), (unsigned long long)r->timeout_ms);
     else
         fprintf(f, "Replay (in this directory): pvf precheck --code code --executor-params executor_params.scale\n");
     return fclose(f) == 0;
+}
+
+static bool write_runtime_log(const char *dir, const host_request *r)
+{
+    const char *log = r->type == PVF_REQUEST_EXECUTE ? REQUEST_EXECUTE_RESULT(r)->runtime_log : "";
+    if (!log[0])
+        return true;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/runtime.log", dir);
+    return file_write(path, (const uint8_t *)log, strlen(log));
 }
 
 static bool write_executor_params(const char *dir, const host_request *r)
@@ -114,8 +116,8 @@ static bool write_executor_params(const char *dir, const host_request *r)
 void host_dump(pvf_host *h, const host_request *r)
 {
     bool exec = r->type == PVF_REQUEST_EXECUTE;
-    if (!h->cfg.dump_dir || (exec ? r->done.execute.verdict == PVF_VERDICT_VALID
-                                  : r->done.precheck.outcome == PVF_PRECHECK_VALID))
+    if (!h->cfg.dump_dir || (exec ? REQUEST_EXECUTE_RESULT(r)->verdict == PVF_VERDICT_VALID
+                                  : REQUEST_PRECHECK_RESULT(r)->outcome == PVF_PRECHECK_VALID))
         return;
     char hash[65], dir[4096];
     for (int i = 0; i < 32; i++)
@@ -128,7 +130,7 @@ void host_dump(pvf_host *h, const host_request *r)
     snprintf(code_path, sizeof code_path, "%s/code", dir);
     bool ok = (mkdir(h->cfg.dump_dir, 0755) == 0 || errno == EEXIST) && mkdir(dir, 0755) == 0 &&
               file_write(code_path, r->code, r->code_len) && (!exec || write_params(dir, r)) &&
-              write_executor_params(dir, r) && write_verdict(dir, r, hash) && write_readme(dir, r);
+              write_executor_params(dir, r) && write_verdict(dir, r, hash) && write_runtime_log(dir, r) && write_readme(dir, r);
     if (!ok)
         host_log(h, PVF_LOG_WARNING, "cannot write the dump %s: %s", dir, strerror(errno));
 }

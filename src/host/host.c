@@ -329,8 +329,7 @@ static void drop_queued_completions(pvf_host *h)
     while (n) {
         completion_msg *m = (completion_msg *)n;
         n = n->next;
-        pvf_completion_free(&m->c);
-        free(m);
+        pvf_completion_free(&m->c);   /* and m, whose c it is */
     }
 }
 
@@ -367,8 +366,8 @@ void host_request_free(host_request *r)
     free(r->pov);
     executor_params_free(&r->ep);
     exec_outcome_free(&r->last);
-    pvf_completion_free(&r->done);
-    free(r->reply);
+    if (r->reply)
+        pvf_completion_free(&r->reply->c);
     free(r);
 }
 
@@ -404,7 +403,7 @@ static host_request *new_request(pvf_host *h, pvf_request_type type, const uint8
     r->user_data = user_data;
     r->code = dup_bytes(code, code_len, &ok);
     r->code_len = code_len;
-    r->reply = calloc(1, sizeof *r->reply);
+    r->reply = completion_new(type);
     ok = ok && r->reply;
     ok = ok && executor_params_copy(&r->ep, ep) && artifact_id_compute(code, code_len, &r->ep, &r->aid) &&
          executor_params_hash(&r->ep, r->params_hash);
@@ -414,9 +413,8 @@ static host_request *new_request(pvf_host *h, pvf_request_type type, const uint8
     }
     r->id = atomic_fetch_add(&h->next_id, 1);
     r->submitted_ms = monotonic_ms();
-    r->done.id = r->id;
-    r->done.type = type;
-    r->done.user_data = user_data;
+    r->reply->c.id = r->id;
+    r->reply->c.user_data = user_data;
     return r;
 }
 
@@ -544,11 +542,6 @@ bool pvf_host_update_active_leaves(pvf_host *h, const uint8_t activated[32], con
 
 /* ---------------------------------------------------------------- completions */
 
-void pvf_completion_free(pvf_completion *c)
-{
-    pvf_execute_result_free(&c->execute);
-}
-
 void host_complete(pvf_host *h, host_request *r)
 {
     host_dump(h, r);
@@ -561,8 +554,6 @@ void host_complete(pvf_host *h, host_request *r)
     completion_msg *m = r->reply;
     r->reply = NULL;
     m->cb = r->cb;
-    m->c = r->done;
-    memset(&r->done, 0, sizeof r->done);   /* the result pointer moved */
     m->node.next = NULL;
     *h->ready_tail = &m->node;
     h->ready_tail = &m->node.next;
@@ -574,12 +565,12 @@ int pvf_host_completion_fd(const pvf_host *h)
     return mailbox_fd(&h->completions);
 }
 
-bool pvf_host_next_completion(pvf_host *h, pvf_completion *out)
+pvf_completion *pvf_host_next_completion(pvf_host *h)
 {
     /* Take one, put the rest back in order. */
     mailbox_node *all = mailbox_take_all(&h->completions);
     if (!all)
-        return false;
+        return NULL;
     completion_msg *m = (completion_msg *)all;
     mailbox_node *rest = all->next;
     pthread_mutex_lock(&h->completions.lock);
@@ -595,9 +586,7 @@ bool pvf_host_next_completion(pvf_host *h, pvf_completion *out)
         (void)!write(h->completions.efd, &one, sizeof one);
     }
     pthread_mutex_unlock(&h->completions.lock);
-    *out = m->c;
-    free(m);
-    return true;
+    return &m->c;
 }
 
 /* ---------------------------------------------------------------- synchronous wrappers */
@@ -606,15 +595,18 @@ typedef struct sync_wait {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool done;
-    pvf_completion c;
+    pvf_precheck_result *precheck;  /* taken from the completion */
+    pvf_execute_result *execute;
 } sync_wait;
 
 static void sync_done(pvf_completion *c, void *user_data)
 {
     sync_wait *w = user_data;
     pthread_mutex_lock(&w->lock);
-    w->c = *c;
-    c->execute.result = NULL;   /* taken */
+    w->precheck = c->precheck;
+    w->execute = c->execute;
+    c->precheck = NULL;
+    c->execute = NULL;
     w->done = true;
     pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&w->lock);
@@ -637,36 +629,50 @@ static void sync_await(sync_wait *w)
     pthread_cond_destroy(&w->cond);
 }
 
-void pvf_host_precheck(pvf_host *h, const uint8_t *code, size_t code_len, const struct executor_params *ep,
-                       pvf_precheck_result *out)
+/* The result of a request the host did not take: Internal / Failed, saying why. */
+static completion_msg *refused(pvf_request_type type, const char *why)
+{
+    completion_msg *m = completion_new(type);
+    if (!m)
+        return NULL;
+    if (type == PVF_REQUEST_PRECHECK) {
+        m->c.precheck->outcome = PVF_PRECHECK_FAILED;
+        result_set_text(&m->c.precheck->reason, "Internal");
+        result_set_text(&m->c.precheck->message, why);
+    } else {
+        m->c.execute->verdict = PVF_VERDICT_INTERNAL;
+        result_set_text(&m->c.execute->reason, "Internal");
+        result_set_text(&m->c.execute->message, why);
+    }
+    return m;
+}
+
+pvf_precheck_result *pvf_host_precheck(pvf_host *h, const uint8_t *code, size_t code_len,
+                                       const struct executor_params *ep)
 {
     sync_wait w;
     sync_init(&w);
     if (!pvf_host_submit_precheck(h, code, code_len, ep, sync_done, &w)) {
-        memset(out, 0, sizeof *out);
-        out->outcome = PVF_PRECHECK_FAILED;
-        snprintf(out->reason, sizeof out->reason, "Internal");
-        snprintf(out->message, sizeof out->message, "out of memory or the host is stopping");
-        return;
+        completion_msg *m = refused(PVF_REQUEST_PRECHECK, "out of memory or the host is stopping");
+        sync_done(m ? &m->c : &(pvf_completion){0}, &w);
+        pvf_completion_free(m ? &m->c : NULL);
     }
     sync_await(&w);
-    *out = w.c.precheck;
+    return w.precheck;
 }
 
-void pvf_host_execute(pvf_host *h, const pvf_execute_request *req, pvf_execute_result *out)
+pvf_execute_result *pvf_host_execute(pvf_host *h, const pvf_execute_request *req)
 {
     sync_wait w;
     sync_init(&w);
     char why[160];
     if (!submit_execute(h, req, sync_done, &w, why, sizeof why)) {
-        memset(out, 0, sizeof *out);
-        out->verdict = PVF_VERDICT_INTERNAL;
-        snprintf(out->reason, sizeof out->reason, "Internal");
-        snprintf(out->message, sizeof out->message, "%s", why);
-        return;
+        completion_msg *m = refused(PVF_REQUEST_EXECUTE, why);
+        sync_done(m ? &m->c : &(pvf_completion){0}, &w);
+        pvf_completion_free(m ? &m->c : NULL);
     }
     sync_await(&w);
-    *out = w.c.execute;
+    return w.execute;
 }
 
 /* ---------------------------------------------------------------- introspection */
@@ -733,6 +739,15 @@ const char *pvf_precheck_outcome_name(pvf_precheck_outcome o)
     return "?";
 }
 
+const char *host_kind_option(pvf_exec_request_kind k)
+{
+    switch (k) {
+    case PVF_KIND_APPROVAL: return "approval";
+    case PVF_KIND_DISPUTE: return "dispute";
+    default: return "backing";
+    }
+}
+
 const char *pvf_verdict_name(pvf_verdict v)
 {
     switch (v) {
@@ -746,9 +761,3 @@ const char *pvf_verdict_name(pvf_verdict v)
     return "?";
 }
 
-void pvf_execute_result_free(pvf_execute_result *r)
-{
-    free(r->result);
-    r->result = NULL;
-    r->result_len = 0;
-}

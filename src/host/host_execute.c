@@ -38,17 +38,19 @@ static enum metrics_validity validity_of(pvf_verdict v)
 /* The request ends with outcome o (taken over). */
 static void finish(pvf_host *h, host_request *r, exec_outcome *o)
 {
-    pvf_execute_result *out = &r->done.execute;
-    pvf_execute_result_free(out);
+    pvf_execute_result *out = REQUEST_EXECUTE_RESULT(r);
     out->verdict = o->verdict;
-    snprintf(out->reason, sizeof out->reason, "%s", o->reason);
-    snprintf(out->message, sizeof out->message, "%s", o->message);
+    result_set_text(&out->reason, o->reason);
+    result_set_text(&out->message, o->message);
+    free((void *)out->result);
     out->result = o->result;
     out->result_len = o->result_len;
     if (o->execute_ns)
         out->execute_ns = o->execute_ns;
     o->result = NULL;
     o->result_len = 0;
+    result_set_text(&out->runtime_log, o->runtime_log);
+    host_log_runtime(h, r, o->runtime_log);
     metrics_validation_requests(h->metrics, validity_of(out->verdict));
     metrics_execution_verdict(h->metrics, (unsigned)out->verdict);
     /* The reference times validate_from_exhaustive around validate_candidate_exhaustive;
@@ -121,7 +123,7 @@ void host_prepared_for_execution(pvf_host *h, host_request *r, const prepare_out
 /* The execution budget of this attempt: the whole timeout first, what is left of it for a retry. */
 static uint64_t attempt_budget(const host_request *r)
 {
-    if (r->done.execute.attempts == 0)
+    if (REQUEST_EXECUTE_RESULT(r)->attempts == 0)
         return r->timeout_ms;
     uint64_t elapsed = monotonic_ms() - r->submitted_ms;
     return elapsed < r->timeout_ms ? r->timeout_ms - elapsed : 1;
@@ -156,7 +158,7 @@ void host_assign_execution(pvf_host *h, uint64_t worker, uint64_t job, uint64_t 
     x->execution_timeout = proto_duration_from_ms(budget);
     memcpy(x->artifact_checksum, e->checksum, 32);
     sj.wall_ms = sat_mul_u64(budget, h->cfg.wall_clock_factor);
-    r->done.execute.attempts++;
+    REQUEST_EXECUTE_RESULT(r)->attempts++;
     slot_execute(s, &sj);
 }
 
@@ -183,7 +185,7 @@ void host_execute_event(pvf_host *h, slot_event *ev)
     if (!r)
         return;
     exec_outcome *o = &ev->exec;
-    r->done.execute.execute_ns = o->execute_ns;
+    REQUEST_EXECUTE_RESULT(r)->execute_ns = o->execute_ns;
     if (o->why == EXEC_REASON_CORRUPTED_ARTIFACT)
         metrics_checksum_mismatch(h->metrics);
     if (o->retry == RETRY_ARTIFACT)
@@ -197,6 +199,7 @@ void host_execute_event(pvf_host *h, slot_event *ev)
     exec_outcome_free(&r->last);
     r->last = *o;
     o->result = NULL;
+    o->runtime_log = NULL;
     if (rc == RETRY_ARTIFACT) {
         /* The reference re-prepares through precheck_pvf, then retries at once. */
         r->repreparing = true;
@@ -239,8 +242,8 @@ void host_requeue_execution(pvf_host *h, uint64_t job)
     host_request *r = job ? host_find_request(h, job) : NULL;
     if (!r)
         return;
-    if (r->done.execute.attempts)
-        r->done.execute.attempts--;
+    if (REQUEST_EXECUTE_RESULT(r)->attempts)
+        REQUEST_EXECUTE_RESULT(r)->attempts--;
     exec_job_desc d;
     job_desc_of(r, &d);
     if (!exec_queue_requeue_front(h->eq, &d, r->exec_enqueued_ms, monotonic_ms()))

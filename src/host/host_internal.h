@@ -56,8 +56,8 @@ typedef struct host_request {
     uint64_t retry_at_ms;           /* > 0: execute again at this time */
     bool repreparing;               /* an artifact-class retry is re-preparing */
     exec_outcome last;              /* the outcome a retry would replace */
-    pvf_completion done;            /* accumulates counters; filled at completion */
-    struct completion_msg *reply;   /* allocated with the request: answering never allocates */
+    struct completion_msg *reply;   /* with the result in it, allocated with the request (results.c):
+                                     * it accumulates counters and is filled at completion */
     struct host_request *next;
 } host_request;
 
@@ -90,12 +90,23 @@ typedef struct inbox_msg {
     size_t n_deactivated;
 } inbox_msg;
 
-/* A completion on its way to the caller. */
+/* A completion on its way to the caller; what pvf_host_next_completion hands over is its `c`. */
 typedef struct completion_msg {
     mailbox_node node;
     pvf_completion_fn cb;
     pvf_completion c;
 } completion_msg;
+
+/* results.c: a completion with an empty result of its type; NULL when out of memory. */
+completion_msg *completion_new(pvf_request_type type);
+/* A result's string field set to a copy of s (n bytes), the old one freed; "" when s is empty
+ * or the copy fails. */
+void result_set_text(const char **field, const char *s);
+void result_set_text_n(const char **field, const char *s, size_t n);
+
+/* The result a request accumulates (its type's; the other is NULL). */
+#define REQUEST_EXECUTE_RESULT(r) ((r)->reply->c.execute)
+#define REQUEST_PRECHECK_RESULT(r) ((r)->reply->c.precheck)
 
 struct pvf_host {
     pvf_host_config cfg;            /* strings point at the copies below */
@@ -165,6 +176,11 @@ void host_fail_request(pvf_host *h, host_request *r, pvf_verdict v, exec_reason 
 /* The host's log (host_log.c): one message at `level`, "pvf host: " first; nothing without the
  * program's callback or above its level. */
 void host_log(const pvf_host *h, pvf_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* What the runtime logged for request r (lines), to the log callback, each line tagged with the
+ * request: its id, kind, code hash and relay parent. */
+void host_log_runtime(const pvf_host *h, const host_request *r, const char *log);
+/* The kind as `pvf validate --kind` names it: "backing", "approval", "dispute". */
+const char *host_kind_option(pvf_exec_request_kind k);
 
 /* dump.c: a finished request whose verdict is not Valid, written under cfg.dump_dir (if set). */
 void host_dump(pvf_host *h, const host_request *r);

@@ -357,8 +357,7 @@ static void deliver(pvf_host *h, mailbox_node *list)
         list = list->next;
         if (m->cb) {
             m->cb(&m->c, m->c.user_data);
-            pvf_completion_free(&m->c);
-            free(m);
+            pvf_completion_free(&m->c);   /* and m, whose c it is */
         } else {
             mailbox_push(&h->completions, &m->node);
         }

@@ -106,15 +106,15 @@ static prepare_outcome stored_failure(const artifact_entry *e)
 
 void host_complete_precheck(pvf_host *h, host_request *r, const prepare_outcome *po, bool cached)
 {
-    pvf_precheck_result *out = &r->done.precheck;
+    pvf_precheck_result *out = REQUEST_PRECHECK_RESULT(r);
     out->cached = cached;
     if (po->ok) {
         out->outcome = PVF_PRECHECK_VALID;
     } else {
         /* §6.2: a deterministic error is Invalid, anything else Failed (no vote). */
         out->outcome = po->deterministic ? PVF_PRECHECK_INVALID : PVF_PRECHECK_FAILED;
-        snprintf(out->reason, sizeof out->reason, "%s", proto_prepare_error_name(po->error_kind));
-        snprintf(out->message, sizeof out->message, "%s", po->message);
+        result_set_text(&out->reason, proto_prepare_error_name(po->error_kind));
+        result_set_text(&out->message, po->message);
     }
     host_complete(h, r);
 }
@@ -290,11 +290,11 @@ void host_prepare_event(pvf_host *h, slot_event *ev)
         if (!r)
             continue;
         if (r->type == PVF_REQUEST_PRECHECK) {
-            r->done.precheck.prepare_cpu_ns += po.cpu_ns;
+            REQUEST_PRECHECK_RESULT(r)->prepare_cpu_ns += po.cpu_ns;
             host_complete_precheck(h, r, &po, false);
         } else {
-            r->done.execute.prepare_cpu_ns += po.cpu_ns;
-            r->done.execute.preparations++;
+            REQUEST_EXECUTE_RESULT(r)->prepare_cpu_ns += po.cpu_ns;
+            REQUEST_EXECUTE_RESULT(r)->preparations++;
             host_prepared_for_execution(h, r, &po);
         }
     }

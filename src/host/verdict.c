@@ -79,6 +79,8 @@ void exec_outcome_free(exec_outcome *out)
     free(out->result);
     out->result = NULL;
     out->result_len = 0;
+    free(out->runtime_log);
+    out->runtime_log = NULL;
 }
 
 const char *exec_reason_name(exec_reason why)
@@ -190,6 +192,8 @@ void verdict_from_execute(wclient_status st, const proto_execute_result *r, cons
         } else {
             out->retry = from_worker_error(&r->error, out);
         }
+        if (r->runtime_log.len)     /* no memory for it: the verdict stands without the log */
+            out->runtime_log = strndup((const char *)r->runtime_log.ptr, r->runtime_log.len);
         return;
     case WCLIENT_HARD_TIMEOUT:
         set_str(out, PVF_VERDICT_INVALID, EXEC_REASON_HARD_TIMEOUT, err);

@@ -82,8 +82,9 @@ typedef struct exec_outcome {
     exec_reason why;
     char reason[48];        /* for display: exec_reason_name, or the kind of a preparation or
                              * internal error */
-    char message[512];
+    char message[2048];     /* room for a trap's reason, the runtime's panic and a wasm backtrace */
     uint8_t *result;        /* Valid: SCALE ValidationResult (malloc'd) */
+    char *runtime_log;      /* what the runtime logged (malloc'd, NUL-terminated); NULL: nothing */
     size_t result_len;
     uint64_t execute_ns;    /* the job's CPU time as the worker reported it */
     uint64_t job_max_rss_kib; /* the job's peak resident memory as the worker reported it; 0: none */

@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "pvf/engine.h"
+#include "pvf/runtime.h"
 #include "runtime/allocator.h"
 
 /* Per-call state the host functions share: one per instance. */
@@ -29,6 +30,9 @@ typedef struct hostfn_env {
     bool batch_active;          /* legacy start_batch_verify … finish_batch_verify */
     bool batch_ok;
     char panic[256];            /* the last error logged by target "runtime": a panic's message */
+    char log[PVF_RUNTIME_LOG_MAX];  /* every line logged or printed, while they fit (hostfn_log_line) */
+    size_t log_len;
+    uint32_t log_dropped;       /* lines that did not fit */
     void *user;                 /* the caller's own state for an extra set (authoring) */
 } hostfn_env;
 
@@ -47,6 +51,12 @@ uint8_t *hostfn_ptr(pvf_caller *c, uint32_t ptr, uint32_t len);
 uint32_t hostfn_alloc_copy(pvf_caller *c, hostfn_env *env, const void *bytes, uint32_t len);
 /* The same, returned as a span (ptr | len << 32). */
 bool hostfn_return_span(pvf_caller *c, hostfn_env *env, const void *bytes, uint32_t len, uint64_t *span);
+
+/* Keep one line of the runtime's log in env->log: prefix, then msg as printable ASCII (as hex
+ * digits when hex); a line that does not fit whole is counted, not cut. */
+void hostfn_log_line(hostfn_env *env, const char *prefix, const uint8_t *msg, size_t len, bool hex);
+/* env->log with the count of dropped lines after it, into out (PVF_RUNTIME_LOG_MAX bytes). */
+void hostfn_log_text(const hostfn_env *env, char *out);
 
 /* The tables of each interface (host_*.c), NULL-name terminated. */
 extern const hostfn_fn_def hostfn_misc_fns[];

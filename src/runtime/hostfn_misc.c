@@ -3,9 +3,9 @@
  * the `runtime_version` section of a (maybe compressed) runtime blob given by
  * the runtime — parachains use it when a block upgrades their code.
  *
- * Printing is discarded: a validation's outcome and cost must not depend on
- * where output would go. Its arguments are still checked (a bad pointer
- * traps, as any host-function argument does).
+ * Printing goes to the runtime's log (hostfn_log_line), which the runtime never reads back: a
+ * validation's outcome must not depend on where output would go. Its arguments are checked (a
+ * bad pointer traps, as any host-function argument does).
  */
 #include <stdlib.h>
 
@@ -15,16 +15,32 @@
 
 static int print_num(pvf_caller *c, void *ctx, uint64_t *slots)
 {
-    (void)c, (void)ctx, (void)slots;
+    (void)c;
+    char num[24];
+    int n = snprintf(num, sizeof num, "%llu", (unsigned long long)slots[0]);
+    hostfn_log_line(ctx, "PRINT: ", (const uint8_t *)num, (size_t)n, false);
     return 0;
 }
 
 /* print_utf8 and print_hex: the span must lie in memory (the reference reads it). */
-static int print_span(pvf_caller *c, void *ctx, uint64_t *slots)
+static int print_utf8(pvf_caller *c, void *ctx, uint64_t *slots)
 {
-    (void)ctx;
     uint32_t len;
-    return hostfn_span(c, slots[0], &len) ? 0 : 1;
+    const uint8_t *text = hostfn_span(c, slots[0], &len);
+    if (!text)
+        return 1;
+    hostfn_log_line(ctx, "PRINT: ", text, len, false);
+    return 0;
+}
+
+static int print_hex(pvf_caller *c, void *ctx, uint64_t *slots)
+{
+    uint32_t len;
+    const uint8_t *bytes = hostfn_span(c, slots[0], &len);
+    if (!bytes)
+        return 1;
+    hostfn_log_line(ctx, "PRINT: 0x", bytes, len, true);
+    return 0;
 }
 
 /* Option<Vec<u8>>: None = 0x00; Some(v) = 0x01 + compact(len) + v. */
@@ -64,8 +80,8 @@ static int runtime_version(pvf_caller *c, void *ctx, uint64_t *slots)
 
 const hostfn_fn_def hostfn_misc_fns[] = {
     { "ext_misc_print_num_version_1", "I:", print_num },
-    { "ext_misc_print_utf8_version_1", "I:", print_span },
-    { "ext_misc_print_hex_version_1", "I:", print_span },
+    { "ext_misc_print_utf8_version_1", "I:", print_utf8 },
+    { "ext_misc_print_hex_version_1", "I:", print_hex },
     { "ext_misc_runtime_version_version_1", "I:I", runtime_version },
     { NULL, NULL, NULL },
 };

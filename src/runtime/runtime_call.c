@@ -237,6 +237,7 @@ void pvf_runtime_invoke(pvf_runtime_instance *ri, pvf_call_result *out)
         call_entry(ri, out);
     ri->failed = true;      /* one call per instance */
     set_outcome(&ri->failure, PVF_OUTCOME_ERROR, "the instance was already called");
+    hostfn_log_text(&ri->env, out->log);
     out->cpu_ms = ri->cpu_ms + (cputime_thread_ms() - t0);
 }
 

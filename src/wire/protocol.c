@@ -592,8 +592,26 @@ static bool read_execute_result(scale_reader *r, proto_execute_result *m)
            scale_read_u32(r, &m->pov_size);
 }
 
-/* The Result, then pvf's optional trailer (docs/PROTOCOL.md): without a job, the reference's
- * bytes exactly. */
+/* pvf's trailer after an execute Result (docs/PROTOCOL.md): nothing, or the job's peak RSS as a
+ * u64, or that and then the runtime's log as a String — without a job, the reference's bytes. */
+static void write_trailer(scale_writer *w, uint64_t max_rss_kib, scale_bytes log)
+{
+    if (max_rss_kib || log.len)
+        scale_write_u64(w, max_rss_kib);
+    if (log.len)
+        scale_write_byte_vec(w, log.ptr, log.len);
+}
+
+static bool read_trailer(scale_reader *r, uint64_t *max_rss_kib, scale_bytes *log)
+{
+    if (r->end - r->p < 8)      /* none, or bytes that are no trailer: scale_expect_end names them */
+        return true;
+    if (!scale_read_u64(r, max_rss_kib))
+        return false;
+    return r->p == r->end || scale_read_byte_vec(r, log);
+}
+
+/* The Result, then pvf's optional trailer. */
 void proto_execute_result_write(scale_writer *w, const proto_execute_result *m)
 {
     scale_write_u8(w, m->ok ? 0 : 1);
@@ -604,8 +622,7 @@ void proto_execute_result_write(scale_writer *w, const proto_execute_result *m)
         write_duration(w, m->duration);
         scale_write_u32(w, m->pov_size);
     }
-    if (m->job_max_rss_kib)
-        scale_write_u64(w, m->job_max_rss_kib);
+    write_trailer(w, m->job_max_rss_kib, m->runtime_log);
 }
 
 bool proto_execute_result_decode(const uint8_t *in, size_t len, proto_execute_result *m,
@@ -614,8 +631,7 @@ bool proto_execute_result_decode(const uint8_t *in, size_t len, proto_execute_re
     memset(m, 0, sizeof *m);
     scale_reader r;
     scale_reader_init(&r, in, len, err);
-    /* pvf's trailer is exactly 8 bytes after the Result, or nothing */
-    if (read_execute_result(&r, m) && (r.end - r.p != 8 || scale_read_u64(&r, &m->job_max_rss_kib)) &&
+    if (read_execute_result(&r, m) && read_trailer(&r, &m->job_max_rss_kib, &m->runtime_log) &&
         scale_expect_end(&r))
         return true;
     proto_execute_result_free(m);
@@ -643,8 +659,7 @@ void proto_execute_job_result_write(scale_writer *w, const proto_execute_job_res
         write_job_response(w, &m->response);
     else
         write_job_error(w, &m->error);
-    if (m->max_rss_kib)
-        scale_write_u64(w, m->max_rss_kib);
+    write_trailer(w, m->max_rss_kib, m->runtime_log);
 }
 
 bool proto_execute_job_result_decode(const uint8_t *in, size_t len, proto_execute_job_result *m,
@@ -653,8 +668,7 @@ bool proto_execute_job_result_decode(const uint8_t *in, size_t len, proto_execut
     memset(m, 0, sizeof *m);
     scale_reader r;
     scale_reader_init(&r, in, len, err);
-    /* pvf's trailer is exactly 8 bytes after the Result, or nothing */
-    if (read_execute_job_result(&r, m) && (r.end - r.p != 8 || scale_read_u64(&r, &m->max_rss_kib)) &&
+    if (read_execute_job_result(&r, m) && read_trailer(&r, &m->max_rss_kib, &m->runtime_log) &&
         scale_expect_end(&r))
         return true;
     proto_execute_job_result_free(m);

@@ -327,6 +327,8 @@ typedef struct proto_execute_result {
     proto_worker_error error;           /* !ok */
     uint64_t job_max_rss_kib;           /* pvf's trailer: the job's peak resident memory (ru_maxrss,
                                          * KiB); 0 and absent from the bytes when no job ran */
+    scale_bytes runtime_log;            /* pvf's trailer, after it: what the runtime logged
+                                         * (pvf_call_result.log); borrowed from the decoded bytes */
 } proto_execute_result;
 
 void proto_execute_result_write(scale_writer *w, const proto_execute_result *m);
@@ -341,6 +343,7 @@ typedef struct proto_execute_job_result {
     proto_job_error error;
     uint64_t max_rss_kib;       /* pvf's trailer: the job's own peak resident memory (getrusage, KiB,
                                  * as the reference's prepare job reports its own); 0: absent */
+    scale_bytes runtime_log;    /* pvf's trailer, after it: what the runtime logged; borrowed */
 } proto_execute_job_result;
 
 void proto_execute_job_result_write(scale_writer *w, const proto_execute_job_result *m);

@@ -63,7 +63,9 @@ typedef struct execute_job_arg {
 
 /* ---------------------------------------------------------------- the job */
 
-static void job_send(int fd, const proto_job_response *resp)
+/* The response, with the job's peak RSS and what the runtime logged (log: a C string) in pvf's
+ * trailer. */
+static void job_send(int fd, const proto_job_response *resp, const char *log)
 {
     proto_execute_job_result res;
     memset(&res, 0, sizeof res);
@@ -72,19 +74,20 @@ static void job_send(int fd, const proto_job_response *resp)
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss > 0)
         res.max_rss_kib = (uint64_t)ru.ru_maxrss;   /* its own word, as a prepare job's: a metric only */
+    res.runtime_log = (scale_bytes){(const uint8_t *)log, strlen(log)};
     scale_writer sw;
     scale_writer_init(&sw);
     proto_execute_job_result_write(&sw, &res);
     proto_send(fd, &sw, NULL, 0);   /* a failed write shows as "no result" in the worker */
 }
 
-static void job_reply_msg(int fd, proto_job_response_kind kind, const char *msg)
+static void job_reply_msg(int fd, proto_job_response_kind kind, const char *msg, const char *log)
 {
     proto_job_response resp;
     memset(&resp, 0, sizeof resp);
     resp.kind = kind;
     resp.msg = proto_str(msg);
-    job_send(fd, &resp);
+    job_send(fd, &resp, log);
 }
 
 /* The job's result pipe, for the engine's out-of-memory exit. */
@@ -132,11 +135,11 @@ static void execute_job(void *argp, int fd)
             snprintf(msg, sizeof msg, "%s; wasm backtrace: %s", out.reason, out.backtrace);
         else
             snprintf(msg, sizeof msg, "%s", out.reason);
-        job_reply_msg(fd, JOB_RESP_INVALID_CANDIDATE, msg);
+        job_reply_msg(fd, JOB_RESP_INVALID_CANDIDATE, msg, out.log);
         return;
     }
     if (out.outcome != PVF_OUTCOME_OK) {
-        job_reply_msg(fd, JOB_RESP_RUNTIME_CONSTRUCTION, out.reason);
+        job_reply_msg(fd, JOB_RESP_RUNTIME_CONSTRUCTION, out.reason, out.log);
         return;
     }
     proto_job_response resp;
@@ -148,10 +151,10 @@ static void execute_job(void *argp, int fd)
         char text[WASM_ERROR_MAX + 64];
         snprintf(msg, sizeof msg, "validation result decoding failed: %s",
                  wasm_error_text(&e, text, sizeof text));
-        job_reply_msg(fd, JOB_RESP_INVALID_CANDIDATE, msg);
+        job_reply_msg(fd, JOB_RESP_INVALID_CANDIDATE, msg, out.log);
         return;
     }
-    job_send(fd, &resp);
+    job_send(fd, &resp, out.log);
     /* The process exits now: no need to free. */
 }
 
@@ -337,6 +340,7 @@ static bool run_job(const worker_ctx *w, const proto_execute_request *req, const
     proto_execute_result r;
     bool ok = classify(w, &o, pov_size, &jr, &r);
     r.job_max_rss_kib = jr.max_rss_kib;
+    r.runtime_log = jr.runtime_log;     /* borrowed from o, freed below */
     ok = ok && send_result(w, &r);
     proto_execute_job_result_free(&jr);
     job_outcome_free(&o);

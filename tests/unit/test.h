@@ -82,6 +82,17 @@ void test_workdir_finish(test_workdir *w);
 void test_host_config(pvf_host_config *cfg, const char *cache_dir, const char *log);
 void test_host_log(void *user, pvf_log_level level, const char *message);
 
+/* test_procs.c: the synchronous API's results as a test keeps them: into *r, the one there
+ * before freed (so a test can ask again); declared OWNED_…, a result is freed when its variable
+ * leaves scope, whichever way the test goes. A NULL result (no memory) fails the test. */
+void test_execute(pvf_execute_result **r, pvf_host *h, const pvf_execute_request *rq);
+void test_precheck(pvf_precheck_result **r, pvf_host *h, const uint8_t *code, size_t len,
+                   const struct executor_params *ep);
+void test_execute_free(pvf_execute_result **r);
+void test_precheck_free(pvf_precheck_result **r);
+#define OWNED_EXECUTE __attribute__((cleanup(test_execute_free)))
+#define OWNED_PRECHECK __attribute__((cleanup(test_precheck_free)))
+
 /* test_files.c: a JSON document (a failed check when unreadable or malformed; NULL then),
  * from a path relative to the repository root or (test_load_json) under the test data. */
 struct json_value;

@@ -229,21 +229,23 @@ TEST(alloc_failure_prepare_load_validate)
 static bool host_once(pvf_host *h, long n, const pvf_execute_request *rq, const uint8_t *expected,
                       size_t expected_len)
 {
-    pvf_execute_result r;
+    pvf_execute_result *r = NULL;
     arm(n);
-    pvf_host_execute(h, rq, &r);
-    armed = false;
+    test_execute(&r, h, rq);
     bool met = failed_one;
-    if (r.verdict == PVF_VERDICT_VALID) {
-        CHECK(r.result_len == expected_len && !memcmp(r.result, expected, expected_len));
-    } else if (!met || r.verdict != PVF_VERDICT_INTERNAL || !is_oom(r.message)) {
-        test_fail(__FILE__, __LINE__, "allocation %ld of the submission failed: %s %s: %s", n,
-                  pvf_verdict_name(r.verdict), r.reason, r.message);
-    } else if (allocated != freed) {
+    char what[600] = "";
+    if (r && r->verdict == PVF_VERDICT_VALID) {
+        CHECK(r->result_len == expected_len && !memcmp(r->result, expected, expected_len));
+    } else if (r && (!met || r->verdict != PVF_VERDICT_INTERNAL || !is_oom(r->message))) {
+        snprintf(what, sizeof what, "%s %s: %s", pvf_verdict_name(r->verdict), r->reason, r->message);
+    }
+    test_execute_free(&r);      /* still armed: the result's own allocations count too */
+    armed = false;
+    if (what[0])
+        test_fail(__FILE__, __LINE__, "allocation %ld of the submission failed: %s", n, what);
+    else if (met && allocated != freed)
         test_fail(__FILE__, __LINE__, "a failed submission (allocation %ld) leaked: %ld allocations, %ld frees",
                   n, allocated, freed);
-    }
-    pvf_execute_result_free(&r);
     return met;
 }
 
@@ -331,11 +333,11 @@ TEST(alloc_failure_host_thread)
                 atomic_store(&tid_countdown, n);
                 atomic_store(&armed_tid, host_tid);
                 uint64_t id = pvf_host_submit_execute(h, &rq, NULL, NULL);
-                pvf_completion c;
-                bool answered = false;
+                pvf_completion *c = NULL;
                 struct pollfd p = { fd, POLLIN, 0 };
-                while (id && !answered && poll(&p, 1, 20000) > 0)
-                    answered = pvf_host_next_completion(h, &c);
+                while (id && !c && poll(&p, 1, 20000) > 0)
+                    c = pvf_host_next_completion(h);
+                bool answered = c != NULL;
                 atomic_store(&armed_tid, 0);
                 bool met = atomic_load(&tid_failed_one);
                 if (!answered) {
@@ -343,14 +345,14 @@ TEST(alloc_failure_host_thread)
                               "never answered", n);
                     break;
                 }
-                pvf_verdict v = c.execute.verdict;
+                pvf_verdict v = c->execute->verdict;
                 if (v == PVF_VERDICT_VALID)
-                    CHECK(c.execute.result_len == a.expected_len &&
-                          !memcmp(c.execute.result, a.expected, a.expected_len));
+                    CHECK(c->execute->result_len == a.expected_len &&
+                          !memcmp(c->execute->result, a.expected, a.expected_len));
                 else if (!met || v != PVF_VERDICT_INTERNAL)
                     test_fail(__FILE__, __LINE__, "host-thread allocation %ld failed: %s %s: %s", n,
-                              pvf_verdict_name(v), c.execute.reason, c.execute.message);
-                pvf_completion_free(&c);
+                              pvf_verdict_name(v), c->execute->reason, c->execute->message);
+                pvf_completion_free(c);
                 if (!met)
                     break;
             }

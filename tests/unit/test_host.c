@@ -126,7 +126,7 @@ static bool make_request(const uint8_t *code, size_t code_len, const uint8_t *pa
 
 /* Execute block `n` of the adder and compare with the V8-produced result. */
 static void execute_adder_block(hfix *f, const uint8_t *code, size_t code_len, int n, pvf_exec_request_kind kind,
-                                pvf_execute_result *r)
+                                pvf_execute_result **out)
 {
     char rel[96];
     size_t p_len = 0, x_len = 0;
@@ -135,9 +135,10 @@ static void execute_adder_block(hfix *f, const uint8_t *code, size_t code_len, i
     snprintf(rel, sizeof rel, "inputs/adder/%03d.expected_result.scale", n);
     uint8_t *expected = test_read_data(rel, &x_len);
     pvf_execute_request rq;
-    memset(r, 0, sizeof *r);
+    test_execute_free(out);
     if (params && expected && make_request(code, code_len, params, p_len, kind, &rq)) {
-        pvf_host_execute(f->h, &rq, r);
+        test_execute(out, f->h, &rq);
+        const pvf_execute_result *r = *out;
         note_pids(f);
         CHECK_EQ_U64(r->verdict, PVF_VERDICT_VALID);
         if (r->verdict != PVF_VERDICT_VALID)
@@ -157,30 +158,30 @@ TEST(pvfhost_precheck_adder_valid_and_cached)
     hfix f;
     if (!hfix_init_adder(&f, &code, &len))
         return;
-    pvf_precheck_result pr;
-    pvf_host_precheck(f.h, code, len, NULL, &pr);
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+    test_precheck(&pr, f.h, code, len, NULL);
     note_pids(&f);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
-    CHECK(!pr.cached);
-    CHECK(pr.prepare_cpu_ns > 0);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_VALID);
+    CHECK(!pr->cached);
+    CHECK(pr->prepare_cpu_ns > 0);
     const char *path = pvf_host_artifact_path(f.h, code, len, NULL);
     CHECK(path != NULL);
     CHECK(file_exists(path));
     CHECK(path && strncmp(path, f.w.cache, strlen(f.w.cache)) == 0);
 
     /* Asked again: answered from the table, no preparation. */
-    pvf_host_precheck(f.h, code, len, NULL, &pr);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
-    CHECK(pr.cached);
+    test_precheck(&pr, f.h, code, len, NULL);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_VALID);
+    CHECK(pr->cached);
 
     /* A restart keeps it (the manifest binds it to this engine version). */
     note_pids(&f);
     pvf_host_stop(f.h);
     f.h = hfix_start(&f);
     if (f.h) {
-        pvf_host_precheck(f.h, code, len, NULL, &pr);
-        CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
-        CHECK(pr.cached);
+        test_precheck(&pr, f.h, code, len, NULL);
+        CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_VALID);
+        CHECK(pr->cached);
         CHECK_EQ_U64(pvf_host_prepare_worker_pid(f.h), (uint64_t)-1);   /* nothing spawned */
     }
     hfix_done(&f);
@@ -193,31 +194,31 @@ TEST(pvfhost_precheck_garbage_invalid_never_retried)
     hfix f;
     if (!hfix_init(&f))
         return;
-    pvf_precheck_result pr;
-    pvf_host_precheck(f.h, garbage, sizeof garbage, NULL, &pr);
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+    test_precheck(&pr, f.h, garbage, sizeof garbage, NULL);
     note_pids(&f);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_INVALID);
-    CHECK(!pr.cached);
-    CHECK(pr.reason[0] != 0);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_INVALID);
+    CHECK(!pr->cached);
+    CHECK(pr->reason[0] != 0);
     CHECK(pvf_host_artifact_path(f.h, garbage, sizeof garbage, NULL) == NULL);
     char first_reason[48];
-    snprintf(first_reason, sizeof first_reason, "%s", pr.reason);
+    snprintf(first_reason, sizeof first_reason, "%s", pr->reason);
     /* The failure is remembered: same answer, no new preparation. */
-    pvf_host_precheck(f.h, garbage, sizeof garbage, NULL, &pr);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_INVALID);
-    CHECK(pr.cached);
-    CHECK(!strcmp(pr.reason, first_reason));
+    test_precheck(&pr, f.h, garbage, sizeof garbage, NULL);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_INVALID);
+    CHECK(pr->cached);
+    CHECK(!strcmp(pr->reason, first_reason));
 
     /* Execution of the same code: a deterministic preparation error. */
     pvf_execute_request rq;
     pvf_execute_request_init(&rq);
     rq.code = garbage;
     rq.code_len = sizeof garbage;
-    pvf_execute_result r;
-    pvf_host_execute(f.h, &rq, &r);
-    CHECK_EQ_U64(r.verdict, PVF_VERDICT_PREPARATION);
-    CHECK_EQ_U64(r.attempts, 0);
-    pvf_execute_result_free(&r);
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
+    test_execute(&r, f.h, &rq);
+    CHECK_EQ_U64(r->verdict, PVF_VERDICT_PREPARATION);
+    CHECK_EQ_U64(r->attempts, 0);
+    test_execute_free(&r);
     hfix_done(&f);
 }
 
@@ -234,24 +235,24 @@ TEST(pvfhost_precheck_links_the_host_functions)
         free(code);
         return;
     }
-    pvf_precheck_result pr;
-    pvf_host_precheck(f.h, code, len, NULL, &pr);
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+    test_precheck(&pr, f.h, code, len, NULL);
     note_pids(&f);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
-    CHECK(!strcmp(pr.reason, "RuntimeConstruction"));
-    CHECK_STR_CONTAINS(pr.message, "ext_hashing_blake2_256_version_1");
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_FAILED);
+    CHECK(!strcmp(pr->reason, "RuntimeConstruction"));
+    CHECK_STR_CONTAINS(pr->message, "ext_hashing_blake2_256_version_1");
     pvf_execute_request rq;
     pvf_execute_request_init(&rq);
     rq.code = code;
     rq.code_len = len;
     rq.kind = PVF_KIND_BACKING;
-    pvf_execute_result r;
-    pvf_host_execute(f.h, &rq, &r);
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
+    test_execute(&r, f.h, &rq);
     note_pids(&f);
     /* The precheck failure is non-deterministic and the cooldown has not passed: no retry. */
-    CHECK_EQ_U64(r.verdict, PVF_VERDICT_INTERNAL);
-    CHECK_EQ_U64(r.attempts, 0);
-    pvf_execute_result_free(&r);
+    CHECK_EQ_U64(r->verdict, PVF_VERDICT_INTERNAL);
+    CHECK_EQ_U64(r->attempts, 0);
+    test_execute_free(&r);
 
     /* Other params (another artifact id): prepared for execution without linking, then the
      * execution can't construct the runtime, and the artifact is dropped. */
@@ -259,14 +260,14 @@ TEST(pvfhost_precheck_links_the_host_functions)
     executor_params_init(&ep);
     executor_params_push(&ep, (executor_param){.kind = EXEC_PARAM_STACK_LOGICAL_MAX, .value = 65535});
     rq.executor_params = &ep;
-    pvf_host_execute(f.h, &rq, &r);
+    test_execute(&r, f.h, &rq);
     note_pids(&f);
-    CHECK_EQ_U64(r.verdict, PVF_VERDICT_POSSIBLY_INVALID);
-    CHECK(!strcmp(r.reason, "RuntimeConstruction"));
-    CHECK_EQ_U64(r.attempts, 1);
-    CHECK_EQ_U64(r.preparations, 1);
+    CHECK_EQ_U64(r->verdict, PVF_VERDICT_POSSIBLY_INVALID);
+    CHECK(!strcmp(r->reason, "RuntimeConstruction"));
+    CHECK_EQ_U64(r->attempts, 1);
+    CHECK_EQ_U64(r->preparations, 1);
     CHECK(pvf_host_artifact_path(f.h, code, len, &ep) == NULL);
-    pvf_execute_result_free(&r);
+    test_execute_free(&r);
     executor_params_free(&ep);
     hfix_done(&f);
     free(code);
@@ -283,10 +284,10 @@ TEST(pvfhost_execute_adder_chain)
     validation_result prev;
     bool have_prev = false;
     for (int n = 0; n <= 4; n++) {
-        pvf_execute_result r;
+        OWNED_EXECUTE pvf_execute_result *r = NULL;
         execute_adder_block(&f, code, len, n, PVF_KIND_BACKING, &r);
-        CHECK_EQ_U64(r.attempts, 1);
-        CHECK_EQ_U64(r.preparations, n == 0 ? 1 : 0);
+        CHECK_EQ_U64(r->attempts, 1);
+        CHECK_EQ_U64(r->preparations, n == 0 ? 1 : 0);
         /* One execute worker serves the whole chain. */
         if (n == 0)
             exec_pid = pvf_host_execute_worker_pid(f.h);
@@ -306,12 +307,12 @@ TEST(pvfhost_execute_adder_chain)
             validation_result_free(&prev);
         have_prev = false;
         static uint8_t keep[5][4096];
-        if (r.result && r.result_len <= sizeof keep[n]) {
-            memcpy(keep[n], r.result, r.result_len);
-            have_prev = validation_result_decode_all(keep[n], r.result_len, &prev, &e);
+        if (r->result && r->result_len <= sizeof keep[n]) {
+            memcpy(keep[n], r->result, r->result_len);
+            have_prev = validation_result_decode_all(keep[n], r->result_len, &prev, &e);
         }
         free(params);
-        pvf_execute_result_free(&r);
+        test_execute_free(&r);
     }
     if (have_prev)
         validation_result_free(&prev);
@@ -330,13 +331,13 @@ TEST(pvfhost_execute_huge_timeout_still_valid)
     pvf_execute_request rq;
     if (code && params && hfix_init(&f)) {
         if (make_request(code, len, params, p_len, PVF_KIND_APPROVAL, &rq)) {
-            pvf_execute_result r;
+            OWNED_EXECUTE pvf_execute_result *r = NULL;
             rq.timeout_ms = 20000000000000ull;
-            pvf_host_execute(f.h, &rq, &r);
-            CHECK_EQ_U64(r.verdict, PVF_VERDICT_VALID);
-            if (r.verdict != PVF_VERDICT_VALID)
-                test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_verdict_name(r.verdict), r.reason, r.message);
-            pvf_execute_result_free(&r);
+            test_execute(&r, f.h, &rq);
+            CHECK_EQ_U64(r->verdict, PVF_VERDICT_VALID);
+            if (r->verdict != PVF_VERDICT_VALID)
+                test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_verdict_name(r->verdict), r->reason, r->message);
+            test_execute_free(&r);
         }
         hfix_done(&f);
     }
@@ -358,21 +359,21 @@ TEST(pvfhost_execute_oversized_pov_named)
     pvf_execute_request rq;
     if (code && params && big && hfix_init(&f)) {
         if (make_request(code, len, params, p_len, PVF_KIND_BACKING, &rq)) {
-            pvf_execute_result r;
+            OWNED_EXECUTE pvf_execute_result *r = NULL;
             rq.pov = big;
             rq.pov_len = 5u << 20;              /* its encoding (+ 4 bytes of length) passes 5 MiB */
-            pvf_host_execute(f.h, &rq, &r);
-            CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
-            CHECK_STR_CONTAINS(r.reason, "ParamsTooLarge");
-            CHECK_STR_CONTAINS(r.message, "max_pov_size of 5242880");
-            pvf_execute_result_free(&r);
+            test_execute(&r, f.h, &rq);
+            CHECK_EQ_U64(r->verdict, PVF_VERDICT_INVALID);
+            CHECK_STR_CONTAINS(r->reason, "ParamsTooLarge");
+            CHECK_STR_CONTAINS(r->message, "max_pov_size of 5242880");
+            test_execute_free(&r);
             rq.pov_len = big_len;
             rq.max_pov_size = 64u << 20;
-            pvf_host_execute(f.h, &rq, &r);
-            CHECK_EQ_U64(r.verdict, PVF_VERDICT_INTERNAL);
-            CHECK_STR_CONTAINS(r.reason, "ParamsTooLarge");
-            CHECK_STR_CONTAINS(r.message, "pvf carries at most 16777216");
-            pvf_execute_result_free(&r);
+            test_execute(&r, f.h, &rq);
+            CHECK_EQ_U64(r->verdict, PVF_VERDICT_INTERNAL);
+            CHECK_STR_CONTAINS(r->reason, "ParamsTooLarge");
+            CHECK_STR_CONTAINS(r->message, "pvf carries at most 16777216");
+            test_execute_free(&r);
             CHECK_EQ_U64(pvf_host_execute_worker_pid(f.h), -1);     /* nothing was started for them */
         }
         hfix_done(&f);
@@ -425,9 +426,9 @@ TEST(pvfhost_workers_in_their_own_session)
     hfix f;
     if (!hfix_init_adder(&f, &code, &len))
         return;
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     execute_adder_block(&f, code, len, 0, PVF_KIND_BACKING, &r);
-    pvf_execute_result_free(&r);
+    test_execute_free(&r);
     int pids[2] = { pvf_host_prepare_worker_pid(f.h), pvf_host_execute_worker_pid(f.h) };
     for (int i = 0; i < 2; i++) {
         if (pids[i] <= 0)
@@ -461,18 +462,18 @@ TEST(pvfhost_execute_bad_block_invalid)
         return;
     }
     pvf_execute_request rq;
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     if (make_request(code, len, params, p_len, PVF_KIND_APPROVAL, &rq)) {
-        pvf_host_execute(f.h, &rq, &r);
+        test_execute(&r, f.h, &rq);
         note_pids(&f);
-        CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
-        CHECK(!strcmp(r.reason, "WorkerReportedInvalid"));
-        CHECK_STR_CONTAINS(r.message, "unreachable");
-        CHECK_STR_CONTAINS(r.message, "StateMismatch");         /* the runtime's panic message */
-        CHECK_STR_CONTAINS(r.message, "wasm backtrace: #0 f");  /* and where it trapped */
-        CHECK_EQ_U64(r.attempts, 1);    /* Invalid is final, even for approval */
-        CHECK(r.result == NULL);
-        pvf_execute_result_free(&r);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_INVALID);
+        CHECK(!strcmp(r->reason, "WorkerReportedInvalid"));
+        CHECK_STR_CONTAINS(r->message, "unreachable");
+        CHECK_STR_CONTAINS(r->message, "StateMismatch");         /* the runtime's panic message */
+        CHECK_STR_CONTAINS(r->message, "wasm backtrace: #0 f");  /* and where it trapped */
+        CHECK_EQ_U64(r->attempts, 1);    /* Invalid is final, even for approval */
+        CHECK(r->result == NULL);
+        test_execute_free(&r);
     }
     hfix_done(&f);
     free(code);
@@ -481,7 +482,8 @@ TEST(pvfhost_execute_bad_block_invalid)
 
 /* Execute fixture `path` on adder block 0's params through a host of `tier` (job_memory_mb 0:
  * the default limit); false when it could not be run at all. */
-static bool execute_fixture(const char *path, pvf_tier tier, uint64_t job_memory_mb, pvf_execute_result *r)
+static bool execute_fixture_logged(const char *path, pvf_tier tier, uint64_t job_memory_mb, pvf_log_fn log,
+                                   void *log_user, pvf_execute_result **r)
 {
     size_t len, p_len;
     uint8_t *code = test_read_file(path, &len);
@@ -493,13 +495,18 @@ static bool execute_fixture(const char *path, pvf_tier tier, uint64_t job_memory
         test_host_config(&cfg, w.cache, w.log);
         cfg.tier = tier;
         cfg.execute_job_memory_mb = job_memory_mb;
+        if (log) {
+            cfg.log = log;
+            cfg.log_user = log_user;
+            cfg.log_level = PVF_LOG_INFO;
+        }
         char err[512];
         pvf_host *h = pvf_host_start(&cfg, err, sizeof err);
         if (!h)
             test_fail(__FILE__, __LINE__, "pvf_host_start: %s", err);
         pvf_execute_request rq;
         if (h && make_request(code, len, params, p_len, PVF_KIND_APPROVAL, &rq)) {
-            pvf_host_execute(h, &rq, r);
+            test_execute(r, h, &rq);
             ran = true;
         }
         pvf_host_stop(h);
@@ -511,6 +518,66 @@ static bool execute_fixture(const char *path, pvf_tier tier, uint64_t job_memory
     return ran;
 }
 
+static bool execute_fixture(const char *path, pvf_tier tier, uint64_t job_memory_mb, pvf_execute_result **r)
+{
+    return execute_fixture_logged(path, tier, job_memory_mb, NULL, NULL, r);
+}
+
+/* The host's log lines that mention "runtime:", as one text. */
+typedef struct runtime_lines {
+    pthread_mutex_t lock;
+    char text[4096];
+    int warnings, infos;
+} runtime_lines;
+
+static void keep_runtime_lines(void *user, pvf_log_level level, const char *message)
+{
+    runtime_lines *k = user;
+    if (!strstr(message, "runtime: "))
+        return;
+    pthread_mutex_lock(&k->lock);
+    size_t n = strlen(k->text);
+    snprintf(k->text + n, sizeof k->text - n, "%s\n", message);
+    k->warnings += level == PVF_LOG_WARNING;
+    k->infos += level == PVF_LOG_INFO;
+    pthread_mutex_unlock(&k->lock);
+}
+
+/* Issue 15: what the runtime logs and prints reaches the result and the host's log callback,
+ * each line tagged with the candidate; logging changes no verdict (tests/fixtures/logs.wat). */
+TEST(pvfhost_runtime_log_reaches_result_and_callback)
+{
+    static const char expected[] = "INFO pvf-test: hello\nPRINT: printed\nPRINT: 0xdead\nPRINT: 42\n"
+                                   "ERROR runtime: panicked at 'boom'\n";
+    static const pvf_tier tiers[] = { PVF_TIER_NATIVE, PVF_TIER_INTERP };
+    for (size_t t = 0; t < 2; t++) {
+        runtime_lines k = { .lock = PTHREAD_MUTEX_INITIALIZER };
+        OWNED_EXECUTE pvf_execute_result *r = NULL;
+        if (!execute_fixture_logged("tests/fixtures/logs.wasm", tiers[t], 0, keep_runtime_lines, &k, &r))
+            continue;
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_INVALID);
+        CHECK_STR_CONTAINS(r->message, "the runtime panicked: panicked at 'boom'");
+        CHECK_STR_CONTAINS(r->message, "wasm backtrace: #0");
+        CHECK(!strcmp(r->runtime_log, expected));
+        if (strcmp(r->runtime_log, expected))
+            test_fail(__FILE__, __LINE__, "runtime log on tier %zu: \"%s\"", t, r->runtime_log);
+        /* one callback line per log line, tagged; the runtime's error a warning, the rest info */
+        CHECK_EQ_U64(k.warnings, 1);
+        CHECK_EQ_U64(k.infos, 4);
+        CHECK_STR_CONTAINS(k.text, "candidate 1 (approval, code 0x");
+        CHECK_STR_CONTAINS(k.text, "): runtime: PRINT: 0xdead\n");
+        CHECK_STR_CONTAINS(k.text, "): runtime: ERROR runtime: panicked at 'boom'\n");
+    }
+    /* a Valid result carries an empty log, never NULL */
+    OWNED_EXECUTE pvf_execute_result *v = NULL;
+    const char *adder = test_data_path("pvf/kagome__pvf_hex_adder.wasm");
+    if (adder && execute_fixture(adder, PVF_TIER_NATIVE, 0, &v)) {
+        CHECK_EQ_U64(v->verdict, PVF_VERDICT_VALID);
+        CHECK(v->runtime_log && !v->runtime_log[0]);
+        CHECK(v->reason && !v->reason[0] && v->message && !v->message[0]);
+    }
+}
+
 /* A guard-page fault in a sandboxed execute job (native tier) and the interpreter's bounds check
  * give the same verdict: the trap handler's syscalls (rt_sigaction, sigaltstack, rt_sigreturn)
  * and memory.grow's mprotect are on the job's allowlist. */
@@ -518,13 +585,13 @@ TEST(pvfhost_execute_out_of_bounds_invalid_on_both_tiers)
 {
     static const pvf_tier tiers[] = { PVF_TIER_NATIVE, PVF_TIER_INTERP };
     for (size_t t = 0; t < 2; t++) {
-        pvf_execute_result r;
+        OWNED_EXECUTE pvf_execute_result *r = NULL;
         if (!execute_fixture("tests/fixtures/oob.wasm", tiers[t], 0, &r))
             continue;
-        CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
-        CHECK(!strcmp(r.reason, "WorkerReportedInvalid"));
-        CHECK_STR_CONTAINS(r.message, "out of bounds memory access");
-        pvf_execute_result_free(&r);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_INVALID);
+        CHECK(!strcmp(r->reason, "WorkerReportedInvalid"));
+        CHECK_STR_CONTAINS(r->message, "out of bounds memory access");
+        test_execute_free(&r);
     }
 }
 
@@ -536,20 +603,20 @@ TEST(pvfhost_execute_job_memory_limit)
 {
     static const pvf_tier tiers[] = { PVF_TIER_NATIVE, PVF_TIER_INTERP };
     for (size_t t = 0; t < 2; t++) {
-        pvf_execute_result r;
+        OWNED_EXECUTE pvf_execute_result *r = NULL;
         if (!execute_fixture("tests/fixtures/grow_all.wasm", tiers[t], 0, &r))
             continue;
-        CHECK_EQ_U64(r.verdict, PVF_VERDICT_VALID);
-        if (r.verdict != PVF_VERDICT_VALID)
-            test_fail(__FILE__, __LINE__, "grow_all on tier %zu: %s: %s", t, r.reason, r.message);
-        pvf_execute_result_free(&r);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_VALID);
+        if (r->verdict != PVF_VERDICT_VALID)
+            test_fail(__FILE__, __LINE__, "grow_all on tier %zu: %s: %s", t, r->reason, r->message);
+        test_execute_free(&r);
     }
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     if (execute_fixture("tests/fixtures/grow_all.wasm", PVF_TIER_NATIVE, 64, &r)) {
-        CHECK_EQ_U64(r.verdict, PVF_VERDICT_POSSIBLY_INVALID);
-        CHECK(!strcmp(r.reason, "JobError"));
-        CHECK_STR_CONTAINS(r.message, "86 (out of memory)");
-        pvf_execute_result_free(&r);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_POSSIBLY_INVALID);
+        CHECK(!strcmp(r->reason, "JobError"));
+        CHECK_STR_CONTAINS(r->message, "86 (out of memory)");
+        test_execute_free(&r);
     }
     /* a limit over 1 TiB is refused at start */
     pvf_host_config cfg;
@@ -572,21 +639,21 @@ TEST(pvfhost_execute_halt_times_out_invalid)
         return;
     }
     pvf_execute_request rq;
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     if (make_request(code, len, params, p_len, PVF_KIND_APPROVAL, &rq)) {
         rq.timeout_ms = 300;
-        pvf_host_execute(f.h, &rq, &r);
+        test_execute(&r, f.h, &rq);
         note_pids(&f);
-        CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
-        CHECK(!strcmp(r.reason, "HardTimeout"));
-        CHECK_EQ_U64(r.attempts, 1);    /* a timeout is never retried */
-        pvf_execute_result_free(&r);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_INVALID);
+        CHECK(!strcmp(r->reason, "HardTimeout"));
+        CHECK_EQ_U64(r->attempts, 1);    /* a timeout is never retried */
+        test_execute_free(&r);
         /* The host carries on: the adder still validates afterwards. */
         size_t alen;
         uint8_t *adder = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &alen);
         if (adder) {
             execute_adder_block(&f, adder, alen, 0, PVF_KIND_BACKING, &r);
-            pvf_execute_result_free(&r);
+            test_execute_free(&r);
         }
         free(adder);
     }
@@ -602,10 +669,10 @@ TEST(pvfhost_deleted_artifact_reprepared)
     hfix f;
     if (!hfix_init_adder(&f, &code, &len))
         return;
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     execute_adder_block(&f, code, len, 0, PVF_KIND_BACKING, &r);
-    CHECK_EQ_U64(r.preparations, 1);
-    pvf_execute_result_free(&r);
+    CHECK_EQ_U64(r->preparations, 1);
+    test_execute_free(&r);
     const char *path = pvf_host_artifact_path(f.h, code, len, NULL);
     CHECK(file_exists(path));
     char old[4096] = "";
@@ -614,9 +681,9 @@ TEST(pvfhost_deleted_artifact_reprepared)
         CHECK(unlink(old) == 0);
     }
     execute_adder_block(&f, code, len, 1, PVF_KIND_BACKING, &r);
-    CHECK_EQ_U64(r.preparations, 1);    /* transparently prepared again */
-    CHECK_EQ_U64(r.attempts, 1);
-    pvf_execute_result_free(&r);
+    CHECK_EQ_U64(r->preparations, 1);    /* transparently prepared again */
+    CHECK_EQ_U64(r->attempts, 1);
+    test_execute_free(&r);
     path = pvf_host_artifact_path(f.h, code, len, NULL);
     CHECK(file_exists(path));
     CHECK(path && strcmp(path, old) != 0);  /* a fresh random name */
@@ -649,9 +716,9 @@ TEST(pvfhost_corrupted_artifact_possibly_invalid_then_reprepared)
         free(code), free(params);
         return;
     }
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     execute_adder_block(&f, code, len, 0, PVF_KIND_BACKING, &r);
-    pvf_execute_result_free(&r);
+    test_execute_free(&r);
 
     /* Backing: one attempt, PossiblyInvalid(CorruptedArtifact), artifact removed. */
     char old[4096] = "";
@@ -661,26 +728,26 @@ TEST(pvfhost_corrupted_artifact_possibly_invalid_then_reprepared)
     corrupt_artifact(path);
     pvf_execute_request rq;
     if (make_request(code, len, params, p_len, PVF_KIND_BACKING, &rq)) {
-        pvf_host_execute(f.h, &rq, &r);
+        test_execute(&r, f.h, &rq);
         note_pids(&f);
-        CHECK_EQ_U64(r.verdict, PVF_VERDICT_POSSIBLY_INVALID);
-        CHECK(!strcmp(r.reason, "CorruptedArtifact"));
-        CHECK_EQ_U64(r.attempts, 1);
-        pvf_execute_result_free(&r);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_POSSIBLY_INVALID);
+        CHECK(!strcmp(r->reason, "CorruptedArtifact"));
+        CHECK_EQ_U64(r->attempts, 1);
+        test_execute_free(&r);
         CHECK(pvf_host_artifact_path(f.h, code, len, NULL) == NULL);
         CHECK(!file_exists(old));
     }
     /* The next request prepares it again and succeeds. */
     execute_adder_block(&f, code, len, 1, PVF_KIND_BACKING, &r);
-    CHECK_EQ_U64(r.preparations, 1);
-    pvf_execute_result_free(&r);
+    CHECK_EQ_U64(r->preparations, 1);
+    test_execute_free(&r);
 
     /* Approval: the retry re-prepares at once and the same call is Valid. */
     corrupt_artifact(pvf_host_artifact_path(f.h, code, len, NULL));
     execute_adder_block(&f, code, len, 2, PVF_KIND_APPROVAL, &r);
-    CHECK_EQ_U64(r.attempts, 2);
-    CHECK_EQ_U64(r.preparations, 1);
-    pvf_execute_result_free(&r);
+    CHECK_EQ_U64(r->attempts, 2);
+    CHECK_EQ_U64(r->preparations, 1);
+    test_execute_free(&r);
     CHECK(file_exists(pvf_host_artifact_path(f.h, code, len, NULL)));
 
     /* The metrics saw both mismatches, the verdicts, and a host in secure mode. */
@@ -842,9 +909,9 @@ TEST(pvfhost_executor_params_specialise_workers)
     hfix f;
     if (!hfix_init_adder(&f, &code, &len))
         return;
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     execute_adder_block(&f, code, len, 0, PVF_KIND_BACKING, &r);
-    pvf_execute_result_free(&r);
+    test_execute_free(&r);
     int first = pvf_host_execute_worker_pid(f.h);
 
     /* A timeout param changes the full hash (new worker) but not the prep hash (same artifact). */
@@ -856,23 +923,23 @@ TEST(pvfhost_executor_params_specialise_workers)
     pvf_execute_request rq;
     if (params && make_request(code, len, params, p_len, PVF_KIND_BACKING, &rq)) {
         rq.executor_params = &ep;
-        pvf_host_execute(f.h, &rq, &r);
+        test_execute(&r, f.h, &rq);
         note_pids(&f);
-        CHECK_EQ_U64(r.verdict, PVF_VERDICT_VALID);
-        CHECK_EQ_U64(r.preparations, 0);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_VALID);
+        CHECK_EQ_U64(r->preparations, 0);
         CHECK(pvf_host_execute_worker_pid(f.h) != first);
         CHECK(test_pid_gone(first));
-        pvf_execute_result_free(&r);
+        test_execute_free(&r);
 
         /* MaxMemoryPages is part of the prep hash: another artifact. */
         executor_params_push(&ep, (executor_param){EXEC_PARAM_MAX_MEMORY_PAGES, 0, 8192});
-        pvf_host_execute(f.h, &rq, &r);
+        test_execute(&r, f.h, &rq);
         note_pids(&f);
-        CHECK_EQ_U64(r.verdict, PVF_VERDICT_VALID);
-        CHECK_EQ_U64(r.preparations, 1);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_VALID);
+        CHECK_EQ_U64(r->preparations, 1);
         CHECK(pvf_host_artifact_path(f.h, code, len, &ep) != NULL);
         CHECK(pvf_host_artifact_path(f.h, code, len, NULL) != NULL);
-        pvf_execute_result_free(&r);
+        test_execute_free(&r);
     }
     executor_params_free(&ep);
     free(params);
@@ -906,33 +973,33 @@ TEST(pvfhost_worker_death_retry_policy)
         return;
     }
     pvf_execute_request rq;
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     for (int approval = 0; approval <= 1; approval++) {
         /* Start an execute worker (and prepare halt) first, so there is a pid to kill. */
         execute_adder_block(&f, adder, alen, 0, PVF_KIND_BACKING, &r);
-        pvf_execute_result_free(&r);
+        test_execute_free(&r);
         if (!make_request(code, len, params, p_len, approval ? PVF_KIND_APPROVAL : PVF_KIND_BACKING, &rq))
             break;
         rq.timeout_ms = 1000;
-        pvf_precheck_result pr;
-        pvf_host_precheck(f.h, code, len, NULL, &pr);
+        OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+        test_precheck(&pr, f.h, code, len, NULL);
         int victim = pvf_host_execute_worker_pid(f.h);
         pid_t killer = kill_later(victim, 200);
-        pvf_host_execute(f.h, &rq, &r);
+        test_execute(&r, f.h, &rq);
         note_pids(&f);
         waitpid(killer, NULL, 0);
         CHECK(test_pid_gone(victim));
         if (!approval) {
-            CHECK_EQ_U64(r.verdict, PVF_VERDICT_POSSIBLY_INVALID);
-            CHECK(!strcmp(r.reason, "AmbiguousWorkerDeath"));
-            CHECK_EQ_U64(r.attempts, 1);
+            CHECK_EQ_U64(r->verdict, PVF_VERDICT_POSSIBLY_INVALID);
+            CHECK(!strcmp(r->reason, "AmbiguousWorkerDeath"));
+            CHECK_EQ_U64(r->attempts, 1);
         } else {
             /* The retry runs halt to its (shortened) timeout: Invalid. */
-            CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
-            CHECK(!strcmp(r.reason, "HardTimeout"));
-            CHECK_EQ_U64(r.attempts, 2);
+            CHECK_EQ_U64(r->verdict, PVF_VERDICT_INVALID);
+            CHECK(!strcmp(r->reason, "HardTimeout"));
+            CHECK_EQ_U64(r->attempts, 2);
         }
-        pvf_execute_result_free(&r);
+        test_execute_free(&r);
     }
     hfix_done(&f);
     free(code);
@@ -1013,12 +1080,12 @@ TEST(pvfhost_compressed_code_bomb_invalid)
         return;
     }
     CHECK(len < 64 * 1024);     /* it really is a bomb: tiny on the wire */
-    pvf_precheck_result pr;
-    pvf_host_precheck(f.h, bomb, len, NULL, &pr);
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+    test_precheck(&pr, f.h, bomb, len, NULL);
     note_pids(&f);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_INVALID);
-    CHECK(!strcmp(pr.reason, "CouldNotDecompressCodeBlob"));
-    CHECK_STR_CONTAINS(pr.message, "bomb");
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_INVALID);
+    CHECK(!strcmp(pr->reason, "CouldNotDecompressCodeBlob"));
+    CHECK_STR_CONTAINS(pr->message, "bomb");
     CHECK(pvf_host_artifact_path(f.h, bomb, len, NULL) == NULL);
 
     pvf_execute_request rq;
@@ -1026,13 +1093,13 @@ TEST(pvfhost_compressed_code_bomb_invalid)
     rq.code = bomb;
     rq.code_len = len;
     rq.kind = PVF_KIND_APPROVAL;
-    pvf_execute_result r;
-    pvf_host_execute(f.h, &rq, &r);
-    CHECK_EQ_U64(r.verdict, PVF_VERDICT_PREPARATION);
-    CHECK(!strcmp(r.reason, "CouldNotDecompressCodeBlob"));
-    CHECK_EQ_U64(r.attempts, 0);
-    CHECK_EQ_U64(r.preparations, 0);    /* deterministic: never prepared again */
-    pvf_execute_result_free(&r);
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
+    test_execute(&r, f.h, &rq);
+    CHECK_EQ_U64(r->verdict, PVF_VERDICT_PREPARATION);
+    CHECK(!strcmp(r->reason, "CouldNotDecompressCodeBlob"));
+    CHECK_EQ_U64(r->attempts, 0);
+    CHECK_EQ_U64(r->preparations, 0);    /* deterministic: never prepared again */
+    test_execute_free(&r);
     hfix_done(&f);
     free(bomb);
 }
@@ -1052,22 +1119,22 @@ TEST(pvfhost_compressed_code_bomb_limit_boundary)
     }
     CHECK(blen1 != blen2 || memcmp(blob1, blob2, blen1) != 0);   /* two different code hashes */
     uint32_t limit = (uint32_t)len - 1;
-    pvf_precheck_result pr;
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
     if (hfix_restart_with(&f, tweak_bomb_limit, &limit)) {
-        pvf_host_precheck(f.h, blob1, blen1, NULL, &pr);
+        test_precheck(&pr, f.h, blob1, blen1, NULL);
         note_pids(&f);
-        CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_INVALID);
-        CHECK(!strcmp(pr.reason, "CouldNotDecompressCodeBlob"));
+        CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_INVALID);
+        CHECK(!strcmp(pr->reason, "CouldNotDecompressCodeBlob"));
     }
     limit = (uint32_t)len;
     if (hfix_restart_with(&f, tweak_bomb_limit, &limit)) {
-        pvf_host_precheck(f.h, blob2, blen2, NULL, &pr);
+        test_precheck(&pr, f.h, blob2, blen2, NULL);
         note_pids(&f);
-        CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
-        pvf_execute_result r;
+        CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_VALID);
+        OWNED_EXECUTE pvf_execute_result *r = NULL;
         execute_adder_block(&f, blob2, blen2, 0, PVF_KIND_BACKING, &r);
-        CHECK_EQ_U64(r.preparations, 0);
-        pvf_execute_result_free(&r);
+        CHECK_EQ_U64(r->preparations, 0);
+        test_execute_free(&r);
     }
     hfix_done(&f);
     free(code), free(blob1), free(blob2);
@@ -1089,19 +1156,19 @@ TEST(pvfhost_pov_bomb_invalid)
         return;
     }
     pvf_execute_request rq;
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     if (make_request(code, len, params, p_len, PVF_KIND_APPROVAL, &rq)) {
         const uint8_t *plain_pov = rq.pov;
         size_t plain_len = rq.pov_len;
         rq.pov = bomb;
         rq.pov_len = bomb_len;
-        pvf_host_execute(f.h, &rq, &r);
+        test_execute(&r, f.h, &rq);
         note_pids(&f);
-        CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
-        CHECK(!strcmp(r.reason, "PoVDecompressionFailure"));
-        CHECK_EQ_U64(r.attempts, 1);
-        CHECK(r.result == NULL);
-        pvf_execute_result_free(&r);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_INVALID);
+        CHECK(!strcmp(r->reason, "PoVDecompressionFailure"));
+        CHECK_EQ_U64(r->attempts, 1);
+        CHECK(r->result == NULL);
+        test_execute_free(&r);
 
         /* The magic followed by something that is not a zstd frame. */
         uint8_t broken[8 + 32];
@@ -1109,11 +1176,11 @@ TEST(pvfhost_pov_bomb_invalid)
         memset(broken + 8, 0x5A, sizeof broken - 8);
         rq.pov = broken;
         rq.pov_len = sizeof broken;
-        pvf_host_execute(f.h, &rq, &r);
+        test_execute(&r, f.h, &rq);
         note_pids(&f);
-        CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
-        CHECK(!strcmp(r.reason, "PoVDecompressionFailure"));
-        pvf_execute_result_free(&r);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_INVALID);
+        CHECK(!strcmp(r->reason, "PoVDecompressionFailure"));
+        test_execute_free(&r);
 
         size_t c_len;
         uint8_t *compressed = make_blob(plain_pov, plain_len, 3, &c_len);
@@ -1121,11 +1188,11 @@ TEST(pvfhost_pov_bomb_invalid)
             rq.pov = compressed;
             rq.pov_len = c_len;
             rq.kind = PVF_KIND_BACKING;
-            pvf_host_execute(f.h, &rq, &r);
+            test_execute(&r, f.h, &rq);
             note_pids(&f);
-            CHECK_EQ_U64(r.verdict, PVF_VERDICT_VALID);
-            CHECK(r.result && r.result_len == x_len && !memcmp(r.result, expected, x_len));
-            pvf_execute_result_free(&r);
+            CHECK_EQ_U64(r->verdict, PVF_VERDICT_VALID);
+            CHECK(r->result && r->result_len == x_len && !memcmp(r->result, expected, x_len));
+            test_execute_free(&r);
         }
         free(compressed);
     }
@@ -1155,13 +1222,13 @@ TEST(pvfhost_prepare_memory_limit)
         return;
     }
     executor_params ep = one_param((executor_param){EXEC_PARAM_PRECHECKING_MAX_MEMORY, 0, EXEC_PRECHECK_MEM_MAX_LO});
-    pvf_precheck_result pr;
-    pvf_host_precheck(f.h, code, len, &ep, &pr);
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+    test_precheck(&pr, f.h, code, len, &ep);
     note_pids(&f);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
-    if (pr.outcome != PVF_PRECHECK_VALID)
-        test_fail(__FILE__, __LINE__, "256 MiB: %s %s: %s", pvf_precheck_outcome_name(pr.outcome), pr.reason,
-                  pr.message);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_VALID);
+    if (pr->outcome != PVF_PRECHECK_VALID)
+        test_fail(__FILE__, __LINE__, "256 MiB: %s %s: %s", pvf_precheck_outcome_name(pr->outcome), pr->reason,
+                  pr->message);
     executor_params_free(&ep);
     hfix_done(&f);
 
@@ -1173,25 +1240,25 @@ TEST(pvfhost_prepare_memory_limit)
     }
     ep = one_param((executor_param){EXEC_PARAM_PRECHECKING_MAX_MEMORY, 0, 1u << 20});
     pvf_execute_request rq;
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     if (make_request(code, len, params, p_len, PVF_KIND_BACKING, &rq)) {
         rq.executor_params = &ep;
-        pvf_host_execute(f.h, &rq, &r);
+        test_execute(&r, f.h, &rq);
         note_pids(&f);
-        CHECK_EQ_U64(r.preparations, 1);
-        CHECK_EQ_U64(r.attempts, 0);
-        CHECK(r.verdict != PVF_VERDICT_VALID);
+        CHECK_EQ_U64(r->preparations, 1);
+        CHECK_EQ_U64(r->attempts, 0);
+        CHECK(r->verdict != PVF_VERDICT_VALID);
         if (!test_under_asan()) {
-            CHECK_EQ_U64(r.verdict, PVF_VERDICT_PREPARATION);
-            CHECK(!strcmp(r.reason, "OutOfMemory"));
+            CHECK_EQ_U64(r->verdict, PVF_VERDICT_PREPARATION);
+            CHECK(!strcmp(r->reason, "OutOfMemory"));
         }
-        pvf_execute_result_free(&r);
-        pvf_host_precheck(f.h, code, len, &ep, &pr);
-        CHECK(pr.cached);
-        CHECK(pr.outcome != PVF_PRECHECK_VALID);
+        test_execute_free(&r);
+        test_precheck(&pr, f.h, code, len, &ep);
+        CHECK(pr->cached);
+        CHECK(pr->outcome != PVF_PRECHECK_VALID);
         if (!test_under_asan()) {
-            CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_INVALID);
-            CHECK(!strcmp(pr.reason, "OutOfMemory"));
+            CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_INVALID);
+            CHECK(!strcmp(pr->reason, "OutOfMemory"));
         }
         CHECK(pvf_host_artifact_path(f.h, code, len, &ep) == NULL);
     }
@@ -1213,19 +1280,19 @@ TEST(pvfhost_prepare_timeout_precheck_failed)
         return;
     }
     executor_params ep = one_param((executor_param){EXEC_PARAM_PVF_PREP_TIMEOUT, PVF_PREP_PRECHECK, 1});
-    pvf_precheck_result pr;
-    pvf_host_precheck(f.h, code, len, &ep, &pr);
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+    test_precheck(&pr, f.h, code, len, &ep);
     note_pids(&f);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
-    CHECK(!strcmp(pr.reason, "TimedOut"));
-    CHECK(!pr.cached);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_FAILED);
+    CHECK(!strcmp(pr->reason, "TimedOut"));
+    CHECK(!pr->cached);
     CHECK(pvf_host_artifact_path(f.h, code, len, &ep) == NULL);
     CHECK_EQ_U64(pvf_host_prepare_worker_pid(f.h), (uint64_t)-1);  /* retired (rip), §1.4 */
 
-    pvf_host_precheck(f.h, code, len, &ep, &pr);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
-    CHECK(!strcmp(pr.reason, "TimedOut"));
-    CHECK(pr.cached);
+    test_precheck(&pr, f.h, code, len, &ep);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_FAILED);
+    CHECK(!strcmp(pr->reason, "TimedOut"));
+    CHECK(pr->cached);
     CHECK_EQ_U64(pvf_host_prepare_worker_pid(f.h), (uint64_t)-1);
 
     pvf_execute_request rq;
@@ -1233,14 +1300,14 @@ TEST(pvfhost_prepare_timeout_precheck_failed)
     rq.code = code;
     rq.code_len = len;
     rq.kind = PVF_KIND_BACKING;
-    pvf_execute_result r;
-    pvf_host_execute(f.h, &rq, &r);
-    CHECK_EQ_U64(r.verdict, PVF_VERDICT_INTERNAL);
-    CHECK(!strcmp(r.reason, "NonDeterministicPrepareError"));
-    CHECK_STR_CONTAINS(r.message, "TimedOut");
-    CHECK_EQ_U64(r.preparations, 0);
-    CHECK_EQ_U64(r.attempts, 0);
-    pvf_execute_result_free(&r);
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
+    test_execute(&r, f.h, &rq);
+    CHECK_EQ_U64(r->verdict, PVF_VERDICT_INTERNAL);
+    CHECK(!strcmp(r->reason, "NonDeterministicPrepareError"));
+    CHECK_STR_CONTAINS(r->message, "TimedOut");
+    CHECK_EQ_U64(r->preparations, 0);
+    CHECK_EQ_U64(r->attempts, 0);
+    test_execute_free(&r);
     executor_params_free(&ep);
     hfix_done(&f);
     free(code);
@@ -1283,15 +1350,15 @@ TEST(pvfhost_prepare_worker_spawn_failure_failed)
     chmod(copy, 0755);
     if (hfix_restart_with(&f, tweak_prepare_path, copy)) {
         unlink(copy);
-        pvf_precheck_result pr;
+        OWNED_PRECHECK pvf_precheck_result *pr = NULL;
         for (int i = 0; i < 2; i++) {
             uint64_t t0 = test_now_ms();
-            pvf_host_precheck(f.h, code, len, NULL, &pr);
+            test_precheck(&pr, f.h, code, len, NULL);
             uint64_t took = test_now_ms() - t0;
-            CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
-            CHECK(pr.reason[0] != 0);
-            CHECK_STR_CONTAINS(pr.message, "pvf-prepare-worker-copy");
-            CHECK(!pr.cached);      /* it tried to prepare: not an answer from the cache */
+            CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_FAILED);
+            CHECK(pr->reason[0] != 0);
+            CHECK_STR_CONTAINS(pr->message, "pvf-prepare-worker-copy");
+            CHECK(!pr->cached);      /* it tried to prepare: not an answer from the cache */
             CHECK(took < 1000);
             CHECK_EQ_U64(pvf_host_prepare_worker_pid(f.h), (uint64_t)-1);
             CHECK(pvf_host_artifact_path(f.h, code, len, NULL) == NULL);
@@ -1300,11 +1367,11 @@ TEST(pvfhost_prepare_worker_spawn_failure_failed)
         pvf_execute_request_init(&rq);
         rq.code = code;
         rq.code_len = len;
-        pvf_execute_result r;
-        pvf_host_execute(f.h, &rq, &r);
-        CHECK_EQ_U64(r.verdict, PVF_VERDICT_INTERNAL);     /* abstain, never Invalid */
-        CHECK_EQ_U64(r.attempts, 0);
-        pvf_execute_result_free(&r);
+        OWNED_EXECUTE pvf_execute_result *r = NULL;
+        test_execute(&r, f.h, &rq);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_INTERNAL);     /* abstain, never Invalid */
+        CHECK_EQ_U64(r->attempts, 0);
+        test_execute_free(&r);
     }
     unlink(copy);
     hfix_done(&f);
@@ -1358,17 +1425,17 @@ TEST(pvfhost_prunes_least_recently_needed_artifacts)
         return;
     }
     /* Learn the sizes, on a host that never prunes. */
-    pvf_precheck_result pr;
-    pvf_host_precheck(f.h, adder, alen, NULL, &pr);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+    test_precheck(&pr, f.h, adder, alen, NULL);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_VALID);
     uint64_t adder_size = file_size(pvf_host_artifact_path(f.h, adder, alen, NULL));
     CHECK(adder_size > 0);
 
     /* Over the limit, but everything was needed within the stale time: nothing goes. */
     prune_cfg fresh = {.limit = adder_size, .min_stale_ms = 3600 * 1000};
     if (hfix_restart_with(&f, tweak_pruning, &fresh)) {
-        pvf_host_precheck(f.h, halt, hlen, NULL, &pr);
-        CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
+        test_precheck(&pr, f.h, halt, hlen, NULL);
+        CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_VALID);
         usleep(300 * 1000);     /* several pulses */
         CHECK(pvf_host_artifact_path(f.h, adder, alen, NULL) != NULL);
         CHECK(pvf_host_artifact_path(f.h, halt, hlen, NULL) != NULL);
@@ -1380,7 +1447,7 @@ TEST(pvfhost_prunes_least_recently_needed_artifacts)
         const char *p = pvf_host_artifact_path(f.h, adder, alen, NULL);
         if (p)
             snprintf(adder_path, sizeof adder_path, "%s", p);
-        pvf_host_precheck(f.h, halt, hlen, NULL, &pr);      /* halt: needed last */
+        test_precheck(&pr, f.h, halt, hlen, NULL);      /* halt: needed last */
         CHECK(artifact_gone_within(&f, adder, alen, 3000));
         CHECK(adder_path[0] && !file_exists(adder_path));
         CHECK(file_exists(pvf_host_artifact_path(f.h, halt, hlen, NULL)));
@@ -1519,12 +1586,12 @@ TEST(pvfhost_abi_sized_structs)
     if (h) {
         pvf_execute_request rq;
         memset(&rq, 0, sizeof rq);
-        pvf_execute_result r;
-        pvf_host_execute(h, &rq, &r);
-        CHECK_EQ_U64(r.verdict, PVF_VERDICT_INTERNAL);
-        CHECK_STR_CONTAINS(r.message, "initialise it with pvf_execute_request_init");
+        OWNED_EXECUTE pvf_execute_result *r = NULL;
+        test_execute(&r, h, &rq);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_INTERNAL);
+        CHECK_STR_CONTAINS(r->message, "initialise it with pvf_execute_request_init");
         CHECK_EQ_U64(pvf_host_submit_execute(h, &rq, NULL, NULL), 0);
-        pvf_execute_result_free(&r);
+        test_execute_free(&r);
         pvf_host_stop(h);
     }
     test_workdir_finish(&w);

@@ -270,12 +270,12 @@ static void hash_of(uint8_t out[32], uint8_t tag)
 /* Precheck (so later timings hold no preparation) and insist it is Valid. */
 static void prepare_now(afix *f, const uint8_t *code, size_t len, const executor_params *ep)
 {
-    pvf_precheck_result pr;
-    pvf_host_precheck(f->h, code, len, ep, &pr);
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+    test_precheck(&pr, f->h, code, len, ep);
     note_workers(f);
-    if (pr.outcome != PVF_PRECHECK_VALID)
-        test_fail(__FILE__, __LINE__, "precheck: %s %s: %s", pvf_precheck_outcome_name(pr.outcome), pr.reason,
-                  pr.message);
+    if (pr->outcome != PVF_PRECHECK_VALID)
+        test_fail(__FILE__, __LINE__, "precheck: %s %s: %s", pvf_precheck_outcome_name(pr->outcome), pr->reason,
+                  pr->message);
 }
 
 /* ================================================================ completions by callback */
@@ -319,7 +319,7 @@ static void collector_destroy(collector *c)
 static void collect(pvf_completion *c, void *user_data)
 {
     collector *k = user_data;
-    const pvf_execute_result *r = &c->execute;
+    const pvf_execute_result *r = c->execute;
     pthread_mutex_lock(&k->lock);
     if (k->n < sizeof k->items / sizeof k->items[0]) {
         got *g = &k->items[k->n++];
@@ -434,26 +434,26 @@ TEST(pvfhost_async_100_concurrent_validations)
             struct pollfd p = {fd, POLLIN, 0};
             if (poll(&p, 1, 20) <= 0)
                 continue;
-            pvf_completion c;
-            while (pvf_host_next_completion(f.h, &c)) {
-                uintptr_t tag = (uintptr_t)c.user_data;
-                if (tag < 1 || tag > N || ids[tag - 1] != c.id || c.type != PVF_REQUEST_EXECUTE) {
+            pvf_completion *c;
+            while ((c = pvf_host_next_completion(f.h))) {
+                uintptr_t tag = (uintptr_t)c->user_data;
+                if (tag < 1 || tag > N || ids[tag - 1] != c->id || c->type != PVF_REQUEST_EXECUTE) {
                     unknown++;
                 } else if (seen[tag - 1]) {
                     dup++;
                 } else {
                     seen[tag - 1] = true;
                     done++;
-                    if (c.execute.verdict == PVF_VERDICT_VALID)
+                    if (c->execute->verdict == PVF_VERDICT_VALID)
                         valid++;
                     else if (valid + 1 == done)   /* show the first failure */
                         test_fail(__FILE__, __LINE__, "request %zu: %s %s: %s", (size_t)tag,
-                                  pvf_verdict_name(c.execute.verdict), c.execute.reason, c.execute.message);
-                    if (c.execute.result && c.execute.result_len == a.expected_len &&
-                        !memcmp(c.execute.result, a.expected, a.expected_len))
+                                  pvf_verdict_name(c->execute->verdict), c->execute->reason, c->execute->message);
+                    if (c->execute->result && c->execute->result_len == a.expected_len &&
+                        !memcmp(c->execute->result, a.expected, a.expected_len))
                         matching++;
                 }
-                pvf_completion_free(&c);
+                pvf_completion_free(c);
             }
         }
         CHECK_EQ_U64(done, N);
@@ -467,8 +467,7 @@ TEST(pvfhost_async_100_concurrent_validations)
         CHECK(spawned >= 1 && spawned <= 4);
         CHECK_EQ_U64(metric_value(f.h, "polkadot_pvf_execute_enqueued"), N);
         /* Everything taken: nothing more to read, the fd is quiet. */
-        pvf_completion c;
-        CHECK(!pvf_host_next_completion(f.h, &c));
+        CHECK(pvf_host_next_completion(f.h) == NULL);
         struct pollfd p = {fd, POLLIN, 0};
         CHECK_EQ_U64(poll(&p, 1, 0), 0);
     }
@@ -733,12 +732,12 @@ TEST(pvfhost_async_heads_up_prepares)
     struct stat st;
     CHECK(path && stat(path, &st) == 0 && st.st_size > 0);
     CHECK(pvf_host_heads_up(f.h, &pc, 1));
-    pvf_precheck_result pr;
-    pvf_host_precheck(f.h, code, len, NULL, &pr);
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+    test_precheck(&pr, f.h, code, len, NULL);
     note_workers(&f);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
-    CHECK(pr.cached);
-    CHECK_EQ_U64(pr.prepare_cpu_ns, 0);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_VALID);
+    CHECK(pr->cached);
+    CHECK_EQ_U64(pr->prepare_cpu_ns, 0);
     CHECK_EQ_U64(metric_value(f.h, "polkadot_pvf_prepare_enqueued"), 1);
     afix_done(&f);
     free(code);

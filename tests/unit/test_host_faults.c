@@ -245,7 +245,8 @@ typedef struct box {
     pthread_cond_t cond;
     bool done;
     uint64_t done_ms;
-    pvf_completion c;
+    pvf_precheck_result *precheck;      /* taken from the completion (the callback may keep them) */
+    pvf_execute_result *execute;
 } box;
 
 static void box_init(box *b)
@@ -259,8 +260,10 @@ static void box_fill(pvf_completion *c, void *user_data)
 {
     box *b = user_data;
     pthread_mutex_lock(&b->lock);
-    b->c = *c;
-    c->execute.result = NULL;   /* ours now */
+    b->precheck = c->precheck;
+    b->execute = c->execute;
+    c->precheck = NULL;         /* ours now */
+    c->execute = NULL;
     b->done = true;
     b->done_ms = test_now_ms();
     pthread_cond_signal(&b->cond);
@@ -296,7 +299,8 @@ static bool box_done(box *b)
 
 static void box_free(box *b)
 {
-    pvf_completion_free(&b->c);
+    pvf_precheck_result_free(b->precheck);
+    pvf_execute_result_free(b->execute);
     pthread_mutex_destroy(&b->lock);
     pthread_cond_destroy(&b->cond);
 }
@@ -357,14 +361,14 @@ static void check_adder_valid(ffix *f, const uint8_t *code, size_t len)
         memcpy(rq.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
         rq.pov = vp.block_data.ptr;
         rq.pov_len = vp.block_data.len;
-        pvf_execute_result r;
-        pvf_host_execute(f->h, &rq, &r);
+        OWNED_EXECUTE pvf_execute_result *r = NULL;
+        test_execute(&r, f->h, &rq);
         note_workers(f);
-        CHECK_EQ_U64(r.verdict, PVF_VERDICT_VALID);
-        if (r.verdict != PVF_VERDICT_VALID)
-            test_fail(__FILE__, __LINE__, "adder: %s %s: %s", pvf_verdict_name(r.verdict), r.reason, r.message);
-        CHECK(r.result && r.result_len == x_len && !memcmp(r.result, expected, x_len));
-        pvf_execute_result_free(&r);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_VALID);
+        if (r->verdict != PVF_VERDICT_VALID)
+            test_fail(__FILE__, __LINE__, "adder: %s %s: %s", pvf_verdict_name(r->verdict), r->reason, r->message);
+        CHECK(r->result && r->result_len == x_len && !memcmp(r->result, expected, x_len));
+        test_execute_free(&r);
     }
     free(params);
     free(expected);
@@ -381,12 +385,11 @@ typedef enum fault { STOP_WORKER, KILL_WORKER, KILL_JOB } fault;
 
 /* Precheck the big runtime with a CPU budget of budget_ms and inject `what` once its job runs.
  * Returns the precheck result; *took_ms is submission to completion. */
-static void precheck_with_fault(ffix *f, const uint8_t *code, size_t len, fault what, pvf_precheck_result *out,
+static void precheck_with_fault(ffix *f, const uint8_t *code, size_t len, fault what, pvf_precheck_result **out,
                                 uint64_t *took_ms, long *victim)
 {
     box b;
     box_init(&b);
-    memset(out, 0, sizeof *out);
     uint64_t t0 = test_now_ms();
     CHECK(pvf_host_submit_precheck(f->h, code, len, NULL, box_fill, &b) != 0);
     long worker, job;
@@ -396,7 +399,9 @@ static void precheck_with_fault(ffix *f, const uint8_t *code, size_t len, fault 
     }
     CHECK(box_wait(&b, 20000));
     *took_ms = b.done_ms - t0;
-    *out = b.c.precheck;
+    test_precheck_free(out);
+    *out = b.precheck;
+    b.precheck = NULL;
     box_free(&b);
 }
 
@@ -412,15 +417,15 @@ TEST(pvfhost_fault_prepare_worker_stopped_timed_out)
         free(code);
         return;
     }
-    pvf_precheck_result pr;
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
     uint64_t took;
     long victim = -1;
     precheck_with_fault(&f, code, len, STOP_WORKER, &pr, &took, &victim);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
-    CHECK(!strcmp(pr.reason, "TimedOut"));
-    if (strcmp(pr.reason, "TimedOut"))
-        test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_precheck_outcome_name(pr.outcome), pr.reason, pr.message);
-    CHECK(!pr.cached);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_FAILED);
+    CHECK(!strcmp(pr->reason, "TimedOut"));
+    if (strcmp(pr->reason, "TimedOut"))
+        test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_precheck_outcome_name(pr->outcome), pr->reason, pr->message);
+    CHECK(!pr->cached);
     /* Not the job's own CPU timeout (≈ budget): the host's wall-clock deadline. */
     CHECK(took >= 4 * budget);
     CHECK(took < 4 * budget + 4000);
@@ -444,25 +449,25 @@ TEST(pvfhost_fault_prepare_worker_killed_io_err)
         free(code), free(adder);
         return;
     }
-    pvf_precheck_result pr;
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
     uint64_t took;
     long victim = -1;
     precheck_with_fault(&f, code, len, KILL_WORKER, &pr, &took, &victim);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
-    CHECK(!strcmp(pr.reason, "IoErr"));
-    if (strcmp(pr.reason, "IoErr"))
-        test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_precheck_outcome_name(pr.outcome), pr.reason, pr.message);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_FAILED);
+    CHECK(!strcmp(pr->reason, "IoErr"));
+    if (strcmp(pr->reason, "IoErr"))
+        test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_precheck_outcome_name(pr->outcome), pr->reason, pr->message);
     CHECK(took < 4000);                      /* noticed at once, not at the 20 s deadline */
     CHECK(test_pid_gone(victim));
     /* Precheck never retries (§1.1): the failure answers as it is. */
-    pvf_host_precheck(f.h, code, len, NULL, &pr);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
-    CHECK(!strcmp(pr.reason, "IoErr"));
-    CHECK(pr.cached);
+    test_precheck(&pr, f.h, code, len, NULL);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_FAILED);
+    CHECK(!strcmp(pr->reason, "IoErr"));
+    CHECK(pr->cached);
     /* The host carries on with a fresh worker. */
-    pvf_host_precheck(f.h, adder, alen, NULL, &pr);
+    test_precheck(&pr, f.h, adder, alen, NULL);
     note_workers(&f);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_VALID);
     CHECK(pvf_host_prepare_worker_pid(f.h) > 0);
     CHECK(pvf_host_prepare_worker_pid(f.h) != victim);
     ffix_done(&f);
@@ -481,15 +486,15 @@ TEST(pvfhost_fault_prepare_job_killed_job_died)
         free(code);
         return;
     }
-    pvf_precheck_result pr;
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
     uint64_t took;
     long victim = -1;
     precheck_with_fault(&f, code, len, KILL_JOB, &pr, &took, &victim);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
-    CHECK(!strcmp(pr.reason, "JobDied"));
-    if (strcmp(pr.reason, "JobDied"))
-        test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_precheck_outcome_name(pr.outcome), pr.reason, pr.message);
-    CHECK_STR_CONTAINS(pr.message, "SIGKILL");
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_FAILED);
+    CHECK(!strcmp(pr->reason, "JobDied"));
+    if (strcmp(pr->reason, "JobDied"))
+        test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_precheck_outcome_name(pr->outcome), pr->reason, pr->message);
+    CHECK_STR_CONTAINS(pr->message, "SIGKILL");
     CHECK(took < 4000);
     CHECK(job_dies(victim));
     CHECK(pvf_host_artifact_path(f.h, code, len, NULL) == NULL);
@@ -502,11 +507,11 @@ TEST(pvfhost_fault_prepare_job_killed_job_died)
 /* Run halt (prepared first) as a backing job with the given timeout and inject `what` once
  * its job process runs. */
 static void halt_with_fault(ffix *f, const uint8_t *halt, size_t len, uint64_t timeout_ms, fault what,
-                            pvf_execute_result *out, uint64_t *took_ms, long *victim)
+                            pvf_execute_result **out, uint64_t *took_ms, long *victim)
 {
-    pvf_precheck_result pr;
-    pvf_host_precheck(f->h, halt, len, NULL, &pr);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+    test_precheck(&pr, f->h, halt, len, NULL);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_VALID);
     pvf_execute_request rq;
     code_request(halt, len, PVF_KIND_BACKING, timeout_ms, &rq);
     box b;
@@ -520,8 +525,9 @@ static void halt_with_fault(ffix *f, const uint8_t *halt, size_t len, uint64_t t
     }
     CHECK(box_wait(&b, 20000));
     *took_ms = b.done_ms - t0;
-    *out = b.c.execute;
-    b.c.execute.result = NULL;
+    test_execute_free(out);
+    *out = b.execute;
+    b.execute = NULL;
     box_free(&b);
 }
 
@@ -538,19 +544,19 @@ TEST(pvfhost_fault_execute_worker_stopped_hard_timeout)
         return;
     }
     const uint64_t timeout = 300;   /* ⇒ a 1.2 s wall-clock deadline */
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     uint64_t took;
     long victim = -1;
     halt_with_fault(&f, halt, len, timeout, STOP_WORKER, &r, &took, &victim);
-    CHECK_EQ_U64(r.verdict, PVF_VERDICT_INVALID);
-    CHECK(!strcmp(r.reason, "HardTimeout"));
-    if (strcmp(r.reason, "HardTimeout"))
-        test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_verdict_name(r.verdict), r.reason, r.message);
-    CHECK_EQ_U64(r.attempts, 1);
+    CHECK_EQ_U64(r->verdict, PVF_VERDICT_INVALID);
+    CHECK(!strcmp(r->reason, "HardTimeout"));
+    if (strcmp(r->reason, "HardTimeout"))
+        test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_verdict_name(r->verdict), r->reason, r->message);
+    CHECK_EQ_U64(r->attempts, 1);
     CHECK(took >= 4 * timeout);     /* the host's deadline, not the job's CPU monitor (≈ 300 ms) */
     CHECK(took < 4 * timeout + 4000);
     CHECK(test_pid_gone(victim));
-    pvf_execute_result_free(&r);
+    test_execute_free(&r);
     ffix_done(&f);
     free(halt);
 }
@@ -568,18 +574,18 @@ TEST(pvfhost_fault_execute_worker_killed_ambiguous_worker_death)
         free(halt), free(adder);
         return;
     }
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     uint64_t took;
     long victim = -1;
     halt_with_fault(&f, halt, len, 2000, KILL_WORKER, &r, &took, &victim);
-    CHECK_EQ_U64(r.verdict, PVF_VERDICT_POSSIBLY_INVALID);
-    CHECK(!strcmp(r.reason, "AmbiguousWorkerDeath"));
-    if (strcmp(r.reason, "AmbiguousWorkerDeath"))
-        test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_verdict_name(r.verdict), r.reason, r.message);
-    CHECK_EQ_U64(r.attempts, 1);
+    CHECK_EQ_U64(r->verdict, PVF_VERDICT_POSSIBLY_INVALID);
+    CHECK(!strcmp(r->reason, "AmbiguousWorkerDeath"));
+    if (strcmp(r->reason, "AmbiguousWorkerDeath"))
+        test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_verdict_name(r->verdict), r->reason, r->message);
+    CHECK_EQ_U64(r->attempts, 1);
     CHECK(took < 2000);             /* the death, not the timeout, ended it */
     CHECK(test_pid_gone(victim));
-    pvf_execute_result_free(&r);
+    test_execute_free(&r);
     check_adder_valid(&f, adder, alen);
     long now = pvf_host_execute_worker_pid(f.h);
     CHECK(now > 0 && now != victim);
@@ -599,19 +605,19 @@ TEST(pvfhost_fault_execute_job_killed_ambiguous_job_death)
         free(halt);
         return;
     }
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     uint64_t took;
     long victim = -1;
     halt_with_fault(&f, halt, len, 2000, KILL_JOB, &r, &took, &victim);
-    CHECK_EQ_U64(r.verdict, PVF_VERDICT_POSSIBLY_INVALID);
-    CHECK(!strcmp(r.reason, "AmbiguousJobDeath"));
-    if (strcmp(r.reason, "AmbiguousJobDeath"))
-        test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_verdict_name(r.verdict), r.reason, r.message);
-    CHECK_STR_CONTAINS(r.message, "SIGKILL");
-    CHECK_EQ_U64(r.attempts, 1);
+    CHECK_EQ_U64(r->verdict, PVF_VERDICT_POSSIBLY_INVALID);
+    CHECK(!strcmp(r->reason, "AmbiguousJobDeath"));
+    if (strcmp(r->reason, "AmbiguousJobDeath"))
+        test_fail(__FILE__, __LINE__, "%s %s: %s", pvf_verdict_name(r->verdict), r->reason, r->message);
+    CHECK_STR_CONTAINS(r->message, "SIGKILL");
+    CHECK_EQ_U64(r->attempts, 1);
     CHECK(took < 2000);
     CHECK(job_dies(victim));
-    pvf_execute_result_free(&r);
+    test_execute_free(&r);
     ffix_done(&f);
     free(halt);
 }
@@ -672,10 +678,10 @@ TEST(pvfhost_fault_execute_worker_spawn_timeout)
         ffix_done(&f);
         return;
     }
-    pvf_precheck_result pr;
-    pvf_host_precheck(f.h, halt, len, NULL, &pr);   /* the prepare worker is the real one */
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+    test_precheck(&pr, f.h, halt, len, NULL);   /* the prepare worker is the real one */
     note_workers(&f);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_VALID);
 
     pvf_execute_request rq;
     code_request(halt, len, PVF_KIND_BACKING, 2000, &rq);
@@ -702,9 +708,9 @@ TEST(pvfhost_fault_execute_worker_spawn_timeout)
     pvf_host_stop(f.h);
     f.h = NULL;
     CHECK(box_done(&b));                    /* answered by the stop, before it returned */
-    CHECK_EQ_U64(b.c.execute.verdict, PVF_VERDICT_INTERNAL);
-    CHECK(!strcmp(b.c.execute.reason, "HostStopped"));
-    CHECK_EQ_U64(b.c.execute.attempts, 0);
+    CHECK_EQ_U64(b.execute->verdict, PVF_VERDICT_INTERNAL);
+    CHECK(!strcmp(b.execute->reason, "HostStopped"));
+    CHECK_EQ_U64(b.execute->attempts, 0);
     box_free(&b);
     for (int i = 0; i < n_stand_ins; i++)
         if (!test_pid_gone(stand_ins[i]))
@@ -811,15 +817,15 @@ static void execute_expect(ffix *f, const uint8_t *code, size_t len, pvf_verdict
 {
     pvf_execute_request rq;
     code_request(code, len, PVF_KIND_BACKING, 2000, &rq);
-    pvf_execute_result r;
-    pvf_host_execute(f->h, &rq, &r);
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
+    test_execute(&r, f->h, &rq);
     note_workers(f);
-    if (r.verdict != verdict || strcmp(r.reason, reason) != 0 || r.preparations != preparations)
+    if (r->verdict != verdict || strcmp(r->reason, reason) != 0 || r->preparations != preparations)
         test_fail(__FILE__, line, "expected %s %s after %u preparations, got %s %s (%s) after %u",
-                  pvf_verdict_name(verdict), reason, preparations, pvf_verdict_name(r.verdict), r.reason, r.message,
-                  r.preparations);
-    CHECK_EQ_U64(r.attempts, 0);
-    pvf_execute_result_free(&r);
+                  pvf_verdict_name(verdict), reason, preparations, pvf_verdict_name(r->verdict), r->reason, r->message,
+                  r->preparations);
+    CHECK_EQ_U64(r->attempts, 0);
+    test_execute_free(&r);
 }
 
 /* §1.1 can_retry_prepare_after_failure: a non-deterministic failure is retried by a new
@@ -842,12 +848,12 @@ TEST(pvfhost_fault_prepare_retry_policy)
 
     /* After the cooldown a precheck still answers from the table (never retries). */
     sleep_ms(400);
-    pvf_precheck_result pr;
-    pvf_host_precheck(f.h, code, len, NULL, &pr);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
-    CHECK(!strcmp(pr.reason, "TimedOut"));
-    CHECK(pr.cached);
-    CHECK_EQ_U64(pr.prepare_cpu_ns, 0);
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+    test_precheck(&pr, f.h, code, len, NULL);
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_FAILED);
+    CHECK(!strcmp(pr->reason, "TimedOut"));
+    CHECK(pr->cached);
+    CHECK_EQ_U64(pr->prepare_cpu_ns, 0);
 
     execute_expect(&f, code, len, I, nd, 1, __LINE__);   /* retry 1 ⇒ failure 2 */
     execute_expect(&f, code, len, I, nd, 0, __LINE__);
@@ -908,32 +914,32 @@ TEST(pvfhost_fault_version_mismatch_refuses_all_work)
         free(adder);
         return;
     }
-    pvf_precheck_result first, pr;
+    OWNED_PRECHECK pvf_precheck_result *first = NULL, *pr = NULL;
     uint64_t t0 = test_now_ms();
-    pvf_host_precheck(f.h, adder, alen, NULL, &first);
+    test_precheck(&first, f.h, adder, alen, NULL);
     CHECK(test_now_ms() - t0 < 3000);        /* the refusal, not the 3 s spawn timeout */
-    CHECK_EQ_U64(first.outcome, PVF_PRECHECK_FAILED);
-    CHECK_STR_CONTAINS(first.message, "9.9.9-other");
-    CHECK_STR_CONTAINS(first.message, theirs);
+    CHECK_EQ_U64(first->outcome, PVF_PRECHECK_FAILED);
+    CHECK_STR_CONTAINS(first->message, "9.9.9-other");
+    CHECK_STR_CONTAINS(first->message, theirs);
 
     t0 = test_now_ms();
-    pvf_host_precheck(f.h, adder, alen, NULL, &pr);
+    test_precheck(&pr, f.h, adder, alen, NULL);
     CHECK(test_now_ms() - t0 < 500);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_FAILED);
-    CHECK(!strcmp(pr.reason, first.reason));
-    CHECK(!strcmp(pr.message, first.message));
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_FAILED);
+    CHECK(!strcmp(pr->reason, first->reason));
+    CHECK(!strcmp(pr->message, first->message));
 
     pvf_execute_request rq;
     code_request(adder, alen, PVF_KIND_APPROVAL, 2000, &rq);
-    pvf_execute_result r;
+    OWNED_EXECUTE pvf_execute_result *r = NULL;
     t0 = test_now_ms();
-    pvf_host_execute(f.h, &rq, &r);
+    test_execute(&r, f.h, &rq);
     CHECK(test_now_ms() - t0 < 500);
-    CHECK_EQ_U64(r.verdict, PVF_VERDICT_INTERNAL);     /* abstain, never a vote */
-    CHECK_STR_CONTAINS(r.message, "9.9.9-other");
-    CHECK_EQ_U64(r.attempts, 0);
-    CHECK_EQ_U64(r.preparations, 0);
-    pvf_execute_result_free(&r);
+    CHECK_EQ_U64(r->verdict, PVF_VERDICT_INTERNAL);     /* abstain, never a vote */
+    CHECK_STR_CONTAINS(r->message, "9.9.9-other");
+    CHECK_EQ_U64(r->attempts, 0);
+    CHECK_EQ_U64(r->preparations, 0);
+    test_execute_free(&r);
     CHECK_EQ_U64(pvf_host_prepare_worker_pid(f.h), (uint64_t)-1);
     CHECK_EQ_U64(pvf_host_execute_worker_pid(f.h), (uint64_t)-1);
     ffix_done(&f);
@@ -965,13 +971,13 @@ TEST(pvfhost_fault_idle_worker_death_not_blamed_on_next_job)
     if (exec > 0)
         kill((pid_t)exec, SIGKILL);
     sleep_ms(200);
-    pvf_precheck_result pr;
-    pvf_host_precheck(f.h, halt, hlen, NULL, &pr);
+    OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+    test_precheck(&pr, f.h, halt, hlen, NULL);
     note_workers(&f);
-    CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);
-    if (pr.outcome != PVF_PRECHECK_VALID)
+    CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_VALID);
+    if (pr->outcome != PVF_PRECHECK_VALID)
         test_fail(__FILE__, __LINE__, "precheck after an idle prepare worker died: %s %s: %s",
-                  pvf_precheck_outcome_name(pr.outcome), pr.reason, pr.message);
+                  pvf_precheck_outcome_name(pr->outcome), pr->reason, pr->message);
     check_adder_valid(&f, adder, alen);
     CHECK(test_pid_gone(prep));
     CHECK(test_pid_gone(exec));

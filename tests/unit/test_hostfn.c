@@ -27,6 +27,7 @@
 #include "test.h"
 
 #include <sodium.h>
+#include "runtime/hostfn_abi.h"
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -1114,6 +1115,34 @@ TEST(host_logging_and_printing_never_change_results)
     in.n = 0;
     expect_output("print nothing", "print", &in, NULL, 0);
     buf_free(&in);
+}
+
+/* The runtime's log (pvf_call_result.log): whole lines while they fit, printable ASCII or hex,
+ * then a count of the lines that did not; never more than PVF_RUNTIME_LOG_MAX with its NUL. */
+TEST(host_runtime_log_keeps_whole_lines_and_counts_the_rest)
+{
+    static hostfn_env env;
+    static char out[PVF_RUNTIME_LOG_MAX];
+    memset(&env, 0, sizeof env);
+    hostfn_log_line(&env, "PRINT: ", (const uint8_t *)"a\x01\xff", 3, false);
+    hostfn_log_line(&env, "PRINT: 0x", (const uint8_t *)"\x00\xab", 2, true);
+    hostfn_log_text(&env, out);
+    CHECK(!strcmp(out, "PRINT: a??\nPRINT: 0x00ab\n"));
+    uint8_t line[100];
+    memset(line, 'x', sizeof line);
+    for (int i = 0; i < 50; i++)
+        hostfn_log_line(&env, "INFO t: ", line, sizeof line, false);
+    hostfn_log_text(&env, out);
+    /* 25 bytes so far, 109 a line: 36 fit below 4096 - 48 (the count's room), with the NUL */
+    size_t lines = 0;
+    for (const char *p = out; (p = strchr(p, '\n')); p++)
+        lines++;
+    CHECK_EQ_U64(lines, 2 + 36 + 1);
+    CHECK_STR_CONTAINS(out, "\n(14 more lines did not fit)\n");
+    CHECK(strlen(out) < PVF_RUNTIME_LOG_MAX);
+    static uint8_t huge[1 << 16];
+    hostfn_log_line(&env, "PRINT: ", huge, sizeof huge, false);     /* larger than the log: counted */
+    CHECK_EQ_U64(env.log_dropped, 15);
 }
 
 /*

@@ -137,3 +137,32 @@ void test_host_config(pvf_host_config *cfg, const char *cache_dir, const char *l
     cfg->execute_worker_path = "build/bin/pvf-execute-worker";
     cfg->worker_log_path = log;
 }
+
+void test_execute_free(pvf_execute_result **r)
+{
+    pvf_execute_result_free(*r);
+    *r = NULL;
+}
+
+void test_precheck_free(pvf_precheck_result **r)
+{
+    pvf_precheck_result_free(*r);
+    *r = NULL;
+}
+
+void test_execute(pvf_execute_result **r, pvf_host *h, const pvf_execute_request *rq)
+{
+    test_execute_free(r);
+    *r = pvf_host_execute(h, rq);
+    if (!*r)
+        test_fail(__FILE__, __LINE__, "pvf_host_execute returned no result");
+}
+
+void test_precheck(pvf_precheck_result **r, pvf_host *h, const uint8_t *code, size_t len,
+                   const struct executor_params *ep)
+{
+    test_precheck_free(r);
+    *r = pvf_host_precheck(h, code, len, ep);
+    if (!*r)
+        test_fail(__FILE__, __LINE__, "pvf_host_precheck returned no result");
+}

@@ -223,6 +223,32 @@ TEST(protocol_bytes_execute_results)
     proto_execute_result_free(&d2);
     free(b);
 
+    /* and the runtime's log after it, as a String (compact length 12 = 0x30, then the text); a
+     * log without an RSS writes an RSS of 0; a short or overlong trailer is refused */
+    m.runtime_log = proto_str("PRINT: hello");
+    scale_writer_init(&w);
+    proto_execute_result_write(&w, &m);
+    b = finish(&w, &len);
+    CHECK(len == sizeof want2 + 8 + 1 + 12 && b[sizeof want2 + 8] == 0x30 &&
+          !memcmp(b + sizeof want2 + 9, "PRINT: hello", 12));
+    CHECK(proto_execute_result_decode(b, len, &d2, &e2) && d2.job_max_rss_kib == 0x0102030405ull &&
+          view_eq(d2.runtime_log, "PRINT: hello"));
+    proto_execute_result_free(&d2);
+    CHECK(!proto_execute_result_decode(b, len - 1, &d2, &e2));     /* the String cut short */
+    CHECK(!proto_execute_result_decode(b, sizeof want2 + 5, &d2, &e2));     /* the RSS cut short */
+    uint8_t *longer = malloc(len + 1);
+    memcpy(longer, b, len);
+    longer[len] = 0;
+    CHECK(!proto_execute_result_decode(longer, len + 1, &d2, &e2));         /* a byte after the log */
+    free(longer);
+    free(b);
+    m.job_max_rss_kib = 0;
+    scale_writer_init(&w);
+    proto_execute_result_write(&w, &m);
+    b = finish(&w, &len);
+    CHECK(len == sizeof want2 + 8 + 1 + 12 && bytes_eq(b + sizeof want2, 8, (const uint8_t[8]){0}, 8));
+    free(b);
+
     /* Err(JobError(UnexpectedExitStatus(-1))). */
     m = (proto_execute_result){ .ok = false, .error = { .kind = WORKER_ERR_JOB_ERROR,
                                 .job_error = { .kind = JOB_ERR_UNEXPECTED_EXIT_STATUS, .exit_status = -1 } } };

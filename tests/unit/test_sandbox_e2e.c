@@ -858,9 +858,9 @@ TEST(sandbox_e2e_no_environment)
         if (!h)
             test_fail(__FILE__, __LINE__, "pvf_host_start (secure mode): %s", err);
         if (h) {
-            pvf_precheck_result pr;
-            pvf_host_precheck(h, code, len, NULL, &pr);
-            CHECK_EQ_U64(pr.outcome, PVF_PRECHECK_VALID);   /* the secure worker ran (an env would stop it) */
+            OWNED_PRECHECK pvf_precheck_result *pr = NULL;
+            test_precheck(&pr, h, code, len, NULL);
+            CHECK_EQ_U64(pr->outcome, PVF_PRECHECK_VALID);   /* the secure worker ran (an env would stop it) */
             int pid = pvf_host_prepare_worker_pid(h);
             CHECK(pid > 0);
             char buf[4096];
