@@ -57,8 +57,25 @@ PVF      := $(BUILD)/bin/pvf
 UNIT     := $(BUILD)/bin/pvf-unit-tests
 WORKERS  := $(WORKER_MAINS:src/worker/main/%.c=$(BUILD)/bin/pvf-%)
 
+# The man pages: man/*.in with the release, the date of its debian/changelog entry (so a build is
+# reproducible) and, for pvf(1), every command's section as the CLI's option tables make it.
+MAN_DATE := $(shell date -u -d "$$(sed -n 's/^ -- .*>  //p' debian/changelog | head -1)" +%F 2>/dev/null)
+MAN1 := $(BUILD)/man/pvf.1
+MAN3 := $(BUILD)/man/libpvf.3
+
 .PHONY: all test asan bench fuzz demo clean deps run install uninstall FORCE
-all: $(PVF) $(UNIT) $(WORKERS) $(PUBLIC_A) $(SHARED)
+all: $(PVF) $(UNIT) $(WORKERS) $(PUBLIC_A) $(SHARED) $(MAN1) $(MAN3)
+
+$(BUILD)/man/pvf.1: man/pvf.1.in $(PVF)
+	@mkdir -p $(dir $@)
+	$(PVF) help --man >$@.commands
+	sed -e 's|@VERSION@|$(VERSION)|; s|@DATE@|$(MAN_DATE)|' $< | \
+	    awk -v f=$@.commands '/^@COMMANDS@$$/ { while ((getline l < f) > 0) print l; next } { print }' >$@
+	rm -f $@.commands
+
+$(BUILD)/man/%.3: man/%.3.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@VERSION@|$(VERSION)|; s|@DATE@|$(MAN_DATE)|' $< >$@
 
 $(BUILD)/bin/pvf-%: $(BUILD)/obj/src/worker/main/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -151,8 +168,6 @@ clean:
 # pkg-config file, the CLI, the worker binaries in $(WORKERS_DIR) (where the library looks for
 # them), the man pages. make uninstall removes exactly these.
 INSTALLED_HEADERS := $(wildcard include/pvf/*.h)
-MAN1 := $(wildcard man/*.1)
-MAN3 := $(wildcard man/*.3)
 install: all $(BUILD)/libpvf.pc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(WORKERS_DIR) \
 	    $(DESTDIR)$(PREFIX)/include/pvf $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3

@@ -156,6 +156,6 @@ bad_spec '{"name":' "not JSON"
 out=$("$PVF" build-block --chainspec "$tmp/none.json" -o "$tmp/bad" 2>&1)
 [[ $? == 2 && $out == *"cannot read the chain spec"* ]] && ok || fail "a missing chain spec: $out"
 out=$("$PVF" build-block --chainspec x.json -o "$tmp/bad" --glutton-compute 1.5 2>&1)
-[[ $? == 2 && $out == *"bad option or value: --glutton-compute 1.5"* ]] && ok || fail "--glutton-compute 1.5: $out"
+[[ $? == 2 && $out == *"bad value for --glutton-compute: '1.5'"* ]] && ok || fail "--glutton-compute 1.5: $out"
 
 finish

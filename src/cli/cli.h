@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "cli/cli_options.h"
 #include "util/json.h"
 
 /* Exit codes (README.md, "Exit status"); 2 covers both of the last two. */
@@ -35,25 +36,31 @@ static inline int cli_outcome_exit(cli_outcome o)
     return o == CLI_OUTCOME_VALID ? EXIT_OK : o == CLI_OUTCOME_INVALID ? EXIT_REJECTED : EXIT_ERROR;
 }
 
-int cmd_wast(int argc, char **argv);
-int cmd_prepare(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
-int cmd_inspect(int argc, char **argv);
-int cmd_validate(int argc, char **argv);
-int cmd_call(int argc, char **argv);
-int cmd_version(int argc, char **argv);
+/* One file per command: its option table (cli_spec, which main.c lists) and what it does with
+ * the parsed line. */
+#define CLI_COMMAND(id)                 \
+    extern const cli_spec cmd_##id##_spec; \
+    int cmd_##id(const cli_args *a)
+CLI_COMMAND(wast);
+CLI_COMMAND(prepare);
+CLI_COMMAND(bench);
+CLI_COMMAND(inspect);
+CLI_COMMAND(validate);
+CLI_COMMAND(precheck);
+CLI_COMMAND(bench_host);
+CLI_COMMAND(check_security);
+CLI_COMMAND(build_block);
+CLI_COMMAND(call);
+CLI_COMMAND(version);
 
 /* cli_error.c: print "pvf CMD: message" on stderr, and with json also {"outcome":"error",
  * "error":message} on stdout; returns exit_status (EXIT_USAGE or EXIT_ERROR). */
 int cli_fail(bool json, const char *cmd, int exit_status, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-int cmd_precheck(int argc, char **argv);
-int cmd_bench_host(int argc, char **argv);
-int cmd_check_security(int argc, char **argv);
-int cmd_build_block(int argc, char **argv);
 
-/* cmd_precheck.c: the options that run a command through the libpvf host
- * (--cache-dir, --workers-path, --prep-timeout-ms, --exec-timeout-ms, --kind,
- * --execute-workers, --insecure, --no-sandbox, --metrics FILE, --in-process, --via host|in-process). */
+/* cli_host.c: the options that run a command through the libpvf host (cli_host_options:
+ * --cache-dir, --workers-path, --prep-timeout-ms, --exec-timeout-ms, --kind, --execute-workers,
+ * --job-memory-mb, --insecure, --no-sandbox, --metrics, --dump-dir, --executor-params,
+ * --in-process, --via), and the host they start. */
 struct pvf_host;
 typedef struct cli_host_opts {
     const char *cache_dir;          /* NULL: a temporary dir, removed by cli_host_stop */
@@ -68,11 +75,12 @@ typedef struct cli_host_opts {
     const char *dump_dir;           /* --dump-dir DIR: every verdict but Valid written there (replayable) */
     const char *executor_params_path;   /* --executor-params FILE: SCALE ExecutorParams (a dump's) */
     struct executor_params *ep;     /* decoded by cli_host_start; freed by cli_host_stop */
-    bool in_process, via_set;
+    bool in_process;
     char prepare_path[4200], execute_path[4200], temp_cache[256];
 } cli_host_opts;
-/* 1: argv[*i] (and its value, *i advanced) was a host option; 0: not one; -1: bad value (reported). */
-int cli_host_option(int argc, char **argv, int *i, cli_host_opts *o);
+extern const cli_opt cli_host_options[];
+/* The host options of a parsed line into *o: -1 when fine, else the exit status (reported). */
+int cli_host_read(const cli_args *a, cli_host_opts *o);
 struct pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen);
 /* Only the worker paths and the (temporary) cache dir of cli_host_start. */
 bool cli_host_paths(cli_host_opts *o, char *err, size_t errlen);
@@ -88,6 +96,9 @@ cli_outcome runtime_outcome(int outcome);
  * tier; cli_apply_tier compiles a loaded code for it (a no-op for the interpreter). */
 extern bool cli_native_tier;
 bool cli_apply_tier(struct pvf_code *code, char *err, size_t errlen);
+/* --profile pvf|full (the option named so in the command's table) into *profile (a pvf_profile,
+ * as an int), or `fallback` without it; false (reported) for another name. */
+bool cli_read_profile(const cli_args *a, int fallback, int *profile);
 /* The tier as an engine setting (pvf_tier, as an int: cli.h does not include the engine API). */
 int cli_tier(void);
 

@@ -22,6 +22,7 @@
  *
  * The default profile is `full`: benchmarks are ordinary wasm, not PVFs.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,8 @@
 #include "util/parse.h"
 
 #define DEFAULT_FIB_N 40
+#define BENCH_STR_(x) #x
+#define BENCH_STR(x) BENCH_STR_(x)
 #define WASI_EBADF 8
 #define WASI_FDSTAT_SIZE 24
 
@@ -449,62 +452,57 @@ static void print_result(const bench_opts *o, const bench_result *r)
         printf("  result   %10llu\n", (unsigned long long)r->result);
 }
 
-static int usage(FILE *out, int status)
-{
-    fprintf(out, "usage: pvf bench FILE.wasm [--json] [--profile full|pvf] [--fib-n N]\n"
-                 "  Runs a sightglass (_start), CoreMark (run), fib or _main benchmark module.\n"
-                 "  --json        print {\"compile_ms\",\"bench_ms\",\"total_ms\"} (+ \"score\")\n"
-                 "  --profile P   engine profile (default full)\n"
-                 "  --fib-n N     argument of fib (default %d)\n", DEFAULT_FIB_N);
-    return status;
-}
+static const cli_opt options[] = {
+    { "--json", NULL, NULL, "one JSON object: compile_ms, bench_ms, total_ms (and score)", false },
+    { "--profile", NULL, "full|pvf", "the engine profile (default full)", false },
+    { "--fib-n", NULL, "N", "the argument of fib (default " BENCH_STR(DEFAULT_FIB_N) ")", false },
+    { NULL, NULL, NULL, NULL, false },
+};
 
-static bool parse_args(int argc, char **argv, bench_opts *o)
+const cli_spec cmd_bench_spec = {
+    .name = "bench",
+    .summary = "run a benchmark module (sightglass or CoreMark style)",
+    .operands = "FILE.wasm",
+    .min_operands = 1,
+    .max_operands = 1,
+    .description = "Run a benchmark module: a sightglass one (_start), CoreMark (run), fib or _main, and print "
+                   "the compile time, the timed region and the total (make bench runs them side by side with "
+                   "V8).",
+    .options = options,
+    .exit_status = "0 ran; 1 the module trapped or gave an unexpected result; 2 a usage error or an unreadable "
+                   "file.",
+};
+
+/* The options of a parsed line into *o; false (reported) on a bad value. */
+static bool read_options(const cli_args *a, bench_opts *o)
 {
-    *o = (bench_opts){ .profile = PVF_PROFILE_FULL, .fib_n = DEFAULT_FIB_N };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--json")) {
-            o->json = true;
-        } else if (!strcmp(a, "--profile") && i + 1 < argc) {
-            const char *p = argv[++i];
-            if (!strcmp(p, "full"))
-                o->profile = PVF_PROFILE_FULL;
-            else if (!strcmp(p, "pvf"))
-                o->profile = PVF_PROFILE_PVF;
-            else
-                return false;
-        } else if (!strcmp(a, "--fib-n") && i + 1 < argc) {
-            if (!parse_count_u32(argv[++i], &o->fib_n))
-                return false;
-        } else if (a[0] == '-' || o->path) {
-            return false;
-        } else {
-            o->path = a;
-        }
+    *o = (bench_opts){ .profile = PVF_PROFILE_FULL, .fib_n = DEFAULT_FIB_N, .json = a->json,
+                       .path = a->operands[0] };
+    int profile;
+    if (!cli_read_profile(a, PVF_PROFILE_FULL, &profile))
+        return false;
+    o->profile = (pvf_profile)profile;
+    const char *n = cli_get(a, "--fib-n");
+    if (n && !parse_count_u32(n, &o->fib_n)) {
+        cli_fail(a->json, "bench", EXIT_USAGE, "--fib-n needs a count from 1 to %u, not '%s'", UINT32_MAX, n);
+        return false;
     }
-    return o->path != NULL;
+    return true;
 }
 
-int cmd_bench(int argc, char **argv)
+int cmd_bench(const cli_args *a)
 {
     bench_opts o;
     bench_result r = { 0 };
     int status = 0;
-
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-            return usage(stdout, 0);
-    if (!parse_args(argc, argv, &o))
-        return usage(stderr, EXIT_USAGE);
+    if (!read_options(a, &o))
+        return EXIT_USAGE;
 
     double t0 = walltime_ms();
     size_t len = 0;
     uint8_t *wasm = file_read(o.path, &len);
-    if (!wasm) {
-        fprintf(stderr, "pvf bench: cannot read %s: %m\n", o.path);
-        return EXIT_ERROR;
-    }
+    if (!wasm)
+        return cli_fail(o.json, "bench", EXIT_ERROR, "cannot read %s: %s", o.path, strerror(errno));
     pvf_code *code = compile(wasm, len, &o, &r, &status);
     free(wasm);
     if (!code)

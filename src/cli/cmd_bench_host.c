@@ -215,57 +215,53 @@ static pvf_host *start_host(cli_host_opts *o, unsigned workers)
     return h;
 }
 
-static void usage(void)
+static const cli_opt options[] = {
+    { "--code", NULL, "FILE", "the PVF", true },
+    { "--params", NULL, "FILE", "SCALE ValidationParams of a block the code validates (Valid)", true },
+    { "--runs", NULL, "N", "sequential validations for the latency (default 300)", false },
+    { "--jobs", NULL, "M", "validations per throughput burst (default 400)", false },
+    { "--gap-ms", NULL, "G", "the pause before each spaced validation, 1 to 10000 (default 10)", false },
+    { "--json", NULL, NULL, "one JSON object on stdout", false },
+    { NULL, NULL, NULL, NULL, false },
+};
+
+const cli_spec cmd_bench_host_spec = {
+    .name = "bench-host",
+    .summary = "end-to-end host numbers: validation latency, throughput per worker count",
+    .description = "What a validation costs through the host, next to the cheapest process life cycle (fork, "
+                   "exit, wait) measured in the same run: latency back to back and spaced (p50, p99), then "
+                   "throughput with 1, 2 and 4 execute workers and the CPU time of every process per "
+                   "validation. Every validation must be Valid.",
+    .options = options,
+    .shared = cli_host_options,
+    .shared_title = "host options",
+    .exit_status = "0 measured; 1 a validation was not Valid; 2 a usage error, an unreadable file or a host "
+                   "that did not start.",
+};
+
+/* --runs / --jobs / --gap-ms: a count in [1, max], or the default; false (reported) when bad. */
+static bool read_count(const cli_args *a, const char *name, uint32_t max, uint32_t *out)
 {
-    printf("usage: pvf bench-host --code FILE --params FILE [--runs N] [--jobs M] [--gap-ms G] [--json]\n"
-           "  FILE params: a SCALE ValidationParams whose block the code validates (Valid).\n"
-           "  --runs N    sequential validations for the latency (default 300)\n"
-           "  --jobs M    validations per throughput burst (default 400)\n"
-           "  --gap-ms G  the pause before each spaced validation (default 10)\n");
+    const char *v = cli_get(a, name);
+    if (!v || (parse_count_u32(v, out) && *out <= max))
+        return true;
+    cli_fail(a->json, "bench-host", EXIT_USAGE, "%s needs a count from 1 to %u, not '%s'", name, max, v);
+    return false;
 }
 
-int cmd_bench_host(int argc, char **argv)
+int cmd_bench_host(const cli_args *a)
 {
-    const char *code_path = NULL, *params_path = NULL;
-    size_t runs = 300, jobs = 400;
-    uint32_t n, gap_ms = 10;
-    bool json = false;
+    const char *code_path = cli_get(a, "--code"), *params_path = cli_get(a, "--params");
+    uint32_t runs32 = 300, jobs32 = 400, gap_ms = 10;
+    bool json = a->json;
     cli_host_opts o;
-    memset(&o, 0, sizeof o);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--code") && i + 1 < argc) code_path = argv[++i];
-        else if (!strcmp(argv[i], "--params") && i + 1 < argc) params_path = argv[++i];
-        else if ((!strcmp(argv[i], "--runs") || !strcmp(argv[i], "--jobs")) && i + 1 < argc) {
-            if (!parse_count_u32(argv[i + 1], &n)) {
-                fprintf(stderr, "pvf bench-host: %s needs a count from 1 to %u\n", argv[i], UINT32_MAX);
-                return EXIT_USAGE;
-            }
-            *(!strcmp(argv[i], "--runs") ? &runs : &jobs) = n;
-            i++;
-        }
-        else if (!strcmp(argv[i], "--gap-ms") && i + 1 < argc) {
-            if (!parse_count_u32(argv[i + 1], &gap_ms) || gap_ms > 10000) {
-                fprintf(stderr, "pvf bench-host: --gap-ms needs a count from 1 to 10000\n");
-                return EXIT_USAGE;
-            }
-            i++;
-        }
-        else if (!strcmp(argv[i], "--json")) json = true;
-        else if (!strcmp(argv[i], "--help")) { usage(); return 0; }
-        else {
-            int k = cli_host_option(argc, argv, &i, &o);
-            if (k == 1)
-                continue;
-            if (k == 0)
-                fprintf(stderr, "pvf bench-host: unknown option '%s'\n", argv[i]);
-            usage();
-            return EXIT_USAGE;
-        }
-    }
-    if (!code_path || !params_path) {
-        usage();
+    int rc = cli_host_read(a, &o);
+    if (rc >= 0)
+        return rc;
+    if (!read_count(a, "--runs", UINT32_MAX, &runs32) || !read_count(a, "--jobs", UINT32_MAX, &jobs32) ||
+        !read_count(a, "--gap-ms", 10000, &gap_ms))
         return EXIT_USAGE;
-    }
+    size_t runs = runs32, jobs = jobs32;
     size_t code_len, params_len;
     uint8_t *code = file_read(code_path, &code_len);
     uint8_t *params = file_read(params_path, &params_len);
@@ -293,7 +289,7 @@ int cmd_bench_host(int argc, char **argv)
     rq.pov_len = vp.block_data.len;
     rq.kind = PVF_KIND_BACKING;
 
-    int rc = 1;
+    rc = 1;
     double *samples = calloc(runs, sizeof *samples);
     double *clone_samples = calloc(runs, sizeof *clone_samples);
     double *cpu_samples = calloc(runs, sizeof *cpu_samples);

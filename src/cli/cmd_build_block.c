@@ -20,22 +20,33 @@
 #include "util/hex.h"
 #include "util/parse.h"
 
-static int usage(void)
-{
-    fprintf(stderr,
-            "usage: pvf build-block --chainspec FILE -o PREFIX [--blocks N] [--relay-parent N]\n"
-            "                       [--timestamp MS] [--glutton-compute F] [--glutton-storage F]\n"
-            "                       [--check] [--invalid KIND,...|all] [--json]\n"
-            "\n"
-            "Author N blocks (default 1) on the chain spec's raw genesis state and write\n"
-            "PREFIX.code (the validation code) and PREFIX-i.params (ValidationParams of block i).\n"
-            "--glutton-compute/--glutton-storage F (0 … 1) set Glutton's Compute/Storage in the\n"
-            "parent state. The runtime's validate_block checks the first block (every block\n"
-            "with --check). --invalid also writes PREFIX-i.KIND.params, block i broken on purpose:\n"
-            "proof-node (one proof node removed), parent-head, extrinsic, relay-root (one byte changed).\n"
-            "Exit 0: built; 2: usage, I/O or build error.\n");
-    return EXIT_USAGE;
-}
+static const cli_opt options[] = {
+    { "--chainspec", NULL, "FILE", "a raw chain spec (genesis state with the chain's runtime as :code)", true },
+    { "-o", NULL, "PREFIX", "write PREFIX.code (the validation code) and PREFIX-i.params (block i's "
+      "ValidationParams)", true },
+    { "--blocks", NULL, "N", "how many consecutive blocks (default 1)", false },
+    { "--relay-parent", NULL, "N", "the first block's relay-parent number", false },
+    { "--timestamp", NULL, "MS", "the first block's timestamp", false },
+    { "--glutton-compute", NULL, "F", "Glutton's Compute in the parent state, 0 to 1", false },
+    { "--glutton-storage", NULL, "F", "Glutton's Storage in the parent state, 0 to 1", false },
+    { "--check", NULL, NULL, "check every block with the runtime's validate_block (default: the first)", false },
+    { "--invalid", NULL, "KIND,...|all", "also write PREFIX-i.KIND.params, block i broken on purpose: proof-node "
+      "(one proof node removed), parent-head, extrinsic, relay-root (one byte changed)", false },
+    { "--json", NULL, NULL, "one JSON object on stdout (errors too)", false },
+    { NULL, NULL, NULL, NULL, false },
+};
+
+const cli_spec cmd_build_block_spec = {
+    .name = "build-block",
+    .summary = "author real parachain blocks from a chain spec: ValidationParams to validate",
+    .description = "Author consecutive blocks on a raw chain spec's genesis state with the chain's own runtime "
+                   "and write what a validator receives: the validation code and each block's "
+                   "ValidationParams, with the block's hash, extrinsics, PoV and proof sizes and the expected "
+                   "new head.",
+    .options = options,
+    .exit_status = "0 built; 2 a usage error, an unreadable or unwritable file, or a block the runtime refused "
+                   "to build (the chain spec or the builder, not a verdict).",
+};
 
 static bool write_file_or_say(const char *path, const uint8_t *bytes, size_t len)
 {
@@ -140,51 +151,44 @@ static void print_info(const block_builder_info *in, const char *code_path, bool
            (unsigned long long)in->slot_duration_ms, code_path);
 }
 
-int cmd_build_block(int argc, char **argv)
+/* The options of a parsed line into *o, *blocks and *invalid: false (reported) on a bad value. */
+static bool read_options(const cli_args *a, block_builder_options *o, uint32_t *blocks, unsigned *invalid)
+{
+    o->chainspec = cli_get(a, "--chainspec");
+    o->check_every_block = cli_has(a, "--check");
+    const char *v, *bad = NULL;
+    uint64_t u;
+    if ((v = cli_get(a, "--blocks")) &&
+        !(parse_count_u32(v, blocks) && *blocks >= 1 && *blocks <= BLOCK_BUILDER_MAX_BLOCKS))
+        bad = "--blocks";
+    else if ((v = cli_get(a, "--relay-parent")) && !parse_decimal(v, UINT32_MAX - BLOCK_BUILDER_MAX_BLOCKS, &u))
+        bad = "--relay-parent";
+    else if (v)
+        o->relay_parent_number = (uint32_t)u;
+    if (!bad && (v = cli_get(a, "--timestamp")) && !parse_decimal(v, UINT64_MAX / 2, &o->timestamp_ms))
+        bad = "--timestamp";
+    if (!bad && (v = cli_get(a, "--glutton-compute")) && !(o->glutton_compute_set = parse_perbill(v, &o->glutton_compute)))
+        bad = "--glutton-compute";
+    if (!bad && (v = cli_get(a, "--glutton-storage")) && !(o->glutton_storage_set = parse_perbill(v, &o->glutton_storage)))
+        bad = "--glutton-storage";
+    if (!bad && (v = cli_get(a, "--invalid")) && !parse_invalid(v, invalid))
+        bad = "--invalid";
+    if (bad)
+        cli_fail(a->json, "build-block", EXIT_USAGE, "bad value for %s: '%s' (pvf build-block --help)", bad,
+                 cli_get(a, bad));
+    return !bad;
+}
+
+int cmd_build_block(const cli_args *a)
 {
     block_builder_options o;
     block_builder_options_default(&o);
-    const char *prefix = NULL;
+    const char *prefix = cli_get(a, "-o");
     uint32_t blocks = 1;
     unsigned invalid = 0;
-    bool json = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        uint64_t u;
-        if (!strcmp(a, "--help"))
-            return usage(), EXIT_OK;
-        if (!strcmp(a, "--json") || !strcmp(a, "--check")) {
-            json |= a[2] == 'j';
-            o.check_every_block |= a[2] == 'c';
-            continue;
-        }
-        if (!v)
-            return usage();
-        i++;
-        if (!strcmp(a, "--chainspec"))
-            o.chainspec = v;
-        else if (!strcmp(a, "-o"))
-            prefix = v;
-        else if (!strcmp(a, "--blocks") && parse_count_u32(v, &blocks) && blocks >= 1 &&
-                 blocks <= BLOCK_BUILDER_MAX_BLOCKS)
-            ;
-        else if (!strcmp(a, "--relay-parent") && parse_decimal(v, UINT32_MAX - BLOCK_BUILDER_MAX_BLOCKS, &u))
-            o.relay_parent_number = (uint32_t)u;
-        else if (!strcmp(a, "--timestamp") && parse_decimal(v, UINT64_MAX / 2, &u))
-            o.timestamp_ms = u;
-        else if (!strcmp(a, "--glutton-compute") && parse_perbill(v, &o.glutton_compute))
-            o.glutton_compute_set = true;
-        else if (!strcmp(a, "--glutton-storage") && parse_perbill(v, &o.glutton_storage))
-            o.glutton_storage_set = true;
-        else if (!strcmp(a, "--invalid") && parse_invalid(v, &invalid))
-            ;
-        else {
-            fprintf(stderr, "pvf build-block: bad option or value: %s %s\n", a, v);
-            return usage();
-        }
-    }
-    if (!o.chainspec || !prefix)
-        return usage();
+    bool json = a->json;
+    if (!read_options(a, &o, &blocks, &invalid))
+        return EXIT_USAGE;
     char err[1024];
     block_builder *b = block_builder_new(&o, err, sizeof err);
     if (!b) {

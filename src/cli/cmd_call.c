@@ -16,13 +16,26 @@
 #include "util/hex.h"
 #include "util/parse.h"
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: pvf call --code FILE --export NAME [--input FILE | --input-hex 0x...] [--repeat N] [--json]\n"
-                    "  --repeat N  call N times, each on a fresh instance of the loaded code (all must give the\n"
-                    "              same outcome and bytes); cpu_ms is the fastest, first_cpu_ms the first\n");
-    return EXIT_USAGE;
-}
+static const cli_opt options[] = {
+    { "--code", NULL, "FILE", "the runtime: wasm or a compressed code blob", true },
+    { "--export", NULL, "NAME", "the export to call (Core_version, Metadata_metadata, validate_block…)", true },
+    { "--input", NULL, "FILE", "the call's input bytes (default none)", false },
+    { "--input-hex", NULL, "0x...", "the call's input bytes as hex", false },
+    { "--repeat", NULL, "N", "call N times (1 to 1000000), each on a fresh instance; all must give the same "
+      "outcome and bytes; cpu_ms is the fastest, first_cpu_ms the first", false },
+    { "--json", NULL, NULL, "one JSON object on stdout (errors too)", false },
+    { NULL, NULL, NULL, NULL, false },
+};
+
+const cli_spec cmd_call_spec = {
+    .name = "call",
+    .summary = "call any export of a runtime with the PVF host functions",
+    .description = "Call an export of a Substrate runtime with the PVF host functions on a fresh instance, in "
+                   "this process, and print the output bytes as hex: how Core_version or Metadata_metadata of a "
+                   "real runtime are run.",
+    .options = options,
+    .exit_status = "0 the call returned; 1 it trapped; 2 a usage error or code that cannot run.",
+};
 
 static void print_result(const pvf_call_result *r, double first_ms, bool json)
 {
@@ -51,38 +64,24 @@ static void print_result(const pvf_call_result *r, double first_ms, bool json)
     }
 }
 
-int cmd_call(int argc, char **argv)
+int cmd_call(const cli_args *a)
 {
-    const char *code_path = NULL, *export = NULL, *input_path = NULL, *input_hex = NULL;
-    bool json = false;
+    const char *code_path = cli_get(a, "--code"), *export = cli_get(a, "--export");
+    const char *input_path = cli_get(a, "--input"), *input_hex = cli_get(a, "--input-hex");
+    const char *repeat_text = cli_get(a, "--repeat");
+    bool json = a->json;
     uint64_t repeat = 1;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--code") && i + 1 < argc) code_path = argv[++i];
-        else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
-            if (!parse_decimal(argv[++i], 1000000, &repeat) || repeat == 0) {
-                fprintf(stderr, "pvf call: --repeat: expected a count from 1 to 1000000, got '%s'\n", argv[i]);
-                return EXIT_USAGE;
-            }
-        }
-        else if (!strcmp(argv[i], "--export") && i + 1 < argc) export = argv[++i];
-        else if (!strcmp(argv[i], "--input") && i + 1 < argc) input_path = argv[++i];
-        else if (!strcmp(argv[i], "--input-hex") && i + 1 < argc) input_hex = argv[++i];
-        else if (!strcmp(argv[i], "--json")) json = true;
-        else if (!strcmp(argv[i], "--help")) { usage(); return 0; }
-        else return usage();
-    }
-    if (!code_path || !export || (input_path && input_hex))
-        return usage();
+    if (repeat_text && (!parse_decimal(repeat_text, 1000000, &repeat) || repeat == 0))
+        return cli_fail(json, "call", EXIT_USAGE, "--repeat: expected a count from 1 to 1000000, got '%s'",
+                        repeat_text);
+    if (input_path && input_hex)
+        return cli_fail(json, "call", EXIT_USAGE, "--input and --input-hex: one or the other");
     uint8_t *input = NULL;
     size_t input_len = 0;
-    if (input_path && !(input = file_read(input_path, &input_len))) {
-        fprintf(stderr, "pvf call: cannot read %s: %s\n", input_path, strerror(errno));
-        return EXIT_ERROR;
-    }
-    if (input_hex && !hex_decode(input_hex, &input, &input_len)) {
-        fprintf(stderr, "pvf call: --input-hex: not a hex string\n");
-        return EXIT_USAGE;
-    }
+    if (input_path && !(input = file_read(input_path, &input_len)))
+        return cli_fail(json, "call", EXIT_ERROR, "cannot read %s: %s", input_path, strerror(errno));
+    if (input_hex && !hex_decode(input_hex, &input, &input_len))
+        return cli_fail(json, "call", EXIT_USAGE, "--input-hex: not a hex string");
     char err[1024];
     pvf_code *code = cli_load_runtime(code_path, err, sizeof err);
     if (!code) {

@@ -19,17 +19,28 @@
 
 #include "pvf/host.h"
 
-static void usage(void)
-{
-    printf("usage: pvf check-security [--json] [--workers-path DIR] [--cache-dir DIR]\n"
-           "       pvf check-security --allowlist\n"
-           "  Runs pvf-prepare-worker's check modes (landlock, seccomp, user namespace +\n"
-           "  pivot_root, job namespaces), each proving its effect, and prints each layer\n"
-           "  and the syscalls a job may make (the seccomp layer's job allowlist).\n"
-           "  --allowlist prints that allowlist as a Markdown table, with the reason for\n"
-           "  each syscall (docs/ARCHITECTURE.md holds it), and runs no check.\n"
-           "  Exit 0 when secure validator mode could start, 1 when not, 2 on errors.\n");
-}
+static const cli_opt options[] = {
+    { "--json", NULL, NULL, "one JSON object on stdout (errors too)", false },
+    { "--allowlist", NULL, NULL, "print the job's syscall allowlist as a Markdown table, with the reason for "
+      "each syscall (docs/ARCHITECTURE.md holds it), and run no check", false },
+    { "--workers-path", NULL, "DIR", "where to look first for the worker binaries (as for validate)", false },
+    { "--cache-dir", NULL, "DIR", "where the pivot_root check makes its temporary directory", false },
+    { NULL, NULL, NULL, NULL, false },
+};
+
+const cli_spec cmd_check_security_spec = {
+    .name = "check-security",
+    .summary = "run the sandbox start-up checks; which layers work here",
+    .description = "Run the worker's start-up security checks, as a host does when it starts: landlock, seccomp, "
+                   "a user namespace with pivot_root, the job's own namespaces, each applied in a process of "
+                   "its own and its effect proved. Every layer is printed as available or not, with the reason "
+                   "and, when unavailable, its likely cause on this machine and the fix (an old kernel, "
+                   "AppArmor's unprivileged-userns restriction, a container's seccomp profile, a sysctl), "
+                   "then the syscalls a job may make.",
+    .options = options,
+    .exit_status = "0 secure validator mode could start; 1 it could not (a kernel or policy limitation); 2 the "
+                   "checks could not be run (a missing or unrunnable worker binary) or a usage error.",
+};
 
 /* The job allowlist as the prepare worker applies it (`--job-allowlist`: name, argument check,
  * reason, tab-separated lines), read into buf. False with err when the worker can't say. */
@@ -129,39 +140,20 @@ static void print_layer_text(const char *name, const pvf_security_layer *l)
         printf("%-18s likely cause: %s\n", "", pvf_security_hint(name, l, hint, sizeof hint));
 }
 
-int cmd_check_security(int argc, char **argv)
+int cmd_check_security(const cli_args *a)
 {
-    bool json = false, allowlist_only = false;
+    bool json = a->json, allowlist_only = cli_has(a, "--allowlist");
     cli_host_opts o;
     memset(&o, 0, sizeof o);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else if (!strcmp(argv[i], "--allowlist"))
-            allowlist_only = true;
-        else if (!strcmp(argv[i], "--help")) {
-            usage();
-            return 0;
-        } else {
-            int k = cli_host_option(argc, argv, &i, &o);
-            if (k == 1)
-                continue;
-            if (k == 0)
-                fprintf(stderr, "pvf check-security: unknown option '%s'\n", argv[i]);
-            usage();
-            return EXIT_USAGE;
-        }
-    }
+    o.workers_path = cli_get(a, "--workers-path");
+    o.cache_dir = cli_get(a, "--cache-dir");
     char err[512];
-    if (!cli_host_paths(&o, err, sizeof err)) {
-        fprintf(stderr, "pvf check-security: %s\n", err);
-        return EXIT_ERROR;
-    }
+    if (!cli_host_paths(&o, err, sizeof err))
+        return cli_fail(json, "check-security", EXIT_ERROR, "%s", err);
     char list[8192];
     if (!read_job_allowlist(o.prepare_path, list, sizeof list, err, sizeof err)) {
         cli_host_stop(NULL, &o);
-        fprintf(stderr, "pvf check-security: %s\n", err);
-        return EXIT_ERROR;
+        return cli_fail(json, "check-security", EXIT_ERROR, "%s", err);
     }
     if (allowlist_only) {
         cli_host_stop(NULL, &o);
@@ -172,10 +164,8 @@ int cmd_check_security(int argc, char **argv)
     const char *dir = o.cache_dir ? o.cache_dir : o.temp_cache;
     bool ran = pvf_security_check(o.prepare_path, dir, &st, err, sizeof err);
     cli_host_stop(NULL, &o);
-    if (!ran) {
-        fprintf(stderr, "pvf check-security: %s\n", err);
-        return EXIT_ERROR;
-    }
+    if (!ran)
+        return cli_fail(json, "check-security", EXIT_ERROR, "%s", err);
     char why[600];
     const char *refusal = pvf_security_refusal(&st, why, sizeof why);
     if (json) {

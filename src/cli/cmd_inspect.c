@@ -424,13 +424,25 @@ static void print_json(const inspection *in, size_t wasm_size)
 
 /* ---- the command ----------------------------------------------------------------------------- */
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: pvf inspect FILE [--json]\n\n"
-                 "Describe a wasm module or a compressed code blob: sizes, imports, exports,\n"
-                 "memory, tables, globals, segments, custom sections and the features its\n"
-                 "code uses. Exit 0: described; 1: malformed; 2: usage or I/O error.\n");
-}
+static const cli_opt options[] = {
+    { "--json", NULL, NULL, "one JSON object on stdout (errors too)", false },
+    { NULL, NULL, NULL, NULL, false },
+};
+
+const cli_spec cmd_inspect_spec = {
+    .name = "inspect",
+    .summary = "describe a wasm module or code blob",
+    .operands = "FILE",
+    .min_operands = 1,
+    .max_operands = 1,
+    .description = "Describe a wasm module or a compressed code blob (decompressed with the code bomb limit): "
+                   "sizes, imports, exports, memory, tables, globals, segments, custom sections and the "
+                   "features its code uses. It is decoded with every feature on: inspect describes, prepare "
+                   "judges.",
+    .options = options,
+    .exit_status = "0 described; 1 malformed (the reason and offset printed); 2 a usage error or an unreadable "
+                   "file.",
+};
 
 static int report_malformed(bool json, const char *path, const char *reason)
 {
@@ -446,35 +458,14 @@ static int report_malformed(bool json, const char *path, const char *reason)
     return EXIT_REJECTED;
 }
 
-int cmd_inspect(int argc, char **argv)
+int cmd_inspect(const cli_args *a)
 {
-    const char *path = NULL;
-    bool json = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            json = true;
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "pvf inspect: unexpected argument '%s'\n", argv[i]);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else {
-            path = argv[i];
-        }
-    }
-    if (!path) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
-
+    const char *path = a->operands[0];
+    bool json = a->json;
     inspection in = { .path = path };
     uint8_t *input = file_read(path, &in.input_size);
-    if (!input) {
-        fprintf(stderr, "pvf inspect: cannot read %s: %s\n", path, strerror(errno));
-        return EXIT_ERROR;
-    }
+    if (!input)
+        return cli_fail(json, "inspect", EXIT_ERROR, "cannot read %s: %s", path, strerror(errno));
     uint8_t *wasm;
     size_t wasm_size;
     char reason[512];

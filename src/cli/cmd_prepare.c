@@ -41,80 +41,53 @@ typedef struct prepare_result {
     double cpu_ms;
 } prepare_result;
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: pvf prepare FILE [-o ARTIFACT] [--json] [--profile pvf|full]\n"
-            "                   [--bulk-memory] [--stack-limit N]\n\n"
-            "Prepare a wasm module or compressed code blob into an artifact, as the PVF\n"
-            "prepare worker does. FILE may be a compressed code blob (bomb limit %u MiB).\n\n"
-            "  -o ARTIFACT       write the artifact there\n"
-            "  --json            one JSON object on stdout\n"
-            "  --profile P       pvf (default: MVP + mutable globals, stack limiter) or\n"
-            "                    full (every supported proposal, no stack limiter)\n"
-            "  --bulk-memory     pvf profile: the WasmExtBulkMemory executor parameter\n"
-            "  --stack-limit N   pvf profile: the deterministic stack limit (default %u)\n\n"
-            "Exit 0: accepted; 1: rejected; 2: usage or I/O error.\n",
-            PVF_REF_CODE_BOMB_LIMIT >> 20, PVF_REF_LOGICAL_STACK_MAX);
-}
+static const cli_opt options[] = {
+    { "-o", NULL, "ARTIFACT", "write the artifact there", false },
+    { "--json", NULL, NULL, "one JSON object on stdout (errors too)", false },
+    { "--profile", NULL, "pvf|full", "pvf (the default): MVP and mutable globals, the reference's heap and the "
+      "stack limiter, as the prepare worker does; full: every supported proposal, no stack limiter", false },
+    { "--bulk-memory", NULL, NULL, "pvf profile: the WasmExtBulkMemory executor parameter", false },
+    { "--stack-limit", NULL, "N", "pvf profile: the deterministic stack limit (default: the reference's logical "
+      "stack maximum)", false },
+    { NULL, NULL, NULL, NULL, false },
+};
 
-/* Options may come in any order around FILE. Returns -1 when fine, else the exit code. */
-static int parse_options(int argc, char **argv, prepare_options *o)
+const cli_spec cmd_prepare_spec = {
+    .name = "prepare",
+    .summary = "prepare wasm (or a compressed code blob) into an artifact",
+    .operands = "FILE",
+    .min_operands = 1,
+    .max_operands = 1,
+    .description = "Prepare a wasm module or a compressed code blob into an artifact, as the prepare worker "
+                   "does, in this process: decompress (with the code bomb limit), decode, set up the memory, "
+                   "validate, instrument and compile; print the sizes, the functions and stack-limiter thunks, "
+                   "the CPU time and the peak resident memory.",
+    .options = options,
+    .exit_status = "0 accepted; 1 rejected (the reason printed); 2 a usage error or an unreadable or unwritable "
+                   "file.",
+};
+
+/* The options of a parsed line into *o: -1 when fine, else the exit status (reported). */
+static int read_options(const cli_args *a, prepare_options *o)
 {
-    pvf_profile profile = PVF_PROFILE_PVF;
-    bool bulk_memory = false, have_limit = false;
-    uint32_t stack_limit = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--json")) {
-            o->json = true;
-        } else if (!strcmp(a, "--bulk-memory")) {
-            bulk_memory = true;
-        } else if (!strcmp(a, "-o") && has_value) {
-            o->output = argv[++i];
-        } else if (!strcmp(a, "--profile") && has_value) {
-            const char *p = argv[++i];
-            if (!strcmp(p, "pvf")) {
-                profile = PVF_PROFILE_PVF;
-            } else if (!strcmp(p, "full")) {
-                profile = PVF_PROFILE_FULL;
-            } else {
-                fprintf(stderr, "pvf prepare: unknown profile '%s' (pvf or full)\n", p);
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--stack-limit") && has_value) {
-            if (!parse_count_u32(argv[++i], &stack_limit)) {
-                fprintf(stderr, "pvf prepare: --stack-limit needs a count from 1 to %u\n", UINT32_MAX);
-                return EXIT_USAGE;
-            }
-            have_limit = true;
-        } else if (!has_value && (!strcmp(a, "-o") || !strcmp(a, "--profile") ||
-                                  !strcmp(a, "--stack-limit"))) {
-            fprintf(stderr, "pvf prepare: %s needs a value\n", a);
-            return EXIT_USAGE;
-        } else if (a[0] == '-' || o->path) {
-            fprintf(stderr, "pvf prepare: unexpected argument '%s'\n", a);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else {
-            o->path = a;
-        }
-    }
-    if (!o->path) {
-        usage(stderr);
+    o->path = a->operands[0];
+    o->output = cli_get(a, "-o");
+    o->json = a->json;
+    int profile;
+    if (!cli_read_profile(a, PVF_PROFILE_PVF, &profile))
         return EXIT_USAGE;
-    }
-    pvf_engine_config_default(&o->cfg, profile);
+    uint32_t stack_limit = 0;
+    const char *limit = cli_get(a, "--stack-limit");
+    if (limit && !parse_count_u32(limit, &stack_limit))
+        return cli_fail(o->json, "prepare", EXIT_USAGE, "--stack-limit needs a count from 1 to %u, not '%s'",
+                        UINT32_MAX, limit);
+    pvf_engine_config_default(&o->cfg, (pvf_profile)profile);
     o->cfg.tier = (pvf_tier)cli_tier();
     if (profile == PVF_PROFILE_PVF)
         o->cfg.heap_max_pages = PVF_REF_HEAP_MAX_PAGES;
-    if (bulk_memory)
+    if (cli_has(a, "--bulk-memory"))
         o->cfg.bulk_memory = true;
-    if (have_limit)
+    if (limit)
         o->cfg.stack_logical_max = stack_limit;
     return -1;
 }
@@ -163,19 +136,17 @@ static void report_accepted(const prepare_options *o, const prepare_result *r)
     printf("memory:     %.1f MiB peak resident\n", peak_rss_kib() / 1024.0);
 }
 
-int cmd_prepare(int argc, char **argv)
+int cmd_prepare(const cli_args *a)
 {
     prepare_options o = { 0 };
-    int code = parse_options(argc, argv, &o);
+    int code = read_options(a, &o);
     if (code >= 0)
         return code;
 
     prepare_result r = { 0 };
     uint8_t *input = file_read(o.path, &r.input_size);
-    if (!input) {
-        fprintf(stderr, "pvf prepare: cannot read %s: %s\n", o.path, strerror(errno));
-        return EXIT_ERROR;
-    }
+    if (!input)
+        return cli_fail(o.json, "prepare", EXIT_ERROR, "cannot read %s: %s", o.path, strerror(errno));
     uint8_t *wasm;
     char reason[512];
     bool ok = blob_decompress(input, r.input_size, PVF_REF_CODE_BOMB_LIMIT, &wasm, &r.wasm_size,

@@ -3,7 +3,7 @@
  *
  * Runs validate_block on SCALE-encoded ValidationParams. By default through
  * the libpvf host (prepare and execute workers, one job process each; the
- * host options are in cmd_precheck.c): exit 0 Valid, 1 Invalid or
+ * host options are in cli_host.c): exit 0 Valid, 1 Invalid or
  * PossiblyInvalid (both vote invalid, §6.2), 2 Preparation / Internal
  * (abstain) or a usage error. `--in-process` runs it directly here.
  */
@@ -19,16 +19,30 @@
 #include "util/file.h"
 #include "util/hex.h"
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: pvf validate --code FILE --params FILE [--json] [--in-process]\n"
-                    "                    [--kind backing|approval|dispute] [--exec-timeout-ms N]\n"
-                    "                    [--prep-timeout-ms N] [--cache-dir DIR] [--workers-path DIR]\n"
-                    "                    [--execute-workers N] [--job-memory-mb N] [--insecure | --no-sandbox]\n"
-                    "                    [--metrics FILE] [--dump-dir DIR] [--executor-params FILE]\n"
-                    "Exit 0: valid; 1: invalid or possibly invalid; 2: usage error or no verdict.\n");
-    return EXIT_USAGE;
-}
+static const cli_opt options[] = {
+    { "--code", NULL, "FILE", "the PVF: wasm or a compressed code blob", true },
+    { "--params", NULL, "FILE", "the candidate's SCALE-encoded ValidationParams (parent head, PoV, relay parent "
+      "number and storage root)", true },
+    { "--json", NULL, NULL, "one JSON object on stdout (errors too): outcome, verdict, reason, message, "
+      "the decoded result, runtime_log, CPU and wall times", false },
+    { NULL, NULL, NULL, NULL, false },
+};
+
+const cli_spec cmd_validate_spec = {
+    .name = "validate",
+    .summary = "run validate_block of a PVF on ValidationParams",
+    .description = "Validate a candidate as a validator does: prepare the PVF if needed, run its validate_block "
+                   "on the ValidationParams in an execute worker's job process, and give the reference host's "
+                   "verdict: Valid (the ValidationResult is printed), Invalid or PossiblyInvalid (with the "
+                   "trap, the runtime's panic message and a wasm backtrace), Preparation or Internal (no vote). "
+                   "What the runtime logged is printed after the verdict.\n\n"
+                   "--in-process runs validate_block in this process instead, without the host.",
+    .options = options,
+    .shared = cli_host_options,
+    .shared_title = "host options",
+    .exit_status = "0 valid; 1 invalid or possibly invalid; 2 no verdict (preparation, internal), a usage "
+                   "error or an unreadable file.",
+};
 
 static void print_result_json(const uint8_t *p, size_t n)
 {
@@ -187,38 +201,20 @@ static int validate_via_host(const char *code_path, const uint8_t *params, size_
     return rc;
 }
 
-int cmd_validate(int argc, char **argv)
+int cmd_validate(const cli_args *a)
 {
-    const char *code_path = NULL, *params_path = NULL;
-    bool json = false;
+    const char *code_path = cli_get(a, "--code"), *params_path = cli_get(a, "--params");
+    bool json = a->json;
     cli_host_opts o;
-    memset(&o, 0, sizeof o);
-    for (int i = 1; i < argc; i++)      /* errors in JSON too, wherever --json stands */
-        json = json || !strcmp(argv[i], "--json");
-    for (int i = 1; i < argc; i++) {
-        int used = cli_host_option(argc, argv, &i, &o);
-        if (used < 0)
-            return EXIT_USAGE;
-        if (used)
-            continue;
-        if (!strcmp(argv[i], "--code") && i + 1 < argc) code_path = argv[++i];
-        else if (!strcmp(argv[i], "--params") && i + 1 < argc) params_path = argv[++i];
-        else if (!strcmp(argv[i], "--json")) json = true;
-        else if (!strcmp(argv[i], "--help")) { usage(); return 0; }
-        else if (!strcmp(argv[i], "--code") || !strcmp(argv[i], "--params"))
-            return cli_fail(json, "validate", EXIT_USAGE, "%s needs a value", argv[i]);
-        else
-            return cli_fail(json, "validate", EXIT_USAGE, "unknown option '%s' (pvf validate --help)", argv[i]);
-    }
-    if (!code_path || !params_path)
-        return cli_fail(json, "validate", EXIT_USAGE, "%s is required (pvf validate --help)",
-                        !code_path ? "--code FILE" : "--params FILE");
+    int rc = cli_host_read(a, &o);
+    if (rc >= 0)
+        return rc;
     size_t params_len;
     uint8_t *params = file_read(params_path, &params_len);
     if (!params)
         return cli_fail(json, "validate", EXIT_ERROR, "cannot read %s: %s", params_path, strerror(errno));
     if (!o.in_process) {
-        int rc = validate_via_host(code_path, params, params_len, &o, json);
+        rc = validate_via_host(code_path, params, params_len, &o, json);
         free(params);
         return rc;
     }

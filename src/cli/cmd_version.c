@@ -23,22 +23,24 @@
 #define COMPILER "unknown"
 #endif
 
-int cmd_version(int argc, char **argv)
+static const cli_opt options[] = {
+    { "--json", NULL, NULL, "one JSON object: pvf, engine, protocol, compiler, tiers, default_tier", false },
+    { NULL, NULL, NULL, NULL, false },
+};
+
+const cli_spec cmd_version_spec = {
+    .name = "version",
+    .summary = "the release, engine and protocol versions, compiler, tiers (also --version)",
+    .description = "Which pvf this is, for a bug report or a node checking what it runs: the release, the "
+                   "engine's semantics version (artifacts are bound to it), the worker protocol's version, the "
+                   "compiler and the engine tiers this build has. `pvf --version` is the same.",
+    .options = options,
+    .exit_status = "0.",
+};
+
+int cmd_version(const cli_args *a)
 {
-    bool json = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            json = true;
-        } else if (!strcmp(argv[i], "--help")) {
-            printf("usage: pvf version [--json]\n"
-                   "  the release, the engine and protocol versions, the compiler, the engine tiers\n"
-                   "exit status: 0\n");
-            return EXIT_OK;
-        } else {
-            fprintf(stderr, "pvf version: unknown option '%s'\n", argv[i]);
-            return EXIT_USAGE;
-        }
-    }
+    bool json = a->json;
     const char *tier_default = PVF_TIER_DEFAULT == PVF_TIER_NATIVE ? "native" : "interp";
     if (json) {
         printf("{\"pvf\":");

@@ -32,20 +32,24 @@ typedef struct options {
     bool verbose;
 } options;
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: pvf wast [--profile full|pvf] [--verbose] FILE.json...\n"
-            "\n"
-            "Run WebAssembly spec-test command files written by wast2json (the .wasm files\n"
-            "they name must be beside them).\n"
-            "\n"
-            "  --profile full   MVP and the merged proposals, no stack limiter (default)\n"
-            "  --profile pvf    what Polkadot accepts: MVP, stack limiter, NaN canonicalisation\n"
-            "  -v, --verbose    show every failed command (and skips and remarks)\n"
-            "\n"
-            "Exit status: 0 nothing failed, 1 something failed, 2 usage or I/O error.\n");
-}
+static const cli_opt wast_options[] = {
+    { "--profile", NULL, "full|pvf", "full: MVP and the merged proposals, no stack limiter (the default); pvf: "
+      "what Polkadot accepts (MVP, the stack limiter, NaN canonicalisation)", false },
+    { "--verbose", "-v", NULL, "show every failed command (and skips and remarks)", false },
+    { NULL, NULL, NULL, NULL, false },
+};
+
+const cli_spec cmd_wast_spec = {
+    .name = "wast",
+    .summary = "run wast2json spec-test command files",
+    .operands = "FILE.json...",
+    .min_operands = 1,
+    .max_operands = -1,
+    .description = "Run WebAssembly spec-test command files written by wast2json (the .wasm files they name must "
+                   "be beside them) and print how many commands passed, failed and were skipped.",
+    .options = wast_options,
+    .exit_status = "0 nothing failed; 1 something failed; 2 a usage error or an unreadable file.",
+};
 
 static const char *outcome_label(wast_outcome o)
 {
@@ -136,63 +140,21 @@ static bool run_file(const char *path, const options *opt, counts *total)
     return true;
 }
 
-static bool parse_profile(const char *name, options *opt)
+int cmd_wast(const cli_args *a)
 {
-    if (!strcmp(name, "full"))
-        pvf_engine_config_default(&opt->cfg, PVF_PROFILE_FULL);
-    else if (!strcmp(name, "pvf"))
-        pvf_engine_config_default(&opt->cfg, PVF_PROFILE_PVF);
-    else
-        return false;
-    opt->cfg.tier = (pvf_tier)cli_tier();
-    return true;
-}
-
-int cmd_wast(int argc, char **argv)
-{
-    options opt = { .verbose = false };
-    pvf_engine_config_default(&opt.cfg, PVF_PROFILE_FULL);
-    opt.cfg.tier = (pvf_tier)cli_tier();
-    char **files = calloc((size_t)argc + 1, sizeof *files);
-    int nfiles = 0;
-    bool only_files = false;
-    if (!files)
-        return EXIT_ERROR;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (only_files || a[0] != '-') {
-            files[nfiles++] = argv[i];
-        } else if (!strcmp(a, "--")) {
-            only_files = true;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            free(files);
-            return 0;
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            opt.verbose = true;
-        } else if (!strcmp(a, "--profile") && i + 1 < argc && parse_profile(argv[i + 1], &opt)) {
-            i++;
-        } else if (!strncmp(a, "--profile=", 10) && parse_profile(a + 10, &opt)) {
-            continue;
-        } else {
-            fprintf(stderr, "pvf wast: bad option '%s'%s\n", a,
-                    !strncmp(a, "--profile", 9) ? " (profiles: full, pvf)" : "");
-            usage(stderr);
-            free(files);
-            return EXIT_USAGE;
-        }
-    }
-    if (nfiles == 0) {
-        usage(stderr);
-        free(files);
+    options opt = { .verbose = cli_has(a, "--verbose") };
+    int profile;
+    if (!cli_read_profile(a, PVF_PROFILE_FULL, &profile))
         return EXIT_USAGE;
-    }
+    pvf_engine_config_default(&opt.cfg, (pvf_profile)profile);
+    opt.cfg.tier = (pvf_tier)cli_tier();
+    char **files = a->operands;
+    int nfiles = a->n_operands;
     counts total = { 0 };
     bool io_ok = true;
     for (int i = 0; i < nfiles; i++)
         io_ok &= run_file(files[i], &opt, &total);
     printf("%lu passed, %lu failed, %lu skipped\n", total.passed, total.failed, total.skipped);
-    free(files);
     if (!io_ok)
         return EXIT_ERROR;
     return total.failed ? EXIT_REJECTED : 0;

@@ -6,30 +6,44 @@
 #include "cli/cli.h"
 #include "pvf/engine.h"
 
+/* Every command, in the order `pvf --help` and the man page list them. */
 static const struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
+    const cli_spec *spec;
+    int (*run)(const cli_args *a);
 } commands[] = {
-    { "wast", cmd_wast, "run wast2json spec-test command files" },
-    { "prepare", cmd_prepare, "prepare wasm (or a compressed code blob) into an artifact" },
-    { "bench", cmd_bench, "run a benchmark module (sightglass or CoreMark style)" },
-    { "inspect", cmd_inspect, "describe a wasm module or code blob" },
-    { "validate", cmd_validate, "run validate_block of a PVF on ValidationParams" },
-    { "precheck", cmd_precheck, "precheck a PVF through the host (prepare worker + job process)" },
-    { "bench-host", cmd_bench_host, "end-to-end host numbers: validation latency, throughput per worker count" },
-    { "check-security", cmd_check_security, "run the sandbox start-up checks; which layers work here" },
-    { "build-block", cmd_build_block, "author real parachain blocks from a chain spec: ValidationParams to validate" },
-    { "call", cmd_call, "call any export of a runtime with the PVF host functions" },
-    { "version", cmd_version, "the release, engine and protocol versions, compiler, tiers (also --version)" },
+    { &cmd_validate_spec, cmd_validate },
+    { &cmd_precheck_spec, cmd_precheck },
+    { &cmd_prepare_spec, cmd_prepare },
+    { &cmd_inspect_spec, cmd_inspect },
+    { &cmd_call_spec, cmd_call },
+    { &cmd_check_security_spec, cmd_check_security },
+    { &cmd_build_block_spec, cmd_build_block },
+    { &cmd_wast_spec, cmd_wast },
+    { &cmd_bench_spec, cmd_bench },
+    { &cmd_bench_host_spec, cmd_bench_host },
+    { &cmd_version_spec, cmd_version },
 };
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: pvf COMMAND [ARGS...]\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nRun 'pvf COMMAND --help' for a command's options. See README.md.\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-15s %s\n", commands[i].spec->name, commands[i].spec->summary);
+    fprintf(out, "\nRun 'pvf COMMAND --help' for a command's options; 'pvf help --man' writes the COMMANDS\n"
+                 "section of pvf(1). See README.md.\n");
+}
+
+/* `pvf help --man`: every command's section of pvf(1), the host options and the global ones, in
+ * roff (the build puts them into man/pvf.1.in). */
+static int man_sections(void)
+{
+    printf(".SH COMMANDS\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        cli_man(commands[i].spec, stdout);
+    cli_man_group("host options", cli_host_options, stdout);
+    cli_man_globals(stdout);
+    return EXIT_OK;
 }
 
 bool cli_native_tier = PVF_TIER_DEFAULT == PVF_TIER_NATIVE;
@@ -53,6 +67,15 @@ static bool take_tier(int *argc, char **argv)
         i--;
     }
     return true;
+}
+
+bool cli_read_profile(const cli_args *a, int fallback, int *profile)
+{
+    const char *p = cli_get(a, "--profile");
+    *profile = !p ? fallback : !strcmp(p, "pvf") ? PVF_PROFILE_PVF : !strcmp(p, "full") ? PVF_PROFILE_FULL : -1;
+    if (*profile < 0)
+        cli_fail(a->json, a->spec->name, EXIT_USAGE, "unknown profile '%s' (pvf or full)", p);
+    return *profile >= 0;
 }
 
 int cli_tier(void)
@@ -99,15 +122,21 @@ static int run(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    if (!strcmp(argv[1], "help") && argc == 3 && !strcmp(argv[2], "--man"))
+        return man_sections();
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return 0;
     }
     if (!strcmp(argv[1], "--version"))
-        return cmd_version(1, argv + 1);
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
+        argv[1] = "version";
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(argv[1], commands[i].spec->name))
+            continue;
+        cli_args a;
+        int rc = cli_parse(commands[i].spec, argc - 1, argv + 1, &a);
+        return rc >= 0 ? rc : commands[i].run(&a);
+    }
     fprintf(stderr, "pvf: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;
