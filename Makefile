@@ -60,11 +60,18 @@ WORKERS  := $(WORKER_MAINS:src/worker/main/%.c=$(BUILD)/bin/pvf-%)
 # The man pages: man/*.in with the release, the date of its debian/changelog entry (so a build is
 # reproducible) and, for pvf(1), every command's section as the CLI's option tables make it.
 MAN_DATE := $(shell date -u -d "$$(sed -n 's/^ -- .*>  //p' debian/changelog | head -1)" +%F 2>/dev/null)
+# Each public header is also a grouped page, pvf_host(3) and so on, with a one-line page per
+# function that points at its group (man/pages.sh, man/header.awk).
 MAN1 := $(BUILD)/man/pvf.1
 MAN3 := $(BUILD)/man/libpvf.3
+MAN_GROUPS := $(BUILD)/man/.groups
 
 .PHONY: all test asan bench fuzz demo clean deps run install uninstall FORCE
-all: $(PVF) $(UNIT) $(WORKERS) $(PUBLIC_A) $(SHARED) $(MAN1) $(MAN3)
+all: $(PVF) $(UNIT) $(WORKERS) $(PUBLIC_A) $(SHARED) $(MAN1) $(MAN3) $(MAN_GROUPS)
+
+$(MAN_GROUPS): $(wildcard include/pvf/*.h) man/pages.sh man/header.awk debian/changelog
+	man/pages.sh $(BUILD)/man $(VERSION) $(MAN_DATE)
+	@touch $@
 
 $(BUILD)/man/pvf.1: man/pvf.1.in $(PVF)
 	@mkdir -p $(dir $@)
@@ -179,16 +186,16 @@ install: all $(BUILD)/libpvf.pc
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpvf.so
 	install -m 644 $(INSTALLED_HEADERS) $(DESTDIR)$(PREFIX)/include/pvf/
 	install -m 644 $(BUILD)/libpvf.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libpvf.pc
-	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/)
-	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(PREFIX)/share/man/man3/)
+	install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(BUILD)/man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/pvf $(addprefix $(DESTDIR)$(WORKERS_DIR)/,$(notdir $(WORKERS)))
 	rm -f $(DESTDIR)$(LIBDIR)/libpvf.a $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	    $(DESTDIR)$(LIBDIR)/libpvf.so $(DESTDIR)$(LIBDIR)/pkgconfig/libpvf.pc
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/include/pvf/,$(notdir $(INSTALLED_HEADERS)))
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN1))) \
-	    $(addprefix $(DESTDIR)$(PREFIX)/share/man/man3/,$(notdir $(MAN3)))
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/pvf.1 $(DESTDIR)$(PREFIX)/share/man/man3/libpvf.3 \
+	    $(DESTDIR)$(PREFIX)/share/man/man3/pvf_*.3
 	-rmdir $(DESTDIR)$(WORKERS_DIR) $(DESTDIR)$(PREFIX)/include/pvf 2>/dev/null
 
 $(BUILD)/libpvf.pc: libpvf.pc.in Makefile

@@ -17,8 +17,9 @@ BUILD_PKGS=(build-essential make pkg-config libzstd-dev zlib1g-dev libsodium-dev
 # sanitizer/libFuzzer runtimes and llvm-symbolizer (llvm-14), wat2wasm (fixtures), node (V8: fixture checks, benchmarks),
 # zstd (the command: node 20 cannot decompress compressed runtimes for the V8 runtime benchmark),
 # golang-go (tests/t-install.sh builds the Go example against the installed libpvf),
-# dpkg-dev, debhelper, fakeroot (tests/t-deb.sh builds the .deb packages).
-TOOL_PKGS=(clang libclang-rt-14-dev llvm-14 wabt nodejs zstd golang-go dpkg-dev debhelper fakeroot)
+# dpkg-dev, debhelper, fakeroot (tests/t-deb.sh builds the .deb packages), groff-base (t-cli.sh and
+# t-docs.sh render the man pages and fail on a warning).
+TOOL_PKGS=(clang libclang-rt-14-dev llvm-14 wabt nodejs zstd golang-go dpkg-dev debhelper fakeroot groff-base)
 
 installed() {
     [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]] && return 0

@@ -51,7 +51,8 @@ for f in ./usr/bin/pvf ./usr/lib/pvf/pvf-prepare-worker ./usr/lib/pvf/pvf-execut
 done
 abi=$(sed -n 's/^#define PVF_ABI_VERSION \([0-9]*\).*/\1/p' include/pvf/version.h)
 grep -qE "^\./usr/lib/[^/]+/libpvf\.so\.$abi\.[0-9.]+\$" <<<"$pvf_list" || bad "pvf lacks libpvf.so.$abi.*"
-for f in ./usr/include/pvf/host.h ./usr/include/pvf/api.h ./usr/share/man/man3/libpvf.3.gz; do
+for f in ./usr/include/pvf/host.h ./usr/include/pvf/api.h ./usr/share/man/man3/libpvf.3.gz \
+    ./usr/share/man/man3/pvf_host.3.gz ./usr/share/man/man3/pvf_host_execute.3.gz; do
     grep -qx -- "$f" <<<"$dev_list" || bad "libpvf-dev lacks $f"
 done
 grep -qE 'pkgconfig/libpvf\.pc$' <<<"$dev_list" && grep -qE '/libpvf\.a$' <<<"$dev_list" ||

@@ -31,7 +31,8 @@ if make -s BUILD="$tmp/build" PREFIX="$prefix" install >"$tmp/install.log" 2>&1;
     bad "make install:"; tail -5 "$tmp/install.log"; finish; fi
 
 for f in bin/pvf lib/pvf/pvf-prepare-worker lib/pvf/pvf-execute-worker lib/libpvf.a lib/libpvf.so \
-    lib/pkgconfig/libpvf.pc include/pvf/host.h include/pvf/api.h share/man/man1/pvf.1 share/man/man3/libpvf.3; do
+    lib/pkgconfig/libpvf.pc include/pvf/host.h include/pvf/api.h share/man/man1/pvf.1 share/man/man3/libpvf.3 \
+    share/man/man3/pvf_host.3 share/man/man3/pvf_host_execute.3; do
     [[ -e $prefix/$f ]] || bad "make install did not install $f"
 done
 ok
