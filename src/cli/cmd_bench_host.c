@@ -35,7 +35,6 @@
 #include <unistd.h>
 
 #include "pvf/host.h"
-#include "runtime/validation.h"
 #include "util/file.h"
 #include "util/parse.h"
 
@@ -265,28 +264,21 @@ int cmd_bench_host(const cli_args *a)
     size_t code_len, params_len;
     uint8_t *code = file_read(code_path, &code_len);
     uint8_t *params = file_read(params_path, &params_len);
-    validation_params vp;
-    wasm_error we;
+    pvf_execute_request rq;
+    pvf_execute_request_init(&rq);
+    char why[512];
     if (!code || !params) {
         fprintf(stderr, "pvf bench-host: cannot read %s: %s\n", code ? params_path : code_path, strerror(errno));
         free(code), free(params);
         return EXIT_ERROR;
     }
-    if (!validation_params_decode_all(params, params_len, &vp, &we)) {
-        fprintf(stderr, "pvf bench-host: %s: %s\n", params_path, we.msg);
+    if (!pvf_execute_request_set_params(&rq, params, params_len, why, sizeof why)) {
+        fprintf(stderr, "pvf bench-host: %s: %s\n", params_path, why);
         free(code), free(params);
         return EXIT_ERROR;
     }
-    pvf_execute_request rq;
-    pvf_execute_request_init(&rq);
     rq.code = code;
     rq.code_len = code_len;
-    rq.parent_head = vp.parent_head.ptr;
-    rq.parent_head_len = vp.parent_head.len;
-    rq.relay_parent_number = vp.relay_parent_number;
-    memcpy(rq.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
-    rq.pov = vp.block_data.ptr;
-    rq.pov_len = vp.block_data.len;
     rq.kind = PVF_KIND_BACKING;
 
     rc = 1;

@@ -160,34 +160,26 @@ static void print_host(const pvf_execute_result *r, double wall_ms, bool json)
 static int validate_via_host(const char *code_path, const uint8_t *params, size_t params_len, cli_host_opts *o,
                              bool json)
 {
-    validation_params vp;
-    wasm_error werr = { 0 };
-    if (!validation_params_decode_all(params, params_len, &vp, &werr))
-        return cli_fail(json, "validate", EXIT_ERROR, "bad ValidationParams: %s", werr.msg);
+    /* only the public API from here: what a node would do with the bytes it has */
+    pvf_execute_request rq;
+    pvf_execute_request_init(&rq);
+    char err[1024];
+    if (!pvf_execute_request_set_params(&rq, params, params_len, err, sizeof err))
+        return cli_fail(json, "validate", EXIT_ERROR, "bad ValidationParams: %s", err);
     size_t code_len;
     uint8_t *code = file_read(code_path, &code_len);
     if (!code)
         return cli_fail(json, "validate", EXIT_ERROR, "cannot read %s: %s", code_path, strerror(errno));
-    char err[1024];
     pvf_host *h = cli_host_start(o, err, sizeof err);
     if (!h) {
         free(code);
         return cli_fail(json, "validate", EXIT_ERROR, "%s", err);
     }
-    pvf_execute_request rq = {
-        .size = sizeof(pvf_execute_request),
-        .code = code,
-        .code_len = code_len,
-        .parent_head = vp.parent_head.ptr,
-        .parent_head_len = vp.parent_head.len,
-        .relay_parent_number = vp.relay_parent_number,
-        .pov = vp.block_data.ptr,
-        .pov_len = vp.block_data.len,
-        .kind = (pvf_exec_request_kind)o->kind,
-        .timeout_ms = o->exec_timeout_ms,
-        .executor_params = o->ep,
-    };
-    memcpy(rq.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
+    rq.code = code;
+    rq.code_len = code_len;
+    rq.kind = (pvf_exec_request_kind)o->kind;
+    rq.timeout_ms = o->exec_timeout_ms;
+    rq.executor_params = o->ep;
     double t0 = walltime_ms();
     pvf_execute_result *r = pvf_host_execute(h, &rq);
     double wall = walltime_ms() - t0;
