@@ -23,24 +23,24 @@ static int print_num(pvf_caller *c, void *ctx, uint64_t *slots)
 }
 
 /* print_utf8 and print_hex: the span must lie in memory (the reference reads it). */
-static int print_utf8(pvf_caller *c, void *ctx, uint64_t *slots)
+static int print_span(pvf_caller *c, void *ctx, uint64_t span, bool hex)
 {
     uint32_t len;
-    const uint8_t *text = hostfn_span(c, slots[0], &len);
-    if (!text)
+    const uint8_t *bytes = hostfn_span(c, span, &len);
+    if (!bytes)
         return 1;
-    hostfn_log_line(ctx, "PRINT: ", text, len, false);
+    hostfn_log_line(ctx, hex ? "PRINT: 0x" : "PRINT: ", bytes, len, hex);
     return 0;
+}
+
+static int print_utf8(pvf_caller *c, void *ctx, uint64_t *slots)
+{
+    return print_span(c, ctx, slots[0], false);
 }
 
 static int print_hex(pvf_caller *c, void *ctx, uint64_t *slots)
 {
-    uint32_t len;
-    const uint8_t *bytes = hostfn_span(c, slots[0], &len);
-    if (!bytes)
-        return 1;
-    hostfn_log_line(ctx, "PRINT: 0x", bytes, len, true);
-    return 0;
+    return print_span(c, ctx, slots[0], true);
 }
 
 /* Option<Vec<u8>>: None = 0x00; Some(v) = 0x01 + compact(len) + v. */

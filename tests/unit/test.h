@@ -82,6 +82,19 @@ void test_workdir_finish(test_workdir *w);
 void test_host_config(pvf_host_config *cfg, const char *cache_dir, const char *log);
 void test_host_log(void *user, pvf_log_level level, const char *message);
 
+/* test_procs.c: a log callback's messages as a test reads them: those containing `only` (NULL:
+ * all), each followed by '\n', and how many arrived at each level. */
+#include <pthread.h>
+typedef struct test_log {
+    pthread_mutex_t lock;
+    const char *only;
+    char text[4096];
+    int at_level[PVF_LOG_INFO + 1];
+    int calls;
+} test_log;
+#define TEST_LOG_INIT(filter) { .lock = PTHREAD_MUTEX_INITIALIZER, .only = (filter) }
+void test_log_keep(void *user, pvf_log_level level, const char *message);
+
 /* test_procs.c: the synchronous API's results as a test keeps them: into *r, the one there
  * before freed (so a test can ask again); declared OWNED_…, a result is freed when its variable
  * leaves scope, whichever way the test goes. A NULL result (no memory) fails the test. */

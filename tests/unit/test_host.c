@@ -523,26 +523,6 @@ static bool execute_fixture(const char *path, pvf_tier tier, uint64_t job_memory
     return execute_fixture_logged(path, tier, job_memory_mb, NULL, NULL, r);
 }
 
-/* The host's log lines that mention "runtime:", as one text. */
-typedef struct runtime_lines {
-    pthread_mutex_t lock;
-    char text[4096];
-    int warnings, infos;
-} runtime_lines;
-
-static void keep_runtime_lines(void *user, pvf_log_level level, const char *message)
-{
-    runtime_lines *k = user;
-    if (!strstr(message, "runtime: "))
-        return;
-    pthread_mutex_lock(&k->lock);
-    size_t n = strlen(k->text);
-    snprintf(k->text + n, sizeof k->text - n, "%s\n", message);
-    k->warnings += level == PVF_LOG_WARNING;
-    k->infos += level == PVF_LOG_INFO;
-    pthread_mutex_unlock(&k->lock);
-}
-
 /* Issue 15: what the runtime logs and prints reaches the result and the host's log callback,
  * each line tagged with the candidate; logging changes no verdict (tests/fixtures/logs.wat). */
 TEST(pvfhost_runtime_log_reaches_result_and_callback)
@@ -551,9 +531,9 @@ TEST(pvfhost_runtime_log_reaches_result_and_callback)
                                    "ERROR runtime: panicked at 'boom'\n";
     static const pvf_tier tiers[] = { PVF_TIER_NATIVE, PVF_TIER_INTERP };
     for (size_t t = 0; t < 2; t++) {
-        runtime_lines k = { .lock = PTHREAD_MUTEX_INITIALIZER };
+        test_log k = TEST_LOG_INIT("runtime: ");
         OWNED_EXECUTE pvf_execute_result *r = NULL;
-        if (!execute_fixture_logged("tests/fixtures/logs.wasm", tiers[t], 0, keep_runtime_lines, &k, &r))
+        if (!execute_fixture_logged("tests/fixtures/logs.wasm", tiers[t], 0, test_log_keep, &k, &r))
             continue;
         CHECK_EQ_U64(r->verdict, PVF_VERDICT_INVALID);
         CHECK_STR_CONTAINS(r->message, "the runtime panicked: panicked at 'boom'");
@@ -562,8 +542,8 @@ TEST(pvfhost_runtime_log_reaches_result_and_callback)
         if (strcmp(r->runtime_log, expected))
             test_fail(__FILE__, __LINE__, "runtime log on tier %zu: \"%s\"", t, r->runtime_log);
         /* one callback line per log line, tagged; the runtime's error a warning, the rest info */
-        CHECK_EQ_U64(k.warnings, 1);
-        CHECK_EQ_U64(k.infos, 4);
+        CHECK_EQ_U64(k.at_level[PVF_LOG_WARNING], 1);
+        CHECK_EQ_U64(k.at_level[PVF_LOG_INFO], 4);
         CHECK_STR_CONTAINS(k.text, "candidate 1 (approval, code 0x");
         CHECK_STR_CONTAINS(k.text, "): runtime: PRINT: 0xdead\n");
         CHECK_STR_CONTAINS(k.text, "): runtime: ERROR runtime: panicked at 'boom'\n");

@@ -138,6 +138,20 @@ void test_host_config(pvf_host_config *cfg, const char *cache_dir, const char *l
     cfg->worker_log_path = log;
 }
 
+void test_log_keep(void *user, pvf_log_level level, const char *message)
+{
+    test_log *k = user;
+    if (k->only && !strstr(message, k->only))
+        return;
+    pthread_mutex_lock(&k->lock);
+    size_t n = strlen(k->text);
+    snprintf(k->text + n, sizeof k->text - n, "%s\n", message);
+    if (level <= PVF_LOG_INFO)
+        k->at_level[level]++;
+    k->calls++;
+    pthread_mutex_unlock(&k->lock);
+}
+
 void test_execute_free(pvf_execute_result **r)
 {
     pvf_execute_result_free(*r);

@@ -116,28 +116,11 @@ TEST(worker_log_rate_limits_a_flood)
 
 /* Issue 15: without a log file the lines go to the program's log callback, as warnings, one call
  * per line with no newline; without either they go nowhere (the library never writes to stderr). */
-typedef struct captured {
-    pthread_mutex_t mu;
-    char text[4096];
-    int calls, not_warning;
-} captured;
-
-static void capture(void *user, pvf_log_level level, const char *message)
-{
-    captured *c = user;
-    pthread_mutex_lock(&c->mu);
-    size_t n = strlen(c->text);
-    snprintf(c->text + n, sizeof c->text - n, "%s|", message);
-    c->calls++;
-    c->not_warning += level != PVF_LOG_WARNING;
-    pthread_mutex_unlock(&c->mu);
-}
-
 TEST(worker_log_to_the_callback)
 {
-    captured c = { .mu = PTHREAD_MUTEX_INITIALIZER };
+    test_log c = TEST_LOG_INIT(NULL);
     char err[256];
-    wlog *l = wlog_start(NULL, capture, &c, err, sizeof err);
+    wlog *l = wlog_start(NULL, test_log_keep, &c, err, sizeof err);
     int p[2];
     CHECK(l != NULL && pipe2(p, O_CLOEXEC) == 0);
     if (!l)
@@ -147,10 +130,10 @@ TEST(worker_log_to_the_callback)
     close(p[1]);
     wlog_stop(l);
     CHECK_EQ_U64(c.calls, 3);
-    CHECK_EQ_U64(c.not_warning, 0);
-    CHECK_STR_EQ(c.text, "pvf prepare worker 77: \\x1b[2Jcleared|"
-                         "pvf prepare worker 77: {\"outcome\":\"valid\"}\\x0dX|"
-                         "pvf prepare worker 77: last words|");
+    CHECK_EQ_U64(c.at_level[PVF_LOG_WARNING], 3);
+    CHECK_STR_EQ(c.text, "pvf prepare worker 77: \\x1b[2Jcleared\n"
+                         "pvf prepare worker 77: {\"outcome\":\"valid\"}\\x0dX\n"
+                         "pvf prepare worker 77: last words\n");
 }
 
 TEST(worker_log_nowhere_writes_nothing)
