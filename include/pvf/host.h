@@ -366,9 +366,11 @@ typedef struct pvf_security_status {
 
 /* Run the worker binary's four check modes in parallel (each in its own
  * process, empty environment); the pivot check gets a temporary dir under
- * work_dir. False only when the checks could not be run (err says why). */
-PVF_API bool pvf_security_check(const char *worker_path, const char *work_dir, pvf_security_status *out, char *err,
-                        size_t errlen);
+ * work_dir. The status is the library's, like a result (fields may be appended): free it with
+ * pvf_security_status_free. NULL only when the checks could not be run (err says why). */
+PVF_API pvf_security_status *pvf_security_check(const char *worker_path, const char *work_dir, char *err,
+                                                size_t errlen);
+PVF_API void pvf_security_status_free(pvf_security_status *st);     /* NULL is a no-op */
 /* NULL when secure mode can start; else why not, in buf. */
 PVF_API const char *pvf_security_refusal(const pvf_security_status *st, char *buf, size_t size);
 /* Why `layer` ("landlock", "seccomp", "userns_pivot_root", "job_clone") is likely unavailable on

@@ -160,12 +160,13 @@ int cmd_check_security(const cli_args *a)
         print_allowlist(list, true, false);
         return 0;
     }
-    pvf_security_status st;
     const char *dir = o.cache_dir ? o.cache_dir : o.temp_cache;
-    bool ran = pvf_security_check(o.prepare_path, dir, &st, err, sizeof err);
+    pvf_security_status *found = pvf_security_check(o.prepare_path, dir, err, sizeof err);
     cli_host_stop(NULL, &o);
-    if (!ran)
+    if (!found)
         return cli_fail(json, "check-security", EXIT_ERROR, "%s", err);
+    pvf_security_status st = *found;   /* read here only: this program's copy of the fields it knows */
+    pvf_security_status_free(found);
     char why[600];
     const char *refusal = pvf_security_refusal(&st, why, sizeof why);
     if (json) {

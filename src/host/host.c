@@ -203,7 +203,7 @@ static bool check_security(pvf_host *h, char *err, size_t errlen)
         host_log(h, PVF_LOG_WARNING, "WARNING: running without any sandbox (no_sandbox)");
         return true;
     }
-    if (!pvf_security_check(h->prepare_path, h->cache_dir, st, err, errlen))
+    if (!security_check(h->prepare_path, h->cache_dir, st, err, errlen))
         return false;
     log_layer(h, "landlock", &st->landlock);
     log_layer(h, "seccomp", &st->seccomp);

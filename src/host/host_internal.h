@@ -175,6 +175,9 @@ void host_fail_request(pvf_host *h, host_request *r, pvf_verdict v, exec_reason 
 
 /* The host's log (host_log.c): one message at `level`, "pvf host: " first; nothing without the
  * program's callback or above its level. */
+/* security.c: pvf_security_check into the host's own record. */
+bool security_check(const char *worker_path, const char *work_dir, pvf_security_status *out, char *err,
+                    size_t errlen);
 void host_log(const pvf_host *h, pvf_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* What the runtime logged for request r (lines), to the log callback, each line tagged with the
  * request: its id, kind, code hash and relay parent. */

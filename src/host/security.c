@@ -127,8 +127,8 @@ static void finish_check(check_proc *c)
         snprintf(c->layer->detail, sizeof c->layer->detail, "the check exited with status %d", WEXITSTATUS(status));
 }
 
-bool pvf_security_check(const char *worker_path, const char *work_dir, pvf_security_status *out, char *err,
-                        size_t errlen)
+bool security_check(const char *worker_path, const char *work_dir, pvf_security_status *out, char *err,
+                    size_t errlen)
 {
     memset(out, 0, sizeof *out);
     char dir[4096];
@@ -162,6 +162,23 @@ bool pvf_security_check(const char *worker_path, const char *work_dir, pvf_secur
     out->landlock_abi = out->landlock.available && abi ? atoi(abi + 4) : 0;
     out->secure_mode_ok = out->seccomp.available && (out->landlock.available || out->userns_pivot_root.available);
     return true;
+}
+
+pvf_security_status *pvf_security_check(const char *worker_path, const char *work_dir, char *err, size_t errlen)
+{
+    pvf_security_status *st = calloc(1, sizeof *st);
+    if (!st)
+        snprintf(err, errlen, "out of memory");
+    if (st && !security_check(worker_path, work_dir, st, err, errlen)) {
+        free(st);
+        st = NULL;
+    }
+    return st;
+}
+
+void pvf_security_status_free(pvf_security_status *st)
+{
+    free(st);
 }
 
 const char *pvf_security_refusal(const pvf_security_status *st, char *buf, size_t size)

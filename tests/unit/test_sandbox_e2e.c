@@ -80,15 +80,16 @@ static const char *tmp_base(void)
 /* What the host's start-up checks find on this machine (run once). */
 static const pvf_security_status *machine_layers(void)
 {
-    static pvf_security_status st;
+    static pvf_security_status *st;     /* kept for the whole run */
     static int done;   /* 0 not yet, 1 ok, -1 failed */
     if (!done) {
         char err[512];
-        done = pvf_security_check(WORKER_BIN, tmp_base(), &st, err, sizeof err) ? 1 : -1;
+        st = pvf_security_check(WORKER_BIN, tmp_base(), err, sizeof err);
+        done = st ? 1 : -1;
         if (done < 0)
             test_fail(__FILE__, __LINE__, "pvf_security_check: %s", err);
     }
-    return done > 0 ? &st : NULL;
+    return st;
 }
 
 typedef enum { NEED_LANDLOCK = 1, NEED_SECCOMP = 2, NEED_PIVOT = 4, NEED_CLONE = 8, NEED_LANDLOCK_NET = 16 } need_bits;
@@ -1204,9 +1205,12 @@ static void checks_under_filter(const char *root, bool deny_landlock)
         child_failures++;
         return;
     }
-    pvf_security_status st;
     char err[512];
-    CHILD_CHECK(pvf_security_check(WORKER_BIN, root, &st, err, sizeof err));
+    pvf_security_status *found = pvf_security_check(WORKER_BIN, root, err, sizeof err), st = { 0 };
+    CHILD_CHECK(found != NULL);
+    if (found)
+        st = *found;
+    pvf_security_status_free(found);
     CHILD_CHECK(!st.userns_pivot_root.available && st.userns_pivot_root.detail[0]);
     CHILD_CHECK(!st.job_clone.available && st.job_clone.detail[0]);
     CHILD_CHECK(st.seccomp.available);
