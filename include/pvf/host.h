@@ -260,6 +260,18 @@ PVF_API void pvf_execute_request_init_sized(pvf_execute_request *rq, size_t size
 PVF_API bool pvf_execute_request_set_params(pvf_execute_request *rq, const uint8_t *params, size_t len, char *err,
                                             size_t errlen);
 
+/*
+ * The same from the two pieces a node keeps instead: the candidate's SCALE-encoded
+ * PersistedValidationData {parent_head, relay_parent_number, relay_parent_storage_root,
+ * max_pov_size} (max_pov_size too), and its SCALE-encoded PoV {block_data} (the block data as
+ * it came, possibly compressed). rq then points into the bytes; false with why in err when they
+ * do not decode, rq unchanged.
+ */
+PVF_API bool pvf_execute_request_set_pvd(pvf_execute_request *rq, const uint8_t *pvd, size_t len, char *err,
+                                         size_t errlen);
+PVF_API bool pvf_execute_request_set_pov(pvf_execute_request *rq, const uint8_t *pov, size_t len, char *err,
+                                         size_t errlen);
+
 /* ExecutorParams from their SCALE encoding (a session's `Vec<ExecutorParam>`), for
  * pvf_execute_request.executor_params and the precheck's; NULL with why in err when they do not
  * decode. Free with pvf_executor_params_free (NULL is fine). */

@@ -48,6 +48,34 @@ void validation_params_encode(const validation_params *p, scale_writer *w)
     scale_write_raw(w, p->relay_parent_storage_root, 32);
 }
 
+/* ------------------------------------------------------ PersistedValidationData */
+
+bool pvd_read(scale_reader *r, persisted_validation_data *out)
+{
+    const uint8_t *root;
+    if (!scale_read_byte_vec(r, &out->parent_head) || !scale_read_u32(r, &out->relay_parent_number) ||
+        !scale_read_fixed(r, 32, &root) || !scale_read_u32(r, &out->max_pov_size))
+        return false;
+    memcpy(out->relay_parent_storage_root, root, 32);
+    return true;
+}
+
+void pvd_write(scale_writer *w, const persisted_validation_data *p)
+{
+    scale_write_byte_vec(w, p->parent_head.ptr, p->parent_head.len);
+    scale_write_u32(w, p->relay_parent_number);
+    scale_write_raw(w, p->relay_parent_storage_root, 32);
+    scale_write_u32(w, p->max_pov_size);
+}
+
+bool pvd_decode_all(const uint8_t *in, size_t len, persisted_validation_data *out, wasm_error *err)
+{
+    scale_reader r;
+    scale_reader_init(&r, in, len, err);
+    memset(out, 0, sizeof *out);
+    return pvd_read(&r, out) && scale_expect_end(&r);
+}
+
 /* ------------------------------------------------------ ValidationResult */
 
 static bool read_upward_messages(scale_reader *r, validation_result *out)

@@ -44,6 +44,20 @@ typedef struct validation_params {
     uint8_t relay_parent_storage_root[32];
 } validation_params;
 
+/* PersistedValidationData {parent_head: HeadData, relay_parent_number: u32,
+ * relay_parent_storage_root: H256, max_pov_size: u32}: what the execute request carries (the
+ * wire protocol) and what a node has for a candidate (pvf_execute_request_set_pvd). */
+typedef struct persisted_validation_data {
+    scale_bytes parent_head;
+    uint32_t relay_parent_number;
+    uint8_t relay_parent_storage_root[32];
+    uint32_t max_pov_size;
+} persisted_validation_data;
+
+bool pvd_read(scale_reader *r, persisted_validation_data *out);
+void pvd_write(scale_writer *w, const persisted_validation_data *p);
+bool pvd_decode_all(const uint8_t *in, size_t len, persisted_validation_data *out, wasm_error *err);
+
 typedef struct hrmp_message {
     uint32_t recipient;     /* ParaId */
     scale_bytes data;

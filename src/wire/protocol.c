@@ -446,19 +446,13 @@ bool proto_prepare_job_result_decode(const uint8_t *in, size_t len, proto_prepar
 
 static bool read_execute_request(scale_reader *r, proto_execute_request *m)
 {
-    return scale_read_byte_vec(r, &m->pvd.parent_head) &&
-           scale_read_u32(r, &m->pvd.relay_parent_number) &&
-           read_h256(r, m->pvd.relay_parent_storage_root) &&
-           scale_read_u32(r, &m->pvd.max_pov_size) && scale_read_byte_vec(r, &m->pov) &&
+    return pvd_read(r, &m->pvd) && scale_read_byte_vec(r, &m->pov) &&
            read_duration(r, &m->execution_timeout) && read_h256(r, m->artifact_checksum);
 }
 
 void proto_execute_request_write(scale_writer *w, const proto_execute_request *m)
 {
-    scale_write_byte_vec(w, m->pvd.parent_head.ptr, m->pvd.parent_head.len);
-    scale_write_u32(w, m->pvd.relay_parent_number);
-    scale_write_raw(w, m->pvd.relay_parent_storage_root, 32);
-    scale_write_u32(w, m->pvd.max_pov_size);
+    pvd_write(w, &m->pvd);
     scale_write_byte_vec(w, m->pov.ptr, m->pov.len);
     write_duration(w, m->execution_timeout);
     scale_write_raw(w, m->artifact_checksum, 32);

@@ -230,12 +230,7 @@ bool proto_prepare_job_result_decode(const uint8_t *in, size_t len, proto_prepar
 
 /* ================================================================ execute */
 
-typedef struct proto_pvd {     /* PersistedValidationData */
-    scale_bytes parent_head;
-    uint32_t relay_parent_number;
-    uint8_t relay_parent_storage_root[32];
-    uint32_t max_pov_size;
-} proto_pvd;
+typedef persisted_validation_data proto_pvd;     /* runtime/validation.h */
 
 typedef struct proto_execute_request {
     proto_pvd pvd;

@@ -222,6 +222,70 @@ TEST(pvfhost_precheck_garbage_invalid_never_retried)
     hfix_done(&f);
 }
 
+/* Issue 15: a request built from the SCALE a node has — the encoded ValidationParams, or the
+ * encoded PersistedValidationData and PoV — validates the adder block as the hand-built one does;
+ * bytes that do not decode are refused with why, and leave the request as it was. */
+TEST(pvfhost_request_from_scale_bytes)
+{
+    size_t code_len, p_len, x_len;
+    uint8_t *code = test_read_data("pvf/kagome__pvf_hex_adder.wasm", &code_len);
+    uint8_t *params = test_read_data("inputs/adder/000.params.scale", &p_len);
+    uint8_t *expected = test_read_data("inputs/adder/000.expected_result.scale", &x_len);
+    validation_params vp;
+    wasm_error e;
+    hfix f;
+    if (!code || !params || !expected || !validation_params_decode_all(params, p_len, &vp, &e) || !hfix_init(&f)) {
+        free(code), free(params), free(expected);
+        return;
+    }
+    /* the pieces as a node holds them, encoded independently of pvf's decoders */
+    scale_writer w;
+    scale_writer_init(&w);
+    scale_write_byte_vec(&w, vp.parent_head.ptr, vp.parent_head.len);
+    scale_write_u32(&w, vp.relay_parent_number);
+    scale_write_raw(&w, vp.relay_parent_storage_root, 32);
+    scale_write_u32(&w, 1234567);
+    uint8_t *pvd, *pov;
+    size_t pvd_len, pov_len;
+    CHECK(scale_writer_finish(&w, &pvd, &pvd_len));
+    scale_writer_init(&w);
+    scale_write_byte_vec(&w, vp.block_data.ptr, vp.block_data.len);
+    CHECK(scale_writer_finish(&w, &pov, &pov_len));
+
+    pvf_execute_request from_params, from_pieces;
+    pvf_execute_request_init(&from_params);
+    pvf_execute_request_init(&from_pieces);
+    char err[256];
+    CHECK(pvf_execute_request_set_params(&from_params, params, p_len, err, sizeof err));
+    CHECK(pvf_execute_request_set_pvd(&from_pieces, pvd, pvd_len, err, sizeof err));
+    CHECK(pvf_execute_request_set_pov(&from_pieces, pov, pov_len, err, sizeof err));
+    CHECK_EQ_U64(from_pieces.max_pov_size, 1234567);
+    CHECK_EQ_U64(from_pieces.relay_parent_number, from_params.relay_parent_number);
+    CHECK(from_pieces.pov_len == from_params.pov_len && !memcmp(from_pieces.pov, from_params.pov, vp.block_data.len));
+    pvf_execute_request *both[] = { &from_params, &from_pieces };
+    for (int i = 0; i < 2; i++) {
+        both[i]->code = code;
+        both[i]->code_len = code_len;
+        OWNED_EXECUTE pvf_execute_result *r = NULL;
+        test_execute(&r, f.h, both[i]);
+        CHECK_EQ_U64(r->verdict, PVF_VERDICT_VALID);
+        CHECK(r->result_len == x_len && !memcmp(r->result, expected, x_len));
+    }
+    pvf_execute_request before = from_pieces;
+    err[0] = 0;
+    CHECK(!pvf_execute_request_set_pvd(&from_pieces, pvd, pvd_len - 1, err, sizeof err));
+    CHECK_STR_CONTAINS(err, "PersistedValidationData do not decode");
+    CHECK(!pvf_execute_request_set_pov(&from_pieces, params, p_len, err, sizeof err));  /* not a PoV alone */
+    CHECK_STR_CONTAINS(err, "PoV does not decode");
+    CHECK(!pvf_execute_request_set_params(&from_pieces, params, p_len - 1, err, sizeof err));
+    CHECK_STR_CONTAINS(err, "ValidationParams do not decode");
+    CHECK(before.parent_head == from_pieces.parent_head && before.pov == from_pieces.pov &&
+          before.pov_len == from_pieces.pov_len && before.max_pov_size == from_pieces.max_pov_size &&
+          before.relay_parent_number == from_pieces.relay_parent_number);     /* unchanged */
+    hfix_done(&f);
+    free(pvd), free(pov), free(code), free(params), free(expected);
+}
+
 /* A known host function imported with the wrong signature: prechecking pre-instantiates (links)
  * the artifact like the reference, so precheck fails with RuntimeConstruction — non-deterministic
  * in the reference (§6.1), hence Failed, not Invalid. Preparing for execution doesn't link; the
