@@ -18,6 +18,10 @@ WORKERS_DIR ?= $(PREFIX)/lib/pvf
 PKGS     := libzstd zlib libxxhash libsodium libsecp256k1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+# pvfd alone serves HTTP (the metrics) and speaks to systemd; libpvf needs neither.
+PVFD_PKGS  := libmicrohttpd libsystemd
+PVFD_CFLAGS := $(shell pkg-config --cflags $(PVFD_PKGS))
+PVFD_LIBS  := $(shell pkg-config --libs $(PVFD_PKGS))
 
 # Assertions (invariants of the compiler and interpreter) are on in the ASan build and in
 # the fuzz build, off here (NDEBUG): they guard what tests and fuzzing should find.
@@ -34,13 +38,17 @@ LDLIBS   += $(PKG_LIBS) -lm -pthread
 LDFLAGS  += -Wl,-z,now -Wl,-z,relro
 
 # src/worker/main/*.c: one main() per worker binary (pvf-prepare-worker, pvf-execute-worker)
-LIB_SRCS := $(sort $(wildcard src/wasm/*.c src/runtime/*.c src/author/*.c src/wire/*.c src/host/*.c src/worker/*.c src/util/*.c))
+LIB_SRCS := $(sort $(wildcard src/wasm/*.c src/runtime/*.c src/author/*.c src/wire/*.c src/host/*.c src/client/*.c src/worker/*.c src/util/*.c))
 WORKER_MAINS := $(sort $(wildcard src/worker/main/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
+DAEMON_SRCS := $(sort $(wildcard src/daemon/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
+# what pvfd takes from the CLI: the option tables (--help, the man page) and its errors
+DAEMON_CLI_OBJS := $(BUILD)/obj/src/cli/cli_options.o $(BUILD)/obj/src/cli/cli_error.o
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 
 # libpvf.a and libpvf.so for programs that use pvf: the public API only (tests/t-abi.sh); the
@@ -54,6 +62,7 @@ VERSION  := $(call version_field,VERSION_MAJOR).$(call version_field,VERSION_MIN
 SONAME   := libpvf.so.$(call version_field,ABI_VERSION)
 SHARED   := $(BUILD)/lib/$(SONAME).$(call version_field,VERSION_MINOR).$(call version_field,VERSION_PATCH)
 PVF      := $(BUILD)/bin/pvf
+PVFD     := $(BUILD)/bin/pvfd
 UNIT     := $(BUILD)/bin/pvf-unit-tests
 WORKERS  := $(WORKER_MAINS:src/worker/main/%.c=$(BUILD)/bin/pvf-%)
 
@@ -63,11 +72,12 @@ MAN_DATE := $(shell date -u -d "$$(sed -n 's/^ -- .*>  //p' debian/changelog | h
 # Each public header is also a grouped page, pvf_host(3) and so on, with a one-line page per
 # function that points at its group (man/pages.sh, man/header.awk).
 MAN1 := $(BUILD)/man/pvf.1
+MAN8 := $(BUILD)/man/pvfd.8
 MAN3 := $(BUILD)/man/libpvf.3
 MAN_GROUPS := $(BUILD)/man/.groups
 
 .PHONY: all test asan bench fuzz demo clean deps run install uninstall FORCE
-all: $(PVF) $(UNIT) $(WORKERS) $(PUBLIC_A) $(SHARED) $(MAN1) $(MAN3) $(MAN_GROUPS)
+all: $(PVF) $(PVFD) $(UNIT) $(WORKERS) $(PUBLIC_A) $(SHARED) $(MAN1) $(MAN3) $(MAN8) $(MAN_GROUPS)
 
 $(MAN_GROUPS): $(wildcard include/pvf/*.h) man/pages.sh man/header.awk debian/changelog
 	man/pages.sh $(BUILD)/man $(VERSION) $(MAN_DATE)
@@ -79,6 +89,13 @@ $(BUILD)/man/pvf.1: man/pvf.1.in $(PVF)
 	sed -e 's|@VERSION@|$(VERSION)|; s|@DATE@|$(MAN_DATE)|' $< | \
 	    awk -v f=$@.commands '/^@COMMANDS@$$/ { while ((getline l < f) > 0) print l; next } { print }' >$@
 	rm -f $@.commands
+
+$(BUILD)/man/pvfd.8: man/pvfd.8.in $(PVFD)
+	@mkdir -p $(dir $@)
+	$(PVFD) --man >$@.options
+	sed -e 's|@VERSION@|$(VERSION)|; s|@DATE@|$(MAN_DATE)|' $< | \
+	    awk -v f=$@.options '/^@OPTIONS@$$/ { print ".SH OPTIONS"; while ((getline l < f) > 0) print l; next } { print }' >$@
+	rm -f $@.options
 
 $(BUILD)/man/%.3: man/%.3.in Makefile
 	@mkdir -p $(dir $@)
@@ -124,6 +141,12 @@ $(SHARED): $(LIB_OBJS)
 $(PVF): $(CLI_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+
+$(PVFD): $(DAEMON_OBJS) $(DAEMON_CLI_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(DAEMON_CLI_OBJS) $(LIB) $(LDLIBS) $(PVFD_LIBS)
+
+$(DAEMON_OBJS): CFLAGS += $(PVFD_CFLAGS)
 
 $(UNIT): $(TEST_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
@@ -177,8 +200,10 @@ clean:
 INSTALLED_HEADERS := $(wildcard include/pvf/*.h)
 install: all $(BUILD)/libpvf.pc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(WORKERS_DIR) \
-	    $(DESTDIR)$(PREFIX)/include/pvf $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
+	    $(DESTDIR)$(PREFIX)/include/pvf $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 755 $(PVF) $(DESTDIR)$(PREFIX)/bin/pvf
+	install -m 755 $(PVFD) $(DESTDIR)$(PREFIX)/bin/pvfd
 	install -m 755 $(WORKERS) $(DESTDIR)$(WORKERS_DIR)/
 	install -m 644 $(PUBLIC_A) $(DESTDIR)$(LIBDIR)/libpvf.a
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
@@ -187,14 +212,16 @@ install: all $(BUILD)/libpvf.pc
 	install -m 644 $(INSTALLED_HEADERS) $(DESTDIR)$(PREFIX)/include/pvf/
 	install -m 644 $(BUILD)/libpvf.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libpvf.pc
 	install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(MAN8) $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 $(BUILD)/man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/pvf $(addprefix $(DESTDIR)$(WORKERS_DIR)/,$(notdir $(WORKERS)))
+	rm -f $(DESTDIR)$(PREFIX)/bin/pvf $(DESTDIR)$(PREFIX)/bin/pvfd $(addprefix $(DESTDIR)$(WORKERS_DIR)/,$(notdir $(WORKERS)))
 	rm -f $(DESTDIR)$(LIBDIR)/libpvf.a $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	    $(DESTDIR)$(LIBDIR)/libpvf.so $(DESTDIR)$(LIBDIR)/pkgconfig/libpvf.pc
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/include/pvf/,$(notdir $(INSTALLED_HEADERS)))
-	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/pvf.1 $(DESTDIR)$(PREFIX)/share/man/man3/libpvf.3 \
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/pvf.1 $(DESTDIR)$(PREFIX)/share/man/man8/pvfd.8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man3/libpvf.3 \
 	    $(DESTDIR)$(PREFIX)/share/man/man3/pvf_*.3
 	-rmdir $(DESTDIR)$(WORKERS_DIR) $(DESTDIR)$(PREFIX)/include/pvf 2>/dev/null
 
@@ -202,4 +229,4 @@ $(BUILD)/libpvf.pc: libpvf.pc.in Makefile
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@VERSION@|$(VERSION)|; s|@PKGS@|$(PKGS)|' $< >$@
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(WORKER_MAINS:%.c=$(BUILD)/obj/%.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(WORKER_MAINS:%.c=$(BUILD)/obj/%.d)

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wire/daemon_protocol.h"
 #include "wire/protocol.h"
 
 #define REQUIRE(cond)                                                              \
@@ -57,6 +58,10 @@ typedef union any_message {
     proto_execute_request execute_request;
     proto_execute_result execute_result;
     proto_execute_job_result execute_job_result;
+    pvfd_hello pvfd_hello;
+    pvfd_welcome pvfd_welcome;
+    pvfd_request pvfd_request;
+    pvfd_response pvfd_response;
 } any_message;
 
 /* One message kind, with uniform signatures. `inspect` checks the invariants
@@ -89,6 +94,21 @@ ADAPT(prepare_job_result, prepare_job_result)
 ADAPT(execute_request, execute_request)
 ADAPT(execute_result, execute_result)
 ADAPT(execute_job_result, execute_job_result)
+
+/* pvfd's messages (src/wire/daemon_protocol.h): views only, nothing to free. */
+#define ADAPT_PVFD(name)                                                                   \
+    static bool dec_##name(const uint8_t *in, size_t len, any_message *m, wasm_error *err) \
+    {                                                                                     \
+        return name##_decode(in, len, &m->name, err);                                     \
+    }                                                                                     \
+    static void wr_##name(scale_writer *w, const any_message *m)                          \
+    {                                                                                     \
+        name##_write(w, &m->name);                                                        \
+    }
+ADAPT_PVFD(pvfd_hello)
+ADAPT_PVFD(pvfd_welcome)
+ADAPT_PVFD(pvfd_request)
+ADAPT_PVFD(pvfd_response)
 
 static void free_exec_handshake(any_message *m) { executor_params_free(&m->exec_handshake); }
 static void free_pvf_prep_data(any_message *m) { proto_pvf_prep_data_free(&m->pvf_prep_data); }
@@ -230,6 +250,16 @@ static void inspect_execute_job_result(const any_message *m)
     }
 }
 
+static void inspect_pvfd_request(const any_message *m)
+{
+    const pvfd_request *q = &m->pvfd_request;
+    REQUIRE(q->kind < PVFD_REQ_COUNT);
+    scale_bytes code, ep;
+    for (uint32_t i = 0; i < q->n_items; i++)
+        REQUIRE(pvfd_heads_up_item(q, i, &code, &ep));
+    REQUIRE(!pvfd_heads_up_item(q, q->n_items, &code, &ep));
+}
+
 static const codec codecs[] = {
     { "version_handshake", dec_version_handshake, wr_version_handshake, NULL,
       nothing_to_own, inspect_version_handshake },
@@ -249,6 +279,10 @@ static const codec codecs[] = {
       owns_nothing_execute_result, inspect_execute_result },
     { "execute_job_result", dec_execute_job_result, wr_execute_job_result,
       free_execute_job_result, owns_nothing_execute_job_result, inspect_execute_job_result },
+    { "pvfd_hello", dec_pvfd_hello, wr_pvfd_hello, NULL, nothing_to_own, inspect_nothing },
+    { "pvfd_welcome", dec_pvfd_welcome, wr_pvfd_welcome, NULL, nothing_to_own, inspect_nothing },
+    { "pvfd_request", dec_pvfd_request, wr_pvfd_request, NULL, nothing_to_own, inspect_pvfd_request },
+    { "pvfd_response", dec_pvfd_response, wr_pvfd_response, NULL, nothing_to_own, inspect_nothing },
 };
 #define N_CODECS (sizeof codecs / sizeof codecs[0])
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# man/pages.sh OUT_DIR VERSION DATE — the grouped man pages of the public headers: pvf_host(3),
+# man/pages.sh OUT_DIR VERSION DATE — the grouped man pages of the public headers: pvf_host(3), pvf_client(3),
 # pvf_engine(3), pvf_runtime(3), pvf_reference(3), pvf_version(3), one per header
 # (man/header.awk), and for every PVF_API function a one-line page (".so man3/pvf_host.3") so
 # that `man pvf_host_execute` opens its group. Characters outside ASCII become groff's names; one
@@ -8,7 +8,7 @@ set -euo pipefail
 out=$1 version=$2 date=$3
 cd "$(dirname "$0")/.."
 mkdir -p "$out"
-for name in host engine runtime reference version; do
+for name in host client engine runtime reference version; do
     page=pvf_$name
     : >"$out/$page.names"
     awk -v page="$page" -v header="$name.h" -v version="$version" -v date="$date" -v names="$out/$page.names" \

@@ -10,8 +10,9 @@
 # installing failed); 3 only tools for the tests / benchmarks / sanitizers are missing.
 set -uo pipefail
 
-# Needed to build libpvf and the pvf command.
-BUILD_PKGS=(build-essential make pkg-config libzstd-dev zlib1g-dev libsodium-dev
+# Needed to build libpvf, the pvf command and pvfd (libmicrohttpd: its metrics; libsystemd: socket
+# activation and readiness).
+BUILD_PKGS=(build-essential make pkg-config libzstd-dev zlib1g-dev libsodium-dev libmicrohttpd-dev libsystemd-dev
             libxxhash-dev libsecp256k1-dev libseccomp-dev)
 # Needed by the tests, `make asan`, `make fuzz` and `make bench`: clang and its
 # sanitizer/libFuzzer runtimes and llvm-symbolizer (llvm-14), wat2wasm (fixtures), node (V8: fixture checks, benchmarks),

@@ -74,6 +74,7 @@ typedef struct cli_host_opts {
     const char *metrics_path;       /* --metrics FILE: the host's Prometheus text, written at the end */
     const char *dump_dir;           /* --dump-dir DIR: every verdict but Valid written there (replayable) */
     const char *executor_params_path;   /* --executor-params FILE: SCALE ExecutorParams (a dump's) */
+    const char *daemon;             /* --daemon SOCKET: a running pvfd does the work */
     struct executor_params *ep;     /* decoded by cli_host_start; freed by cli_host_stop */
     bool in_process;
     char prepare_path[4200], execute_path[4200], temp_cache[256];
@@ -85,6 +86,8 @@ struct pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen);
 /* Only the worker paths and the (temporary) cache dir of cli_host_start. */
 bool cli_host_paths(cli_host_opts *o, char *err, size_t errlen);
 void cli_host_stop(struct pvf_host *h, cli_host_opts *o);
+/* --executor-params FILE into o->ep (freed by cli_host_stop); true without the option. */
+bool cli_host_load_executor_params(cli_host_opts *o, char *err, size_t errlen);
 
 /* runtime_code.c: read and prepare a runtime with the PVF defaults; NULL with err set. */
 struct pvf_code;

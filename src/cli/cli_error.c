@@ -4,6 +4,7 @@
  * answer it can parse whatever went wrong (issue 15).
  */
 #include <stdarg.h>
+#include <string.h>
 
 #include "cli/cli.h"
 
@@ -14,7 +15,7 @@ int cli_fail(bool json, const char *cmd, int exit_status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "pvf %s: %s\n", cmd, msg);
+    fprintf(stderr, "%s%s: %s\n", strncmp(cmd, "pvfd", 4) ? "pvf " : "", cmd, msg);   /* pvfd is a program */
     if (json) {
         printf("{\"outcome\":\"error\",\"error\":");
         json_print_string(stdout, msg);

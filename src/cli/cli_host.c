@@ -25,6 +25,8 @@
 
 const cli_opt cli_host_options[] = {
     { "--in-process", NULL, NULL, "run it in this process: no host, no workers, no sandbox", false },
+    { "--daemon", NULL, "SOCKET", "send it to the pvfd listening on SOCKET instead of starting a host here "
+      "(the options that configure a host are then pvfd's)", false },
     { "--via", NULL, "host|in-process", "through the host (the default) or --in-process", false },
     { "--cache-dir", NULL, "DIR", "the artifact cache, kept (default: a temporary directory, removed at the end)",
       false },
@@ -69,6 +71,7 @@ int cli_host_read(const cli_args *a, cli_host_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->in_process = cli_has(a, "--in-process");
+    o->daemon = cli_get(a, "--daemon");
     o->insecure = cli_has(a, "--insecure") || cli_has(a, "--no-sandbox");
     o->no_sandbox = cli_has(a, "--no-sandbox");
     o->cache_dir = cli_get(a, "--cache-dir");
@@ -175,7 +178,7 @@ static void cli_host_log(void *user, pvf_log_level level, const char *message)
 }
 
 /* --executor-params FILE into o->ep; true without the option. */
-static bool load_executor_params(cli_host_opts *o, char *err, size_t errlen)
+bool cli_host_load_executor_params(cli_host_opts *o, char *err, size_t errlen)
 {
     if (!o->executor_params_path || o->ep)
         return true;
@@ -195,7 +198,7 @@ static bool load_executor_params(cli_host_opts *o, char *err, size_t errlen)
 
 pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen)
 {
-    if (!load_executor_params(o, err, errlen) || !cli_host_paths(o, err, errlen))
+    if (!cli_host_load_executor_params(o, err, errlen) || !cli_host_paths(o, err, errlen))
         return NULL;
     pvf_host_config cfg;
     pvf_host_config_init(&cfg);

@@ -8,6 +8,15 @@
 #include "cli/cli.h"
 #include "cli/cli_options.h"
 
+const char *cli_program(const cli_spec *spec)
+{
+    static __thread char name[64];
+    if (spec->standalone)
+        return spec->name;
+    snprintf(name, sizeof name, "pvf %s", spec->name);
+    return name;
+}
+
 static int count(const cli_opt *opts)
 {
     int n = 0;
@@ -81,7 +90,7 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_args *a)
         }
         int k = find_option(spec, s);
         if (k < 0)
-            return cli_fail(json, spec->name, EXIT_USAGE, "unknown option '%s' (pvf %s --help)", s, spec->name);
+            return cli_fail(json, spec->name, EXIT_USAGE, "unknown option '%s' (%s --help)", s, cli_program(spec));
         const cli_opt *o = option_at(spec, k);
         if (!o->value) {
             a->value[k] = "";
@@ -94,14 +103,14 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_args *a)
     for (int k = 0; k < option_count(spec); k++) {
         const cli_opt *o = option_at(spec, k);
         if (o->required && !a->value[k])
-            return cli_fail(json, spec->name, EXIT_USAGE, "%s %s is required (pvf %s --help)", o->name, o->value,
-                            spec->name);
+            return cli_fail(json, spec->name, EXIT_USAGE, "%s %s is required (%s --help)", o->name, o->value,
+                            cli_program(spec));
     }
     if (a->n_operands < spec->min_operands)
-        return cli_fail(json, spec->name, EXIT_USAGE, "%s is required (pvf %s --help)", spec->operands, spec->name);
+        return cli_fail(json, spec->name, EXIT_USAGE, "%s is required (%s --help)", spec->operands, cli_program(spec));
     if (spec->max_operands >= 0 && a->n_operands > spec->max_operands)
-        return cli_fail(json, spec->name, EXIT_USAGE, "unexpected argument '%s' (pvf %s --help)",
-                        a->operands[spec->max_operands], spec->name);
+        return cli_fail(json, spec->name, EXIT_USAGE, "unexpected argument '%s' (%s --help)",
+                        a->operands[spec->max_operands], cli_program(spec));
     return -1;
 }
 
@@ -155,7 +164,7 @@ static void print_wrapped(FILE *out, const char *text, int indent, int first_col
 /* "pvf validate --code FILE --params FILE [options] FILE..." */
 static void print_synopsis(const cli_spec *spec, FILE *out)
 {
-    fprintf(out, "pvf %s", spec->name);
+    fprintf(out, "%s", cli_program(spec));
     for (int k = 0; k < option_count(spec); k++) {
         const cli_opt *o = option_at(spec, k);
         if (o->required)
@@ -200,7 +209,7 @@ void cli_help(const cli_spec *spec, FILE *out)
     print_wrapped(out, spec->description, 0, 0);
     print_options(spec->options, "options", out);
     print_options(spec->shared, spec->shared_title, out);
-    print_options(global_options, "global options", out);
+    print_options(spec->standalone ? global_options + 1 : global_options, "global options", out);
     fprintf(out, "\nexit status:");
     print_wrapped(out, spec->exit_status, 2, 12);
 }
@@ -274,7 +283,7 @@ void cli_man(const cli_spec *spec, FILE *out)
         print_synopsis(spec, s);
         fclose(s);
     } else {
-        snprintf(synopsis, sizeof synopsis, "pvf %s", spec->name);
+        snprintf(synopsis, sizeof synopsis, "%s", cli_program(spec));
     }
     fputs(".SS \"", out);
     roff_text(out, synopsis);

@@ -32,7 +32,11 @@ typedef struct cli_spec {
     const cli_opt *shared;      /* a group it shares (the host options), or NULL */
     const char *shared_title;   /* the group's heading ("host options") */
     const char *exit_status;    /* "0: valid; 1: …; 2: …" */
+    bool standalone;            /* a program of its own (pvfd), not a `pvf` command: no --tier */
 } cli_spec;
+
+/* "pvf validate", or a standalone program's own name. */
+const char *cli_program(const cli_spec *spec);
 
 #define CLI_OPTIONS_MAX 40
 

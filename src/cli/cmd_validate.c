@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "util/cputime.h"
+#include "pvf/client.h"
 #include "pvf/host.h"
 #include "pvf/runtime.h"
 #include "runtime/validation.h"
@@ -122,12 +123,12 @@ static cli_outcome host_outcome(pvf_verdict v)
 }
 
 /* wall_ms: the whole call through the host, preparation and queueing included. */
-static void print_host(const pvf_execute_result *r, double wall_ms, bool json)
+static void print_host(const pvf_execute_result *r, double wall_ms, const char *via, bool json)
 {
     if (!json) {
         if (r->verdict == PVF_VERDICT_VALID) {
-            printf("valid (execute %.3f ms CPU, prepare %.3f ms CPU, %.3f ms wall, via host)\n", r->execute_ns / 1e6,
-                   r->prepare_cpu_ns / 1e6, wall_ms);
+            printf("valid (execute %.3f ms CPU, prepare %.3f ms CPU, %.3f ms wall, via %s)\n", r->execute_ns / 1e6,
+                   r->prepare_cpu_ns / 1e6, wall_ms, via);
             print_result_text(r->result, r->result_len);
         } else {
             printf("%s: %s(%s): %s\n", cli_outcome_name(host_outcome(r->verdict)), pvf_verdict_name(r->verdict), r->reason,
@@ -136,7 +137,7 @@ static void print_host(const pvf_execute_result *r, double wall_ms, bool json)
         print_log_text(r->runtime_log);
         return;
     }
-    printf("{\"outcome\":\"%s\",\"via\":\"host\",\"verdict\":\"%s\"", cli_outcome_name(host_outcome(r->verdict)),
+    printf("{\"outcome\":\"%s\",\"via\":\"%s\",\"verdict\":\"%s\"", cli_outcome_name(host_outcome(r->verdict)), via,
            pvf_verdict_name(r->verdict));
     if (r->verdict == PVF_VERDICT_VALID) {
         print_result_json(r->result, r->result_len);
@@ -157,6 +158,40 @@ static void print_host(const pvf_execute_result *r, double wall_ms, bool json)
            r->attempts);
 }
 
+/* A host of our own does it (the executor params of --executor-params). NULL with why. */
+static pvf_execute_result *execute_via_host(cli_host_opts *o, pvf_execute_request *rq, double *wall_ms, char *err,
+                                            size_t errlen)
+{
+    pvf_host *h = cli_host_start(o, err, errlen);
+    if (!h)
+        return NULL;
+    rq->executor_params = o->ep;
+    double t0 = walltime_ms();
+    pvf_execute_result *r = pvf_host_execute(h, rq);
+    *wall_ms = walltime_ms() - t0;
+    cli_host_stop(h, o);
+    if (!r)
+        snprintf(err, errlen, "out of memory");
+    return r;
+}
+
+/* The pvfd at --daemon does it. NULL with why. */
+static pvf_execute_result *execute_via_daemon(cli_host_opts *o, pvf_execute_request *rq, double *wall_ms, char *err,
+                                              size_t errlen)
+{
+    pvf_client *c = pvf_client_connect(o->daemon, "pvf validate", err, errlen);
+    pvf_execute_result *r = NULL;
+    if (c && cli_host_load_executor_params(o, err, errlen)) {
+        rq->executor_params = o->ep;
+        double t0 = walltime_ms();
+        r = pvf_client_execute(c, rq, err, errlen);
+        *wall_ms = walltime_ms() - t0;
+    }
+    pvf_client_close(c);
+    cli_host_stop(NULL, o);
+    return r;
+}
+
 static int validate_via_host(const char *code_path, const uint8_t *params, size_t params_len, cli_host_opts *o,
                              bool json)
 {
@@ -170,24 +205,17 @@ static int validate_via_host(const char *code_path, const uint8_t *params, size_
     uint8_t *code = file_read(code_path, &code_len);
     if (!code)
         return cli_fail(json, "validate", EXIT_ERROR, "cannot read %s: %s", code_path, strerror(errno));
-    pvf_host *h = cli_host_start(o, err, sizeof err);
-    if (!h) {
-        free(code);
-        return cli_fail(json, "validate", EXIT_ERROR, "%s", err);
-    }
     rq.code = code;
     rq.code_len = code_len;
     rq.kind = (pvf_exec_request_kind)o->kind;
     rq.timeout_ms = o->exec_timeout_ms;
-    rq.executor_params = o->ep;
-    double t0 = walltime_ms();
-    pvf_execute_result *r = pvf_host_execute(h, &rq);
-    double wall = walltime_ms() - t0;
-    cli_host_stop(h, o);
+    double wall = 0;     /* the call, without starting and stopping a host */
+    pvf_execute_result *r = o->daemon ? execute_via_daemon(o, &rq, &wall, err, sizeof err)
+                                      : execute_via_host(o, &rq, &wall, err, sizeof err);
     free(code);
     if (!r)
-        return cli_fail(json, "validate", EXIT_ERROR, "out of memory");
-    print_host(r, wall, json);
+        return cli_fail(json, "validate", EXIT_ERROR, "%s", err);
+    print_host(r, wall, o->daemon ? "pvfd" : "host", json);
     int rc = cli_outcome_exit(host_outcome(r->verdict));
     pvf_execute_result_free(r);
     return rc;

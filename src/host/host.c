@@ -52,28 +52,6 @@ static void config_defaults(pvf_host_config *cfg)
     cfg->log_level = PVF_LOG_WARNING;
 }
 
-/* A caller's size-prefixed struct (include/pvf/host.h, "ABI") into `full`, which holds this
- * library's defaults: the caller's bytes over them up to its size; bytes past what this library
- * knows must be zero. False with why in err. */
-static bool take_sized(void *full, size_t full_size, const void *given, size_t given_size, const char *what, char *err,
-                       size_t errlen)
-{
-    if (given_size < sizeof(size_t)) {
-        snprintf(err, errlen, "%s.size is %zu: initialise it with %s_init", what, given_size, what);
-        return false;
-    }
-    const uint8_t *g = given;
-    for (size_t i = full_size; i < given_size; i++)
-        if (g[i]) {
-            snprintf(err, errlen, "%s has fields this libpvf %s does not know (set at byte %zu of %zu)", what,
-                     PVF_VERSION, i, given_size);
-            return false;
-        }
-    memcpy(full, given, given_size < full_size ? given_size : full_size);
-    *(size_t *)full = full_size;
-    return true;
-}
-
 /* Defaults into the caller's struct of `size` bytes (its prefix when it is older than this
  * library; zeros past our fields when it is newer). */
 static void init_sized(void *dst, size_t size, const void *defaults, size_t full_size)
@@ -239,7 +217,7 @@ pvf_host *pvf_host_start(const pvf_host_config *given, char *err, size_t errlen)
 {
     pvf_host_config known;
     config_defaults(&known);
-    if (!take_sized(&known, sizeof known, given, given->size, "pvf_host_config", err, errlen))
+    if (!api_take_sized(&known, sizeof known, given, given->size, "pvf_host_config", err, errlen))
         return NULL;
     const pvf_host_config *cfg = &known;
     if (!cfg->cache_dir) {
@@ -446,7 +424,7 @@ static uint64_t submit_execute(pvf_host *h, const pvf_execute_request *given, pv
 {
     pvf_execute_request known;
     memset(&known, 0, sizeof known);
-    if (!take_sized(&known, sizeof known, given, given->size, "pvf_execute_request", why, whylen))
+    if (!api_take_sized(&known, sizeof known, given, given->size, "pvf_execute_request", why, whylen))
         return 0;
     snprintf(why, whylen, "out of memory or the host is stopping");
     const pvf_execute_request *rq = &known;

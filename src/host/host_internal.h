@@ -25,6 +25,7 @@
 #include "host/artifacts.h"
 #include "host/execute_queue.h"
 #include "host/mailbox.h"
+#include "host/results.h"
 #include "host/metrics.h"
 #include "host/prepare_queue.h"
 #include "host/verdict.h"
@@ -89,20 +90,6 @@ typedef struct inbox_msg {
     uint8_t (*deactivated)[32];
     size_t n_deactivated;
 } inbox_msg;
-
-/* A completion on its way to the caller; what pvf_host_next_completion hands over is its `c`. */
-typedef struct completion_msg {
-    mailbox_node node;
-    pvf_completion_fn cb;
-    pvf_completion c;
-} completion_msg;
-
-/* results.c: a completion with an empty result of its type; NULL when out of memory. */
-completion_msg *completion_new(pvf_request_type type);
-/* A result's string field set to a copy of s (n bytes), the old one freed; "" when s is empty
- * or the copy fails. */
-void result_set_text(const char **field, const char *s);
-void result_set_text_n(const char **field, const char *s, size_t n);
 
 /* The result a request accumulates (its type's; the other is NULL). */
 #define REQUEST_EXECUTE_RESULT(r) ((r)->reply->c.execute)

@@ -13,6 +13,9 @@
 #include <string.h>
 
 #include "host/host_internal.h"
+#include "pvf/version.h"
+
+#include <stdio.h>
 
 /* What a string field holds when it is empty or its copy failed: never freed. */
 static const char no_text[] = "";
@@ -97,4 +100,26 @@ void pvf_completion_free(pvf_completion *c)
     pvf_precheck_result_free(c->precheck);
     pvf_execute_result_free(c->execute);
     free((char *)c - offsetof(completion_msg, c));
+}
+
+/* A caller's size-prefixed struct (include/pvf/host.h, "ABI") into `full`, which holds this
+ * library's defaults: the caller's bytes over them up to its size; bytes past what this library
+ * knows must be zero. False with why in err. */
+bool api_take_sized(void *full, size_t full_size, const void *given, size_t given_size, const char *what, char *err,
+                    size_t errlen)
+{
+    if (given_size < sizeof(size_t)) {
+        snprintf(err, errlen, "%s.size is %zu: initialise it with %s_init", what, given_size, what);
+        return false;
+    }
+    const uint8_t *g = given;
+    for (size_t i = full_size; i < given_size; i++)
+        if (g[i]) {
+            snprintf(err, errlen, "%s has fields this libpvf %s does not know (set at byte %zu of %zu)", what,
+                     PVF_VERSION, i, given_size);
+            return false;
+        }
+    memcpy(full, given, given_size < full_size ? given_size : full_size);
+    *(size_t *)full = full_size;
+    return true;
 }
