@@ -213,12 +213,16 @@ static bool greet(pvf_client *c, const char *name, char *err, size_t errlen)
     scale_writer w;
     scale_writer_init(&w);
     pvfd_hello_write(&w, &h);
-    if (!send_writer(c, &w, err, errlen))
-        return false;
+    char send_err[256] = "";
+    /* a pvfd that refuses this peer says why and closes before reading the hello: its answer may
+     * be waiting even when sending the hello failed */
+    bool sent = send_writer(c, &w, send_err, sizeof send_err);
     uint8_t *p;
     size_t n;
-    if (read_frame(c, 10000, &p, &n, err, errlen) <= 0) {
-        if (!err[0])
+    if (read_frame(c, sent ? 10000 : 1000, &p, &n, err, errlen) <= 0) {
+        if (!sent)
+            errmsg_set(err, errlen, "%s", send_err);
+        else if (!err[0])
             errmsg_set(err, errlen, "pvfd did not answer the hello within 10 s");
         return false;
     }

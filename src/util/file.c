@@ -2,6 +2,7 @@
 #include "util/file.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,11 @@ uint8_t *file_read(const char *path, size_t *len)
     if (fd < 0)
         return NULL;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    bool stat_ok = fstat(fd, &st) == 0;
+    if (!stat_ok || !S_ISREG(st.st_mode)) {     /* not a file of bytes: a directory, a device */
+        int e = !stat_ok ? errno : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
         close(fd);
-        errno = e ? e : EINVAL;
+        errno = e;
         return NULL;
     }
     size_t cap = (size_t)st.st_size + 1, n = 0;
