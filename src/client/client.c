@@ -56,7 +56,7 @@ static int read_frame(pvf_client *c, int timeout_ms, uint8_t **p, size_t *n, cha
         return errmsg_set(err, errlen, "%s", ""), 0;
     if (ready < 0)
         return errmsg_set(err, errlen, "poll: %s", strerror(errno)), -1;
-    frame_status st = frame_recv(c->fd, PVFD_MAX_FRAME, p, n, err, errlen);
+    frame_status st = frame_recv(c->fd, PVFD_MAX_RESPONSE, p, n, err, errlen);
     if (st == FRAME_CLOSED)
         errmsg_set(err, errlen, "pvfd closed the connection");
     return st == FRAME_OK ? 1 : -1;

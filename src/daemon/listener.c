@@ -9,6 +9,7 @@
 #include "daemon/daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,6 +59,10 @@ int listener_open(const listener_config *cfg, bool *activated, char *err, size_t
 {
     int fd = activated_socket(err, errlen);
     *activated = fd >= 0;
+    if (fd >= 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {  /* accept_all drains it */
+        snprintf(err, errlen, "the socket systemd passed: fcntl: %s", strerror(errno));
+        return -1;
+    }
     if (fd >= 0 || fd == -2)
         return fd >= 0 ? fd : -1;
     struct sockaddr_un a = {.sun_family = AF_UNIX};

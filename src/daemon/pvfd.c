@@ -103,6 +103,7 @@ static bool config_args(const char *path, char ***owned, int *n_owned, char *err
     }
     bool ok = true;
     int line_no = 0;
+    err[0] = 0;
     for (size_t at = 0; ok && at < len;) {
         const char *line = t + at;
         size_t line_len = strcspn(line, "\n");
@@ -140,9 +141,8 @@ static bool config_args(const char *path, char ***owned, int *n_owned, char *err
             snprintf(err, errlen, "out of memory");
         else if (!o->value && value_len == 5)
             free((*owned)[--*n_owned]);     /* false: as if not there */
-        else
-            continue;
-        ok = false;
+        if (err[0])
+            ok = false;
     }
     free(t);
     return ok;
@@ -329,7 +329,7 @@ static int serve(const pvfd_options *o)
         return EXIT_ERROR;
     }
     dlog(DLOG_INFO, "ready", "pid=%d socket=%s activated=%s cache=%s metrics=%s version=%s", (int)getpid(),
-         o->listener.path, activated ? "true" : "false", o->cache_dir, o->metrics_listen ? o->metrics_listen : "none",
+         activated ? "(systemd's)" : o->listener.path, activated ? "true" : "false", o->cache_dir, o->metrics_listen ? o->metrics_listen : "none",
          pvf_version());
     sd_notify(0, "READY=1");
     server_config sc = {.host = h, .listen_fd = fd, .max_connections = o->max_connections,

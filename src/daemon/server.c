@@ -443,9 +443,9 @@ static bool conn_read(server *s, conn *c, const char **why)
             uint64_t len = 0;
             for (int i = 0; i < 8; i++)
                 len |= (uint64_t)c->hdr[i] << (8 * i);
-            if (len > PVFD_MAX_FRAME) {
+            if (len > PVFD_MAX_REQUEST) {
                 dlog(DLOG_WARNING, "oversized", "conn=%llu pid=%d bytes=%llu limit=%u", (unsigned long long)c->serial,
-                     (int)c->pid, (unsigned long long)len, PVFD_MAX_FRAME);
+                     (int)c->pid, (unsigned long long)len, PVFD_MAX_REQUEST);
                 *why = "frame too large";
                 return false;
             }

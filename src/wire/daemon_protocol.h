@@ -18,12 +18,15 @@
 
 #include "runtime/scale.h"
 #include "wasm/error.h"
+#include "wire/protocol.h"
 
 #define PVFD_MAGIC "pvfd"
 #define PVFD_PROTOCOL_VERSION 1u
-/* The largest frame either side accepts: a request carries code (at most the code bomb limit,
- * 30 MiB, decompressed or not) and a PoV (at most 10 MiB): 64 MiB leaves room for both. */
-#define PVFD_MAX_FRAME (64u << 20)
+/* The largest frame each side accepts, from the workers' own bounds (protocol.h): a request
+ * carries code, a PoV and a parent head as the host takes them; an answer a ValidationResult as
+ * the execute worker may send it, or the metrics. */
+#define PVFD_MAX_REQUEST (PROTO_MAX_CODE_SIZE + PROTO_MAX_POV_SIZE + PROTO_MAX_HEAD_SIZE + (64u << 10))
+#define PVFD_MAX_RESPONSE (PROTO_MAX_EXECUTE_RESPONSE + (64u << 10))
 
 /* ---------------------------------------------------------------- handshake */
 

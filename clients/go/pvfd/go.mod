@@ -1,0 +1,3 @@
+module pvf/clients/go/pvfd
+
+go 1.19
