@@ -2,8 +2,9 @@
 # tests/t-layering.sh — the include rule of docs/ARCHITECTURE.md ("Layers"), checked on every
 # source file: a file may include only its own layer and the layers below it,
 #
-#   util ← wasm ← runtime ← wire ← {host, worker} ← cli      public API: include/pvf/ (any layer)
-#                  runtime ← author ← cli                     (the block builder)
+#   util ← wasm ← runtime ← wire ← {host, worker} ← cli ← daemon   public API: include/pvf/ (any layer)
+#                  runtime ← author ← cli                          (the block builder)
+#                                   host ← client                   (pvfd's C client, in libpvf)
 #
 # and a public header only other public headers. (-Isrc lets any file name any other, and
 # one archive links them all, so without this check nothing would keep the layering.)
@@ -21,6 +22,8 @@ allowed() {   # the include prefixes a file under src/<layer> may use
         worker)  echo "util wasm runtime wire worker pvf" ;;
         author)  echo "util wasm runtime author pvf" ;;
         cli)     echo "util wasm runtime wire author cli pvf" ;;
+        client)  echo "util wasm runtime wire host client pvf" ;;
+        daemon)  echo "util wasm runtime wire host cli daemon pvf" ;;
         *)       echo "" ;;
     esac
 }

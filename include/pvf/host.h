@@ -334,6 +334,15 @@ PVF_API uint64_t pvf_host_submit_precheck(pvf_host *h, const uint8_t *code, size
 PVF_API uint64_t pvf_host_submit_execute(pvf_host *h, const pvf_execute_request *req, pvf_completion_fn cb,
                                  void *user_data);
 
+/*
+ * Cancel a request (its id from a submit): when it has not been answered yet, it is answered now
+ * — an execution Internal, a precheck Failed, reason "Cancelled" — and its work is dropped where
+ * it has not started: a queued execution never runs, no retry or preparation is made for it. A
+ * job already running finishes and its verdict goes nowhere. Answered requests are left alone.
+ * False: out of memory (nothing was cancelled).
+ */
+PVF_API bool pvf_host_cancel(pvf_host *h, uint64_t id);
+
 /* Readable while completions of callback-less requests wait. */
 PVF_API int pvf_host_completion_fd(const pvf_host *h);
 /* Take the oldest waiting completion (free it with pvf_completion_free); NULL when there is none. */

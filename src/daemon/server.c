@@ -4,8 +4,8 @@
  * slow or stuck client holds up nobody; a frame that is malformed or too large closes that
  * connection only. Requests go to the libpvf host (pvf_host_submit_*, copied there), answers
  * come back through pvf_host_next_completion and go to the connection that asked, with the id it
- * gave. A connection that goes away leaves its work to finish unanswered; a cancelled request is
- * answered "cancelled" at once and its verdict, when it comes, dropped.
+ * gave. A cancelled request, and every request of a connection that goes away, is cancelled in
+ * the host too (pvf_host_cancel: queued work never runs); a cancel is answered at once.
  */
 #define _GNU_SOURCE
 #include "daemon/daemon.h"
@@ -179,6 +179,7 @@ static void conn_drop(server *s, size_t i, const char *why)
     for (size_t k = 0; k < s->n_pend; k++) {
         if (s->pend[k].conn_serial == c->serial) {
             s->pend[k].conn_serial = 0;
+            pvf_host_cancel(s->cfg->host, s->pend[k].host_id);   /* nobody waits for it any more */
             orphaned++;
         }
     }
@@ -303,8 +304,9 @@ static void do_cancel(server *s, conn *c, const pvfd_request *q)
     for (size_t i = 0; i < s->n_pend; i++) {
         pending *p = &s->pend[i];
         if (p->conn_serial == c->serial && p->client_id == q->target) {
-            p->conn_serial = 0;     /* its verdict, when it comes, goes nowhere */
+            p->conn_serial = 0;     /* its verdict, if the host reached one first, goes nowhere */
             c->in_flight--;
+            pvf_host_cancel(s->cfg->host, p->host_id);
             respond_text(s, c, q->target, PVFD_RESP_CANCELLED, "cancelled by the client");
             respond_text(s, c, q->id, PVFD_RESP_DONE, "");
             return;

@@ -491,6 +491,17 @@ bool pvf_host_heads_up(pvf_host *h, const pvf_heads_up_item *pvfs, size_t n)
     return true;
 }
 
+bool pvf_host_cancel(pvf_host *h, uint64_t id)
+{
+    inbox_msg *m = calloc(1, sizeof *m);
+    if (!m)
+        return false;
+    m->kind = INBOX_CANCEL;
+    m->cancel = id;
+    mailbox_push(&h->inbox, &m->node);
+    return true;
+}
+
 bool pvf_host_update_active_leaves(pvf_host *h, const uint8_t activated[32], const uint8_t (*ancestors)[32],
                                    size_t n_ancestors, const uint8_t (*deactivated)[32], size_t n_deactivated)
 {

@@ -85,6 +85,28 @@ static void job_desc_of(const host_request *r, exec_job_desc *d)
     memcpy(d->relay_parent, r->relay_parent, 32);
 }
 
+/*
+ * Everything that refers to a request does so by its id — the queues, the slots, an artifact's
+ * waiters — and finds nothing once it is answered: a queued execution is then skipped when its
+ * turn comes (its worker freed at once), a pending retry or preparation for it is not made, and
+ * a job already running finishes with nobody to tell.
+ */
+void host_cancel_request(pvf_host *h, uint64_t id)
+{
+    host_request *r = host_find_request(h, id);
+    if (!r)
+        return;     /* answered already */
+    if (r->type == PVF_REQUEST_PRECHECK) {
+        pvf_precheck_result *out = REQUEST_PRECHECK_RESULT(r);
+        out->outcome = PVF_PRECHECK_FAILED;
+        result_set_text(&out->reason, exec_reason_name(EXEC_REASON_CANCELLED));
+        result_set_text(&out->message, "cancelled by the caller");
+        host_complete(h, r);
+        return;
+    }
+    host_fail_request(h, r, PVF_VERDICT_INTERNAL, EXEC_REASON_CANCELLED, "cancelled by the caller");
+}
+
 void host_enqueue_execution(pvf_host *h, host_request *r, artifact_entry *e)
 {
     (void)e;

@@ -76,7 +76,7 @@ typedef struct prep_job {
 } prep_job;
 
 /* Inbox messages from API callers. */
-typedef enum inbox_kind { INBOX_REQUEST, INBOX_HEADS_UP, INBOX_LEAVES, INBOX_STOP } inbox_kind;
+typedef enum inbox_kind { INBOX_REQUEST, INBOX_HEADS_UP, INBOX_LEAVES, INBOX_CANCEL, INBOX_STOP } inbox_kind;
 
 typedef struct inbox_msg {
     mailbox_node node;
@@ -89,6 +89,7 @@ typedef struct inbox_msg {
     size_t n_ancestors;
     uint8_t (*deactivated)[32];
     size_t n_deactivated;
+    uint64_t cancel;                /* INBOX_CANCEL: the request's id */
 } inbox_msg;
 
 /* The result a request accumulates (its type's; the other is NULL). */
@@ -159,6 +160,9 @@ void host_run_due_retries(pvf_host *h, uint64_t now, uint64_t *next_wakeup);
 /* Answer r without its work: an execution with verdict v and reason; a precheck
  * Failed (IoErr: never a vote) with msg. */
 void host_fail_request(pvf_host *h, host_request *r, pvf_verdict v, exec_reason why, const char *msg);
+/* pvf_host_cancel on the host thread: request `id`, when it is still waiting, answered
+ * "Cancelled" now (host_execute.c). */
+void host_cancel_request(pvf_host *h, uint64_t id);
 
 /* The host's log (host_log.c): one message at `level`, "pvf host: " first; nothing without the
  * program's callback or above its level. */

@@ -255,6 +255,9 @@ static bool handle_inbox(pvf_host *h, inbox_msg *m)
                                         (const uint8_t(*)[32])m->ancestors, m->n_ancestors,
                                         (const uint8_t(*)[32])m->deactivated, m->n_deactivated, monotonic_ms());
         break;
+    case INBOX_CANCEL:
+        host_cancel_request(h, m->cancel);
+        break;
     case INBOX_STOP:
         stop = true;
         break;

@@ -66,7 +66,7 @@ typedef enum retry_class {
     X(OUT_OF_MEMORY, "OutOfMemory") X(NON_DETERMINISTIC_PREPARE_ERROR, "NonDeterministicPrepareError") \
     X(EXECUTION_DEADLINE, "ExecutionDeadline") X(COULD_NOT_SPAWN_WORKER, "CouldNotSpawnWorker") \
     X(HOST_STOPPED, "HostStopped") X(PARAMS_TOO_LARGE, "ParamsTooLarge")                       \
-    X(PREPARATION, "Preparation") X(WORKER_INTERNAL, "Internal")
+    X(PREPARATION, "Preparation") X(WORKER_INTERNAL, "Internal") X(CANCELLED, "Cancelled")
 
 typedef enum exec_reason {
 #define EXEC_REASON_ENUM(id, name) EXEC_REASON_##id,

@@ -980,3 +980,62 @@ TEST(pvfhost_async_job_killed_retry_policy)
     free(halt);
     adder_free(&a);
 }
+
+/* pvf_host_cancel (issue 16): one execute worker busy with a halting job (3 s budget) and a
+ * second one queued behind it. Cancelling the queued one answers it at once and it never runs
+ * (the execute queue finishes only one job); cancelling the running one answers it at once too,
+ * long before its timeout; a cancel of an answered request changes nothing. The host then
+ * validates the adder as before. */
+TEST(pvfhost_async_cancel_queued_and_running)
+{
+    adder_case a;
+    afix f;
+    size_t halt_len;
+    uint8_t *halt = test_read_file(HALT_CODE, &halt_len);
+    if (!halt || !adder_load(&a) || !afix_init(&f, one_execute_worker)) {
+        free(halt);
+        adder_free(&a);
+        return;
+    }
+    collector col;
+    collector_init(&col, a.expected, a.expected_len);
+    uint64_t ids[2];
+    submit_halts(&f, &a, halt, halt_len, 2, 3000, NULL, &col, ids);
+    /* wait for the first to run: its job process appears */
+    for (uint64_t until = test_now_ms() + 10000; test_now_ms() < until; usleep(5000)) {
+        int busy = 0;
+        busy_execute_workers(&f, &busy, NULL);
+        if (busy)
+            break;
+    }
+    uint64_t t0 = test_now_ms();
+    CHECK(pvf_host_cancel(f.h, ids[1]));
+    collector_wait(&f, &col, 1, 2000, NULL);
+    CHECK(pvf_host_cancel(f.h, ids[0]));
+    collector_wait(&f, &col, 2, 2000, NULL);
+    CHECK(test_now_ms() - t0 < 2000);       /* not the 3 s (× 4 wall) the halt would take */
+    pthread_mutex_lock(&col.lock);
+    for (int i = 0; i < 2; i++) {
+        const got *g = find_got(&col, ids[i]);
+        CHECK(g && g->verdict == PVF_VERDICT_INTERNAL && !strcmp(g->reason, "Cancelled"));
+    }
+    pthread_mutex_unlock(&col.lock);
+    CHECK(pvf_host_cancel(f.h, ids[0]));    /* answered already: nothing happens */
+    /* the running halt's job is let run out; the queued one never started */
+    for (uint64_t until = test_now_ms() + 20000; test_now_ms() < until; usleep(20000))
+        if (metric_value(f.h, "polkadot_pvf_execute_finished") >= 1)
+            break;
+    usleep(200000);
+    CHECK_EQ_U64(metric_value(f.h, "polkadot_pvf_execute_finished"), 1);
+    CHECK_EQ_U64(collected(&col), 2);
+    pvf_execute_request rq;
+    if (make_request(&a, a.code, a.code_len, PVF_KIND_BACKING, &rq)) {
+        OWNED_EXECUTE pvf_execute_result *r = NULL;
+        test_execute(&r, f.h, &rq);
+        CHECK(r->verdict == PVF_VERDICT_VALID);
+    }
+    afix_done(&f);
+    collector_destroy(&col);
+    adder_free(&a);
+    free(halt);
+}
