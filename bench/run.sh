@@ -19,7 +19,8 @@
 # 5. bench/host.sh (about 30 s): validation latency through the host and throughput with
 #    1, 2 and 4 execute workers; its own section of docs/BENCHMARKS.md.
 # 6. bench/sandbox.sh (about 40 s): each sandbox layer's cost, and a validation's with and
-#    without the sandbox; its own section.
+#    without the sandbox; its own section. Then bench/pvfd.sh (about a minute): the same
+#    validations through pvfd next to the library, and one `pvf validate` alone and --daemon.
 # 7. bench/real_blocks.sh (about 5 min): validate_block of real parachain blocks (pvf build-block)
 #    in pvf, V8 and smoldot; its own section (needs `npm ci` in tests/gen/node, else skipped).
 #
@@ -246,6 +247,7 @@ BUILD=$BUILD PVF_TESTDATA=$DATA BENCH_OUT=$OUT bench/host.sh || status=2
 # ---- 6. the sandbox's cost, per layer and per validation ------------------------------
 
 BUILD=$BUILD PVF_TESTDATA=$DATA BENCH_OUT=$OUT bench/sandbox.sh || status=2
+BUILD=$BUILD PVF_TESTDATA=$DATA BENCH_OUT=$OUT bench/pvfd.sh || status=2
 
 # ---- 7. real parachain blocks: pvf, V8, smoldot ----------------------------------------
 

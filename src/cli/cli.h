@@ -83,11 +83,29 @@ extern const cli_opt cli_host_options[];
 /* The host options of a parsed line into *o: -1 when fine, else the exit status (reported). */
 int cli_host_read(const cli_args *a, cli_host_opts *o);
 struct pvf_host *cli_host_start(cli_host_opts *o, char *err, size_t errlen);
+/* Remove dir and everything in it (a temporary cache); true when it is gone. */
+bool cli_remove_tree(const char *dir);
 /* Only the worker paths and the (temporary) cache dir of cli_host_start. */
 bool cli_host_paths(cli_host_opts *o, char *err, size_t errlen);
 void cli_host_stop(struct pvf_host *h, cli_host_opts *o);
 /* --executor-params FILE into o->ep (freed by cli_host_stop); true without the option. */
 bool cli_host_load_executor_params(cli_host_opts *o, char *err, size_t errlen);
+
+/* bench_pvfd.c: `pvf bench-host --pvfd`, a pvfd of the benchmark's own with `workers` execute
+ * workers (the same workers path and cache as o), and the measurements through it. */
+struct pvf_client;
+struct pvf_execute_request;
+typedef struct bench_pvfd {
+    int pid;
+    char dir[256], sock[300];
+    struct pvf_client *client;
+} bench_pvfd;
+bool bench_pvfd_start(bench_pvfd *d, const cli_host_opts *o, unsigned workers, char *err, size_t errlen);
+void bench_pvfd_stop(bench_pvfd *d);
+/* n sequential validations (after 3 warm-ups): their wall times in samples. */
+bool bench_pvfd_latency(bench_pvfd *d, const struct pvf_execute_request *rq, double *samples, size_t n);
+/* m at once on the one connection: the wall time until the last answer, ms; -1 on a failure. */
+double bench_pvfd_burst(bench_pvfd *d, const struct pvf_execute_request *rq, size_t m);
 
 /* runtime_code.c: read and prepare a runtime with the PVF defaults; NULL with err set. */
 struct pvf_code;

@@ -113,8 +113,7 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
     return (type == FTW_DP ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT ? 0 : -1;
 }
 
-/* Remove the temporary cache and all in it; true when it is gone. */
-static bool remove_temp_cache(const char *dir)
+bool cli_remove_tree(const char *dir)
 {
     return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 || errno == ENOENT;
 }
@@ -143,7 +142,7 @@ static void start_janitor(const char *dir)
         char c;
         while (read(3, &c, 1) < 0 && errno == EINTR) {
         }
-        for (int i = 0; i < 50 && !remove_temp_cache(dir); i++)
+        for (int i = 0; i < 50 && !cli_remove_tree(dir); i++)
             nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
         _exit(0);
     }
@@ -244,7 +243,7 @@ void cli_host_stop(pvf_host *h, cli_host_opts *o)
         write_metrics(h, o->metrics_path);
     pvf_host_stop(h);
     if (o->temp_cache[0])
-        remove_temp_cache(o->temp_cache);
+        cli_remove_tree(o->temp_cache);
     o->temp_cache[0] = 0;
     pvf_executor_params_free(o->ep);
     o->ep = NULL;

@@ -220,6 +220,7 @@ static const cli_opt options[] = {
     { "--runs", NULL, "N", "sequential validations for the latency (default 300)", false },
     { "--jobs", NULL, "M", "validations per throughput burst (default 400)", false },
     { "--gap-ms", NULL, "G", "the pause before each spaced validation, 1 to 10000 (default 10)", false },
+    { "--pvfd", NULL, NULL, "the same through a pvfd of its own (beside this pvf), side by side", false },
     { "--json", NULL, NULL, "one JSON object on stdout", false },
     { NULL, NULL, NULL, NULL, false },
 };
@@ -237,6 +238,38 @@ const cli_spec cmd_bench_host_spec = {
     .exit_status = "0 measured; 1 a validation was not Valid; 2 a usage error, an unreadable file or a host "
                    "that did not start.",
 };
+
+/* What --pvfd measures: the back-to-back latency through a pvfd with one execute worker, then the
+ * throughput of a burst on one connection with 1, 2 and 4. */
+typedef struct pvfd_numbers {
+    bool measured;
+    stats lat;
+    double per_s[3];
+} pvfd_numbers;
+
+static bool measure_pvfd(const cli_host_opts *o, const pvf_execute_request *rq, double *samples, size_t runs,
+                         size_t jobs, pvfd_numbers *out)
+{
+    static const unsigned worker_counts[3] = {1, 2, 4};
+    char err[512];
+    for (int k = 0; k < 3; k++) {
+        bench_pvfd d;
+        if (!bench_pvfd_start(&d, o, worker_counts[k], err, sizeof err)) {
+            fprintf(stderr, "pvf bench-host: %s\n", err);
+            return false;
+        }
+        bool ok = k > 0 || bench_pvfd_latency(&d, rq, samples, runs);
+        if (ok && k == 0)
+            out->lat = summarise(samples, runs);
+        double ms = ok && bench_pvfd_burst(&d, rq, 2 * worker_counts[k]) >= 0 ? bench_pvfd_burst(&d, rq, jobs) : -1;
+        bench_pvfd_stop(&d);
+        if (ms <= 0)
+            return false;
+        out->per_s[k] = (double)jobs * 1000.0 / ms;
+    }
+    out->measured = true;
+    return true;
+}
 
 /* --runs / --jobs / --gap-ms: a count in [1, max], or the default; false (reported) when bad. */
 static bool read_count(const cli_args *a, const char *name, uint32_t max, uint32_t *out)
@@ -286,6 +319,7 @@ int cmd_bench_host(const cli_args *a)
     double *clone_samples = calloc(runs, sizeof *clone_samples);
     double *cpu_samples = calloc(runs, sizeof *cpu_samples);
     stats clone_st = {0}, lat = {0}, spaced = {0}, job_cpu = {0};
+    pvfd_numbers via_pvfd = {0};
     double worker_rss_kib = 0, job_rss_kib = 0;
     double per_s[3] = {0}, cpu_per[3] = {0}, cores[3] = {0};
     const unsigned worker_counts[3] = {1, 2, 4};
@@ -317,6 +351,8 @@ int cmd_bench_host(const cli_args *a)
         cli_host_stop(h, &o);
         h = NULL;
     }
+    if (cli_has(a, "--pvfd") && !measure_pvfd(&o, &rq, samples, runs, jobs, &via_pvfd))
+        goto out;
     rc = 0;
     if (json) {
         printf("{\"runs\":%zu,\"jobs\":%zu,\"gap_ms\":%u,\"clone_exit_wait_ms\":{\"p50\":%.4f,\"p99\":%.4f},"
@@ -325,10 +361,16 @@ int cmd_bench_host(const cli_args *a)
                "\"worker_rss_kib\":%.0f,\"job_max_rss_kib\":%.0f,"
                "\"validations_per_s\":{\"1\":%.1f,\"2\":%.1f,\"4\":%.1f},"
                "\"cpu_ms_per_validation\":{\"1\":%.3f,\"2\":%.3f,\"4\":%.3f},"
-               "\"cores_busy\":{\"1\":%.2f,\"2\":%.2f,\"4\":%.2f}}\n",
+               "\"cores_busy\":{\"1\":%.2f,\"2\":%.2f,\"4\":%.2f}",
                runs, jobs, gap_ms, clone_st.p50, clone_st.p99, lat.p50, lat.p99, lat.mean, spaced.p50, spaced.p99,
                spaced.mean, job_cpu.p50, worker_rss_kib, job_rss_kib, per_s[0], per_s[1], per_s[2], cpu_per[0],
                cpu_per[1], cpu_per[2], cores[0], cores[1], cores[2]);
+        if (via_pvfd.measured)
+            printf(",\"pvfd\":{\"validation_ms\":{\"p50\":%.4f,\"p99\":%.4f,\"mean\":%.4f},"
+                   "\"validations_per_s\":{\"1\":%.1f,\"2\":%.1f,\"4\":%.1f}}",
+                   via_pvfd.lat.p50, via_pvfd.lat.p99, via_pvfd.lat.mean, via_pvfd.per_s[0], via_pvfd.per_s[1],
+                   via_pvfd.per_s[2]);
+        printf("}\n");
     } else {
         printf("bare clone+exit+wait (%zu): p50 %.3f ms, p99 %.3f ms\n", runs, clone_st.p50, clone_st.p99);
         printf("validation through the host (%zu, 1 execute worker), back to back: p50 %.3f ms, p99 %.3f ms, "
@@ -341,6 +383,13 @@ int cmd_bench_host(const cli_args *a)
             printf("throughput, %u execute worker%s, %zu at once: %.1f validations/s, %.3f ms CPU each, "
                    "%.2f cores busy\n", worker_counts[k], worker_counts[k] > 1 ? "s" : "", jobs, per_s[k], cpu_per[k],
                    cores[k]);
+        if (via_pvfd.measured) {
+            printf("through pvfd (1 execute worker), back to back: p50 %.3f ms, p99 %.3f ms, mean %.3f ms\n",
+                   via_pvfd.lat.p50, via_pvfd.lat.p99, via_pvfd.lat.mean);
+            for (int k = 0; k < 3; k++)
+                printf("through pvfd, %u execute worker%s, %zu at once on one connection: %.1f validations/s\n",
+                       worker_counts[k], worker_counts[k] > 1 ? "s" : "", jobs, via_pvfd.per_s[k]);
+        }
     }
 out:
     if (h)

@@ -602,7 +602,10 @@ static bool read_trailer(scale_reader *r, uint64_t *max_rss_kib, scale_bytes *lo
         return true;
     if (!scale_read_u64(r, max_rss_kib))
         return false;
-    return r->p == r->end || scale_read_byte_vec(r, log);
+    /* canonical, as write_trailer makes it: no trailer without something in it */
+    if (r->p == r->end)
+        return *max_rss_kib != 0 || scale_fail(r, "a trailer with nothing in it");
+    return scale_read_byte_vec(r, log) && (log->len != 0 || scale_fail(r, "an empty runtime log in the trailer"));
 }
 
 /* The Result, then pvf's optional trailer. */

@@ -248,6 +248,15 @@ TEST(protocol_bytes_execute_results)
     b = finish(&w, &len);
     CHECK(len == sizeof want2 + 8 + 1 + 12 && bytes_eq(b + sizeof want2, 8, (const uint8_t[8]){0}, 8));
     free(b);
+    /* only the canonical trailer (fuzz/regressions/protocol/execute-job-result-empty-trailer):
+     * an RSS of 0 with nothing after it, or an empty log, is what no writer makes */
+    uint8_t odd[sizeof want2 + 9];
+    memcpy(odd, want2, sizeof want2);
+    memset(odd + sizeof want2, 0, 9);
+    CHECK(!proto_execute_result_decode(odd, sizeof want2 + 8, &d2, &e2));
+    CHECK_STR_CONTAINS(e2.msg, "a trailer with nothing in it");
+    CHECK(!proto_execute_result_decode(odd, sizeof odd, &d2, &e2));
+    CHECK_STR_CONTAINS(e2.msg, "an empty runtime log");
 
     /* Err(JobError(UnexpectedExitStatus(-1))). */
     m = (proto_execute_result){ .ok = false, .error = { .kind = WORKER_ERR_JOB_ERROR,
