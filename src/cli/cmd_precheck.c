@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "pvf/client.h"
 #include "pvf/host.h"
 #include "pvf/runtime.h"
 #include "util/file.h"
@@ -51,7 +52,7 @@ static int precheck_in_process(const char *code_path, bool json)
     return code ? 0 : EXIT_REJECTED;
 }
 
-static void print_precheck(const pvf_precheck_result *r, bool json)
+static void print_precheck(const pvf_precheck_result *r, const char *via, bool json)
 {
     const char *name = r->outcome == PVF_PRECHECK_VALID ? "valid"
                        : r->outcome == PVF_PRECHECK_INVALID ? "invalid" : "failed";
@@ -62,7 +63,7 @@ static void print_precheck(const pvf_precheck_result *r, bool json)
             printf("%s: %s: %s\n", name, r->reason, r->message);
         return;
     }
-    printf("{\"outcome\":\"%s\",\"via\":\"host\",\"verdict\":\"%s\"", name, pvf_precheck_outcome_name(r->outcome));
+    printf("{\"outcome\":\"%s\",\"via\":\"%s\",\"verdict\":\"%s\"", name, via, pvf_precheck_outcome_name(r->outcome));
     if (r->outcome != PVF_PRECHECK_VALID) {
         printf(",\"reason\":");
         json_print_string(stdout, r->reason);
@@ -70,6 +71,33 @@ static void print_precheck(const pvf_precheck_result *r, bool json)
         json_print_string(stdout, r->message);
     }
     printf(",\"prepare_cpu_ms\":%.3f,\"cached\":%s}\n", r->prepare_cpu_ns / 1e6, r->cached ? "true" : "false");
+}
+
+/* A host of our own prechecks it. NULL with why. */
+static pvf_precheck_result *precheck_via_host(cli_host_opts *o, const uint8_t *code, size_t len, char *err,
+                                              size_t errlen)
+{
+    pvf_host *h = cli_host_start(o, err, errlen);
+    if (!h)
+        return NULL;
+    pvf_precheck_result *r = pvf_host_precheck(h, code, len, o->ep);
+    cli_host_stop(h, o);
+    if (!r)
+        snprintf(err, errlen, "out of memory");
+    return r;
+}
+
+/* The pvfd at --daemon prechecks it. NULL with why. */
+static pvf_precheck_result *precheck_via_daemon(cli_host_opts *o, const uint8_t *code, size_t len, char *err,
+                                                size_t errlen)
+{
+    pvf_client *c = pvf_client_connect(o->daemon, "pvf precheck", err, errlen);
+    pvf_precheck_result *r = NULL;
+    if (c && cli_host_load_executor_params(o, err, errlen))
+        r = pvf_client_precheck(c, code, len, o->ep, err, errlen);
+    pvf_client_close(c);
+    cli_host_stop(NULL, o);
+    return r;
 }
 
 int cmd_precheck(const cli_args *a)
@@ -87,17 +115,12 @@ int cmd_precheck(const cli_args *a)
     if (!code)
         return cli_fail(json, "precheck", EXIT_ERROR, "cannot read %s: %s", code_path, strerror(errno));
     char err[1024];
-    pvf_host *h = cli_host_start(&o, err, sizeof err);
-    if (!h) {
-        free(code);
-        return cli_fail(json, "precheck", EXIT_ERROR, "%s", err);
-    }
-    pvf_precheck_result *r = pvf_host_precheck(h, code, len, o.ep);
-    cli_host_stop(h, &o);
+    pvf_precheck_result *r = o.daemon ? precheck_via_daemon(&o, code, len, err, sizeof err)
+                                      : precheck_via_host(&o, code, len, err, sizeof err);
     free(code);
     if (!r)
-        return cli_fail(json, "precheck", EXIT_ERROR, "out of memory");
-    print_precheck(r, json);
+        return cli_fail(json, "precheck", EXIT_ERROR, "%s", err);
+    print_precheck(r, o.daemon ? "pvfd" : "host", json);
     rc = r->outcome == PVF_PRECHECK_VALID ? EXIT_OK : r->outcome == PVF_PRECHECK_INVALID ? EXIT_REJECTED : EXIT_ERROR;
     pvf_precheck_result_free(r);
     return rc;

@@ -158,7 +158,9 @@ static void handle_event(pvf_host *h, slot_event *ev)
         if (kind == HOST_WORKER_PREPARE) {
             prepare_queue_worker_died(h->pq, id, now);     /* its job, if any, goes back to the front */
         } else {
-            host_requeue_execution(h, ev->job);            /* it never started: first in line again */
+            /* it never started: first in line again — the job the thread had taken, or one the
+             * host gave it after the thread saw the worker die (the thread takes no more) */
+            host_requeue_execution(h, ev->job ? ev->job : slot_untaken_job(s));
             exec_queue_worker_died(h->eq, id, now);
         }
         break;

@@ -305,6 +305,14 @@ void slot_execute(slot *s, const slot_execute_job *job)
     command(s, CMD_EXECUTE);
 }
 
+uint64_t slot_untaken_job(slot *s)
+{
+    pthread_mutex_lock(&s->lock);
+    uint64_t job = s->cmd == CMD_EXECUTE ? s->exec.job : s->cmd == CMD_PREPARE ? s->prep.job : 0;
+    pthread_mutex_unlock(&s->lock);
+    return job;
+}
+
 void slot_close(slot *s)
 {
     command(s, CMD_CLOSE);

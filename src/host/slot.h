@@ -78,6 +78,9 @@ slot *slot_start(host_worker_kind kind, uint64_t id, const wclient_spawn_cfg *cf
 /* Hand the idle worker a job; the answer comes as SLOT_PREPARED / SLOT_EXECUTED. */
 void slot_prepare(slot *s, const slot_prepare_job *job);
 void slot_execute(slot *s, const slot_execute_job *job);
+/* After a SLOT_DIED event: the job of a command the thread never took (the host gave it while the
+ * thread was finding the worker dead), 0 if none. The thread takes no command after that event. */
+uint64_t slot_untaken_job(slot *s);
 /* Retire an idle worker politely (close its socket, wait, kill if it lingers). */
 void slot_close(slot *s);
 /* Kill the worker now, whatever the thread is doing. */

@@ -210,16 +210,24 @@ static bool read_request_body(scale_reader *r, pvfd_request *m)
     return false;
 }
 
+/* A request's or response's id and kind (one of `count`). */
+static bool read_header(scale_reader *r, uint64_t *id, unsigned *kind, unsigned count, const char *what)
+{
+    uint8_t k;
+    if (!scale_read_u64(r, id) || !scale_read_u8(r, &k))
+        return false;
+    *kind = k;
+    return k < count || scale_fail(r, "unknown %s kind %u", what, k);
+}
+
 bool pvfd_request_decode(const uint8_t *in, size_t len, pvfd_request *m, wasm_error *err)
 {
     scale_reader r;
     scale_reader_init(&r, in, len, err);
     memset(m, 0, sizeof *m);
-    uint8_t kind;
-    if (!scale_read_u64(&r, &m->id) || !scale_read_u8(&r, &kind))
+    unsigned kind;
+    if (!read_header(&r, &m->id, &kind, PVFD_REQ_COUNT, "request"))
         return false;
-    if (kind >= PVFD_REQ_COUNT)
-        return scale_fail(&r, "unknown request kind %u", kind);
     m->kind = (pvfd_request_kind)kind;
     return whole(&r, read_request_body(&r, m));
 }
@@ -306,11 +314,9 @@ bool pvfd_response_decode(const uint8_t *in, size_t len, pvfd_response *m, wasm_
     scale_reader r;
     scale_reader_init(&r, in, len, err);
     memset(m, 0, sizeof *m);
-    uint8_t kind;
-    if (!scale_read_u64(&r, &m->id) || !scale_read_u8(&r, &kind))
+    unsigned kind;
+    if (!read_header(&r, &m->id, &kind, PVFD_RESP_COUNT, "response"))
         return false;
-    if (kind >= PVFD_RESP_COUNT)
-        return scale_fail(&r, "unknown response kind %u", kind);
     m->kind = (pvfd_response_kind)kind;
     return whole(&r, read_response_body(&r, m));
 }

@@ -174,6 +174,19 @@ static bool result_is(const pvf_execute_result *r, const block *b)
            !memcmp(r->result, b->expected, b->expected_len);
 }
 
+/* The adder, its block n and a pvfd (with extra arguments): false, with nothing left to free,
+ * when any is missing. */
+static bool adder_setup(dfix *f, uint8_t **code, size_t *len, block *b, int n, const char *const *extra)
+{
+    memset(b, 0, sizeof *b);
+    *code = test_read_data(ADDER, len);
+    if (*code && block_load(n, b) && dfix_init(f, extra))
+        return true;
+    free(*code);
+    block_free(b);
+    return false;
+}
+
 /* ---------------------------------------------------------------- the happy paths */
 
 TEST(pvfd_adder_chain_precheck_status_metrics)
@@ -370,14 +383,12 @@ static void *burst_run(void *arg)
 TEST(pvfd_thousand_in_flight_from_eight_connections)
 {
     size_t len;
-    uint8_t *code = test_read_data(ADDER, &len);
-    block b = {0};
+    uint8_t *code;
+    block b;
     dfix f;
     static const char *const extra[] = {"--execute-workers", "2", NULL};
-    if (!code || !block_load(0, &b) || !dfix_init(&f, extra)) {
-        free(code), block_free(&b);
+    if (!adder_setup(&f, &code, &len, &b, 0, extra))
         return;
-    }
     burst u[CONNECTIONS];
     pthread_t t[CONNECTIONS];
     uint64_t t0 = test_now_ms();
@@ -554,13 +565,11 @@ static int children_of(pid_t ppid, pid_t *out, int max)
 TEST(pvfd_sigkill_and_restart_keep_the_cache)
 {
     size_t len;
-    uint8_t *code = test_read_data(ADDER, &len);
-    block b = {0};
+    uint8_t *code;
+    block b;
     dfix f;
-    if (!code || !block_load(0, &b) || !dfix_init(&f, NULL)) {
-        free(code), block_free(&b);
+    if (!adder_setup(&f, &code, &len, &b, 0, NULL))
         return;
-    }
     pvf_client *c = connect_or_fail(&f, "test");
     char err[256];
     pvf_execute_request rq;
@@ -601,13 +610,11 @@ TEST(pvfd_sigkill_and_restart_keep_the_cache)
 TEST(pvfd_execute_worker_killed_under_load)
 {
     size_t len;
-    uint8_t *code = test_read_data(ADDER, &len);
-    block b = {0};
+    uint8_t *code;
+    block b;
     dfix f;
-    if (!code || !block_load(0, &b) || !dfix_init(&f, NULL)) {
-        free(code), block_free(&b);
+    if (!adder_setup(&f, &code, &len, &b, 0, NULL))
         return;
-    }
     pvf_client *c = connect_or_fail(&f, "test");
     char err[256];
     pvf_execute_request rq;
@@ -617,10 +624,19 @@ TEST(pvfd_execute_worker_killed_under_load)
         CHECK(pvf_client_submit_execute(c, &rq, err, sizeof err) > 0);
     while (c && answered < sent) {
         pvf_completion *done = pvf_client_next(c, 60000, err, sizeof err);
-        if (!done)
+        if (!done) {
+            char cmd[400];
+            snprintf(cmd, sizeof cmd, "cp %s /tmp/pvfd-killed-under-load.log", f.log);
+            test_fail(__FILE__, __LINE__, "after %d answers: %s (log kept: %d)", answered, err[0] ? err : "60 s without one",
+                      system(cmd));
             break;
+        }
         answered++;
         valid += result_is(done->execute, &b);
+        if (!result_is(done->execute, &b) && done->execute)
+            test_fail(__FILE__, __LINE__, "request %llu: %s %s: %s (attempts %u)", (unsigned long long)done->id,
+                      pvf_verdict_name(done->execute->verdict), done->execute->reason, done->execute->message,
+                      done->execute->attempts);
         pvf_completion_free(done);
         if (answered == 20) {       /* the execute workers, mid-burst */
             pid_t kids[16];
