@@ -17,7 +17,6 @@
 #include "cli/cli.h"
 #include "pvf/host.h"
 #include "util/file.h"
-#include "util/parse.h"
 
 /* The longest timeout the command line takes: a day. Longer is no timeout a validator would use,
  * and an absurd one is a typo to refuse, not a number to multiply (the host saturates anyway). */
@@ -54,19 +53,6 @@ const cli_opt cli_host_options[] = {
     { NULL, NULL, NULL, NULL, false },
 };
 
-/* A count in [min, max] from --name's value into *out; false (reported) when it is not one. */
-static bool read_number(const cli_args *a, const char *name, uint64_t min, uint64_t max, const char *what,
-                        uint64_t *out)
-{
-    const char *v = cli_get(a, name);
-    if (!v)
-        return true;
-    if (parse_decimal(v, max, out) && *out >= min)
-        return true;
-    cli_fail(a->json, a->spec->name, EXIT_USAGE, "bad value for %s: '%s' (%s)", name, v, what);
-    return false;
-}
-
 int cli_host_read(const cli_args *a, cli_host_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -98,10 +84,10 @@ int cli_host_read(const cli_args *a, cli_host_opts *o)
     uint64_t workers = 0;
     char day[64];
     snprintf(day, sizeof day, "a time in ms from 1 to %llu, one day", (unsigned long long)CLI_TIMEOUT_MAX_MS);
-    if (!read_number(a, "--prep-timeout-ms", 1, CLI_TIMEOUT_MAX_MS, day, &o->prep_timeout_ms) ||
-        !read_number(a, "--exec-timeout-ms", 1, CLI_TIMEOUT_MAX_MS, day, &o->exec_timeout_ms) ||
-        !read_number(a, "--execute-workers", 1, 64, "a count from 1 to 64", &workers) ||
-        !read_number(a, "--job-memory-mb", 1, PVF_JOB_MEMORY_MB_MAX, "MiB from 1 to 1048576", &o->job_memory_mb))
+    if (!cli_read_number(a, "--prep-timeout-ms", 1, CLI_TIMEOUT_MAX_MS, day, &o->prep_timeout_ms) ||
+        !cli_read_number(a, "--exec-timeout-ms", 1, CLI_TIMEOUT_MAX_MS, day, &o->exec_timeout_ms) ||
+        !cli_read_number(a, "--execute-workers", 1, 64, "a count from 1 to 64", &workers) ||
+        !cli_read_number(a, "--job-memory-mb", 1, PVF_JOB_MEMORY_MB_MAX, "MiB from 1 to 1048576", &o->job_memory_mb))
         return EXIT_USAGE;
     o->execute_workers = (unsigned)workers;
     return -1;

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_options.h"
+#include "util/parse.h"
 
 const char *cli_program(const cli_spec *spec)
 {
@@ -124,6 +125,18 @@ const char *cli_get(const cli_args *a, const char *name)
 bool cli_has(const cli_args *a, const char *name)
 {
     return cli_get(a, name) != NULL;
+}
+
+bool cli_read_number(const cli_args *a, const char *name, uint64_t min, uint64_t max, const char *what,
+                        uint64_t *out)
+{
+    const char *v = cli_get(a, name);
+    if (!v)
+        return true;
+    if (parse_decimal(v, max, out) && *out >= min)
+        return true;
+    cli_fail(a->json, a->spec->name, EXIT_USAGE, "bad value for %s: '%s' (%s)", name, v, what);
+    return false;
 }
 
 /* ---------------------------------------------------------------- --help */

@@ -12,6 +12,7 @@
 #define PVF_CLI_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef struct cli_opt {
@@ -56,6 +57,10 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_args *a);
  * the spec's options. */
 const char *cli_get(const cli_args *a, const char *name);
 bool cli_has(const cli_args *a, const char *name);
+/* A number in [min, max] from --name's value into *out (left as it is without the option); false,
+ * reported as "bad value for NAME: 'V' (what)", when it is not one. */
+bool cli_read_number(const cli_args *a, const char *name, uint64_t min, uint64_t max, const char *what,
+                     uint64_t *out);
 
 /* The command's --help: usage, description, options, exit status. */
 void cli_help(const cli_spec *spec, FILE *out);

@@ -20,6 +20,7 @@
 #include "host/results.h"
 #include "runtime/executor_params.h"
 #include "util/errmsg.h"
+#include "util/vec.h"
 #include "wire/daemon_protocol.h"
 #include "wire/protocol.h"
 
@@ -66,14 +67,8 @@ static int read_frame(pvf_client *c, int timeout_ms, uint8_t **p, size_t *n, cha
 
 static bool remember(pvf_client *c, uint64_t id, pvf_request_type type)
 {
-    if (c->n_sent == c->cap_sent) {
-        size_t cap = c->cap_sent ? 2 * c->cap_sent : 16;
-        sent *s = realloc(c->sent, cap * sizeof *s);
-        if (!s)
-            return false;
-        c->sent = s;
-        c->cap_sent = cap;
-    }
+    if (!vec_reserve((void **)&c->sent, &c->cap_sent, c->n_sent + 1, sizeof *c->sent, 16))
+        return false;
     c->sent[c->n_sent++] = (sent){id, type};
     return true;
 }
@@ -439,33 +434,29 @@ bool pvf_client_cancel(pvf_client *c, uint64_t id, char *err, size_t errlen)
 
 bool pvf_client_heads_up(pvf_client *c, const pvf_heads_up_item *pvfs, size_t n, char *err, size_t errlen)
 {
-    scale_bytes *codes = calloc(n ? n : 1, sizeof *codes), *eps = calloc(n ? n : 1, sizeof *eps);
-    bool ok = codes && eps && n <= UINT32_MAX;
+    if (n > UINT32_MAX)
+        return errmsg_set(err, errlen, "too many PVFs");
+    /* the items as the request carries them: (code, executor params) pairs */
+    scale_writer items;
+    scale_writer_init(&items);
+    bool ok = true;
     for (size_t i = 0; ok && i < n; i++) {
-        uint8_t *b;
-        size_t len;
-        codes[i] = (scale_bytes){pvfs[i].code, pvfs[i].code_len};
-        ok = encode_params(pvfs[i].executor_params, &b, &len);
-        eps[i] = (scale_bytes){b, len};
+        uint8_t *ep;
+        size_t ep_len;
+        ok = encode_params(pvfs[i].executor_params, &ep, &ep_len);
+        scale_write_byte_vec(&items, pvfs[i].code, pvfs[i].code_len);
+        scale_write_byte_vec(&items, ep, ep_len);
+        free(ep);
     }
-    if (!ok) {
-        errmsg_set(err, errlen, "out of memory");
-    } else {
-        uint64_t id = ++c->last_id;
-        scale_writer w;
-        scale_writer_init(&w);
-        pvfd_heads_up_write(&w, id, codes, eps, (uint32_t)n);
-        pvfd_response r;
-        uint8_t *frame = NULL;
-        ok = send_writer(c, &w, err, errlen) && read_until(c, id, -1, NULL, &r, &frame, err, errlen) > 0;
-        if (ok && r.kind == PVFD_RESP_ERROR)
-            ok = false, errmsg_set(err, errlen, "pvfd: %.*s", (int)r.message.len, (const char *)r.message.ptr);
-        free(frame);
-    }
-    for (size_t i = 0; eps && i < n; i++)
-        free((void *)eps[i].ptr);
-    free(codes);
-    free(eps);
+    uint8_t *bytes;
+    size_t len;
+    if (!ok)
+        scale_writer_free(&items);
+    if (!ok || !scale_writer_finish(&items, &bytes, &len))     /* finish frees what it fails */
+        return errmsg_set(err, errlen, "out of memory");
+    pvfd_request q = {.kind = PVFD_REQ_HEADS_UP, .n_items = (uint32_t)n, .items = bytes, .items_len = len};
+    ok = control_done(c, &q, err, errlen);
+    free(bytes);
     return ok;
 }
 

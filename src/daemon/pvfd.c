@@ -202,7 +202,6 @@ static int read_options(const cli_args *a, pvfd_options *o)
     o->tier = PVF_TIER_DEFAULT;
     o->log_level = DLOG_INFO;
     const char *v;
-    uint64_t n;
     o->listener.mode = 0660;
     if ((v = cli_get(a, "--socket-mode"))) {
         char *end;
@@ -218,21 +217,14 @@ static int read_options(const cli_args *a, pvfd_options *o)
     if (!parse_ids(cli_get(a, "--allow-gid"), (unsigned *)o->gids, 64, &k))
         return bad("--allow-gid", cli_get(a, "--allow-gid"), "gids separated by commas, 64 at most");
     o->listener.allow_gids = o->gids, o->listener.n_allow_gids = k;
-    o->execute_workers = 4;
-    if ((v = cli_get(a, "--execute-workers"))) {
-        if (!parse_decimal(v, 64, &n) || n < 1)
-            return bad("--execute-workers", v, "a count from 1 to 64");
-        o->execute_workers = (unsigned)n;
-    }
-    o->max_connections = 256;
-    if ((v = cli_get(a, "--max-connections"))) {
-        if (!parse_decimal(v, 4096, &n) || n < 1)
-            return bad("--max-connections", v, "a count from 1 to 4096");
-        o->max_connections = (unsigned)n;
-    }
+    uint64_t workers = 4, connections = 256;
     o->grace_ms = 10000;
-    if ((v = cli_get(a, "--grace-ms")) && !parse_decimal(v, 24ull * 3600 * 1000, &o->grace_ms))
-        return bad("--grace-ms", v, "milliseconds, at most a day");
+    if (!cli_read_number(a, "--execute-workers", 1, 64, "a count from 1 to 64", &workers) ||
+        !cli_read_number(a, "--max-connections", 1, 4096, "a count from 1 to 4096", &connections) ||
+        !cli_read_number(a, "--grace-ms", 0, 24ull * 3600 * 1000, "milliseconds, at most a day", &o->grace_ms))
+        return EXIT_USAGE;
+    o->execute_workers = (unsigned)workers;
+    o->max_connections = (unsigned)connections;
     if ((v = cli_get(a, "--tier"))) {
         if (strcmp(v, "interp") && strcmp(v, "native"))
             return bad("--tier", v, "interp or native");

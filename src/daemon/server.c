@@ -22,6 +22,7 @@
 
 #include "pvf/version.h"
 #include "util/cputime.h"
+#include "util/vec.h"
 #include "wire/daemon_protocol.h"
 #include "wire/protocol.h"
 
@@ -44,7 +45,7 @@ typedef struct conn {
     gid_t gid;
     bool greeted;                   /* Hello read and answered */
     bool closing;                   /* close once the output is written */
-    uint8_t hdr[8];
+    uint8_t hdr[FRAME_HEADER_SIZE];
     size_t hdr_got;
     uint8_t *in;                    /* the frame being read (after its header) */
     size_t in_len, in_got;
@@ -76,9 +77,8 @@ typedef struct server {
 
 /* ---------------------------------------------------------------- output */
 
-static void conn_queue(server *s, conn *c, scale_writer *w)
+static void conn_queue(conn *c, scale_writer *w)
 {
-    (void)s;
     uint8_t *bytes;
     size_t len;
     if (!scale_writer_finish(w, &bytes, &len)) {
@@ -86,18 +86,17 @@ static void conn_queue(server *s, conn *c, scale_writer *w)
         c->closing = true;
         return;
     }
-    outbuf *o = malloc(sizeof *o + 8 + len);
+    outbuf *o = malloc(sizeof *o + FRAME_HEADER_SIZE + len);
     if (!o) {
         free(bytes);
         dlog(DLOG_ERROR, "out_of_memory", "conn=%llu what=answer", (unsigned long long)c->serial);
         c->closing = true;
         return;
     }
-    for (int i = 0; i < 8; i++)
-        o->data[i] = (uint8_t)((uint64_t)len >> (8 * i));
-    memcpy(o->data + 8, bytes, len);
+    frame_header_encode(len, o->data);
+    memcpy(o->data + FRAME_HEADER_SIZE, bytes, len);
     free(bytes);
-    o->len = 8 + len;
+    o->len = FRAME_HEADER_SIZE + len;
     o->off = 0;
     o->next = NULL;
     if (c->out_tail)
@@ -128,18 +127,18 @@ static bool conn_flush(conn *c)
     return true;
 }
 
-static void respond(server *s, conn *c, const pvfd_response *r)
+static void respond(conn *c, const pvfd_response *r)
 {
     scale_writer w;
     scale_writer_init(&w);
     pvfd_response_write(&w, r);
-    conn_queue(s, c, &w);
+    conn_queue(c, &w);
 }
 
-static void respond_text(server *s, conn *c, uint64_t id, pvfd_response_kind kind, const char *text)
+static void respond_text(conn *c, uint64_t id, pvfd_response_kind kind, const char *text)
 {
     pvfd_response r = {.id = id, .kind = kind, .message = proto_str(text)};
-    respond(s, c, &r);
+    respond(c, &r);
 }
 
 /* ---------------------------------------------------------------- connections */
@@ -195,21 +194,15 @@ static void conn_drop(server *s, size_t i, const char *why)
 
 static bool add_pending(server *s, conn *c, uint64_t host_id, uint64_t client_id)
 {
-    if (s->n_pend == s->cap_pend) {
-        size_t cap = s->cap_pend ? 2 * s->cap_pend : 64;
-        pending *p = realloc(s->pend, cap * sizeof *p);
-        if (!p)
-            return false;
-        s->pend = p;
-        s->cap_pend = cap;
-    }
+    if (!vec_reserve((void **)&s->pend, &s->cap_pend, s->n_pend + 1, sizeof *s->pend, 64))
+        return false;
     s->pend[s->n_pend++] = (pending){host_id, c->serial, client_id, monotonic_ms()};
     c->in_flight++;
     return true;
 }
 
 /* Executor params from their SCALE bytes (none when empty); false with the error answered. */
-static bool decode_params(server *s, conn *c, uint64_t id, scale_bytes b, pvf_executor_params **ep)
+static bool decode_params(conn *c, uint64_t id, scale_bytes b, pvf_executor_params **ep)
 {
     *ep = NULL;
     if (!b.len)
@@ -217,7 +210,7 @@ static bool decode_params(server *s, conn *c, uint64_t id, scale_bytes b, pvf_ex
     char why[300];
     *ep = pvf_executor_params_decode(b.ptr, b.len, why, sizeof why);
     if (!*ep)
-        respond_text(s, c, id, PVFD_RESP_ERROR, why);
+        respond_text(c, id, PVFD_RESP_ERROR, why);
     return *ep != NULL;
 }
 
@@ -225,7 +218,7 @@ static void submitted(server *s, conn *c, uint64_t client_id, uint64_t host_id)
 {
     if (host_id && add_pending(s, c, host_id, client_id))
         return;
-    respond_text(s, c, client_id, PVFD_RESP_ERROR,
+    respond_text(c, client_id, PVFD_RESP_ERROR,
                  host_id ? "out of memory in pvfd" : "the host did not take the request (out of memory or stopping)");
 }
 
@@ -233,7 +226,7 @@ static void do_execute(server *s, conn *c, const pvfd_request *q)
 {
     const pvfd_execute *x = &q->execute;
     pvf_executor_params *ep;
-    if (!decode_params(s, c, q->id, x->executor_params, &ep))
+    if (!decode_params(c, q->id, x->executor_params, &ep))
         return;
     pvf_execute_request rq;
     pvf_execute_request_init(&rq);
@@ -258,7 +251,7 @@ static void do_execute(server *s, conn *c, const pvfd_request *q)
 static void do_precheck(server *s, conn *c, const pvfd_request *q)
 {
     pvf_executor_params *ep;
-    if (!decode_params(s, c, q->id, q->executor_params, &ep))
+    if (!decode_params(c, q->id, q->executor_params, &ep))
         return;
     uint64_t id = pvf_host_submit_precheck(s->cfg->host, q->code.ptr, q->code.len, ep, NULL, NULL);
     pvf_executor_params_free(ep);
@@ -276,15 +269,15 @@ static void do_heads_up(server *s, conn *c, const pvfd_request *q)
         pvfd_heads_up_item(q, n, &code, &ep);
         items[n].code = code.ptr;
         items[n].code_len = code.len;
-        ok = decode_params(s, c, q->id, ep, &eps[n]);
+        ok = decode_params(c, q->id, ep, &eps[n]);
         items[n].executor_params = eps[n];
         if (!ok)
             break;      /* answered */
     }
     if (ok && pvf_host_heads_up(s->cfg->host, items, q->n_items))
-        respond_text(s, c, q->id, PVFD_RESP_DONE, "");
+        respond_text(c, q->id, PVFD_RESP_DONE, "");
     else if (ok || !items || !eps)
-        respond_text(s, c, q->id, PVFD_RESP_ERROR, "out of memory");
+        respond_text(c, q->id, PVFD_RESP_ERROR, "out of memory");
     for (uint32_t i = 0; eps && i < q->n_items; i++)
         pvf_executor_params_free(eps[i]);
     free(items);
@@ -296,7 +289,7 @@ static void do_active_leaves(server *s, conn *c, const pvfd_request *q)
     bool ok = pvf_host_update_active_leaves(s->cfg->host, q->has_activated ? q->activated : NULL,
                                             (const uint8_t(*)[32])q->ancestors, q->n_ancestors,
                                             (const uint8_t(*)[32])q->deactivated, q->n_deactivated);
-    respond_text(s, c, q->id, ok ? PVFD_RESP_DONE : PVFD_RESP_ERROR, ok ? "" : "out of memory");
+    respond_text(c, q->id, ok ? PVFD_RESP_DONE : PVFD_RESP_ERROR, ok ? "" : "out of memory");
 }
 
 static void do_cancel(server *s, conn *c, const pvfd_request *q)
@@ -307,14 +300,14 @@ static void do_cancel(server *s, conn *c, const pvfd_request *q)
             p->conn_serial = 0;     /* its verdict, if the host reached one first, goes nowhere */
             c->in_flight--;
             pvf_host_cancel(s->cfg->host, p->host_id);
-            respond_text(s, c, q->target, PVFD_RESP_CANCELLED, "cancelled by the client");
-            respond_text(s, c, q->id, PVFD_RESP_DONE, "");
+            respond_text(c, q->target, PVFD_RESP_CANCELLED, "cancelled by the client");
+            respond_text(c, q->id, PVFD_RESP_DONE, "");
             return;
         }
     }
     char why[96];
     snprintf(why, sizeof why, "no request %llu of this connection is in flight", (unsigned long long)q->target);
-    respond_text(s, c, q->id, PVFD_RESP_ERROR, why);
+    respond_text(c, q->id, PVFD_RESP_ERROR, why);
 }
 
 static void do_status(server *s, conn *c, const pvfd_request *q)
@@ -330,7 +323,7 @@ static void do_status(server *s, conn *c, const pvfd_request *q)
         .uptime_ms = monotonic_ms() - s->started_ms,
         .secure_mode = sec && sec->secure_mode_ok,
     };
-    respond(s, c, &r);
+    respond(c, &r);
 }
 
 static void do_metrics(server *s, conn *c, const pvfd_request *q)
@@ -338,11 +331,11 @@ static void do_metrics(server *s, conn *c, const pvfd_request *q)
     size_t n = pvf_host_metrics_render(s->cfg->host, NULL, 0) + 4096;
     char *text = malloc(n);
     if (!text) {
-        respond_text(s, c, q->id, PVFD_RESP_ERROR, "out of memory");
+        respond_text(c, q->id, PVFD_RESP_ERROR, "out of memory");
         return;
     }
     pvf_host_metrics_render(s->cfg->host, text, n);
-    respond_text(s, c, q->id, PVFD_RESP_METRICS, text);
+    respond_text(c, q->id, PVFD_RESP_METRICS, text);
     free(text);
 }
 
@@ -350,11 +343,11 @@ static void dispatch(server *s, conn *c, const pvfd_request *q)
 {
     bool work = q->kind == PVFD_REQ_EXECUTE || q->kind == PVFD_REQ_PRECHECK;
     if (work && s->stopping) {
-        respond_text(s, c, q->id, PVFD_RESP_ERROR, "pvfd is stopping");
+        respond_text(c, q->id, PVFD_RESP_ERROR, "pvfd is stopping");
         return;
     }
     if (work && c->in_flight >= CONN_MAX_IN_FLIGHT) {
-        respond_text(s, c, q->id, PVFD_RESP_ERROR, "too many requests in flight on this connection");
+        respond_text(c, q->id, PVFD_RESP_ERROR, "too many requests in flight on this connection");
         return;
     }
     switch (q->kind) {
@@ -369,7 +362,7 @@ static void dispatch(server *s, conn *c, const pvfd_request *q)
 }
 
 /* The Hello: the client's name, and the protocol version both must speak. */
-static void greet(server *s, conn *c, const uint8_t *p, size_t n)
+static void greet(conn *c, const uint8_t *p, size_t n)
 {
     pvfd_hello h;
     wasm_error e = {0};
@@ -397,14 +390,14 @@ static void greet(server *s, conn *c, const uint8_t *p, size_t n)
     scale_writer sw;
     scale_writer_init(&sw);
     pvfd_welcome_write(&sw, &w);
-    conn_queue(s, c, &sw);
+    conn_queue(c, &sw);
 }
 
 /* A whole frame from c: its Hello, or a request. False: close the connection (logged). */
 static bool on_frame(server *s, conn *c, const uint8_t *p, size_t n)
 {
     if (!c->greeted) {
-        greet(s, c, p, n);
+        greet(c, p, n);
         return true;
     }
     pvfd_request q;
@@ -425,8 +418,9 @@ static bool conn_read(server *s, conn *c, const char **why)
     for (;;) {
         if (c->unsent > CONN_MAX_UNSENT)
             return true;    /* it reads nothing of ours: read nothing of its until it does */
-        uint8_t *dst = c->hdr_got < 8 ? c->hdr + c->hdr_got : c->in + c->in_got;
-        size_t want = c->hdr_got < 8 ? 8 - c->hdr_got : c->in_len - c->in_got;
+        bool in_header = c->hdr_got < FRAME_HEADER_SIZE;
+        uint8_t *dst = in_header ? c->hdr + c->hdr_got : c->in + c->in_got;
+        size_t want = in_header ? FRAME_HEADER_SIZE - c->hdr_got : c->in_len - c->in_got;
         ssize_t got = want ? recv(c->fd, dst, want, MSG_DONTWAIT) : 0;
         if (want && got < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -438,13 +432,11 @@ static bool conn_read(server *s, conn *c, const char **why)
             *why = c->hdr_got || c->in_got ? "closed in the middle of a frame" : "closed";
             return false;
         }
-        if (c->hdr_got < 8) {
+        if (in_header) {
             c->hdr_got += (size_t)got;
-            if (c->hdr_got < 8)
+            if (c->hdr_got < FRAME_HEADER_SIZE)
                 continue;
-            uint64_t len = 0;
-            for (int i = 0; i < 8; i++)
-                len |= (uint64_t)c->hdr[i] << (8 * i);
+            uint64_t len = frame_header_decode(c->hdr);
             if (len > PVFD_MAX_REQUEST) {
                 dlog(DLOG_WARNING, "oversized", "conn=%llu pid=%d bytes=%llu limit=%u", (unsigned long long)c->serial,
                      (int)c->pid, (unsigned long long)len, PVFD_MAX_REQUEST);
@@ -487,10 +479,9 @@ static void refuse(int fd, const char *why)
     uint8_t *b;
     size_t n;
     if (scale_writer_finish(&sw, &b, &n)) {
-        uint8_t hdr[8];
-        for (int i = 0; i < 8; i++)
-            hdr[i] = (uint8_t)((uint64_t)n >> (8 * i));
-        (void)!send(fd, hdr, 8, MSG_NOSIGNAL | MSG_DONTWAIT);
+        uint8_t hdr[FRAME_HEADER_SIZE];
+        frame_header_encode(n, hdr);
+        (void)!send(fd, hdr, sizeof hdr, MSG_NOSIGNAL | MSG_DONTWAIT);
         (void)!send(fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
         free(b);
     }
@@ -562,10 +553,10 @@ static void answer(server *s, const pending *p, const pvf_completion *done)
         r.preparations = x->preparations;
         r.runtime_log = proto_str(x->runtime_log);
     } else {
-        respond_text(s, c, p->client_id, PVFD_RESP_ERROR, "the host gave no result");
+        respond_text(c, p->client_id, PVFD_RESP_ERROR, "the host gave no result");
         return;
     }
-    respond(s, c, &r);
+    respond(c, &r);
 }
 
 static void take_completions(server *s)
@@ -602,7 +593,7 @@ static void finish_stop(server *s)
     for (size_t i = 0; i < s->n_pend; i++) {
         conn *c = s->pend[i].conn_serial ? find_conn(s, s->pend[i].conn_serial) : NULL;
         if (c)
-            respond_text(s, c, s->pend[i].client_id, PVFD_RESP_CANCELLED, "pvfd stopped before the verdict");
+            respond_text(c, s->pend[i].client_id, PVFD_RESP_CANCELLED, "pvfd stopped before the verdict");
     }
     uint64_t until = monotonic_ms() + 1000;
     for (size_t i = 0; i < s->n_conns; i++) {

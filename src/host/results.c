@@ -40,8 +40,7 @@ static void text_free(const char *s)
 
 void result_set_text(const char **field, const char *s)
 {
-    text_free(*field);
-    *field = text_copy(s, s ? strlen(s) : 0);
+    result_set_text_n(field, s, s ? strlen(s) : 0);
 }
 
 void result_set_text_n(const char **field, const char *s, size_t n)

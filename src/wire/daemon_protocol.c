@@ -143,17 +143,6 @@ void pvfd_request_write(scale_writer *w, const pvfd_request *m)
     }
 }
 
-void pvfd_heads_up_write(scale_writer *w, uint64_t id, const scale_bytes *codes, const scale_bytes *eps, uint32_t n)
-{
-    scale_write_u64(w, id);
-    scale_write_u8(w, PVFD_REQ_HEADS_UP);
-    scale_write_compact(w, n);
-    for (uint32_t i = 0; i < n; i++) {
-        scale_write_byte_vec(w, codes[i].ptr, codes[i].len);
-        scale_write_byte_vec(w, eps[i].ptr, eps[i].len);
-    }
-}
-
 /* The items of a heads-up: n (code, executor_params) pairs, each checked, kept as raw bytes. */
 static bool read_heads_up(scale_reader *r, pvfd_request *m)
 {

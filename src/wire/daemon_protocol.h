@@ -80,7 +80,8 @@ typedef struct pvfd_request {
     /* PRECHECK: code, executor_params; EXECUTE: execute */
     scale_bytes code, executor_params;
     pvfd_execute execute;
-    /* HEADS_UP: n pairs (code, executor_params) at `items` (raw SCALE, read with pvfd_heads_up_item) */
+    /* HEADS_UP: n pairs (code, executor_params) at `items` (raw SCALE: each a byte vector; read
+     * with pvfd_heads_up_item, written as they are) */
     uint32_t n_items;
     const uint8_t *items;
     size_t items_len;
@@ -97,8 +98,6 @@ void pvfd_request_write(scale_writer *w, const pvfd_request *m);
 bool pvfd_request_decode(const uint8_t *in, size_t len, pvfd_request *m, wasm_error *err);
 /* The i-th heads-up item of a decoded request (i < n_items); false when out of range. */
 bool pvfd_heads_up_item(const pvfd_request *m, uint32_t i, scale_bytes *code, scale_bytes *executor_params);
-/* Write a HEADS_UP request's items: n pairs. */
-void pvfd_heads_up_write(scale_writer *w, uint64_t id, const scale_bytes *codes, const scale_bytes *eps, uint32_t n);
 
 /* ---------------------------------------------------------------- responses */
 

@@ -16,6 +16,7 @@
 #include "pvf/client.h"
 #include "pvf/version.h"
 #include "runtime/validation.h"
+#include "wire/protocol.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -236,6 +237,10 @@ TEST(pvfd_adder_chain_precheck_status_metrics)
     char *metrics = c ? pvf_client_metrics(c, err, sizeof err) : NULL;
     CHECK_STR_CONTAINS(metrics, "polkadot_pvf_execute_enqueued");
     free(metrics);
+    pvf_heads_up_item item = {.code = code, .code_len = len};
+    CHECK(c && pvf_client_heads_up(c, &item, 1, err, sizeof err));
+    static const uint8_t leaf[32] = {1}, ancestor[1][32] = {{2}};
+    CHECK(c && pvf_client_update_active_leaves(c, leaf, ancestor, 1, NULL, 0, err, sizeof err));
     pvf_client_close(c);
     dfix_done(&f);
     free(code);
@@ -429,10 +434,9 @@ static int raw_connect(const char *path)
 
 static void send_frame(int fd, uint64_t announced, const void *p, size_t n)
 {
-    uint8_t hdr[8];
-    for (int i = 0; i < 8; i++)
-        hdr[i] = (uint8_t)(announced >> (8 * i));
-    CHECK(write(fd, hdr, 8) == 8);
+    uint8_t hdr[FRAME_HEADER_SIZE];
+    frame_header_encode(announced, hdr);
+    CHECK(write(fd, hdr, sizeof hdr) == (ssize_t)sizeof hdr);
     CHECK(!n || write(fd, p, n) == (ssize_t)n);
 }
 
